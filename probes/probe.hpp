@@ -1,0 +1,93 @@
+#pragma once
+// What every probe takes and returns. Probes are coroutines on one io_context; the caller owns the
+// whole-run deadline and the common measurements, each probe adds only its own (blackbox_exporter style).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "core/ip.hpp"
+#include "core/result.hpp"
+
+namespace hc::probes {
+
+using clock = std::chrono::steady_clock;
+
+// Shared by all probes of a run: the event loop, the run's deadline and the TLS trust settings.
+struct probe_context {
+  asio::any_io_executor executor;
+  clock::time_point deadline;              // the whole run's deadline; no probe waits past it
+  std::string ca_file;                     // empty: the system store
+  bool insecure = false;                   // only --insecure turns TLS verification off
+  std::optional<ip_address> source;        // bind to this local address when set
+};
+
+// One probe to carry out.
+struct probe_request {
+  std::string name;     // the checked DNS name; SNI, Host and the name certificates must carry
+  std::string service;  // "dns/udp", "dns/tcp", "https", "http", "smtp", "imaps", "tcp/PORT"
+  std::string path;     // "hairpin", "direct", "resolver"
+  ip_endpoint target;
+  std::chrono::milliseconds timeout{5000};  // this probe's own bound (also capped by the deadline)
+
+  // DNS
+  std::string qname;          // absolute, with trailing dot
+  std::uint16_t qtype = 1;    // A
+  bool recursion_desired = false;
+  std::uint16_t edns_size = 1232;  // 0: no EDNS
+
+  // HTTP(S)
+  std::string url_path = "/";
+  std::vector<int> expected_status;  // empty: 200-399
+};
+
+// What a DNS exchange showed, apart from whether the transport worked.
+struct dns_outcome {
+  std::optional<ip_endpoint> responder;           // who gave the accepted reply
+  std::vector<ip_endpoint> unexpected_sources;    // replies from other addresses than the one asked
+  unsigned mismatched = 0;                        // replies with a wrong ID or question, dropped
+  int rcode = -1;
+  bool aa = false;
+  bool tc = false;                                // the UDP answer was truncated
+  bool tcp_fallback = false;                      // the answer was fetched again over TCP
+  std::vector<std::string> answer;                // answer RRs, canonical presentation form
+  std::vector<std::string> authority;
+  std::optional<std::uint32_t> soa_serial;        // from an SOA in answer or authority
+};
+
+// What a TLS peer showed.
+struct tls_outcome {
+  std::string fingerprint_sha256;  // of the leaf certificate, hex
+  std::string subject;
+  std::vector<std::string> names;  // subjectAltName DNS names
+  std::optional<std::int64_t> not_after;  // unix time
+  bool verified = false;
+  std::string verify_error;
+};
+
+// A probe's outcome: the check line for the report, the failure kind when it failed, and evidence.
+struct probe_result {
+  check_result check;         // name, service, path, address, port, ok, stage, duration, detail, phases
+  std::string failure;        // a live finding kind of the contract ("timeout", "refused", ...) or empty
+  std::string hint;           // what to do about it
+  std::optional<dns_outcome> dns;
+  std::optional<tls_outcome> tls;
+  std::string banner;         // SMTP 220 line / IMAP greeting / HTTP Server header
+  int http_status = 0;
+  std::map<std::string, std::string> facts;  // anything else worth comparing between paths
+};
+
+using probe_fn = std::function<asio::awaitable<probe_result>(const probe_context&, const probe_request&)>;
+
+// Name-to-probe table: "dns/udp", "dns/tcp", "https", "http", "smtp", "imaps", "tcp".
+const std::map<std::string, probe_fn>& registry();
+
+// The probe for a service string ("tcp/8080" → the "tcp" probe), or nullptr.
+const probe_fn* find_probe(const std::string& service);
+
+}  // namespace hc::probes

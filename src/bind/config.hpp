@@ -1,0 +1,95 @@
+#pragma once
+// The model of a BIND configuration: ACLs, views in order, zones per view, options of interest.
+// Built by read_named_conf() from named.conf and everything it includes.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.hpp"
+#include "core/ip.hpp"
+
+namespace hc::bind {
+
+struct address_match_list;
+
+// One element of an address match list, as BIND knows them.
+struct address_match_element {
+  enum class kind { prefix, acl_ref, any, none, localhost, localnets, key, nested };
+  kind what = kind::prefix;
+  bool negated = false;
+  ip_prefix prefix;                                  // kind::prefix
+  std::string ref;                                   // acl name or key name
+  std::shared_ptr<const address_match_list> nested;  // kind::nested: { ... } inside a list
+  source_location where;
+  std::string text;  // as written, with "!" when negated
+};
+
+struct address_match_list {
+  std::vector<address_match_element> elements;
+};
+
+struct acl_decl {
+  std::string name;
+  address_match_list list;
+  source_location where;
+};
+
+struct zone_decl {
+  std::string name;        // lower case, no trailing dot ("." for the root)
+  std::string rrclass = "IN";
+  std::string type;        // primary, secondary, forward, stub, hint, mirror, redirect, static-stub, delegation-only, in-view
+  std::string file;        // resolved against options { directory }; empty when none
+  std::string in_view;     // set for `in-view NAME;` zones
+  source_location where;
+};
+
+struct view_decl {
+  std::string name;
+  std::string rrclass = "IN";
+  address_match_list match_clients;       // BIND default: any
+  address_match_list match_destinations;  // BIND default: any
+  bool match_recursive_only = false;
+  std::vector<zone_decl> zones;
+  bool implicit = false;  // the default view that holds zones outside any view
+  source_location where;
+};
+
+struct options_decl {
+  std::string directory;  // absolute; default the directory of named.conf
+  std::optional<std::string> recursion;
+  std::vector<std::string> listen_on;  // texts as written
+};
+
+// The host facts that `localhost` and `localnets` depend on.
+struct host_addresses {
+  std::vector<ip_address> local;   // the host's own addresses (localhost)
+  std::vector<ip_prefix> nets;     // the networks it is attached to (localnets)
+};
+
+struct config {
+  std::string file;  // the top-level named.conf
+  options_decl options;
+  std::vector<acl_decl> acls;
+  std::vector<view_decl> views;  // in order; when no view is declared, one implicit "_default" view
+  std::vector<std::string> files_read;  // every file read, includes too, in order
+};
+
+// Reads named.conf and its includes. Errors (with file:line:col) go to diags; reading goes on
+// after an error so one run reports all of them. Throws input_error only when `path` itself cannot be opened.
+config read_named_conf(const std::string& path, diagnostics& diags);
+
+// Does `list` take `client`? BIND's first-match semantics: the first element that matches decides,
+// a negated match rejects. `key` elements never match an address (a keyed client is not modelled).
+bool matches(const config& cfg, const address_match_list& list, const ip_address& client,
+             const host_addresses& host = {});
+
+// The view that answers a query from `client` (to `destination` when given), or nullptr.
+const view_decl* select_view(const config& cfg, const ip_address& client,
+                             const std::optional<ip_address>& destination = std::nullopt,
+                             const host_addresses& host = {});
+
+const view_decl* find_view(const config& cfg, const std::string& name);
+
+}  // namespace hc::bind

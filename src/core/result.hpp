@@ -1,0 +1,97 @@
+#pragma once
+// The one result model every layer fills and every output writer reads (../shared/CONTRACT.md).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hc {
+
+// Severities of findings, ordered; the run's status is the worst of them (info counts as OK).
+enum class severity { ok, info, warning, critical, unknown };
+
+// "ok", "info", "warning", "critical", "unknown".
+const char* to_string(severity s);
+// "OK", "WARNING", "CRITICAL", "UNKNOWN" (info maps to OK).
+const char* status_name(severity s);
+// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+int exit_code(severity s);
+
+// One fault, with a stable kind from the contract. Empty strings are omitted from JSON.
+struct finding {
+  std::string kind;
+  severity sev = severity::info;
+  std::string name;
+  std::string zone;
+  std::string view;
+  std::string type;     // RR type: "A", "MX", ...
+  std::string service;  // "dns/udp", "dns/tcp", "https", "smtp", "imaps", "tcp/8080"
+  std::string path;     // "hairpin", "direct", "resolver"
+  std::string address;  // the address the check went to, when there is one
+  std::string evidence;
+  std::string fix;
+};
+
+// Duration of one phase of a check ("resolve", "connect", "tls", "request", "processing").
+struct phase_time {
+  std::string phase;
+  double seconds = 0;
+};
+
+// One probe carried out from the vantage point.
+struct check_result {
+  std::string name;
+  std::string service;  // as in finding::service
+  std::string path;     // "hairpin", "direct", "resolver"
+  std::string address;
+  std::uint16_t port = 0;
+  bool ok = false;
+  std::string stage;  // "done" when it got through; else the stage that failed
+  double duration_s = 0;
+  std::string detail;
+  std::vector<phase_time> phases;
+  std::optional<std::int64_t> cert_not_after;  // unix time, for TLS services
+  std::optional<std::uint32_t> served_serial;  // SOA serial served, for DNS checks
+  std::optional<std::uint32_t> file_serial;    // SOA serial of the zone file of that view
+  std::string zone;                            // the zone of a DNS check
+  std::string view;                            // the view expected to answer
+};
+
+// A zone as one view serves it.
+struct zone_summary {
+  std::string name;
+  std::string type;  // BIND's type, master→primary, slave→secondary
+  std::string file;  // resolved path, empty when the zone has none
+  std::optional<std::size_t> records;
+  std::optional<std::uint32_t> serial;
+};
+
+struct view_summary {
+  std::string name;
+  std::vector<std::string> match_clients;  // element texts as written, "!" kept
+  std::vector<zone_summary> zones;
+};
+
+struct vantage_info {
+  std::string source;
+  std::string internal_view;
+  std::string external_view;
+};
+
+// Everything a run produced.
+struct run_result {
+  vantage_info vantage;
+  std::vector<view_summary> views;
+  std::vector<check_result> checks;
+  std::vector<finding> findings;
+  std::vector<std::string> notes;  // checks that could not be done, and why
+  double duration_s = 0;
+  std::int64_t finished_at = 0;  // unix time
+
+  // Worst severity of the findings (ok when there are none).
+  severity status() const;
+};
+
+}  // namespace hc
