@@ -1,0 +1,52 @@
+#include "core/dns_text.hpp"
+
+#include <cctype>
+
+#include "core/handles.hpp"
+
+namespace hc {
+namespace {
+
+std::string rdf_text(const ldns_rdf* rdf) {
+  c_string_ptr s(ldns_rdf2str(rdf));
+  return s ? std::string(s.get()) : std::string();
+}
+
+void lower(std::string& s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+}  // namespace
+
+std::string canonical_name(std::string_view name) {
+  std::string s(name);
+  lower(s);
+  if (s.empty() || s.back() != '.') s += '.';
+  return s;
+}
+
+std::string rr_type_name(std::uint16_t type) {
+  const ldns_rr_descriptor* d = ldns_rr_descript(type);
+  if (d && d->_name) return d->_name;
+  return "TYPE" + std::to_string(type);
+}
+
+std::string canonical_rdata(const ldns_rr* rr) {
+  std::string out;
+  for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
+    const ldns_rdf* f = ldns_rr_rdf(rr, i);
+    std::string t = rdf_text(f);
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) lower(t);
+    if (!out.empty()) out += ' ';
+    out += t;
+  }
+  return out;
+}
+
+std::string canonical_rr(const ldns_rr* rr) {
+  std::string owner = rdf_text(ldns_rr_owner(rr));
+  lower(owner);
+  return owner + ' ' + rr_type_name(ldns_rr_get_type(rr)) + ' ' + canonical_rdata(rr);
+}
+
+}  // namespace hc
