@@ -1,0 +1,122 @@
+#include "check/execute.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace hc::check {
+namespace {
+
+probes::probe_result base_result(const probes::probe_request& r) {
+  probes::probe_result out;
+  out.check.name = r.name;
+  out.check.service = r.service;
+  out.check.path = r.path;
+  out.check.address = r.target.address.str();
+  out.check.port = r.target.port;
+  return out;
+}
+
+}  // namespace
+
+probes::probe_result skipped_result(const probes::probe_request& request, const probes::probe_result& gate) {
+  auto out = base_result(request);
+  out.failure = gate.failure;
+  out.hint = gate.hint;
+  out.check.ok = false;
+  out.check.stage = "skipped";
+  out.check.detail = fmt::format("not sent: {} {} to {}#{} already failed ({})", gate.check.service,
+                                 gate.check.name, gate.check.address, gate.check.port,
+                                 gate.failure.empty() ? gate.check.stage : gate.failure);
+  return out;
+}
+
+std::vector<probes::probe_result> execute(const std::vector<probes::probe_request>& requests,
+                                          const execute_options& options) {
+  std::vector<probes::probe_result> results(requests.size());
+  std::vector<bool> done(requests.size(), false);
+  if (requests.empty()) return results;
+
+  // Each probe gets its own copy of the request with its timeout capped by the deadline; declared
+  // before the io_context so that coroutine frames it destroys never outlive their requests.
+  std::vector<probes::probe_request> work = requests;
+  asio::io_context io;
+  asio::steady_timer backstop(io);
+  probes::probe_context ctx;
+  ctx.executor = io.get_executor();
+  ctx.deadline = options.deadline;
+  ctx.ca_file = options.ca_file;
+  ctx.insecure = options.insecure;
+  ctx.source = options.source;
+
+  std::size_t next = 0, running = 0;
+  const unsigned limit = std::max(1u, options.concurrency);
+
+  std::function<void()> launch = [&]() {
+    while (running < limit && next < work.size()) {
+      std::size_t i = next++;
+      auto now = probes::clock::now();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
+      if (left <= std::chrono::milliseconds(0)) {
+        results[i] = base_result(work[i]);
+        results[i].failure = "timeout";
+        results[i].check.stage = "deadline";
+        results[i].check.detail = "not started: the run's deadline was reached";
+        done[i] = true;
+        continue;
+      }
+      work[i].timeout = std::min(options.probe_timeout, left);
+      const probes::probe_fn* fn = probes::find_probe(work[i].service);
+      if (!fn) {
+        results[i] = base_result(work[i]);
+        results[i].check.stage = "internal";
+        results[i].check.detail = "no probe for service " + work[i].service;
+        done[i] = true;
+        continue;
+      }
+      ++running;
+      asio::co_spawn(io, (*fn)(ctx, work[i]),
+                     [&, i](std::exception_ptr e, probes::probe_result r) {
+                       if (e) {
+                         r = base_result(work[i]);
+                         r.check.stage = "internal";
+                         try {
+                           std::rethrow_exception(e);
+                         } catch (const std::exception& ex) {
+                           r.check.detail = std::string("internal error: ") + ex.what();
+                         } catch (...) {
+                           r.check.detail = "internal error";
+                         }
+                       }
+                       results[i] = std::move(r);
+                       done[i] = true;
+                       --running;
+                       launch();
+                       if (running == 0 && next == work.size()) io.stop();  // leftover timers of probes must not hold the run
+                     });
+    }
+  };
+
+  // A backstop: whatever a probe does, the loop ends shortly after the run's deadline.
+  backstop.expires_at(options.deadline + std::chrono::milliseconds(300));
+  backstop.async_wait([&](const boost::system::error_code& ec) {
+    if (!ec) io.stop();
+  });
+
+  launch();
+  if (running == 0) return results;  // nothing was started
+  io.run();
+
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (done[i]) continue;
+    results[i] = base_result(requests[i]);
+    results[i].failure = "timeout";
+    results[i].check.stage = "deadline";
+    results[i].check.detail = "no answer before the run's deadline";
+  }
+  return results;
+}
+
+}  // namespace hc::check

@@ -1,0 +1,44 @@
+#pragma once
+// What a run is asked to do: the parsed command line, independent of how it was parsed.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ip.hpp"
+
+namespace hc::check {
+
+struct run_options {
+  std::vector<std::string> names;  // checked names, absolute lower case ("blog.debugo.fr.")
+  bool all = false;                // every owner name of the checked zones, both views
+
+  std::string named_conf = "/etc/bind/named.conf";
+  bool named_conf_given = false;  // -c given: a missing file is an error, not one-shot mode
+  std::string internal_view;      // empty: inferred
+  std::string external_view;      // empty: inferred
+  std::optional<ip_address> source;
+  std::string nat_rules;  // path, "-" for stdin, empty for none
+  bool static_only = false;
+
+  std::optional<ip_endpoint> resolver;      // empty: first nameserver of resolv_conf
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::vector<ip_endpoint> external_dns;    // empty: from the external view's NS glue
+  std::vector<std::string> services;        // empty: inferred per name
+  std::string ca_file;
+  bool insecure = false;
+
+  double timeout_s = 10;         // the whole run
+  double probe_timeout_s = 0;    // one probe; 0: derived from the run's deadline
+  unsigned concurrency = 64;     // probes in flight at once
+  bool ipv4 = true;
+  bool ipv6 = true;
+
+  // Thresholds (Nagios -w/-c style) for response time and certificate days.
+  double warn_seconds = 0;  // 0: none
+  double crit_seconds = 0;
+  int cert_warn_days = 30;
+  int cert_crit_days = 7;
+};
+
+}  // namespace hc::check

@@ -1,0 +1,80 @@
+#pragma once
+// The plan of a live run: which probes to send from the vantage point, and what each should see.
+// Pure: built from the configuration model, the zones and the NAT rules, without any I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bind/config.hpp"
+#include "check/dns_validate.hpp"
+#include "check/options.hpp"
+#include "nat/nat.hpp"
+#include "probes/probe.hpp"
+#include "zone/zone.hpp"
+
+namespace hc::check {
+
+// One DNS probe and the zone files' expectation for it.
+struct dns_probe_plan {
+  probes::probe_request request;
+  dns_expectation expect;
+  bool soa_gate = false;      // an SOA question whose failure stands for every question to that server
+  std::string gate_key;       // "address#port/transport": the gate that name probes wait for
+};
+
+// One service on one path (hairpin or direct) for one name.
+struct service_probe_plan {
+  probes::probe_request request;
+  std::string pair_key;  // name|service: the hairpin and direct probes of one service share it
+};
+
+// A service to predict with the NAT rules: the flows the service probes send through the router.
+struct nat_flow_plan {
+  nat::service_check service;
+  std::string service_name;  // "https", "dns/udp", ...
+};
+
+struct plan {
+  std::vector<dns_probe_plan> dns;
+  std::vector<service_probe_plan> services;
+  std::vector<nat_flow_plan> nat_flows;
+  std::vector<std::string> notes;  // what could not be planned, and why
+};
+
+// Everything the planner reads.
+struct plan_inputs {
+  const run_options* options = nullptr;
+  const bind::config* config = nullptr;        // null: no BIND configuration (one-shot mode)
+  const zone::zone_set* zones = nullptr;
+  const bind::view_decl* internal = nullptr;
+  const bind::view_decl* external = nullptr;
+  const nat::ruleset* nat = nullptr;           // null: no NAT rules given
+  std::optional<ip_endpoint> resolver;
+  std::vector<ip_prefix> lan;                  // the vantage point's LAN, for fixes
+  std::vector<std::string> names;              // checked names, canonical
+};
+
+// The names --all checks: every owner name of the zones the two views share, in both views.
+std::vector<std::string> all_names(const zone::zone_set& zones, const bind::view_decl& internal,
+                                   const bind::view_decl& external);
+
+// Builds the probes for the checked names.
+plan make_plan(const plan_inputs& in);
+
+// The answer a view's zone file gives for (qname, qtype), as canonical record texts: the RRset, or
+// the CNAME chain inside the zone followed by the target's RRset. rcode 3 when the name does not exist.
+struct zone_answer {
+  std::vector<std::string> records;
+  int rcode = 0;
+  bool known = false;  // false: no zone of that view holds the name
+};
+zone_answer answer_from_zone(const zone::zone_set& zones, const std::string& view, const std::string& qname,
+                             std::uint16_t qtype);
+
+// The addresses (A and AAAA, following CNAMEs in the view's zones) a view publishes for a name.
+std::vector<ip_address> addresses_of(const zone::zone_set& zones, const std::string& view,
+                                     const std::string& qname);
+
+}  // namespace hc::check

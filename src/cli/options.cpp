@@ -1,0 +1,182 @@
+#include "cli/options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "core/dns_text.hpp"
+
+namespace hc::cli {
+
+std::optional<ip_endpoint> parse_endpoint(const std::string& text, std::uint16_t default_port) {
+  std::string addr = text;
+  std::string port;
+  if (auto hash = text.find('#'); hash != std::string::npos) {
+    addr = text.substr(0, hash);
+    port = text.substr(hash + 1);
+  } else if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    addr = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return std::nullopt;
+      port = text.substr(close + 2);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    auto colon = text.find(':');
+    addr = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  auto a = ip_address::parse(addr);
+  if (!a) return std::nullopt;
+  ip_endpoint ep{*a, default_port};
+  if (!port.empty()) {
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
+    ep.port = static_cast<std::uint16_t>(p);
+  }
+  return ep;
+}
+
+namespace {
+
+bool valid_service(const std::string& s) {
+  static const char* known[] = {"dns", "dns/udp", "dns/tcp", "https", "http", "smtp", "imaps"};
+  for (const char* k : known)
+    if (s == k) return true;
+  if (s.rfind("tcp/", 0) == 0) {
+    unsigned p = 0;
+    auto rest = s.substr(4);
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), p);
+    return ec == std::errc{} && end == rest.data() + rest.size() && p > 0 && p <= 65535;
+  }
+  return false;
+}
+
+bool valid_name(const std::string& n) {
+  if (n.empty() || n.size() > 254) return false;
+  for (char c : n)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '\\' || c == '"') return false;
+  return n.find("..") == std::string::npos;
+}
+
+}  // namespace
+
+parse_outcome parse_command_line(int argc, const char* const* argv) {
+  cli_options o;
+  auto& r = o.run;
+  CLI::App app{"hairpin-check: prove a NAT loopback works and split-horizon DNS is consistent",
+               "hairpin-check"};
+  app.set_version_flag("--version", std::string("hairpin-check ") + HC_VERSION);
+  app.footer(
+      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad input, internal error).\n"
+      "Example: hairpin-check blog.debugo.fr");
+
+  std::string source, resolver, format = "text";
+  std::vector<std::string> external_dns, services;
+  bool ipv4_only = false, ipv6_only = false, color = false, no_color = false;
+
+  app.add_option("NAME", r.names, "names to check (trailing dot optional)");
+  app.add_flag("--all", r.all, "every owner name of the checked zones, in both views");
+  app.add_option("-c,--named-conf", r.named_conf, "BIND configuration (default /etc/bind/named.conf)");
+  app.add_option("--internal-view", r.internal_view,
+                 "default: the first view whose match-clients takes the vantage address");
+  app.add_option("--external-view", r.external_view,
+                 "default: the first view that takes an address outside every internal ACL");
+  app.add_option("--source", source, "the vantage point's own address (default: what the kernel would use)");
+  app.add_option("--nat-rules", r.nat_rules, "output of `iptables-save` or of `nft -j list ruleset` ('-' = stdin)");
+  app.add_flag("--static", r.static_only, "no network at all: configuration, zones and NAT rules only");
+  app.add_option("--resolver", resolver, "the internal resolver ADDR[#PORT] (default: first nameserver of /etc/resolv.conf)");
+  app.add_option("--external-dns", external_dns,
+                 "the DNS server on the external address ADDR[#PORT] (default: the external view's NS glue)");
+  app.add_option("--services", services, "any of dns,https,http,smtp,imaps,tcp/PORT (default: inferred per name)")
+      ->delimiter(',');
+  app.add_option("--ca-file", r.ca_file, "TLS trust anchors (default: the system store)");
+  app.add_flag("--insecure", r.insecure, "do not verify TLS certificates (never the default)");
+  app.add_option("-t,--timeout", r.timeout_s, "deadline for the whole run in seconds (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--probe-timeout", r.probe_timeout_s, "deadline of one probe in seconds (default: derived from -t)")
+      ->check(CLI::Range(0.05, 3600.0));
+  app.add_option("--concurrency", r.concurrency, "probes in flight at once (default 64)")->check(CLI::Range(1, 4096));
+  app.add_option("-w,--warning", r.warn_seconds, "response time in seconds above which a check warns");
+  app.add_option("--critical", r.crit_seconds, "response time in seconds above which a check is critical");
+  app.add_option("--cert-warn", r.cert_warn_days, "certificate days left below which to warn (default 30)");
+  app.add_option("--cert-crit", r.cert_crit_days, "certificate days left below which it is critical (default 7)");
+  app.add_flag("-4,--ipv4", ipv4_only, "probe IPv4 addresses only");
+  app.add_flag("-6,--ipv6", ipv6_only, "probe IPv6 addresses only");
+  app.add_option("--format", format, "text (default), json, nagios, prometheus")
+      ->check(CLI::IsMember({"text", "json", "nagios", "prometheus"}));
+  app.add_option("--textfile", o.textfile, "also write the Prometheus exposition to PATH, atomically");
+  app.add_flag("-q,--quiet", o.quiet, "text format: print nothing when everything is OK");
+  app.add_flag("--color", color, "colour the text output even when not on a terminal");
+  app.add_flag("--no-color", no_color, "never colour the text output");
+
+  parse_outcome out;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out.message = app.help();
+    return out;
+  } catch (const CLI::CallForVersion&) {
+    out.message = std::string("hairpin-check ") + HC_VERSION + "\n";
+    return out;
+  } catch (const CLI::ParseError& e) {
+    out.message = fmt::format("hairpin-check: {}\nRun with --help for more information.\n", e.what());
+    out.exit_status = 3;
+    return out;
+  }
+
+  auto fail = [&](std::string msg) {
+    out.message = fmt::format("hairpin-check: {}\n", msg);
+    out.exit_status = 3;
+    return out;
+  };
+
+  r.named_conf_given = app.count("--named-conf") > 0;
+  for (auto& n : r.names) {
+    if (!valid_name(n)) return fail(fmt::format("'{}' is not a domain name", n));
+    n = canonical_name(n);
+  }
+  if (!source.empty()) {
+    r.source = ip_address::parse(source);
+    if (!r.source) return fail(fmt::format("--source: '{}' is not an IP address", source));
+  }
+  if (!resolver.empty()) {
+    r.resolver = parse_endpoint(resolver, 53);
+    if (!r.resolver) return fail(fmt::format("--resolver: '{}' is not ADDR[#PORT]", resolver));
+  }
+  for (const auto& e : external_dns) {
+    auto ep = parse_endpoint(e, 53);
+    if (!ep) return fail(fmt::format("--external-dns: '{}' is not ADDR[#PORT]", e));
+    r.external_dns.push_back(*ep);
+  }
+  for (auto s : services) {
+    if (!valid_service(s)) return fail(fmt::format("--services: unknown service '{}'", s));
+    if (s == "dns") {
+      r.services.push_back("dns/udp");
+      r.services.push_back("dns/tcp");
+    } else {
+      r.services.push_back(s);
+    }
+  }
+  if (ipv4_only && ipv6_only) return fail("-4 and -6 exclude each other");
+  r.ipv4 = !ipv6_only;
+  r.ipv6 = !ipv4_only;
+  if (r.cert_crit_days > r.cert_warn_days)
+    return fail("--cert-crit must not be larger than --cert-warn");
+  if (r.warn_seconds < 0 || r.crit_seconds < 0) return fail("response time thresholds must be positive");
+  if (!r.all && r.names.empty() && !r.static_only)
+    return fail("name what to check (NAME..., or --all), or use --static");
+  if (color && no_color) return fail("--color and --no-color exclude each other");
+  if (color) o.color = true;
+  if (no_color) o.color = false;
+
+  if (format == "json") o.format = output_format::json;
+  else if (format == "nagios") o.format = output_format::nagios;
+  else if (format == "prometheus") o.format = output_format::prometheus;
+  out.options = std::move(o);
+  return out;
+}
+
+}  // namespace hc::cli

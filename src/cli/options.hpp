@@ -1,0 +1,35 @@
+#pragma once
+// Parsing the command line of ../shared/CONTRACT.md into run options and output choices.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "check/options.hpp"
+
+namespace hc::cli {
+
+enum class output_format { text, json, nagios, prometheus };
+
+struct cli_options {
+  check::run_options run;
+  output_format format = output_format::text;
+  std::string textfile;  // also write the Prometheus exposition here, atomically
+  bool quiet = false;
+  std::optional<bool> color;  // --color/--no-color; unset: only on a terminal without NO_COLOR
+};
+
+// The outcome of parsing: options to run with, or text to print and an exit status
+// (help and version: 0 on stdout; errors: 3 on stderr).
+struct parse_outcome {
+  std::optional<cli_options> options;
+  std::string message;
+  int exit_status = 0;
+};
+
+parse_outcome parse_command_line(int argc, const char* const* argv);
+
+// "ADDR", "ADDR#PORT" or "[v6]:PORT" → an endpoint with default_port when none is given.
+std::optional<ip_endpoint> parse_endpoint(const std::string& text, std::uint16_t default_port);
+
+}  // namespace hc::cli
