@@ -16,6 +16,9 @@ bool is_mail_port(std::uint16_t p) {
   return p == 25 || p == 465 || p == 587 || p == 110 || p == 143 || p == 993 || p == 995;
 }
 
+// Ports where a mail client, not a mail server, connects (IMAP, POP3).
+bool is_mailbox_port(std::uint16_t p) { return p == 110 || p == 143 || p == 993 || p == 995; }
+
 // The service name of a TCP port, as --services spells it.
 std::string service_for_port(std::uint16_t port) {
   switch (port) {
@@ -347,11 +350,12 @@ plan make_plan(const plan_inputs& in) {
     auto external_addrs = addresses_of(zones, ev, name);
     auto internal_addrs = addresses_of(zones, iv, name);
     std::erase_if(external_addrs, [&](const ip_address& a) { return !family_wanted(o, a); });
+    bool on_mail_address = false;  // without NAT rules: a name on the address of a mail server
     if (!mail_role && !in.nat) {
-      // Without NAT rules, a name on the address of a mail server is a mail name too.
       for (const auto& mx : r.mx_targets)
         for (const auto& a : addresses_of(zones, ev, mx))
-          if (std::find(external_addrs.begin(), external_addrs.end(), a) != external_addrs.end()) mail_role = true;
+          if (std::find(external_addrs.begin(), external_addrs.end(), a) != external_addrs.end())
+            on_mail_address = true;
     }
 
     for (const auto& ext : external_addrs) {
@@ -360,18 +364,27 @@ plan make_plan(const plan_inputs& in) {
         for (const auto& s : o.services)
           if (s.rfind("dns", 0) != 0) services.push_back(s);
       } else if (in.nat) {
-        std::set<std::uint16_t> ports;
+        // Every port the router forwards on that address, by what the name is for: an MX target
+        // gets the mail ports, another name the rest (DNS aside), or else the mailbox ports.
+        std::set<std::uint16_t> mail_ports, mailbox_ports, other_ports;
         for (const auto& s : nat::published(*in.nat)) {
           if (s.public_address != ext || (s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
           for (unsigned port = s.port; port <= std::max(s.port, s.port_last) && port - s.port < 16; ++port) {
-            if (port == 53) continue;
-            if (is_mail_port(static_cast<std::uint16_t>(port)) != mail_role) continue;
-            ports.insert(static_cast<std::uint16_t>(port));
+            auto p16 = static_cast<std::uint16_t>(port);
+            if (p16 == 53) continue;
+            if (!is_mail_port(p16)) other_ports.insert(p16);
+            else {
+              mail_ports.insert(p16);
+              if (is_mailbox_port(p16)) mailbox_ports.insert(p16);
+            }
           }
         }
-        for (auto port : ports) services.push_back(service_for_port(port));
+        const auto& chosen = mail_role ? mail_ports : (!other_ports.empty() ? other_ports : mailbox_ports);
+        for (auto port : chosen) services.push_back(service_for_port(port));
       } else if (mail_role) {
         services = {"smtp", "imaps"};
+      } else if (on_mail_address) {
+        services = {"imaps"};
       } else {
         services = {"https"};
       }

@@ -17,6 +17,7 @@
 #include "bind/config.hpp"
 #include "check/dns_validate.hpp"
 #include "check/execute.hpp"
+#include "check/oneshot.hpp"
 #include "check/plan.hpp"
 #include "check/service_compare.hpp"
 #include "core/dns_text.hpp"
@@ -148,6 +149,9 @@ run_result run(const run_options& o) {
     } catch (const input_error& e) {
       r.findings.push_back(config_error(e.what()));
     }
+  } else if (o.names.empty()) {
+    r.findings.push_back(config_error(fmt::format(
+        "{}: no such file; --all and --static need the BIND configuration (-c PATH)", o.named_conf)));
   } else {
     r.notes.push_back(fmt::format(
         "no BIND configuration at {}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
@@ -293,8 +297,8 @@ run_result run(const run_options& o) {
   }
 
   // 7. Live probes.
+  execute_options eo;
   if (!o.static_only) {
-    execute_options eo;
     eo.deadline = deadline;
     double per_probe = o.probe_timeout_s > 0 ? o.probe_timeout_s : std::clamp(o.timeout_s * 0.3, 0.2, 5.0);
     eo.probe_timeout = std::chrono::milliseconds(static_cast<long>(per_probe * 1000));
@@ -302,7 +306,10 @@ run_result run(const run_options& o) {
     eo.ca_file = o.ca_file;
     eo.insecure = o.insecure;
     eo.source = o.source;
-
+  }
+  if (!o.static_only && !cfg && !o.names.empty()) {
+    run_without_config(o, resolver, eo, r);
+  } else if (!o.static_only) {
     // Phase 1: one question per DNS server and transport, one TCP connect per service endpoint.
     std::vector<probes::probe_request> phase1;
     std::map<std::string, std::size_t> gate_index;      // gate key → index in phase1

@@ -5,39 +5,9 @@
 #include <fmt/format.h>
 
 #include "core/dns_text.hpp"
+#include "probes/dns.hpp"
 
 namespace hc::cli {
-
-std::optional<ip_endpoint> parse_endpoint(const std::string& text, std::uint16_t default_port) {
-  std::string addr = text;
-  std::string port;
-  if (auto hash = text.find('#'); hash != std::string::npos) {
-    addr = text.substr(0, hash);
-    port = text.substr(hash + 1);
-  } else if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    addr = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return std::nullopt;
-      port = text.substr(close + 2);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    auto colon = text.find(':');
-    addr = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  auto a = ip_address::parse(addr);
-  if (!a) return std::nullopt;
-  ip_endpoint ep{*a, default_port};
-  if (!port.empty()) {
-    unsigned p = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (ec != std::errc{} || end != port.data() + port.size() || p == 0 || p > 65535) return std::nullopt;
-    ep.port = static_cast<std::uint16_t>(p);
-  }
-  return ep;
-}
 
 namespace {
 
@@ -143,11 +113,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
     if (!r.source) return fail(fmt::format("--source: '{}' is not an IP address", source));
   }
   if (!resolver.empty()) {
-    r.resolver = parse_endpoint(resolver, 53);
+    r.resolver = probes::parse_resolver_address(resolver, 53);
     if (!r.resolver) return fail(fmt::format("--resolver: '{}' is not ADDR[#PORT]", resolver));
   }
   for (const auto& e : external_dns) {
-    auto ep = parse_endpoint(e, 53);
+    auto ep = probes::parse_resolver_address(e, 53);
     if (!ep) return fail(fmt::format("--external-dns: '{}' is not ADDR[#PORT]", e));
     r.external_dns.push_back(*ep);
   }

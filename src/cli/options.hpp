@@ -29,7 +29,4 @@ struct parse_outcome {
 
 parse_outcome parse_command_line(int argc, const char* const* argv);
 
-// "ADDR", "ADDR#PORT" or "[v6]:PORT" → an endpoint with default_port when none is given.
-std::optional<ip_endpoint> parse_endpoint(const std::string& text, std::uint16_t default_port);
-
 }  // namespace hc::cli
