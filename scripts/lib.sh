@@ -12,9 +12,9 @@ HC_BUILD_PACKAGES=(
 )
 # What the lab and the integration tests run: real servers and real tools.
 HC_LAB_PACKAGES=(
-  iproute2 iptables nftables procps psmisc curl openssl ca-certificates
+  iproute2 iptables nftables conntrack procps psmisc curl openssl ca-certificates python3
   bind9 bind9-utils bind9-dnsutils nginx-light postfix dovecot-imapd
-  prometheus prometheus-node-exporter monitoring-plugins-basic monitoring-plugins-standard
+  prometheus prometheus-node-exporter monitoring-plugins-basic monitoring-plugins-standard nagios4-core
 )
 
 hc_log() { printf '==> %s\n' "$*" >&2; }

@@ -5,10 +5,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/diagnostics.hpp"
 #include "core/ip.hpp"
+#include "core/result.hpp"
 
 namespace hc::bind {
 
@@ -16,7 +19,8 @@ struct address_match_list;
 
 // One element of an address match list, as BIND knows them.
 struct address_match_element {
-  enum class kind { prefix, acl_ref, any, none, localhost, localnets, key, nested };
+  // geoip: BIND's `geoip ...` element; like key it never matches (no GeoIP database is modelled).
+  enum class kind { prefix, acl_ref, any, none, localhost, localnets, key, nested, geoip };
   kind what = kind::prefix;
   bool negated = false;
   ip_prefix prefix;                                  // kind::prefix
@@ -53,6 +57,7 @@ struct view_decl {
   bool match_recursive_only = false;
   std::vector<zone_decl> zones;
   bool implicit = false;  // the default view that holds zones outside any view
+  std::optional<std::string> recursion;  // the view's own `recursion yes|no;`, when set
   source_location where;
 };
 
@@ -74,6 +79,7 @@ struct config {
   std::vector<acl_decl> acls;
   std::vector<view_decl> views;  // in order; when no view is declared, one implicit "_default" view
   std::vector<std::string> files_read;  // every file read, includes too, in order
+  std::unordered_map<std::string, std::size_t> acl_index;  // acl name -> index in acls (filled by read_named_conf)
 };
 
 // Reads named.conf and its includes. Errors (with file:line:col) go to diags; reading goes on
@@ -90,6 +96,29 @@ const view_decl* select_view(const config& cfg, const ip_address& client,
                              const std::optional<ip_address>& destination = std::nullopt,
                              const host_addresses& host = {});
 
+// The same for a query that is recursive (RD set) or not: views with `match-recursive-only yes`
+// take recursive queries only. The 4-argument form above assumes a recursive query, as stub
+// resolvers and dig send. Only views of class IN are considered (the probes ask IN questions).
+const view_decl* select_view(const config& cfg, const ip_address& client,
+                             const std::optional<ip_address>& destination, const host_addresses& host,
+                             bool recursive);
+
 const view_decl* find_view(const config& cfg, const std::string& name);
+
+// The internal and the external view seen from `source`. Internal: the first IN view whose
+// match-clients takes `source` (match-destinations is not considered unless it takes nothing).
+// External: the first IN view that answers a client the internal view's match-clients rejects
+// (candidates from 203.0.113.0/24, 198.51.100.0/24, 192.0.2.0/24, public resolvers' addresses
+// and 2001:db8::/32). Either may be null.
+std::pair<const view_decl*, const view_decl*> infer_views(const config& cfg, const ip_address& source,
+                                                          const host_addresses& host = {});
+
+// The elements of a match list as written ("198.18.1.0/24", "localhost", "!10.0.0.1", "lan").
+std::vector<std::string> match_list_texts(const address_match_list& list);
+
+// `view-shadowed` findings: a view none of whose clients can reach it because an earlier view of
+// the same class takes all of them (match-clients, match-destinations and match-recursive-only
+// considered). Conservative: reported only when it is certain for every host.
+std::vector<hc::finding> shadowed_views(const config& cfg);
 
 }  // namespace hc::bind

@@ -191,7 +191,7 @@ plan make_plan(const plan_inputs& in) {
     f.service.public_address = pub;
     f.service.protocol = proto;
     f.service.port = port;
-    f.service.name = name;
+    f.service.name = display_name(name);
     f.service.internal_address = internal_addr;
     f.service_name = nat::service_name(proto, port);
     p.nat_flows.push_back(std::move(f));
@@ -264,8 +264,9 @@ plan make_plan(const plan_inputs& in) {
     std::vector<std::uint16_t> qtypes;
     if (o.ipv4) qtypes.push_back(type_a);
     if (o.ipv6) {
-      bool has_aaaa = !answer_from_zone(zones, iv, name, type_aaaa).records.empty() ||
-                      !answer_from_zone(zones, ev, name, type_aaaa).records.empty();
+      bool has_aaaa = false;  // a CNAME answers every type: look for the addresses themselves
+      for (const auto& a : addresses_of(zones, iv, name)) has_aaaa |= a.v6;
+      for (const auto& a : addresses_of(zones, ev, name)) has_aaaa |= a.v6;
       if (has_aaaa) qtypes.push_back(type_aaaa);
     }
     if (qtypes.empty()) qtypes.push_back(type_a);

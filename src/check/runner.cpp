@@ -23,7 +23,7 @@
 #include "core/dns_text.hpp"
 #include "nat/nat.hpp"
 #include "probes/dns.hpp"
-#include "zone/diff.hpp"
+#include "zone/view_diff.hpp"
 #include "zone/zone.hpp"
 
 namespace hc::check {
@@ -275,7 +275,7 @@ run_result run(const run_options& o) {
     if (!whole) dopt.names = names;
     if (rules) {
       const nat::ruleset* rs = &*rules;
-      dopt.nat_map = [rs](const ip_address& a) { return rs->dnat_targets(a); };
+      dopt.nat = [rs](const ip_address& a) { return rs->dnat_targets(a); };
     }
     for (auto& f : zone::diff_views(zones, *cfg, *internal, *external, dopt)) r.findings.push_back(std::move(f));
   }
@@ -374,7 +374,8 @@ run_result run(const run_options& o) {
       return nullptr;
     };
     std::set<std::string> mismatch_done;
-    auto add_check = [&](probes::probe_result& res) {
+    // direct_ok: the same service answered on its internal address, so a hairpin failure is the NAT's.
+    auto add_check = [&](probes::probe_result& res, bool direct_ok) {
       if (res.tls && res.tls->not_after && !res.check.cert_not_after) res.check.cert_not_after = res.tls->not_after;
       if (res.check.path == "hairpin") {
         if (const auto* p = prediction_for(res)) {
@@ -382,8 +383,8 @@ run_result run(const run_options& o) {
           std::string pred = nat::summary(p->prediction, f);
           std::string observed = res.failure.empty() ? (res.check.ok ? "works" : res.check.stage) : res.failure;
           res.check.detail += fmt::format("{}{}; observed: {}", res.check.detail.empty() ? "" : "; ", pred, observed);
-          bool bad = is_transport_failure(res.failure);
-          bool mismatch = (prediction_says_works(p->prediction.result) && bad && res.check.stage != "skipped") ||
+          bool nat_failed = res.failure == "unexpected-source" || (is_transport_failure(res.failure) && direct_ok);
+          bool mismatch = (prediction_says_works(p->prediction.result) && nat_failed) ||
                           (prediction_says_fails(p->prediction.result) && res.check.ok);
           std::string key = res.check.address + "#" + std::to_string(res.check.port) + "/" + res.check.service;
           if (mismatch && mismatch_done.insert(key).second) {
@@ -434,7 +435,7 @@ run_result run(const run_options& o) {
           dns_findings.push_back(std::move(f));
         }
       }
-      add_check(res);
+      add_check(res, false);
     }
     std::size_t explained = 0;
     for (auto& f : dns_findings) {
@@ -465,7 +466,10 @@ run_result run(const run_options& o) {
       auto [h, d] = pairs[key];
       for (auto& f : compare_service(h, d, so)) r.findings.push_back(std::move(f));
     }
-    for (auto& res : service_results) add_check(res);
+    for (std::size_t i = 0; i < pl.services.size(); ++i) {
+      const probes::probe_result* direct = pairs[pl.services[i].pair_key].second;
+      add_check(service_results[i], direct && direct != &service_results[i] && direct->check.ok);
+    }
   }
 
   sort_and_dedupe(r.findings);

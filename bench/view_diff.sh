@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# View-diff benchmark: generated split-horizon pairs of 10k, 100k and 1M names per view, read and
+# compared by hairpin-check (--static --all; view_diff_bench until the CLI can do it), by
+# `ldns-compare-zones -a` and by `named-checkconf -z`, on the same files in the same run.
+# Prints wall time and peak memory (/usr/bin/time -v) of each, and the ratios to ldns-compare-zones.
+#
+#   bench/view_diff.sh [BUILD_DIR]        (default: build; SIZES="10000 100000" to choose sizes)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+SIZES=${SIZES:-10000 100000 1000000}
+WORK=${WORK:-$(mktemp -d /tmp/hc-view-diff.XXXXXX)}
+GEN=$BUILD/bench/hc-zone-gen
+BENCH=$BUILD/bench/view_diff_bench
+HC=$BUILD/hairpin-check
+trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+
+for tool in "$GEN" "$BENCH"; do
+  [ -x "$tool" ] || { echo "missing $tool: cmake --build $BUILD --target hc-zone-gen view_diff_bench" >&2; exit 3; }
+done
+command -v ldns-compare-zones >/dev/null || { echo "ldns-compare-zones missing (package ldnsutils)" >&2; exit 3; }
+command -v named-checkconf >/dev/null || { echo "named-checkconf missing (package bind9-utils)" >&2; exit 3; }
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v; sets WALL (s) and PEAK (MiB).
+measure() {
+  local name=$1 log=$WORK/time.log
+  shift
+  set +e
+  /usr/bin/time -v -o "$log" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  local rc=$?
+  set -e
+  WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
+  PEAK=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$log")
+  RC=$rc
+}
+
+printf '%-9s %-34s %9s %10s %8s %8s\n' names tool wall_s peak_MiB x_wall x_peak
+for n in $SIZES; do
+  dir=$WORK/$n
+  "$GEN" "$n" "$dir" >/dev/null
+
+  measure ldns ldns-compare-zones -a "$dir/db.bench.intra" "$dir/db.bench.extra"
+  LW=$WALL LP=$PEAK
+
+  rows=()
+  if [ -x "$HC" ]; then
+    measure hc "$HC" --static --all -c "$dir/named.conf" --internal-view intra --external-view extra --format json
+    # 0-2: a verdict (the planted faults make it CRITICAL); 3 or worse: the CLI cannot do it yet.
+    if [ "$RC" -le 2 ]; then rows+=("hairpin-check --static --all|$WALL|$PEAK"); fi
+  fi
+  measure bench "$BENCH" "$dir"
+  grep -q 'match,' "$WORK/bench.out" || { echo "view_diff_bench: findings differ from the manifest" >&2; cat "$WORK/bench.out" >&2; exit 1; }
+  rows+=("view_diff_bench (load + diff)|$WALL|$PEAK")
+  measure checkconf named-checkconf -z "$dir/named.conf"
+  rows+=("named-checkconf -z|$WALL|$PEAK")
+  rows+=("ldns-compare-zones -a|$LW|$LP")
+
+  for row in "${rows[@]}"; do
+    IFS='|' read -r tool w p <<<"$row"
+    awk -v n="$n" -v t="$tool" -v w="$w" -v p="$p" -v lw="$LW" -v lp="$LP" \
+      'BEGIN { printf "%-9s %-34s %9.2f %10.1f %8.3f %8.3f\n", n, t, w, p, (lw > 0 ? w / lw : 0), (lp > 0 ? p / lp : 0) }'
+  done
+done

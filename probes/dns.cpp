@@ -1,0 +1,575 @@
+#include "probes/dns.hpp"
+
+// g++ 12 false positive on Boost 1.74 awaitable frames (their operator new/delete are a matched pair).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "core/dns_text.hpp"
+#include "probes/dns_wire.hpp"
+
+namespace hc::probes {
+namespace {
+
+using error_code = boost::system::error_code;
+using asio::ip::tcp;
+using asio::ip::udp;
+
+asio::ip::address to_asio(const ip_address& a) {
+  if (a.v6) {
+    asio::ip::address_v6::bytes_type b{};
+    std::copy_n(a.bytes.begin(), 16, b.begin());
+    return asio::ip::address_v6(b);
+  }
+  asio::ip::address_v4::bytes_type b{};
+  std::copy_n(a.bytes.begin(), 4, b.begin());
+  return asio::ip::address_v4(b);
+}
+
+ip_address from_asio(const asio::ip::address& a) {
+  ip_address out;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    auto b = a.to_v6().to_bytes();
+    std::copy_n(b.begin() + 12, 4, out.bytes.begin());
+  } else if (a.is_v6()) {
+    auto b = a.to_v6().to_bytes();
+    std::copy_n(b.begin(), 16, out.bytes.begin());
+    out.v6 = true;
+  } else {
+    auto b = a.to_v4().to_bytes();
+    std::copy_n(b.begin(), 4, out.bytes.begin());
+  }
+  return out;
+}
+
+double seconds_between(clock::time_point a, clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// This probe's bound: its own timeout, capped by the run's deadline when one is set.
+clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req) {
+  auto own = clock::now() + req.timeout;
+  if (ctx.deadline == clock::time_point{}) return own;
+  return std::min(own, ctx.deadline);
+}
+
+
+std::string display_name(const probe_request& req) {
+  std::string n = req.name.empty() ? req.qname : req.name;
+  if (n.size() > 1 && n.back() == '.') n.pop_back();
+  return n;
+}
+
+probe_result initial_result(const probe_request& req) {
+  probe_result r;
+  r.check.name = display_name(req);
+  r.check.service = req.service;
+  r.check.path = req.path;
+  r.check.address = req.target.address.str();
+  r.check.port = req.target.port;
+  r.check.stage = "start";
+  r.dns.emplace();
+  return r;
+}
+
+dns_question question_of(const probe_request& req) {
+  dns_question q;
+  q.qname = req.qname.empty() ? canonical_name(req.name) : req.qname;
+  q.qtype = req.qtype;
+  q.qclass = LDNS_RR_CLASS_IN;
+  q.id = random_dns_id();
+  return q;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string outcome_detail(const dns_outcome& d) {
+  std::string s = rcode_name(d.rcode);
+  s += ", " + std::to_string(d.answer.size()) + (d.answer.size() == 1 ? " answer" : " answers");
+  if (d.aa) s += ", authoritative";
+  if (d.tc) s += d.tcp_fallback ? ", truncated over UDP, fetched over TCP" : ", truncated";
+  if (d.soa_serial) s += ", serial " + std::to_string(*d.soa_serial);
+  if (d.mismatched) s += ", " + std::to_string(d.mismatched) + " mismatched replies dropped";
+  return s;
+}
+
+void set_facts(probe_result& r) {
+  r.facts["rcode"] = rcode_name(r.dns->rcode);
+  r.facts["answer"] = join(r.dns->answer, "; ");
+}
+
+bool is_unreachable(const error_code& ec) {
+  return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
+         ec == asio::error::network_unreachable;
+}
+
+// The socket and the state a deadline timer shares with the coroutine; the timer's handler keeps it
+// alive, so it may run after the coroutine has finished.
+template <typename Socket>
+struct guarded_socket {
+  explicit guarded_socket(const asio::any_io_executor& ex) : socket(ex) {}
+  Socket socket;
+  bool expired = false;
+};
+
+template <typename Socket>
+void arm(asio::steady_timer& timer, clock::time_point deadline, const std::shared_ptr<guarded_socket<Socket>>& g) {
+  timer.expires_at(deadline);
+  timer.async_wait([g](const error_code& ec) {
+    if (ec) return;
+    g->expired = true;
+    error_code ignored;
+    g->socket.cancel(ignored);
+  });
+}
+
+// Reads the queued ICMP errors of a socket with IP_RECVERR on; returns the description of the one
+// about a datagram sent to target, or nullopt when none of them concerns target. An empty queue
+// (the error came only as errno) counts as concerning target.
+std::optional<std::string> drain_icmp_errors(int fd, const ip_endpoint& target, const error_code& ec) {
+  bool any = false;
+  std::optional<std::string> match;
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage dest{};
+    std::array<char, 512> control{};
+    std::array<std::uint8_t, 512> data{};
+    iovec iov{data.data(), data.size()};
+    msghdr msg{};
+    msg.msg_name = &dest;
+    msg.msg_namelen = sizeof dest;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    any = true;
+    std::optional<ip_endpoint> to;
+    if (dest.ss_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&dest);
+      ip_endpoint e;
+      std::memcpy(e.address.bytes.data(), &sin->sin_addr, 4);
+      e.port = ntohs(sin->sin_port);
+      to = e;
+    } else if (dest.ss_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&dest);
+      ip_endpoint e;
+      std::memcpy(e.address.bytes.data(), &sin6->sin6_addr, 16);
+      e.address.v6 = true;
+      e.port = ntohs(sin6->sin6_port);
+      to = e;
+    }
+    std::string what = "ICMP unreachable";
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
+      bool v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+      if (!v4 && !v6) continue;
+      sock_extended_err ee{};
+      std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
+      what = std::string("ICMP ") + std::strerror(static_cast<int>(ee.ee_errno));
+      const sockaddr* off = SO_EE_OFFENDER(reinterpret_cast<sock_extended_err*>(CMSG_DATA(c)));
+      if (off->sa_family == AF_INET) {
+        ip_address a;
+        std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in*>(off)->sin_addr, 4);
+        what += " from " + a.str();
+      } else if (off->sa_family == AF_INET6) {
+        ip_address a;
+        std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(off)->sin6_addr, 16);
+        a.v6 = true;
+        what += " from " + a.str();
+      }
+    }
+    if (!to || (to->address == target.address && to->port == target.port)) {
+      if (!match) match = what;
+    }
+  }
+  if (!any) return ec.message();
+  return match;
+}
+
+// One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback.
+struct tcp_exchange {
+  bool ok = false;
+  std::string failure;
+  std::string stage;
+  std::string detail;
+  ldns_pkt_ptr pkt;
+  unsigned mismatched = 0;
+  double connect_s = 0;
+  double request_s = 0;
+};
+
+asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::optional<ip_address> source,
+                                           ip_endpoint target, dns_question q, bool rd, std::uint16_t edns_size,
+                                           clock::time_point deadline) {
+  tcp_exchange x;
+  auto g = std::make_shared<guarded_socket<tcp::socket>>(ex);
+  asio::steady_timer timer(ex);
+  arm(timer, deadline, g);
+  tcp::endpoint peer(to_asio(target.address), target.port);
+  error_code ec;
+  x.stage = "connect";
+  g->socket.open(peer.protocol(), ec);
+  if (!ec && source && source->v6 == target.address.v6) g->socket.bind(tcp::endpoint(to_asio(*source), 0), ec);
+  if (ec) {
+    x.failure = "refused";
+    x.detail = "cannot open a TCP socket: " + ec.message();
+    co_return x;
+  }
+  auto t0 = clock::now();
+  co_await g->socket.async_connect(peer, asio::redirect_error(asio::use_awaitable, ec));
+  auto t1 = clock::now();
+  x.connect_s = seconds_between(t0, t1);
+  auto wait_ms = [&] { return std::to_string(static_cast<long long>(seconds_between(t0, clock::now()) * 1000)); };
+  if (ec) {
+    if (g->expired) {
+      x.failure = "timeout";
+      x.detail = "TCP connect to " + target.str() + " timed out";
+    } else if (ec == asio::error::connection_reset) {
+      x.failure = "reset";
+      x.detail = "TCP connect to " + target.str() + ": " + ec.message();
+    } else {
+      x.failure = "refused";
+      x.detail = "TCP connect to " + target.str() + ": " + ec.message();
+    }
+    co_return x;
+  }
+  x.stage = "request";
+  auto query = build_dns_query(q, rd, edns_size);
+  auto framed = query ? tcp_frame(*query) : std::nullopt;
+  if (!framed) {
+    x.stage = "query";
+    x.detail = "cannot encode the query for " + q.qname;
+    co_return x;
+  }
+  co_await asio::async_write(g->socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
+  tcp_frame_decoder decoder;
+  std::array<std::uint8_t, 4096> chunk{};
+  while (!ec) {
+    std::size_t n = co_await g->socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    if (!decoder.feed(std::span<const std::uint8_t>(chunk.data(), n))) {
+      x.failure = "reset";
+      x.detail = "bad TCP framing from " + target.str() + ": " + decoder.error();
+      x.request_s = seconds_between(t1, clock::now());
+      co_return x;
+    }
+    while (auto msg = decoder.next()) {
+      auto parsed = parse_dns_message(*msg);
+      if (parsed.pkt && dns_reply_matches(parsed.pkt.get(), q)) {
+        x.request_s = seconds_between(t1, clock::now());
+        x.ok = true;
+        x.stage = "done";
+        x.pkt = std::move(parsed.pkt);
+        co_return x;
+      }
+      ++x.mismatched;
+    }
+    if (decoder.failed()) {
+      x.failure = "reset";
+      x.detail = "bad TCP framing from " + target.str() + ": " + decoder.error();
+      x.request_s = seconds_between(t1, clock::now());
+      co_return x;
+    }
+  }
+  x.request_s = seconds_between(t1, clock::now());
+  if (g->expired) {
+    x.failure = "timeout";
+    x.detail = "no reply from " + target.str() + " over TCP within " + wait_ms() + " ms";
+  } else if (ec == asio::error::eof) {
+    x.failure = "reset";
+    x.detail = "connection closed by " + target.str() + " before a reply";
+  } else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    x.failure = "reset";
+    x.detail = "connection reset by " + target.str();
+  } else {
+    x.failure = "refused";
+    x.detail = "TCP exchange with " + target.str() + ": " + ec.message();
+  }
+  if (x.mismatched) x.detail += " (" + std::to_string(x.mismatched) + " mismatched replies dropped)";
+  co_return x;
+}
+
+const char* tcp_hint(const std::string& failure) {
+  if (failure == "timeout") return "check that the server listens on TCP port 53 and that no firewall drops it";
+  if (failure == "refused") return "nothing listens on that TCP port, or a firewall rejects it";
+  if (failure == "reset") return "the server closed the connection; check its TCP limits and logs";
+  return "";
+}
+
+asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+  auto& d = *r.dns;
+  auto deadline = probe_deadline(ctx, req);
+  auto ex = ctx.executor;
+  auto g = std::make_shared<guarded_socket<udp::socket>>(ex);
+  udp::endpoint peer(to_asio(req.target.address), req.target.port);
+  error_code ec;
+  r.check.stage = "send";
+  g->socket.open(peer.protocol(), ec);
+  if (!ec) {
+    // Unconnected sockets only hear of ICMP errors with IP_RECVERR on.
+    int on = 1;
+    if (req.target.address.v6)
+      ::setsockopt(g->socket.native_handle(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
+    else
+      ::setsockopt(g->socket.native_handle(), SOL_IP, IP_RECVERR, &on, sizeof on);
+    if (ctx.source && ctx.source->v6 == req.target.address.v6)
+      g->socket.bind(udp::endpoint(to_asio(*ctx.source), 0), ec);
+    else
+      g->socket.bind(udp::endpoint(peer.protocol(), 0), ec);
+  }
+  if (ec) {
+    r.failure = "refused";
+    r.check.detail = "cannot open a UDP socket: " + ec.message();
+    co_return;
+  }
+  dns_question q = question_of(req);
+  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
+  if (!query) {
+    r.check.stage = "query";
+    r.check.detail = "cannot encode the query for " + q.qname;
+    co_return;
+  }
+  asio::steady_timer timer(ex);
+  arm(timer, deadline, g);
+  auto t0 = clock::now();
+  co_await g->socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    r.failure = g->expired ? "timeout" : "refused";
+    r.check.detail = "sending to " + req.target.str() + ": " + ec.message();
+    r.hint = "check the route and the firewall towards " + req.target.address.str();
+    co_return;
+  }
+  r.check.stage = "receive";
+  std::vector<std::uint8_t> buf(dns_max_message);
+  ldns_pkt_ptr accepted;
+  std::optional<dns_outcome> stray;
+  while (!accepted) {
+    udp::endpoint from;
+    std::size_t n =
+        co_await g->socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (g->expired) break;
+      if (is_unreachable(ec)) {
+        auto icmp = drain_icmp_errors(g->socket.native_handle(), req.target, ec);
+        if (!icmp) continue;  // about some other datagram: keep listening
+        r.check.phases.push_back({"request", seconds_between(t0, clock::now())});
+        r.failure = "refused";
+        r.check.detail = *icmp + " (" + req.target.str() + ")";
+        r.hint = "nothing answers DNS on " + req.target.str() + ", or a firewall rejects it";
+        co_return;
+      }
+      r.failure = "refused";
+      r.check.detail = "receiving from " + req.target.str() + ": " + ec.message();
+      co_return;
+    }
+    ip_endpoint source{from_asio(from.address()), from.port()};
+    auto parsed = parse_dns_message(std::span<const std::uint8_t>(buf.data(), n));
+    if (source != req.target) {
+      // Distinct sources only, and a bounded list even under a flood.
+      auto& u = d.unexpected_sources;
+      if (std::find(u.begin(), u.end(), source) == u.end() && u.size() < 16) u.push_back(source);
+      if (parsed.pkt && dns_reply_matches(parsed.pkt.get(), q) && !stray) {
+        stray.emplace();
+        fill_dns_outcome(parsed.pkt.get(), *stray);
+      }
+      continue;
+    }
+    if (!parsed.pkt || !dns_reply_matches(parsed.pkt.get(), q)) {
+      ++d.mismatched;
+      continue;
+    }
+    accepted = std::move(parsed.pkt);
+  }
+  auto t1 = clock::now();
+  r.check.phases.push_back({"request", seconds_between(t0, t1)});
+  if (!accepted) {
+    long long waited = static_cast<long long>(seconds_between(t0, t1) * 1000);
+    if (!d.unexpected_sources.empty()) {
+      r.failure = "unexpected-source";
+      r.check.detail = "reply from " + d.unexpected_sources.front().str() + ", expected " + req.target.str();
+      if (stray) {
+        r.facts["stray_rcode"] = rcode_name(stray->rcode);
+        r.facts["stray_answer"] = join(stray->answer, "; ");
+        r.facts["stray_source"] = d.unexpected_sources.front().str();
+        r.check.detail += " (it said " + rcode_name(stray->rcode) +
+                          (stray->answer.empty() ? std::string() : ": " + join(stray->answer, "; ")) + ")";
+      }
+      r.hint = "the reply does not come back through the NAT: add an SNAT (masquerade) rule for LAN clients "
+               "reaching the public address, so the server's reply returns through the router";
+    } else {
+      r.failure = "timeout";
+      r.check.detail = "no reply from " + req.target.str() + " within " + std::to_string(waited) + " ms";
+      if (d.mismatched) r.check.detail += " (" + std::to_string(d.mismatched) + " mismatched replies dropped)";
+      r.hint = "check that a DNS server listens on " + req.target.str() + " and that no firewall drops the query";
+    }
+    co_return;
+  }
+  d.responder = req.target;
+  fill_dns_outcome(accepted.get(), d);
+  set_facts(r);
+  auto t2 = clock::now();
+  r.check.phases.push_back({"processing", seconds_between(t1, t2)});
+  if (d.tc) {
+    r.check.stage = "tcp-fallback";
+    auto x = co_await exchange_tcp(ex, ctx.source, req.target, question_of(req), req.recursion_desired,
+                                   req.edns_size, deadline);
+    r.check.phases.push_back({"connect", x.connect_s});
+    r.check.phases.front().seconds += x.request_s;
+    d.mismatched += x.mismatched;
+    if (!x.ok) {
+      r.failure = "truncated-no-tcp";
+      r.check.detail = "UDP answer truncated (TC=1) and the TCP retry failed: " + x.detail;
+      r.hint = "allow DNS over TCP port 53 to " + req.target.address.str() +
+               " (router port forward, firewall and the server itself)";
+      co_return;
+    }
+    fill_dns_outcome(x.pkt.get(), d);
+    d.tc = true;
+    d.tcp_fallback = true;
+    set_facts(r);
+  }
+  r.check.ok = true;
+  r.check.stage = "done";
+  r.check.detail = outcome_detail(d);
+  r.check.served_serial = d.soa_serial;
+}
+
+asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+  auto& d = *r.dns;
+  auto deadline = probe_deadline(ctx, req);
+  dns_question q = question_of(req);
+  r.check.stage = "connect";
+  auto x = co_await exchange_tcp(ctx.executor, ctx.source, req.target, q, req.recursion_desired, req.edns_size,
+                                 deadline);
+  r.check.phases.push_back({"connect", x.connect_s});
+  if (x.stage != "connect") r.check.phases.push_back({"request", x.request_s});
+  d.mismatched = x.mismatched;
+  if (!x.ok) {
+    r.check.stage = x.stage;
+    r.failure = x.failure;
+    r.check.detail = x.detail;
+    r.hint = tcp_hint(x.failure);
+    co_return;
+  }
+  auto t1 = clock::now();
+  d.responder = req.target;
+  fill_dns_outcome(x.pkt.get(), d);
+  set_facts(r);
+  r.check.phases.push_back({"processing", seconds_between(t1, clock::now())});
+  r.check.ok = true;
+  r.check.stage = "done";
+  r.check.detail = outcome_detail(d);
+  r.check.served_serial = d.soa_serial;
+}
+
+void internal_error(probe_result& r, const std::string& what) {
+  r.check.ok = false;
+  r.check.stage = "internal";
+  r.failure.clear();
+  r.check.detail = "internal error: " + what;
+}
+
+}  // namespace
+
+asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request) {
+  probe_context ctx = context;
+  probe_request req = request;
+  probe_result r = initial_result(req);
+  auto start = clock::now();
+  try {
+    co_await run_udp(ctx, req, r);
+  } catch (const std::exception& e) {
+    internal_error(r, e.what());
+  } catch (...) {
+    internal_error(r, "unknown exception");
+  }
+  r.check.duration_s = seconds_between(start, clock::now());
+  co_return r;
+}
+
+asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request) {
+  probe_context ctx = context;
+  probe_request req = request;
+  probe_result r = initial_result(req);
+  auto start = clock::now();
+  try {
+    co_await run_tcp(ctx, req, r);
+  } catch (const std::exception& e) {
+    internal_error(r, e.what());
+  } catch (...) {
+    internal_error(r, "unknown exception");
+  }
+  r.check.duration_s = seconds_between(start, clock::now());
+  co_return r;
+}
+
+std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port) {
+  auto parse_port = [](std::string_view p) -> std::optional<std::uint16_t> {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || v == 0 || v > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(v);
+  };
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  std::string_view addr = text;
+  std::optional<std::uint16_t> port = default_port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    addr = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':' && rest.front() != '#') return std::nullopt;
+      port = parse_port(rest.substr(1));
+    }
+  } else if (auto hash = text.find('#'); hash != std::string_view::npos) {
+    addr = text.substr(0, hash);
+    port = parse_port(text.substr(hash + 1));
+  }
+  if (!port || addr.empty()) return std::nullopt;
+  auto a = ip_address::parse(addr);
+  if (!a) return std::nullopt;
+  return ip_endpoint{*a, *port};
+}
+
+std::optional<ip_address> first_nameserver(std::string_view resolv_conf) {
+  std::istringstream in{std::string(resolv_conf)};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (auto c = line.find_first_of("#;"); c != std::string::npos) line.resize(c);
+    std::istringstream words(line);
+    std::string key, value;
+    if (!(words >> key >> value) || key != "nameserver") continue;
+    if (auto a = ip_address::parse(value)) return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<ip_address> read_first_nameserver(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return std::nullopt;
+  std::ostringstream s;
+  s << f.rdbuf();
+  return first_nameserver(s.str());
+}
+
+}  // namespace hc::probes

@@ -1,0 +1,42 @@
+#pragma once
+// Live DNS probes: one query over UDP (unconnected socket, so a reply from an unexpected source is
+// seen and named) or TCP (2-byte length framing), with careful reply matching, EDNS0 and TCP
+// fallback for truncated answers; plus the helpers that find the resolver to ask.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "probes/probe.hpp"
+
+namespace hc::probes {
+
+// Asks request.qname/qtype of request.target over UDP from a random port with a random ID.
+// Replies from other addresses are recorded (dns.unexpected_sources) and the probe keeps listening
+// for the right source until min(request.timeout, context.deadline); replies with a wrong ID or
+// question are counted (dns.mismatched) and dropped. ICMP unreachable → failure "refused"; only
+// stray replies → "unexpected-source" (their answer kept in facts "stray_answer"); nothing →
+// "timeout". A TC=1 answer is fetched again over TCP (dns.tcp_fallback), "truncated-no-tcp" when
+// that fails. Never throws: an internal error gives stage "internal".
+// A context.deadline equal to clock::time_point{} counts as unset. Failed stages: "send", "receive",
+// "tcp-fallback", "query" (the name cannot be encoded), "internal". The deadline timer and the socket
+// share the probe's executor: run the io_context on one thread, or give the probes a strand.
+asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request);
+
+// The same query over TCP: "connect", "request" and "processing" phases; failures "refused",
+// "reset" (also a connection closed or badly framed before a reply) and "timeout".
+asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request);
+
+// "ADDR" or "ADDR#PORT" (dig's notation; IPv6 also as "[ADDR]" or "[ADDR]:PORT"); the port
+// defaults to default_port. Empty optional for anything else.
+std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port = 53);
+
+// The first usable "nameserver ADDR" line of a resolv.conf text ('#' and ';' start comments,
+// IPv6 zone indexes are dropped); empty optional when there is none.
+std::optional<ip_address> first_nameserver(std::string_view resolv_conf);
+
+// first_nameserver() of a file; empty optional when it cannot be read or names none.
+std::optional<ip_address> read_first_nameserver(const std::string& path = "/etc/resolv.conf");
+
+}  // namespace hc::probes

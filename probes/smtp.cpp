@@ -1,0 +1,197 @@
+#include "probes/smtp.hpp"
+
+#include <fmt/format.h>
+
+#include "probes/mail_parse.hpp"
+#include "probes/tcp_common.hpp"
+#include "probes/tls.hpp"
+
+namespace hc::probes {
+
+namespace {
+
+// Reads one SMTP reply from stream into reply; buf keeps what came after it.
+template <typename Stream>
+asio::awaitable<error_code> read_reply(Stream& stream, std::string& buf, smtp_reply& reply) {
+  auto ec = co_await read_until_done(stream, buf, [](std::string_view b) {
+    return parse_smtp_reply(b).status != parse_status::incomplete;
+  });
+  reply = parse_smtp_reply(buf);
+  if (reply.status == parse_status::complete) buf.erase(0, reply.consumed);
+  co_return ec;
+}
+
+std::string reply_text(const smtp_reply& reply) {
+  std::string text = std::to_string(reply.code);
+  if (!reply.lines.empty()) text += " " + reply.lines.front();
+  return text;
+}
+
+std::string ehlo_command(const tcp::socket& socket) {
+  error_code ec;
+  auto local = socket.local_endpoint(ec);
+  if (ec) return "EHLO hairpin-check.invalid\r\n";
+  auto a = local.address();
+  if (a.is_v6()) return "EHLO [IPv6:" + a.to_string() + "]\r\n";
+  return "EHLO [" + a.to_string() + "]\r\n";
+}
+
+asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                               clock::time_point start) {
+  std::string ca_error;
+  auto ssl_ctx = tls_client_context(ctx, ca_error);
+  asio::ssl::stream<tcp::socket> stream(ctx.executor, ssl_ctx);
+  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&stream] {
+    error_code ignored;
+    stream.lowest_layer().close(ignored);
+  });
+  auto& plain = stream.next_layer();
+  std::string buf;
+  smtp_reply reply;
+
+  r.check.stage = "connect";
+  auto ec = co_await tcp_connect(plain, ctx, req.target);
+  if (ec) {
+    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
+    co_return;
+  }
+  auto connected = clock::now();
+  add_phase(r, "connect", start, connected);
+
+  // Greeting.
+  r.check.stage = "banner";
+  ec = co_await read_reply(plain, buf, reply);
+  if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
+    fail_result(r, "banner", "bad-banner", "malformed greeting: " + reply.error);
+    co_return;
+  }
+  if (reply.status != parse_status::complete) {
+    fail_io(r, guard, "banner", ec, start, "waiting for the 220 banner");
+    co_return;
+  }
+  r.banner = reply_text(reply);
+  if (reply.code != 220) {
+    fail_result(r, "banner", "bad-banner", "greeting is not 220: " + r.banner);
+    co_return;
+  }
+  auto banner_host = smtp_banner_host(reply);
+  r.facts["banner_host"] = banner_host;
+  auto greeted = clock::now();
+  add_phase(r, "banner", connected, greeted);
+
+  // EHLO over plain text.
+  r.check.stage = "ehlo";
+  ec = co_await write_all(plain, ehlo_command(plain));
+  if (!ec) ec = co_await read_reply(plain, buf, reply);
+  if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
+    fail_result(r, "ehlo", "bad-banner", "malformed EHLO reply: " + reply.error);
+    co_return;
+  }
+  if (reply.status != parse_status::complete) {
+    fail_io(r, guard, "ehlo", ec, start, "waiting for the EHLO reply");
+    co_return;
+  }
+  if (reply.code != 250) {
+    fail_result(r, "ehlo", "no-starttls", "EHLO rejected: " + reply_text(reply));
+    co_return;
+  }
+  if (!smtp_has_extension(reply, "STARTTLS")) {
+    fail_result(r, "ehlo", "no-starttls", "banner " + banner_host + ": EHLO reply does not offer STARTTLS");
+    co_await write_all(plain, "QUIT\r\n");
+    co_return;
+  }
+
+  // STARTTLS.
+  r.check.stage = "starttls";
+  ec = co_await write_all(plain, "STARTTLS\r\n");
+  if (!ec) ec = co_await read_reply(plain, buf, reply);
+  if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
+    fail_result(r, "starttls", "no-starttls", "malformed STARTTLS reply: " + reply.error);
+    co_return;
+  }
+  if (reply.status != parse_status::complete) {
+    fail_io(r, guard, "starttls", ec, start, "waiting for the STARTTLS reply");
+    co_return;
+  }
+  if (reply.code != 220) {
+    fail_result(r, "starttls", "no-starttls", "STARTTLS refused: " + reply_text(reply));
+    co_return;
+  }
+  if (!buf.empty()) {
+    fail_result(r, "starttls", "no-starttls", "data after the STARTTLS reply before TLS (command injection?)");
+    co_return;
+  }
+
+  // TLS handshake, certificate verified for the checked name.
+  r.check.stage = "tls";
+  auto tls_start = clock::now();
+  tls_capture capture;
+  tls_prepare(stream.native_handle(), req.name, &capture);
+  co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  auto outcome = tls_outcome_from(capture, req.name);
+  if (capture.leaf) {
+    r.tls = outcome;
+    r.check.cert_not_after = outcome.not_after;
+  }
+  if (ec) {
+    if (capture.first_error != X509_V_OK) {
+      fail_result(r, "tls", "tls-verify", fmt::format("certificate for {}: {}", req.name, outcome.verify_error));
+    } else if (guard.expired()) {
+      fail_io(r, guard, "tls", ec, start, "TLS handshake after STARTTLS");
+    } else if (ec.category() == asio::error::get_ssl_category()) {
+      fail_result(r, "tls", "no-starttls", "TLS handshake after STARTTLS failed: " + ec.message());
+    } else {
+      fail_io(r, guard, "tls", ec, start, "TLS handshake after STARTTLS");
+    }
+    if (!ca_error.empty()) r.check.detail += " (" + ca_error + ")";
+    co_return;
+  }
+  auto tls_done = clock::now();
+  add_phase(r, "tls", tls_start, tls_done);
+
+  // EHLO again, now inside TLS, then QUIT.
+  r.check.stage = "ehlo-tls";
+  ec = co_await write_all(stream, ehlo_command(plain));
+  if (!ec) ec = co_await read_reply(stream, buf, reply);
+  if (reply.status != parse_status::complete) {
+    if (reply.status == parse_status::malformed || reply.status == parse_status::too_long)
+      fail_result(r, "ehlo-tls", "no-starttls", "malformed EHLO reply over TLS: " + reply.error);
+    else
+      fail_io(r, guard, "ehlo-tls", ec, start, "waiting for the EHLO reply over TLS");
+    co_return;
+  }
+  if (reply.code != 250) {
+    fail_result(r, "ehlo-tls", "no-starttls", "EHLO over TLS rejected: " + reply_text(reply));
+    co_return;
+  }
+  add_phase(r, "request", tls_done, clock::now());
+
+  r.check.stage = "quit";
+  ec = co_await write_all(stream, "QUIT\r\n");
+  if (!ec) co_await read_reply(stream, buf, reply);  // a missing 221 is no failure
+
+  std::string cert;
+  if (r.tls && r.tls->not_after)
+    cert = fmt::format(", cert {} valid {} days", r.tls->names.empty() ? r.tls->subject : r.tls->names.front(),
+                       tls_days_left(*r.tls->not_after, unix_now()));
+  if (r.tls && !r.tls->verified) cert += " (not verified: " + r.tls->verify_error + ")";
+  r.check.detail = fmt::format("220 {}, STARTTLS ok{}", banner_host, cert);
+}
+
+}  // namespace
+
+asio::awaitable<probe_result> probe_smtp(const probe_context& ctx, const probe_request& request) {
+  auto start = clock::now();
+  probe_result r = start_result(request);
+  try {
+    co_await run_smtp(ctx, request, r, start);
+  } catch (const std::exception& e) {
+    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
+  } catch (...) {
+    fail_result(r, r.check.stage, "reset", "internal error");
+  }
+  finish_result(r, start);
+  co_return r;
+}
+
+}  // namespace hc::probes

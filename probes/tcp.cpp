@@ -1,0 +1,49 @@
+#include "probes/tcp.hpp"
+
+#include <fmt/format.h>
+
+#include "probes/tcp_common.hpp"
+
+namespace hc::probes {
+
+namespace {
+
+asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                              clock::time_point start) {
+  tcp::socket socket(ctx.executor);
+  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
+  r.check.stage = "connect";
+  auto ec = co_await tcp_connect(socket, ctx, req.target);
+  auto connected = clock::now();
+  if (ec) {
+    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
+    co_return;
+  }
+  add_phase(r, "connect", start, connected);
+  r.check.detail = fmt::format("connected in {:.0f} ms", std::chrono::duration<double, std::milli>(connected - start).count());
+  error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
+asio::awaitable<probe_result> probe_tcp(const probe_context& ctx, const probe_request& request) {
+  auto start = clock::now();
+  probe_result r = start_result(request);
+  if (r.check.service.empty()) r.check.service = "tcp/" + std::to_string(request.target.port);
+  try {
+    co_await run_tcp(ctx, request, r, start);
+  } catch (const std::exception& e) {
+    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
+  } catch (...) {
+    fail_result(r, r.check.stage, "reset", "internal error");
+  }
+  finish_result(r, start);
+  co_return r;
+}
+
+}  // namespace hc::probes

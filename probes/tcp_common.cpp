@@ -1,0 +1,148 @@
+#include "probes/tcp_common.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/ssl/error.hpp>
+#include <fmt/format.h>
+
+namespace hc::probes {
+
+clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start) {
+  auto own = start + std::max(req.timeout, std::chrono::milliseconds(0));
+  if (ctx.deadline == clock::time_point{}) return own;
+  return std::min(own, ctx.deadline);
+}
+
+probe_result start_result(const probe_request& req) {
+  probe_result r;
+  r.check.name = req.name;
+  r.check.service = req.service;
+  r.check.path = req.path;
+  r.check.address = req.target.address.str();
+  r.check.port = req.target.port;
+  r.check.ok = false;
+  r.check.stage = "start";
+  return r;
+}
+
+void finish_result(probe_result& r, clock::time_point start) {
+  r.check.duration_s = std::chrono::duration<double>(clock::now() - start).count();
+  if (r.failure.empty()) {
+    r.check.ok = true;
+    r.check.stage = "done";
+  } else {
+    r.check.ok = false;
+  }
+}
+
+void fail_result(probe_result& r, std::string stage, std::string kind, std::string detail) {
+  r.check.ok = false;
+  r.check.stage = std::move(stage);
+  r.check.detail = std::move(detail);
+  r.hint = default_hint(kind);
+  r.failure = std::move(kind);
+}
+
+void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until) {
+  r.check.phases.push_back({std::move(phase), std::chrono::duration<double>(until - since).count()});
+}
+
+std::string default_hint(std::string_view kind) {
+  if (kind == "timeout")
+    return "nothing answered in time: a firewall drops the packets, or (through the hairpin) the router "
+           "does not SNAT connections looped back to the LAN";
+  if (kind == "refused")
+    return "nothing listens on that address and port, or the router answers itself instead of "
+           "forwarding (its DNAT does not match connections from the LAN)";
+  if (kind == "reset")
+    return "the connection was reset: the service or a firewall rejects this client, or the service crashed";
+  if (kind == "tls-verify")
+    return "serve a certificate that carries the name and chains to a trusted CA (or pass --ca-file "
+           "with the CA that issued it); renew it when expired";
+  if (kind == "bad-status")
+    return "the web server answered with an unexpected status: check its virtual host for this name "
+           "and the application behind it";
+  if (kind == "bad-banner")
+    return "the mail server did not greet as the protocol requires: check that the expected service "
+           "listens on that port and is not overloaded or blocked by a proxy";
+  if (kind == "no-starttls")
+    return "enable STARTTLS on the SMTP server (Postfix: smtpd_tls_cert_file, smtpd_tls_key_file, "
+           "smtpd_tls_security_level = may) and check that no middlebox strips it";
+  return {};
+}
+
+std::string failure_kind(const error_code& ec) {
+  namespace e = asio::error;
+  if (ec == e::connection_refused || ec == e::host_unreachable || ec == e::network_unreachable)
+    return "refused";
+  if (ec == e::timed_out || ec == e::operation_aborted) return "timeout";
+  return "reset";
+}
+
+std::string error_text(const error_code& ec) {
+  if (ec == asio::error::eof) return "connection closed by the peer";
+  if (ec == asio::ssl::error::stream_truncated) return "connection closed by the peer during TLS";
+  return ec.message();
+}
+
+deadline_guard::deadline_guard(asio::any_io_executor ex, clock::time_point deadline, std::function<void()> on_expire)
+    : state_(std::make_shared<state>()), deadline_(deadline), timer_(ex) {
+  state_->on_expire = std::move(on_expire);
+  timer_.expires_at(deadline);
+  timer_.async_wait([s = state_](const error_code& ec) {
+    if (ec || !s->on_expire) return;
+    s->fired = true;
+    auto f = std::move(s->on_expire);
+    s->on_expire = nullptr;
+    f();
+  });
+}
+
+deadline_guard::~deadline_guard() {
+  state_->on_expire = nullptr;
+  timer_.cancel();
+}
+
+bool deadline_guard::expired() const {
+  return state_->fired || clock::now() >= deadline_;
+}
+
+void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
+             clock::time_point start, std::string_view what) {
+  if (guard.expired()) {
+    auto waited = std::chrono::duration<double>(clock::now() - start).count();
+    fail_result(r, std::move(stage), "timeout", fmt::format("{}: nothing after {:.1f} s", what, waited));
+  } else {
+    fail_result(r, std::move(stage), failure_kind(ec), fmt::format("{}: {}", what, error_text(ec)));
+  }
+}
+
+asio::ip::address to_asio(const ip_address& a) {
+  if (a.v6) {
+    asio::ip::address_v6::bytes_type b;
+    std::copy(a.bytes.begin(), a.bytes.end(), b.begin());
+    return asio::ip::address_v6(b);
+  }
+  asio::ip::address_v4::bytes_type b;
+  std::copy(a.bytes.begin(), a.bytes.begin() + 4, b.begin());
+  return asio::ip::address_v4(b);
+}
+
+tcp::endpoint to_asio(const ip_endpoint& e) {
+  return tcp::endpoint(to_asio(e.address), e.port);
+}
+
+asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target) {
+  error_code ec;
+  auto ep = to_asio(target);
+  socket.open(ep.protocol(), ec);
+  if (ec) co_return ec;
+  if (ctx.source && ctx.source->v6 == target.address.v6) {
+    socket.bind(tcp::endpoint(to_asio(*ctx.source), 0), ec);
+    if (ec) co_return ec;
+  }
+  co_await socket.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec;
+}
+
+}  // namespace hc::probes

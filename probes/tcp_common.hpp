@@ -1,0 +1,99 @@
+#pragma once
+// What the TCP-based service probes share: the probe's deadline, a guard that stops the I/O when
+// it passes, connecting (from the context's source address), and how transport errors map to the
+// contract's finding kinds.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/asio.hpp"
+#include "probes/probe.hpp"
+
+namespace hc::probes {
+
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+// min(start + request.timeout, context.deadline).
+clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start);
+
+// A result with the request's name, service, path, address and port filled, not ok, stage "start".
+probe_result start_result(const probe_request& req);
+
+// Sets duration_s from start, and ok / stage "done" when there is no failure.
+void finish_result(probe_result& r, clock::time_point start);
+
+// Marks r failed at stage with a contract kind, a detail and kind's default hint.
+void fail_result(probe_result& r, std::string stage, std::string kind, std::string detail);
+
+// Adds a phase timing, in seconds since since.
+void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until);
+
+// The hint for a failure kind seen on one path ("refused": nothing listens, or the router answers).
+std::string default_hint(std::string_view kind);
+
+// The contract kind for a transport error: "refused", "reset", "timeout"; "reset" for anything else
+// that broke the connection.
+std::string failure_kind(const error_code& ec);
+
+// The text of a transport error for the report ("connection refused", "connection reset by peer").
+std::string error_text(const error_code& ec);
+
+// Calls on_expire once at deadline, unless destroyed first. The callback runs on the executor and
+// is dropped on destruction, so it may refer to objects that live as long as the guard.
+class deadline_guard {
+ public:
+  deadline_guard(asio::any_io_executor ex, clock::time_point deadline, std::function<void()> on_expire);
+  ~deadline_guard();
+  deadline_guard(const deadline_guard&) = delete;
+  deadline_guard& operator=(const deadline_guard&) = delete;
+
+  // Whether the deadline passed (the callback ran, or the time is over).
+  bool expired() const;
+
+ private:
+  struct state {
+    bool fired = false;
+    std::function<void()> on_expire;
+  };
+  std::shared_ptr<state> state_;
+  clock::time_point deadline_;
+  asio::steady_timer timer_;
+};
+
+// Marks r failed at stage after a transport error: "timeout" when guard expired, else the error's kind.
+// what says what was going on ("connect to 127.0.0.1#25", "waiting for the banner").
+void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
+             clock::time_point start, std::string_view what);
+
+asio::ip::address to_asio(const ip_address& a);
+tcp::endpoint to_asio(const ip_endpoint& e);
+
+// Opens socket and connects it to target, bound to ctx.source when set. Never throws.
+asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
+
+// Reads into buf until done(buf) is true, the peer closes or an error occurs. Never throws.
+template <typename Stream, typename Done>
+asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, Done done) {
+  char chunk[4096];
+  while (!done(std::string_view(buf))) {
+    error_code ec;
+    std::size_t n = co_await stream.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    buf.append(chunk, n);
+    if (ec) co_return done(std::string_view(buf)) ? error_code{} : ec;
+  }
+  co_return error_code{};
+}
+
+// Writes all of data. Never throws.
+template <typename Stream>
+asio::awaitable<error_code> write_all(Stream& stream, std::string_view data) {
+  error_code ec;
+  co_await asio::async_write(stream, asio::buffer(data.data(), data.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec;
+}
+
+}  // namespace hc::probes

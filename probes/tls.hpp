@@ -1,0 +1,60 @@
+#pragma once
+// TLS helpers shared by the HTTPS (libcurl), SMTP STARTTLS and IMAPS (Asio + OpenSSL) probes:
+// a client context built from the probe context, a verify callback that records the leaf and the
+// first verification error even when the handshake fails, and the certificate facts we report.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ssl.hpp>
+
+#include "core/asio.hpp"
+#include "core/handles.hpp"
+#include "probes/probe.hpp"
+
+namespace hc::probes {
+
+// What the verify callback saw during one handshake.
+struct tls_capture {
+  x509_ptr leaf;       // the peer's leaf certificate, when it sent one
+  int first_error = 0;  // first X509_V_ERR_* reported (X509_V_OK: the chain and name verified)
+  int error_depth = -1;
+  bool called = false;  // the callback ran at least once
+};
+
+// OpenSSL verify callback: records into the tls_capture attached to the SSL (or its SSL_CTX)
+// and returns preverify_ok unchanged, so the verification mode decides as usual.
+extern "C" int tls_capture_verify_callback(int preverify_ok, X509_STORE_CTX* store) noexcept;
+
+// Attaches a capture to a connection (Asio streams) or to a context (libcurl's per-transfer SSL_CTX)
+// and installs tls_capture_verify_callback, keeping the current verify mode.
+void tls_attach_capture(SSL* ssl, tls_capture* capture);
+void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture);
+
+// A client context: trust anchors from ctx.ca_file (else the system store), peer verification on
+// unless ctx.insecure. error is set (and verification will fail) when the CA file cannot be read.
+asio::ssl::context tls_client_context(const probe_context& ctx, std::string& error);
+
+// Prepares an SSL connection for name: SNI, hostname verification, capture of the verify result.
+void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture);
+
+// Fingerprint (SHA-256, lower-case hex), subject, subjectAltName DNS names and notAfter of a certificate.
+tls_outcome tls_describe(X509* cert);
+
+// The outcome of a handshake from its capture: certificate facts plus verified/verify_error.
+tls_outcome tls_outcome_from(const tls_capture& capture, const std::string& name);
+
+// OpenSSL's text for an X509_V_ERR_* code ("certificate has expired", "hostname mismatch").
+std::string tls_verify_error_text(int x509_error);
+
+// Whether cert carries name (wildcards as RFC 6125 allows).
+bool tls_name_matches(X509* cert, std::string_view name);
+
+// Whole days from now to not_after (negative when expired), rounded down.
+std::int64_t tls_days_left(std::int64_t not_after, std::int64_t now);
+
+// The unix time now (system clock).
+std::int64_t unix_now();
+
+}  // namespace hc::probes

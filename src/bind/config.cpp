@@ -1,0 +1,497 @@
+// Building the BIND model from the generic tree (parser.hpp).
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_map>
+
+#include "bind/config.hpp"
+#include "bind/parser.hpp"
+
+namespace hc::bind {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::optional<std::string> normal_class(const std::string& c) {
+  if (iequals(c, "IN")) return "IN";
+  if (iequals(c, "CH") || iequals(c, "CHAOS")) return "CH";
+  if (iequals(c, "HS") || iequals(c, "HESIOD")) return "HS";
+  return std::nullopt;
+}
+
+std::optional<bool> boolean(const std::string& s) {
+  if (iequals(s, "yes") || iequals(s, "true") || s == "1") return true;
+  if (iequals(s, "no") || iequals(s, "false") || s == "0") return false;
+  return std::nullopt;
+}
+
+// Text that looks like an address or prefix rather than an ACL name.
+bool looks_like_address(const std::string& s) {
+  if (s.empty()) return false;
+  bool digit = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      digit = true;
+      continue;
+    }
+    bool hex = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex && c != '.' && c != ':' && c != '/' && c != '%') return false;
+  }
+  return digit && s.find_first_of(".:/") != std::string::npos;
+}
+
+const char* const known_zone_types[] = {"primary", "secondary", "mirror", "stub", "static-stub", "hint",
+                                         "forward", "redirect", "delegation-only", "in-view"};
+
+class builder {
+ public:
+  builder(config& cfg, diagnostics& diags) : cfg_(cfg), diags_(diags) {}
+
+  void run(const std::vector<node>& top) {
+    std::vector<const node*> loose_zones;
+    const node* options = nullptr;
+    for (const auto& n : top) {
+      if (n.keyword_quoted) {
+        diags_.error(n.where, "unexpected token", describe_keyword(n));
+        continue;
+      }
+      if (iequals(n.keyword, "options")) {
+        if (options) {
+          diags_.error(n.where, "'options' redefined, first at " + options->where.str(), n.keyword);
+          continue;
+        }
+        options = &n;
+        read_options(n);
+      } else if (iequals(n.keyword, "acl")) {
+        read_acl(n);
+      } else if (iequals(n.keyword, "view")) {
+        read_view(n);
+      } else if (iequals(n.keyword, "zone")) {
+        loose_zones.push_back(&n);
+      }
+      // Every other statement (logging, controls, key, server, dlz, plugin, trust-anchors, ...)
+      // is not needed here and skipped, whatever BIND version it belongs to.
+    }
+
+    if (!cfg_.views.empty()) {
+      for (const node* z : loose_zones)
+        diags_.error(z->where, "when using 'view' statements, all zones must be in views", z->keyword);
+    } else {
+      view_decl v;
+      v.name = "_default";
+      v.implicit = true;
+      v.match_clients = any_list();
+      v.match_destinations = any_list();
+      v.where = {cfg_.file, 0, 0};
+      for (const node* z : loose_zones) add_zone(v, *z);
+      cfg_.views.push_back(std::move(v));
+    }
+    check_acl_refs();
+  }
+
+ private:
+  static std::string describe_keyword(const node& n) { return n.keyword_quoted ? "\"" + n.keyword + "\"" : n.keyword; }
+
+  static address_match_list any_list() {
+    address_match_list l;
+    address_match_element e;
+    e.what = address_match_element::kind::any;
+    e.text = "any";
+    l.elements.push_back(e);
+    return l;
+  }
+
+  // The single text argument of `keyword value;`, or an error.
+  std::optional<std::string> single(const node& n) {
+    if (n.arguments.size() == 1 && n.arguments[0].is_text() && n.blocks.empty()) return n.arguments[0].text;
+    if (n.arguments.empty())
+      diags_.error(n.where, "'" + n.keyword + "' expects one value", n.blocks.empty() ? ";" : "{");
+    else if (n.arguments.size() > 1)
+      diags_.error(n.arguments[1].where, "unexpected token", describe(n.arguments[1]));
+    else
+      diags_.error(n.where, "'" + n.keyword + "' expects one value", "{");
+    return std::nullopt;
+  }
+
+  std::string resolve(const std::string& file) const {
+    fs::path p = file;
+    if (p.is_relative()) p = fs::path(cfg_.options.directory) / p;
+    return p.lexically_normal().string();
+  }
+
+  void read_options(const node& n) {
+    auto b = n.block();
+    if (!b) {
+      diags_.error(n.where, "'options' expects a block", n.arguments.empty() ? ";" : describe(n.arguments[0]));
+      return;
+    }
+    for (const auto& s : *b) {
+      if (iequals(s.keyword, "directory")) {
+        single(s);  // the value itself was taken by load_tree()
+      } else if (iequals(s.keyword, "recursion")) {
+        if (auto v = single(s)) {
+          if (boolean(*v))
+            cfg_.options.recursion = *boolean(*v) ? "yes" : "no";
+          else
+            diags_.error(s.arguments[0].where, "expected a boolean", *v);
+        }
+      } else if (iequals(s.keyword, "listen-on")) {
+        if (auto lb = s.block()) {
+          auto list = read_list(*lb);
+          for (auto& e : list.elements) cfg_.options.listen_on.push_back(e.text);
+        } else {
+          diags_.error(s.where, "'listen-on' expects a list in braces", s.arguments.empty() ? ";" : describe(s.arguments.back()));
+        }
+      }
+    }
+  }
+
+  void read_acl(const node& n) {
+    if (n.arguments.empty() || !n.arguments[0].is_text()) {
+      diags_.error(n.where, "'acl' expects a name", n.blocks.empty() ? ";" : "{");
+      return;
+    }
+    const token& name = n.arguments[0];
+    if (n.arguments.size() > 1) {
+      diags_.error(n.arguments[1].where, "unexpected token", describe(n.arguments[1]));
+      return;
+    }
+    if (n.blocks.size() != 1) {
+      diags_.error(n.where, "acl '" + name.text + "' expects one list in braces", name.text);
+      return;
+    }
+    for (const char* builtin : {"any", "none", "localhost", "localnets"})
+      if (iequals(name.text, builtin)) {
+        diags_.error(name.where, "cannot redefine built-in ACL '" + name.text + "'", name.text);
+        return;
+      }
+    if (auto it = cfg_.acl_index.find(name.text); it != cfg_.acl_index.end()) {
+      diags_.error(name.where, "ACL '" + name.text + "' already defined at " + cfg_.acls[it->second].where.str(),
+                   name.text);
+      return;
+    }
+    acl_decl a;
+    a.name = name.text;
+    a.where = n.where;
+    a.list = read_list(*n.block());
+    cfg_.acl_index.emplace(a.name, cfg_.acls.size());
+    cfg_.acls.push_back(std::move(a));
+  }
+
+  address_match_list read_list(const std::vector<node>& block) {
+    address_match_list l;
+    l.elements.reserve(block.size());
+    for (const auto& n : block)
+      if (auto e = read_element(n)) l.elements.push_back(std::move(*e));
+    return l;
+  }
+
+  std::optional<address_match_element> read_element(const node& n) {
+    using k = address_match_element::kind;
+    address_match_element e;
+    e.where = n.where;
+    std::vector<const token*> items;
+    token kw{n.keyword_quoted ? token::kind::string : token::kind::word, n.keyword, n.where};
+    if (!n.keyword.empty() || n.keyword_quoted) items.push_back(&kw);
+    for (const auto& a : n.arguments) items.push_back(&a);
+    std::size_t i = 0;
+    if (i < items.size() && items[i]->what == token::kind::word && items[i]->text == "!") {
+      e.negated = true;
+      ++i;
+    }
+    std::string prefix = e.negated ? "!" : "";
+    if (i == items.size()) {
+      if (n.blocks.size() != 1) {
+        diags_.error(n.where, "expected an address match element", n.blocks.empty() ? ";" : "{");
+        return std::nullopt;
+      }
+      e.what = k::nested;
+      auto inner = std::make_shared<address_match_list>(read_list(n.blocks[0]));
+      std::string text = "{";
+      for (const auto& x : inner->elements) text += " " + x.text + ";";
+      e.text = prefix + text + " }";
+      e.nested = std::move(inner);
+      return e;
+    }
+    if (!n.blocks.empty()) {
+      diags_.error(n.where, "unexpected token", "{");
+      return std::nullopt;
+    }
+    const token& first = *items[i];
+    e.where = first.where;
+    if (first.what == token::kind::word && iequals(first.text, "key")) {
+      if (items.size() - i != 2) {
+        diags_.error(first.where, "'key' expects one key name",
+                     items.size() - i > 2 ? describe(*items[i + 2]) : ";");
+        return std::nullopt;
+      }
+      e.what = k::key;
+      e.ref = items[i + 1]->text;
+      e.text = prefix + "key " + e.ref;
+      return e;
+    }
+    if (first.what == token::kind::word && iequals(first.text, "geoip")) {
+      e.what = k::geoip;
+      e.text = prefix;
+      for (std::size_t j = i; j < items.size(); ++j) e.text += (j > i ? " " : "") + items[j]->text;
+      return e;
+    }
+    if (items.size() - i > 1) {
+      diags_.error(items[i + 1]->where, "unexpected token", describe(*items[i + 1]));
+      return std::nullopt;
+    }
+    const std::string& t = first.text;
+    e.text = prefix + t;
+    if (iequals(t, "any")) {
+      e.what = k::any;
+    } else if (iequals(t, "none")) {
+      e.what = k::none;
+    } else if (iequals(t, "localhost")) {
+      e.what = k::localhost;
+    } else if (iequals(t, "localnets")) {
+      e.what = k::localnets;
+    } else if (auto p = ip_prefix::parse(t)) {
+      e.what = k::prefix;
+      e.prefix = *p;
+      check_host_bits(t, *p, first.where);
+    } else if (looks_like_address(t)) {
+      diags_.error(first.where, "invalid address or prefix", t);
+      return std::nullopt;
+    } else {
+      e.what = k::acl_ref;
+      e.ref = t;
+    }
+    return e;
+  }
+
+  // BIND refuses "198.18.1.77/24"; we keep the prefix it obviously means and warn.
+  void check_host_bits(const std::string& text, const ip_prefix& p, const source_location& where) {
+    auto slash = text.find('/');
+    if (slash == std::string::npos) return;
+    std::string addr = text.substr(0, slash);
+    if (addr.find(':') == std::string::npos) {
+      int dots = static_cast<int>(std::count(addr.begin(), addr.end(), '.'));
+      for (; dots < 3; ++dots) addr += ".0";
+    }
+    auto a = ip_address::parse(addr);
+    if (a && *a != p.network)
+      diags_.warning(where, "address/prefix length mismatch, read as " + p.str(), text);
+  }
+
+  void read_view(const node& n) {
+    if (n.arguments.empty() || !n.arguments[0].is_text()) {
+      diags_.error(n.where, "'view' expects a name", n.blocks.empty() ? ";" : "{");
+      return;
+    }
+    view_decl v;
+    v.name = n.arguments[0].text;
+    v.where = n.where;
+    if (n.arguments.size() > 2) {
+      diags_.error(n.arguments[2].where, "unexpected token", describe(n.arguments[2]));
+      return;
+    }
+    if (n.arguments.size() == 2) {
+      auto c = normal_class(n.arguments[1].text);
+      if (!c) {
+        diags_.error(n.arguments[1].where, "unknown class", n.arguments[1].text);
+        return;
+      }
+      v.rrclass = *c;
+    }
+    if (n.blocks.size() != 1) {
+      diags_.error(n.where, "view '" + v.name + "' expects one block in braces", v.name);
+      return;
+    }
+    if (auto it = view_index_.find(v.name); it != view_index_.end()) {
+      diags_.error(n.where, "view '" + v.name + "' already defined at " + cfg_.views[it->second].where.str(), v.name);
+      return;
+    }
+    bool clients = false, destinations = false;
+    std::unordered_map<std::string, std::size_t> zone_index;
+    for (const auto& s : n.blocks[0]) {
+      if (s.keyword_quoted) continue;
+      if (iequals(s.keyword, "match-clients") || iequals(s.keyword, "match-destinations")) {
+        bool is_clients = iequals(s.keyword, "match-clients");
+        if (s.blocks.size() != 1 || !s.arguments.empty()) {
+          diags_.error(s.where, "'" + s.keyword + "' expects a list in braces",
+                       s.arguments.empty() ? ";" : describe(s.arguments[0]));
+          continue;
+        }
+        if (is_clients ? clients : destinations) {
+          diags_.error(s.where, "'" + s.keyword + "' redefined", s.keyword);
+          continue;
+        }
+        (is_clients ? v.match_clients : v.match_destinations) = read_list(s.blocks[0]);
+        (is_clients ? clients : destinations) = true;
+      } else if (iequals(s.keyword, "match-recursive-only")) {
+        if (auto x = single(s)) {
+          if (auto b = boolean(*x))
+            v.match_recursive_only = *b;
+          else
+            diags_.error(s.arguments[0].where, "expected a boolean", *x);
+        }
+      } else if (iequals(s.keyword, "recursion")) {
+        if (auto x = single(s)) {
+          if (auto b = boolean(*x))
+            v.recursion = *b ? "yes" : "no";
+          else
+            diags_.error(s.arguments[0].where, "expected a boolean", *x);
+        }
+      } else if (iequals(s.keyword, "zone")) {
+        add_zone(v, s, &zone_index);
+      } else if (iequals(s.keyword, "view") || iequals(s.keyword, "options") || iequals(s.keyword, "acl")) {
+        diags_.error(s.where, "'" + s.keyword + "' is not allowed inside a view", s.keyword);
+      }
+    }
+    if (!clients) v.match_clients = any_list();
+    if (!destinations) v.match_destinations = any_list();
+    view_index_.emplace(v.name, cfg_.views.size());
+    cfg_.views.push_back(std::move(v));
+  }
+
+  void add_zone(view_decl& v, const node& n, std::unordered_map<std::string, std::size_t>* index = nullptr) {
+    std::unordered_map<std::string, std::size_t> local;
+    if (!index) {
+      // Implicit view: build the index once over the zones added so far.
+      if (default_index_.size() != v.zones.size())
+        for (std::size_t i = default_index_.size(); i < v.zones.size(); ++i)
+          default_index_.emplace(v.zones[i].name + "/" + v.zones[i].rrclass, i);
+      index = &default_index_;
+    }
+    if (n.arguments.empty() || !n.arguments[0].is_text()) {
+      diags_.error(n.where, "'zone' expects a name", n.blocks.empty() ? ";" : "{");
+      return;
+    }
+    zone_decl z;
+    z.where = n.where;
+    z.rrclass = v.rrclass;
+    std::string written = n.arguments[0].text;
+    z.name = lower(written);
+    if (z.name.size() > 1 && z.name.back() == '.') z.name.pop_back();
+    if (z.name.empty()) {
+      diags_.error(n.arguments[0].where, "empty zone name", "\"\"");
+      return;
+    }
+    if (n.arguments.size() > 2) {
+      diags_.error(n.arguments[2].where, "unexpected token", describe(n.arguments[2]));
+      return;
+    }
+    if (n.arguments.size() == 2) {
+      auto c = normal_class(n.arguments[1].text);
+      if (!c) {
+        diags_.error(n.arguments[1].where, "unknown class", n.arguments[1].text);
+        return;
+      }
+      z.rrclass = *c;
+      if (z.rrclass != v.rrclass) {
+        diags_.error(n.arguments[1].where,
+                     "zone '" + written + "': class " + z.rrclass + " does not match the view's class " + v.rrclass,
+                     n.arguments[1].text);
+        return;
+      }
+    }
+    if (n.blocks.size() != 1) {
+      diags_.error(n.where, "zone '" + written + "' expects one block in braces", written);
+      return;
+    }
+    std::string type_written;
+    for (const auto& s : n.blocks[0]) {
+      if (s.keyword_quoted) continue;
+      if (iequals(s.keyword, "type")) {
+        if (auto t = single(s)) {
+          type_written = *t;
+          std::string ty = lower(*t);
+          if (ty == "master") ty = "primary";
+          if (ty == "slave") ty = "secondary";
+          if (std::find(std::begin(known_zone_types), std::end(known_zone_types), ty) == std::end(known_zone_types)) {
+            diags_.error(s.arguments[0].where, "zone '" + written + "': unknown type", *t);
+            return;
+          }
+          z.type = ty;
+        }
+      } else if (iequals(s.keyword, "file")) {
+        if (auto f = single(s)) z.file = resolve(*f);
+      } else if (iequals(s.keyword, "in-view")) {
+        if (auto f = single(s)) z.in_view = *f;
+      }
+    }
+    if (z.type.empty() && !z.in_view.empty()) z.type = "in-view";
+    if (z.type.empty()) {
+      diags_.error(n.where, "zone '" + written + "': type not present", written);
+      return;
+    }
+    std::string key = z.name + "/" + z.rrclass;
+    if (auto it = index->find(key); it != index->end()) {
+      diags_.error(n.where, "zone '" + written + "' already defined at " + v.zones[it->second].where.str(), written);
+      return;
+    }
+    index->emplace(key, v.zones.size());
+    v.zones.push_back(std::move(z));
+  }
+
+  // Undefined ACL names and ACLs that refer to themselves.
+  void check_acl_refs() {
+    for (const auto& a : cfg_.acls) check_refs(a.list);
+    for (const auto& v : cfg_.views) {
+      check_refs(v.match_clients);
+      check_refs(v.match_destinations);
+    }
+    std::vector<int> state(cfg_.acls.size(), 0);  // 0 new, 1 being visited, 2 done
+    for (std::size_t i = 0; i < cfg_.acls.size(); ++i) visit(i, state);
+  }
+
+  void check_refs(const address_match_list& l) {
+    for (const auto& e : l.elements) {
+      if (e.what == address_match_element::kind::acl_ref && !cfg_.acl_index.contains(e.ref))
+        diags_.error(e.where, "undefined ACL '" + e.ref + "'", e.ref);
+      if (e.nested) check_refs(*e.nested);
+    }
+  }
+
+  void visit(std::size_t i, std::vector<int>& state) {
+    if (state[i] != 0) return;
+    state[i] = 1;
+    visit_list(cfg_.acls[i].list, i, state);
+    state[i] = 2;
+  }
+
+  void visit_list(const address_match_list& l, std::size_t owner, std::vector<int>& state) {
+    for (const auto& e : l.elements) {
+      if (e.nested) visit_list(*e.nested, owner, state);
+      if (e.what != address_match_element::kind::acl_ref) continue;
+      auto it = cfg_.acl_index.find(e.ref);
+      if (it == cfg_.acl_index.end()) continue;
+      if (state[it->second] == 1)
+        diags_.error(e.where, "ACL loop: '" + cfg_.acls[owner].name + "' refers back to '" + e.ref + "'", e.ref);
+      else
+        visit(it->second, state);
+    }
+  }
+
+  config& cfg_;
+  diagnostics& diags_;
+  std::unordered_map<std::string, std::size_t> default_index_;
+  std::unordered_map<std::string, std::size_t> view_index_;
+};
+
+}  // namespace
+
+config read_named_conf(const std::string& path, diagnostics& diags) {
+  tree t = load_tree(path, diags);
+  if (!t.opened) throw input_error("cannot open '" + path + "': " + t.open_error);
+  config cfg;
+  cfg.file = path;
+  cfg.files_read = std::move(t.files);
+  cfg.options.directory = t.directory;
+  builder(cfg, diags).run(t.statements);
+  return cfg;
+}
+
+}  // namespace hc::bind

@@ -1,0 +1,146 @@
+#include "bind/lexer.hpp"
+
+namespace hc::bind {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Characters that end a word.
+bool is_special(char c) { return is_space(c) || c == '{' || c == '}' || c == ';' || c == '"' || c == '!'; }
+
+class lexer {
+ public:
+  lexer(std::string_view text, const std::string& file, diagnostics& diags)
+      : text_(text), file_(file), diags_(diags) {}
+
+  std::vector<token> run() {
+    std::vector<token> out;
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") {  // a UTF-8 byte order mark left by an editor
+      pos_ = 3;
+      line_start_ = 3;
+    }
+    for (;;) {
+      skip_blanks_and_comments();
+      if (pos_ >= text_.size()) break;
+      out.push_back(next());
+    }
+    out.push_back({token::kind::end, {}, here()});
+    return out;
+  }
+
+ private:
+  source_location here() const { return {file_, line_, static_cast<std::uint32_t>(pos_ - line_start_ + 1)}; }
+
+  char peek(std::size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
+
+  void advance() {
+    if (text_[pos_] == '\n') {
+      ++line_;
+      line_start_ = pos_ + 1;
+    }
+    ++pos_;
+  }
+
+  bool at_comment() const {
+    char c = peek();
+    return c == '#' || (c == '/' && (peek(1) == '/' || peek(1) == '*'));
+  }
+
+  void skip_blanks_and_comments() {
+    while (pos_ < text_.size()) {
+      char c = peek();
+      if (is_space(c)) {
+        advance();
+      } else if (c == '#' || (c == '/' && peek(1) == '/')) {
+        while (pos_ < text_.size() && peek() != '\n') advance();
+      } else if (c == '/' && peek(1) == '*') {
+        auto start = here();
+        advance();
+        advance();
+        bool closed = false;
+        while (pos_ < text_.size()) {
+          if (peek() == '*' && peek(1) == '/') {
+            advance();
+            advance();
+            closed = true;
+            break;
+          }
+          advance();
+        }
+        if (!closed) diags_.error(start, "unterminated comment", "/*");
+      } else {
+        return;
+      }
+    }
+  }
+
+  token next() {
+    auto where = here();
+    char c = peek();
+    switch (c) {
+      case '{': advance(); return {token::kind::lbrace, "{", where};
+      case '}': advance(); return {token::kind::rbrace, "}", where};
+      case ';': advance(); return {token::kind::semicolon, ";", where};
+      case '!': advance(); return {token::kind::word, "!", where};
+      case '"': return quoted(where);
+      default: break;
+    }
+    std::string word;
+    while (pos_ < text_.size() && !is_special(peek()) && !at_comment()) {
+      word += peek();
+      advance();
+    }
+    return {token::kind::word, std::move(word), where};
+  }
+
+  token quoted(source_location where) {
+    advance();  // the opening quote
+    std::string s;
+    while (pos_ < text_.size()) {
+      char c = peek();
+      if (c == '"') {
+        advance();
+        return {token::kind::string, std::move(s), where};
+      }
+      if (c == '\\' && pos_ + 1 < text_.size()) {
+        char e = peek(1);
+        if (e == '"' || e == '\\') {
+          s += e;
+          advance();
+          advance();
+          continue;
+        }
+      }
+      s += c;
+      advance();
+    }
+    std::string near = "\"" + s.substr(0, s.find('\n'));
+    if (near.size() > 33) near = near.substr(0, 30) + "...";
+    diags_.error(where, "unterminated quoted string", near);
+    return {token::kind::string, std::move(s), where};
+  }
+
+  std::string_view text_;
+  const std::string& file_;
+  diagnostics& diags_;
+  std::size_t pos_ = 0;
+  std::size_t line_start_ = 0;
+  std::uint32_t line_ = 1;
+};
+
+}  // namespace
+
+std::vector<token> lex(std::string_view text, const std::string& file, diagnostics& diags) {
+  return lexer(text, file, diags).run();
+}
+
+std::string describe(const token& t) {
+  switch (t.what) {
+    case token::kind::string: return "\"" + t.text + "\"";
+    case token::kind::end: return "end of file";
+    default: return t.text;
+  }
+}
+
+}  // namespace hc::bind

@@ -1,0 +1,59 @@
+#pragma once
+// Output writers: pure functions from the result model (core/result.hpp) to text, JSON schema 1,
+// Nagios plugin output and the Prometheus text exposition; plus an atomic file writer for
+// node_exporter's textfile collector.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace hc::report {
+
+// How render_text lays out its output.
+struct text_options {
+  bool color = false;  // ANSI colours; the CLI sets it when stdout is a tty and NO_COLOR is unset
+  bool quiet = false;  // nothing at all when the status is OK
+};
+
+// Thresholds and bounds of the Nagios plugin output.
+struct nagios_options {
+  double warn_seconds = 1;      // response time thresholds of each check's perfdata
+  double crit_seconds = 5;
+  int cert_warn_days = 30;      // certificate days-left thresholds (perfdata range "N:")
+  int cert_crit_days = 14;
+  std::size_t max_first_line = 4096;   // status, summary and perfdata, in bytes
+  std::size_t max_long_lines = 50;     // long output lines before "... and K more"
+  std::size_t max_line_length = 1024;  // bytes of one long output line
+  std::size_t max_long_output = 4096;  // bytes of the whole long output
+};
+
+// For people: findings by severity then kind, the checks table, views and zones, notes.
+// Empty when options.quiet and the status is OK.
+std::string render_text(const run_result& result, const text_options& options = {});
+
+// The contract's JSON schema 1 (docs/json-schema.md), one object and a final newline.
+std::string render_json(const run_result& result);
+
+// The monitoring-plugins output: "HAIRPIN <STATE> - summary | perfdata", then one line per finding.
+// The exit status is the caller's: exit_code(result.status()).
+std::string render_nagios(const run_result& result, const nagios_options& options = {});
+
+// The Prometheus text exposition format 0.0.4, every metric named hairpin_*.
+std::string render_prometheus(const run_result& result);
+
+// Replaces `path` with `content` atomically: a temporary file in the same directory (".name.tmp.XXXXXX"),
+// fsync, rename over `path`, fsync the directory. Never leaves a partial file; removes the temporary
+// file on failure. Throws hc::input_error naming the path and the system error.
+void write_textfile_atomically(const std::string& path, const std::string& content);
+
+// Every finding kind of the contract with its default severity, in the contract's order
+// (cert-expiry appears twice, warning and critical).
+struct kind_info {
+  const char* kind;
+  severity sev;
+};
+const std::vector<kind_info>& contract_kinds();
+
+}  // namespace hc::report

@@ -1,0 +1,64 @@
+#pragma once
+// Zone file text before it is read: the file mapped into memory, with $INCLUDE and $GENERATE
+// expanded into a list of chunks that each remember the file and line they come from.
+// Internal to the zone layer.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/diagnostics.hpp"
+
+namespace hc::zone::detail {
+
+// A read-only memory mapping of a whole file; empty files map to an empty view.
+class mapped_file {
+ public:
+  // Throws input_error when the file cannot be opened or mapped.
+  explicit mapped_file(const std::string& path);
+  ~mapped_file();
+  mapped_file(const mapped_file&) = delete;
+  mapped_file& operator=(const mapped_file&) = delete;
+  std::string_view text() const { return {static_cast<const char*>(addr_), size_}; }
+  // Tells the kernel the bytes before `upto` are no longer needed (keeps the peak memory low).
+  void release_before(const char* upto) const;
+
+ private:
+  void* addr_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// A run of zone file text from one file; text always ends with a newline.
+struct chunk {
+  std::string_view text;
+  const std::string* file = nullptr;
+  std::uint32_t first_line = 1;
+  const mapped_file* mapping = nullptr;  // set when text lies in a mapped file
+  bool fixed_line = false;  // generated text: every line reports first_line (the directive's)
+};
+
+// The expanded text of one zone file.
+struct zone_source {
+  std::vector<chunk> chunks;
+  std::deque<std::string> owned;        // generated text and file names
+  std::vector<std::unique_ptr<mapped_file>> files;
+  std::size_t bytes = 0;
+};
+
+// Maps `file` and expands $INCLUDE (relative paths against `directory`) and $GENERATE. The reader
+// sees only records, $ORIGIN and $TTL. Returns false when `file` itself cannot be read.
+bool expand_zone_source(const std::string& file, std::string_view origin, const std::string& directory,
+                        zone_source& out, diagnostics& diags);
+
+// Expands one $GENERATE line body ("1-3 host$ A 198.18.1.$") into record lines appended to out;
+// false with an error (column relative to body) when it is malformed.
+bool expand_generate(std::string_view body, std::string& out, std::string& error, std::size_t& error_col);
+
+// Makes a $ORIGIN / $INCLUDE name absolute against origin ("lan" + "debugo.fr." → "lan.debugo.fr.");
+// the text keeps its escapes. Returns empty for an empty name.
+std::string absolute_name(std::string_view name, std::string_view origin);
+
+}  // namespace hc::zone::detail

@@ -1,0 +1,575 @@
+#include "zone/view_diff.hpp"
+
+#include <algorithm>
+#include <future>
+#include <set>
+#include <tuple>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "core/dns_text.hpp"
+
+namespace hc::zone {
+namespace {
+
+using record = zone_data::record;
+
+// Types whose differences between views say nothing: serials, signatures and signing state.
+bool ignored_type(std::uint16_t t) {
+  switch (t) {
+    case rr_type::soa:
+    case rr_type::rrsig:
+    case rr_type::nsec:
+    case rr_type::nsec3:
+    case rr_type::nsec3param:
+    case rr_type::dnskey:
+    case 59:     // CDS
+    case 60:     // CDNSKEY
+    case 63:     // ZONEMD
+    case 65534:  // BIND's private signing state
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_address(std::uint16_t t) { return t == rr_type::a || t == rr_type::aaaa; }
+bool is_txt(std::uint16_t t) { return t == rr_type::txt || t == rr_type::spf; }
+
+// Zone types a view answers from with its own data.
+bool served(const bind::zone_decl& z) {
+  if (!z.in_view.empty()) return true;
+  static const char* const types[] = {"primary", "master", "secondary", "slave", "mirror", "in-view"};
+  return std::any_of(std::begin(types), std::end(types), [&](const char* t) { return z.type == t; });
+}
+
+std::string bare(std::string_view name) {
+  if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
+  return std::string(name);
+}
+
+// The owner relative to the zone, as a zone file line would write it.
+std::string relative(std::string_view owner, std::string_view origin) {
+  if (owner == origin) return "@";
+  if (origin != "." && owner.size() > origin.size() && owner.substr(owner.size() - origin.size()) == origin)
+    return std::string(owner.substr(0, owner.size() - origin.size() - 1));
+  return std::string(owner);
+}
+
+// The target name of a CNAME/MX/SRV/NS/DNAME rdata, or empty.
+std::string_view target_of(std::uint16_t type, std::string_view rdata) {
+  std::size_t field = 0;
+  switch (type) {
+    case rr_type::cname:
+    case rr_type::ns:
+    case rr_type::dname: field = 0; break;
+    case rr_type::mx: field = 1; break;
+    case rr_type::srv: field = 3; break;
+    default: return {};
+  }
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < field; ++i) {
+    pos = rdata.find(' ', pos);
+    if (pos == std::string_view::npos) return {};
+    ++pos;
+  }
+  std::size_t end = rdata.find(' ', pos);
+  return rdata.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+}
+
+struct type_group {
+  std::uint16_t type = 0;
+  std::vector<std::string_view> rdata;
+};
+
+std::vector<type_group> groups_of(const std::vector<record>& recs) {
+  std::vector<type_group> out;
+  for (const auto& r : recs) {
+    if (ignored_type(r.type)) continue;
+    if (out.empty() || out.back().type != r.type) out.push_back({r.type, {}});
+    out.back().rdata.push_back(r.rdata);
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out.empty() ? std::string("(none)") : out;
+}
+
+std::string join_addrs(const std::vector<ip_address>& v) {
+  std::string out;
+  for (const auto& a : v) {
+    if (!out.empty()) out += ", ";
+    out += a.str();
+  }
+  return out;
+}
+
+bool same_rdata(std::uint16_t type, const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  if (!is_txt(type)) return a == b;  // both sorted
+  std::vector<std::string> x, y;
+  for (auto s : a) x.push_back(joined_txt(s));
+  for (auto s : b) y.push_back(joined_txt(s));
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  x.erase(std::unique(x.begin(), x.end()), x.end());
+  y.erase(std::unique(y.begin(), y.end()), y.end());
+  return x == y;
+}
+
+class differ {
+ public:
+  differ(const zone_set& zones, const bind::config& cfg, const bind::view_decl& in, const bind::view_decl& ex,
+         const diff_options& opts)
+      : zones_(zones), cfg_(cfg), in_(in), ex_(ex), opts_(opts) {}
+
+  std::vector<finding> run() {
+    if (opts_.names) build_filter();
+    std::vector<const loaded_zone*> zin, zex;
+    for (const auto* z : zones_.zones_of(in_.name))
+      if (served(z->decl)) zin.push_back(z);
+    for (const auto* z : zones_.zones_of(ex_.name))
+      if (served(z->decl)) zex.push_back(z);
+    auto find_in = [](const std::vector<const loaded_zone*>& v, const std::string& name) -> const loaded_zone* {
+      std::string key = canonical_name(name);
+      for (const auto* z : v)
+        if (canonical_name(z->decl.name) == key) return z;
+      return nullptr;
+    };
+    // Each view's own checks run beside the comparison (results merged and sorted at the end).
+    std::vector<finding> side_in, side_ex;
+    auto own_checks = [this](const std::vector<const loaded_zone*>& zs, const bind::view_decl& view,
+                             std::vector<finding>& out, bool with_leaks) {
+      differ sub(*this);
+      sub.out_ = &out;
+      for (const auto* z : zs)
+        if (z->data) {
+          sub.dangling(*z, view, zs);
+          if (with_leaks) sub.leaks(*z);
+        }
+    };
+    auto in_task = std::async(std::launch::async, [&] { own_checks(zin, in_, side_in, false); });
+    auto ex_task = std::async(std::launch::async, [&] { own_checks(zex, ex_, side_ex, true); });
+    for (const auto* zi : zin) {
+      const loaded_zone* ze = find_in(zex, zi->decl.name);
+      if (!ze) {
+        zone_missing(*zi, in_, ex_);
+        continue;
+      }
+      if (zi->data && ze->data) compare_zone(*zi, *ze);
+    }
+    for (const auto* ze : zex)
+      if (!find_in(zin, ze->decl.name)) zone_missing(*ze, ex_, in_);
+    in_task.get();
+    ex_task.get();
+    out_->insert(out_->end(), std::make_move_iterator(side_in.begin()), std::make_move_iterator(side_in.end()));
+    out_->insert(out_->end(), std::make_move_iterator(side_ex.begin()), std::make_move_iterator(side_ex.end()));
+    std::sort(out_->begin(), out_->end(), [](const finding& a, const finding& b) {
+      return std::tie(a.zone, a.name, a.type, a.kind, a.view, a.evidence) <
+             std::tie(b.zone, b.name, b.type, b.kind, b.view, b.evidence);
+    });
+    return std::move(*out_);
+  }
+
+ private:
+  bool wanted(std::string_view owner) const { return !filter_ || filter_->count(std::string(owner)) > 0; }
+
+  // Checked names, then whatever their CNAME/MX/SRV records lead to, in either view.
+  void build_filter() {
+    filter_.emplace();
+    std::vector<std::string> queue;
+    for (const auto& n : *opts_.names) {
+      std::string c = canonical_name(n);
+      if (filter_->insert(c).second) queue.push_back(c);
+    }
+    for (std::size_t qi = 0; qi < queue.size() && qi < 100000; ++qi) {
+      std::string n = queue[qi];
+      for (const auto* v : {&in_, &ex_}) {
+        const zone_data* z = zones_.best_zone(v->name, n);
+        if (!z) continue;
+        std::string at = n;
+        if (!z->find_name(n))
+          if (auto w = z->wildcard_for(n)) {
+            at = *w;
+            if (filter_->insert(at).second) queue.push_back(at);
+          }
+        for (std::uint16_t t : {rr_type::cname, rr_type::mx, rr_type::srv})
+          for (const auto& r : z->lookup(at, t)) {
+            std::string target(target_of(t, r));
+            if (target.empty() || target == ".") continue;
+            if (filter_->insert(target).second) queue.push_back(target);
+          }
+      }
+    }
+  }
+
+  bool covered(const ip_address& a) const {
+    if (opts_.internal_clients) return opts_.internal_clients(a);
+    return bind::matches(cfg_, in_.match_clients, a, opts_.host);
+  }
+
+  std::string both_views() const { return in_.name + "," + ex_.name; }
+
+  finding make(const char* kind, severity sev, std::string_view owner, std::string_view zone, std::string view,
+               std::uint16_t type) {
+    finding f;
+    f.kind = kind;
+    f.sev = sev;
+    f.name = bare(owner);
+    f.zone = bare(zone);
+    f.view = std::move(view);
+    if (type) f.type = rr_type_name(type);
+    return f;
+  }
+
+  void zone_missing(const loaded_zone& z, const bind::view_decl& has, const bind::view_decl& lacks) {
+    if (filter_) {
+      std::string origin = canonical_name(z.decl.name);
+      bool any = std::any_of(filter_->begin(), filter_->end(), [&](const std::string& n) {
+        return n == origin || (n.size() > origin.size() && n.compare(n.size() - origin.size(), origin.size(), origin) == 0 &&
+                               n[n.size() - origin.size() - 1] == '.');
+      });
+      if (!any) return;
+    }
+    finding f = make("zone-missing", severity::warning, z.decl.name, z.decl.name, has.name, 0);
+    f.name.clear();
+    std::string type = z.decl.type.empty() ? std::string("in-view") : z.decl.type;
+    f.evidence = fmt::format("{}: zone {} ({}{}{}); {}: not served", has.name, bare(z.decl.name), type,
+                             z.decl.file.empty() ? "" : ", ", z.decl.file, lacks.name);
+    f.fix = fmt::format("add zone \"{}\" to view \"{}\" in {} (or remove it from view \"{}\" if only {} clients may see it)",
+                        bare(z.decl.name), lacks.name, cfg_.file.empty() ? std::string("named.conf") : cfg_.file, has.name,
+                        has.name);
+    out_->push_back(std::move(f));
+  }
+
+  const std::string& file_of(const loaded_zone& z) const { return z.decl.file; }
+
+  void compare_zone(const loaded_zone& li, const loaded_zone& le) {
+    const zone_data& zi = *li.data;
+    const zone_data& ze = *le.data;
+    std::size_t i = 0, e = 0;
+    const std::size_t ni = zi.name_count(), ne = ze.name_count();
+    while (i < ni || e < ne) {
+      int c;
+      if (i >= ni) c = 1;
+      else if (e >= ne) c = -1;
+      else {
+        auto a = zi.name_at(i), b = ze.name_at(e);
+        c = a < b ? -1 : (b < a ? 1 : 0);
+      }
+      if (c == 0) {
+        std::string_view owner = zi.name_at(i);
+        if (wanted(owner) && !same_records(zi, i, ze, e)) compare_owner(li, le, owner, zi.records_at(i), ze.records_at(e));
+        ++i;
+        ++e;
+      } else if (c < 0) {
+        std::string_view owner = zi.name_at(i);
+        if (wanted(owner)) one_sided(li, le, owner, zi.records_at(i), zi, ze, true);
+        ++i;
+      } else {
+        std::string_view owner = ze.name_at(e);
+        if (wanted(owner)) one_sided(li, le, owner, ze.records_at(e), ze, zi, false);
+        ++e;
+      }
+    }
+  }
+
+  // Same types and rdata at both owners (TTLs aside): the common case, decided without allocating.
+  static bool same_records(const zone_data& a, std::size_t i, const zone_data& b, std::size_t j) {
+    std::size_t ab = a.first_record(i), ae = a.first_record(i + 1);
+    std::size_t bb = b.first_record(j), be = b.first_record(j + 1);
+    if (ae - ab != be - bb) return false;
+    for (; ab < ae; ++ab, ++bb) {
+      auto x = a.record_at(ab), y = b.record_at(bb);
+      if (x.type != y.type || x.rdata != y.rdata) return false;
+    }
+    return true;
+  }
+
+  // An owner that only one view's zone holds.
+  void one_sided(const loaded_zone& li, const loaded_zone& le, std::string_view owner, const std::vector<record>& recs,
+                 const zone_data& has, const zone_data& other, bool internal_has) {
+    auto groups = groups_of(recs);
+    if (groups.empty()) return;
+    if (other.below_cut(owner)) return;  // delegated away in the other view: not comparable here
+    if (auto w = other.wildcard_for(owner)) {
+      // The other view answers from its wildcard: compare with that.
+      auto wi = other.find_name(*w);
+      auto wrecs = other.records_at(*wi);
+      if (internal_has) compare_owner(li, le, owner, recs, wrecs, true);
+      else compare_owner(li, le, owner, wrecs, recs, true);
+      return;
+    }
+    (void)has;
+    std::string types, data;
+    for (const auto& g : groups) {
+      if (!types.empty()) types += ", ";
+      types += rr_type_name(g.type);
+      if (!data.empty()) data += "; ";
+      data += rr_type_name(g.type) + " " + join(g.rdata);
+    }
+    const auto& origin = li.data->origin();
+    std::string rel = relative(owner, origin);
+    if (internal_has) {
+      finding f = make("intra-only", severity::info, owner, origin, in_.name, groups.size() == 1 ? groups[0].type : 0);
+      f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, data, ex_.name);
+      f.fix = fmt::format("nothing to do if {} is for LAN clients only; to publish it, add it to {} (view {})", bare(owner),
+                          file_of(le), ex_.name);
+      out_->push_back(std::move(f));
+    } else {
+      finding f = make("extra-only", severity::warning, owner, origin, ex_.name, groups.size() == 1 ? groups[0].type : 0);
+      f.evidence = fmt::format("{}: (none); {}: {}", in_.name, ex_.name, data);
+      f.fix = fmt::format("add {} to {} (view {}){}", suggestion(rel, groups), file_of(li), in_.name,
+                          std::any_of(groups.begin(), groups.end(), [](const type_group& g) { return is_address(g.type); })
+                              ? ", with the internal address for LAN clients"
+                              : "");
+      out_->push_back(std::move(f));
+    }
+  }
+
+  // Zone file lines for the internal zone, with NAT-mapped internal addresses when known.
+  std::string suggestion(const std::string& rel, const std::vector<type_group>& groups) {
+    std::string out;
+    for (const auto& g : groups)
+      for (auto r : g.rdata) {
+        std::string rd(r);
+        if (is_address(g.type) && opts_.nat)
+          if (auto a = ip_address::parse(r))
+            if (auto m = opts_.nat(*a); m && !m->empty()) rd = m->front().str();
+        if (!out.empty()) out += ", ";
+        out += fmt::format("\"{} IN {} {}\"", rel, rr_type_name(g.type), rd);
+      }
+    return out;
+  }
+
+  void compare_owner(const loaded_zone& li, const loaded_zone& le, std::string_view owner, const std::vector<record>& ri,
+                     const std::vector<record>& re, bool via_wildcard = false) {
+    auto gi = groups_of(ri), ge = groups_of(re);
+    const auto& origin = li.data->origin();
+    auto has = [](const std::vector<type_group>& g, std::uint16_t t) {
+      return std::find_if(g.begin(), g.end(), [t](const type_group& x) { return x.type == t; });
+    };
+    bool ci = has(gi, rr_type::cname) != gi.end(), ce = has(ge, rr_type::cname) != ge.end();
+    if (ci != ce && !gi.empty() && !ge.empty()) {
+      auto describe = [](const std::vector<type_group>& g) {
+        std::string s;
+        for (const auto& x : g) {
+          if (!s.empty()) s += "; ";
+          s += rr_type_name(x.type) + " " + join(x.rdata);
+        }
+        return s;
+      };
+      finding f = make("disagree", severity::critical, owner, origin, both_views(), rr_type::cname);
+      f.evidence = fmt::format("{}: {}; {}: {}", in_.name, describe(gi), ex_.name, describe(ge));
+      f.fix = fmt::format("use a CNAME in both views or in neither: change {} in {} or in {}", relative(owner, origin),
+                          file_of(li), file_of(le));
+      out_->push_back(std::move(f));
+      return;
+    }
+    std::set<std::uint16_t> types;
+    for (const auto& g : gi) types.insert(g.type);
+    for (const auto& g : ge) types.insert(g.type);
+    for (std::uint16_t t : types) {
+      auto a = has(gi, t), b = has(ge, t);
+      if (a == gi.end() || b == ge.end()) {
+        if (via_wildcard) continue;  // a wildcard answers only the types it has
+        const auto& g = a == gi.end() ? *b : *a;
+        std::vector<type_group> one{g};
+        std::string rel = relative(owner, origin);
+        if (a == gi.end()) {
+          finding f = make("extra-only", severity::warning, owner, origin, ex_.name, t);
+          f.evidence = fmt::format("{}: (none); {}: {}", in_.name, ex_.name, join(g.rdata));
+          f.fix = fmt::format("add {} to {} (view {})", suggestion(rel, one), file_of(li), in_.name);
+          out_->push_back(std::move(f));
+        } else {
+          finding f = make("intra-only", severity::info, owner, origin, in_.name, t);
+          f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, join(g.rdata), ex_.name);
+          f.fix = fmt::format("nothing to do if the {} of {} is for LAN clients only; else add it to {} (view {})",
+                              rr_type_name(t), bare(owner), file_of(le), ex_.name);
+          out_->push_back(std::move(f));
+        }
+        continue;
+      }
+      if (same_rdata(t, a->rdata, b->rdata)) continue;
+      if (is_address(t)) {
+        address_policy(li, le, owner, t, a->rdata, b->rdata);
+        continue;
+      }
+      finding f = make("disagree", severity::critical, owner, origin, both_views(), t);
+      f.evidence = fmt::format("{}: {}; {}: {}", in_.name, join(a->rdata), ex_.name, join(b->rdata));
+      f.fix = fmt::format("make the {} records of {} the same in {} and {}", rr_type_name(t), relative(owner, origin),
+                          file_of(li), file_of(le));
+      out_->push_back(std::move(f));
+    }
+  }
+
+  // A/AAAA that differ: a split is expected when LAN clients get an address of their own network,
+  // or the one the router DNATs the public address to.
+  void address_policy(const loaded_zone& li, const loaded_zone& le, std::string_view owner, std::uint16_t type,
+                      const std::vector<std::string_view>& ri, const std::vector<std::string_view>& re) {
+    std::vector<ip_address> I, E;
+    for (auto s : ri)
+      if (auto a = ip_address::parse(s)) I.push_back(*a);
+    for (auto s : re)
+      if (auto a = ip_address::parse(s)) E.push_back(*a);
+    auto in = [](const std::vector<ip_address>& v, const ip_address& a) { return std::find(v.begin(), v.end(), a) != v.end(); };
+    std::vector<std::optional<std::vector<ip_address>>> mapped;
+    bool nat_given = false;
+    for (const auto& e : E) {
+      mapped.push_back(opts_.nat ? opts_.nat(e) : std::nullopt);
+      nat_given = nat_given || mapped.back().has_value();
+    }
+    bool via_nat = false, unexplained = false;
+    std::vector<std::string> notes;
+    for (const auto& i : I) {
+      if (in(E, i)) continue;
+      bool ok = false, elsewhere = false;
+      for (std::size_t k = 0; k < E.size(); ++k) {
+        if (!mapped[k]) continue;
+        if (in(*mapped[k], i)) {
+          ok = true;
+          via_nat = true;
+          notes.push_back(fmt::format("NAT: {} → {}", E[k].str(), i.str()));
+        } else if (!mapped[k]->empty()) {
+          elsewhere = true;
+        }
+      }
+      if (!ok && !elsewhere && covered(i)) ok = true;
+      if (!ok) {
+        unexplained = true;
+        if (elsewhere) notes.push_back(fmt::format("{} is not where the router DNATs the public address", i.str()));
+        else notes.push_back(fmt::format("{} is outside {}'s match-clients", i.str(), in_.name));
+      }
+    }
+    for (std::size_t k = 0; k < E.size(); ++k) {
+      if (in(I, E[k]) || !mapped[k] || mapped[k]->empty()) continue;
+      if (!std::any_of(mapped[k]->begin(), mapped[k]->end(), [&](const ip_address& m) { return in(I, m); })) {
+        unexplained = true;
+        notes.push_back(fmt::format("NAT: {} → {}", E[k].str(), join_addrs(*mapped[k])));
+      }
+    }
+    const auto& origin = li.data->origin();
+    const char* kind = unexplained ? "disagree" : (via_nat ? "split-via-nat" : "split");
+    severity sev = unexplained ? severity::critical : severity::info;
+    finding f = make(kind, sev, owner, origin, both_views(), type);
+    f.evidence = fmt::format("{}: {}; {}: {}", in_.name, join(ri), ex_.name, join(re));
+    std::sort(notes.begin(), notes.end());
+    notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
+    for (const auto& n : notes) f.evidence += "; " + n;
+    std::string rel = relative(owner, origin);
+    if (!unexplained && via_nat) {
+      f.fix = "nothing to do: LAN clients get the internal address the router DNATs the public one to";
+    } else if (!unexplained) {
+      f.fix = fmt::format("nothing to do if {} reaches {} directly; with NAT rules (--nat-rules) the mapping is checked too",
+                          join_addrs(I), bare(owner));
+    } else {
+      std::string want;
+      for (std::size_t k = 0; k < E.size(); ++k)
+        if (mapped[k] && !mapped[k]->empty()) want = mapped[k]->front().str();
+      if (!want.empty())
+        f.fix = fmt::format("set \"{} IN {} {}\" in {} (the DNAT target of the public address), or fix the DNAT", rel,
+                            rr_type_name(type), want, file_of(li));
+      else
+        f.fix = fmt::format("make the {} records of {} the same in {} and {}, or use an address of the LAN", rr_type_name(type),
+                            rel, file_of(li), file_of(le));
+    }
+    (void)nat_given;
+    out_->push_back(std::move(f));
+  }
+
+  void leaks(const loaded_zone& lz) {
+    const zone_data& z = *lz.data;
+    for (std::size_t i = 0; i < z.name_count(); ++i) {
+      std::string_view owner = z.name_at(i);
+      if (!wanted(owner)) continue;
+      for (std::size_t k = z.first_record(i); k < z.first_record(i + 1); ++k) {
+        auto r = z.record_at(k);
+        if (!is_address(r.type)) continue;
+        auto a = ip_address::parse(r.rdata);
+        if (!a || !covered(*a)) continue;
+        finding f = make("leak", severity::critical, owner, z.origin(), ex_.name, r.type);
+        f.evidence = fmt::format("{}: {}, inside the match-clients of view {}", ex_.name, r.rdata, in_.name);
+        f.fix = fmt::format("remove \"{} IN {} {}\" from {} and publish the public address that is DNAT'd to it",
+                            relative(owner, z.origin()), rr_type_name(r.type), r.rdata, file_of(lz));
+        out_->push_back(std::move(f));
+      }
+    }
+  }
+
+  void dangling(const loaded_zone& lz, const bind::view_decl& view, const std::vector<const loaded_zone*>& view_zones) {
+    const zone_data& z = *lz.data;
+    // Only when the view serves a zone below this one can an in-zone target belong to another zone.
+    bool has_children = std::any_of(view_zones.begin(), view_zones.end(), [&](const loaded_zone* o) {
+      return o->data && o->data != lz.data && z.contains(o->data->origin());
+    });
+    for (std::size_t i = 0; i < z.name_count(); ++i) {
+      std::string_view owner = z.name_at(i);
+      if (!wanted(owner)) continue;
+      for (std::size_t k = z.first_record(i); k < z.first_record(i + 1); ++k) {
+        auto r = z.record_at(k);
+        if (r.type != rr_type::cname && r.type != rr_type::mx && r.type != rr_type::srv && r.type != rr_type::ns) continue;
+        std::string_view target = target_of(r.type, r.rdata);
+        if (target.empty() || target == ".") continue;
+        const zone_data* tz = &z;
+        if (!z.contains(target)) {
+          tz = zones_.best_zone(view.name, target);
+          if (!tz) continue;  // not served by this view: not ours to check
+        } else if (has_children) {
+          if (const zone_data* deeper = zones_.best_zone(view.name, target)) tz = deeper;
+        }
+        if (tz->below_cut(target)) continue;
+        if (tz->has_name(target) || tz->wildcard_for(target)) continue;
+        finding f = make("dangling-target", severity::warning, owner, z.origin(), view.name, r.type);
+        f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, bare(owner), rr_type_name(r.type),
+                                 r.rdata, bare(target), view.name);
+        const loaded_zone* tl = zones_.entry(view.name, tz->origin());
+        f.fix = fmt::format("add {} to {} (view {}), or point the {} of {} at a name that exists", relative(target, tz->origin()),
+                            tl ? tl->decl.file : lz.decl.file, view.name, rr_type_name(r.type), relative(owner, z.origin()));
+        out_->push_back(std::move(f));
+      }
+    }
+  }
+
+  const zone_set& zones_;
+  const bind::config& cfg_;
+  const bind::view_decl& in_;
+  const bind::view_decl& ex_;
+  const diff_options& opts_;
+  std::optional<std::unordered_set<std::string>> filter_;
+  std::vector<finding> own_;
+  std::vector<finding>* out_ = &own_;
+};
+
+}  // namespace
+
+std::string joined_txt(std::string_view rdata) {
+  std::string out;
+  bool quoted = false;
+  for (std::size_t i = 0; i < rdata.size(); ++i) {
+    char c = rdata[i];
+    if (c == '\\' && i + 1 < rdata.size()) {
+      out += c;
+      out += rdata[++i];
+      continue;
+    }
+    if (c == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted) out += c;
+  }
+  return out;
+}
+
+std::vector<finding> diff_views(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
+                                const bind::view_decl& external, const diff_options& opts) {
+  return differ(zones, cfg, internal, external, opts).run();
+}
+
+}  // namespace hc::zone

@@ -1,0 +1,45 @@
+#pragma once
+// The view diff: what LAN clients (the internal view) and the Internet (the external view) are told
+// about the same names, and which differences are faults (../shared/CONTRACT.md finding kinds
+// extra-only, intra-only, split, split-via-nat, disagree, leak, dangling-target, zone-missing).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bind/config.hpp"
+#include "core/ip.hpp"
+#include "core/result.hpp"
+#include "zone/zone.hpp"
+
+namespace hc::zone {
+
+// The internal addresses the router DNATs a public address to; nullopt when no NAT rules are known.
+using nat_lookup = std::function<std::optional<std::vector<ip_address>>(const ip_address& external_addr)>;
+
+struct diff_options {
+  // Checked names (trailing dot optional); when set, only these names and the names their CNAME, MX
+  // and SRV records lead to are reported. Unset: every name of both views.
+  std::optional<std::vector<std::string>> names;
+  // NAT rules; unset (or returning nullopt) means no NAT rules were given.
+  nat_lookup nat;
+  // Host facts for `localhost` / `localnets` in match-clients.
+  bind::host_addresses host;
+  // Does the internal view's match-clients take this address? Unset: bind::matches on the internal
+  // view's match-clients.
+  std::function<bool(const ip_address&)> internal_clients;
+};
+
+// Compares the zones of the internal and external views. Findings carry zone, view(s)
+// ("intra,extra" when both), name and type without trailing dots, both sides' data in the evidence
+// ("intra: 198.18.1.20; extra: 203.0.113.2") and a fix naming the zone file to change. Sorted by
+// zone, name, type, kind.
+std::vector<finding> diff_views(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
+                                const bind::view_decl& external, const diff_options& opts = {});
+
+// TXT/SPF rdata with the character-strings joined ("\"v=spf1 \" \"mx -all\"" → "v=spf1 mx -all"):
+// how SPF, DKIM and DMARC readers see it.
+std::string joined_txt(std::string_view rdata);
+
+}  // namespace hc::zone

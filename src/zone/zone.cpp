@@ -1,0 +1,492 @@
+#include "zone/zone.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <numeric>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/dns_text.hpp"
+#include "core/ldns.hpp"
+#include "zone/reader.hpp"
+#include "zone/source.hpp"
+
+namespace hc::zone {
+namespace {
+
+constexpr unsigned block_bits = 22;
+constexpr std::size_t block_size = std::size_t{1} << block_bits;
+constexpr std::uint32_t block_mask = (std::uint32_t{1} << block_bits) - 1;
+constexpr std::size_t max_blocks = std::size_t{1} << (32 - block_bits);
+
+// The parent of a canonical name ("a.b." → "b."), or nullopt for the root.
+std::optional<std::string_view> parent_of(std::string_view name) {
+  if (name.empty() || name == ".") return std::nullopt;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (name[i] == '.') {
+      std::string_view rest = name.substr(i + 1);
+      return rest.empty() ? std::string_view(".") : rest;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_canonical(std::string_view s) {
+  if (s.empty() || s.back() != '.') return false;
+  return std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+std::string canon(std::string_view s) { return is_canonical(s) ? std::string(s) : canonical_name(s); }
+
+}  // namespace
+
+std::optional<std::uint32_t> parse_ttl(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t total = 0, cur = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      cur = cur * 10 + static_cast<std::uint64_t>(c - '0');
+      if (cur > 0xffffffffull) return std::nullopt;
+      digits = true;
+      continue;
+    }
+    if (!digits) return std::nullopt;
+    std::uint64_t mult = 0;
+    switch (std::tolower(static_cast<unsigned char>(c))) {
+      case 's': mult = 1; break;
+      case 'm': mult = 60; break;
+      case 'h': mult = 3600; break;
+      case 'd': mult = 86400; break;
+      case 'w': mult = 604800; break;
+      default: return std::nullopt;
+    }
+    total += cur * mult;
+    cur = 0;
+    digits = false;
+  }
+  total += cur;
+  if (total > 0xffffffffull) return std::nullopt;
+  return static_cast<std::uint32_t>(total);
+}
+
+std::uint16_t type_from_name(std::string_view name) {
+  std::string s(name);
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (s.size() > 4 && s.compare(0, 4, "TYPE") == 0) {
+    unsigned v = 0;
+    for (std::size_t i = 4; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return 0;
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      if (v > 65535) return 0;
+    }
+    return static_cast<std::uint16_t>(v);
+  }
+  return static_cast<std::uint16_t>(ldns_get_rr_type_by_name(s.c_str()));
+}
+
+// ---- zone_data ----
+
+std::string_view zone_data::text(std::uint32_t off, std::uint32_t len) const {
+  return {blocks_[off >> block_bits].get() + (off & block_mask), len};
+}
+
+std::vector<std::string_view> zone_data::names() const {
+  std::vector<std::string_view> out;
+  out.reserve(owners_.size());
+  for (const auto& o : owners_) out.push_back(text(o.off, o.len));
+  return out;
+}
+
+std::string_view zone_data::name_at(std::size_t i) const { return text(owners_[i].off, owners_[i].len); }
+
+std::vector<zone_data::record> zone_data::records_at(std::size_t i) const {
+  std::vector<record> out;
+  for (std::size_t r = owner_begin_[i]; r < owner_begin_[i + 1]; ++r) {
+    const auto& s = records_[r];
+    out.push_back({s.type, s.ttl, text(s.rdata_off, s.rdata_len)});
+  }
+  return out;
+}
+
+std::optional<std::size_t> zone_data::find_name(std::string_view owner) const {
+  std::string key;
+  if (!is_canonical(owner)) {
+    key = canonical_name(owner);
+    owner = key;
+  }
+  auto it = std::lower_bound(owners_.begin(), owners_.end(), owner,
+                             [this](const text_ref& r, std::string_view k) { return text(r.off, r.len) < k; });
+  if (it == owners_.end() || text(it->off, it->len) != owner) return std::nullopt;
+  return static_cast<std::size_t>(it - owners_.begin());
+}
+
+std::pair<std::size_t, std::size_t> zone_data::type_range(std::size_t owner, std::uint16_t type) const {
+  auto b = records_.begin() + owner_begin_[owner], e = records_.begin() + owner_begin_[owner + 1];
+  auto lo = std::lower_bound(b, e, type, [](const stored_record& r, std::uint16_t t) { return r.type < t; });
+  auto hi = std::upper_bound(lo, e, type, [](std::uint16_t t, const stored_record& r) { return t < r.type; });
+  return {static_cast<std::size_t>(lo - records_.begin()), static_cast<std::size_t>(hi - records_.begin())};
+}
+
+std::vector<std::string> zone_data::lookup(std::string_view owner, std::uint16_t type) const {
+  std::vector<std::string> out;
+  auto i = find_name(owner);
+  if (!i) return out;
+  auto [b, e] = type_range(*i, type);
+  for (std::size_t r = b; r < e; ++r) out.emplace_back(text(records_[r].rdata_off, records_[r].rdata_len));
+  return out;
+}
+
+std::optional<rrset> zone_data::find_rrset(std::string_view owner, std::uint16_t type) const {
+  auto i = find_name(owner);
+  if (!i) return std::nullopt;
+  auto [b, e] = type_range(*i, type);
+  if (b == e) return std::nullopt;
+  rrset s{std::string(name_at(*i)), type, records_[b].ttl, {}};
+  for (std::size_t r = b; r < e; ++r) {
+    s.ttl = std::min(s.ttl, records_[r].ttl);
+    s.rdata.emplace_back(text(records_[r].rdata_off, records_[r].rdata_len));
+  }
+  return s;
+}
+
+std::vector<rrset> zone_data::rrsets() const {
+  std::vector<rrset> out;
+  for (std::size_t i = 0; i < owners_.size(); ++i) {
+    for (std::size_t r = owner_begin_[i]; r < owner_begin_[i + 1]; ++r) {
+      const auto& s = records_[r];
+      if (out.empty() || r == owner_begin_[i] || out.back().type != s.type)
+        out.push_back({std::string(name_at(i)), s.type, s.ttl, {}});
+      out.back().ttl = std::min(out.back().ttl, s.ttl);
+      out.back().rdata.emplace_back(text(s.rdata_off, s.rdata_len));
+    }
+  }
+  return out;
+}
+
+void zone_data::build_ents() const {
+  for (std::size_t i = 0; i < owners_.size(); ++i) {
+    std::string_view n = name_at(i);
+    while (n.size() > origin_.size()) {
+      auto p = parent_of(n);
+      if (!p || p->size() <= origin_.size()) break;
+      if (find_name(*p)) break;
+      if (!ents_.emplace(*p).second) break;
+      n = *p;
+    }
+  }
+}
+
+bool zone_data::has_name(std::string_view owner) const {
+  std::string key = canon(owner);
+  if (find_name(key)) return true;
+  if (!contains(key)) return false;
+  std::call_once(ents_once_, [this] { build_ents(); });
+  return ents_.count(key) > 0;
+}
+
+std::optional<std::string> zone_data::find_cname(std::string_view owner) const {
+  auto v = lookup(owner, rr_type::cname);
+  if (v.empty()) return std::nullopt;
+  return v.front();
+}
+
+bool zone_data::contains(std::string_view owner) const {
+  std::string key = canon(owner);
+  if (origin_ == "." || key == origin_) return true;
+  return key.size() > origin_.size() && key.compare(key.size() - origin_.size(), origin_.size(), origin_) == 0 &&
+         key[key.size() - origin_.size() - 1] == '.';
+}
+
+std::optional<std::string> zone_data::wildcard_for(std::string_view owner) const {
+  std::string key = canon(owner);
+  if (!contains(key) || has_name(key)) return std::nullopt;
+  std::string_view n = key;
+  while (auto p = parent_of(n)) {
+    if (has_name(*p)) {
+      std::string w = "*." + std::string(*p);
+      if (*p == ".") w = "*.";
+      if (find_name(w)) return w;
+      return std::nullopt;
+    }
+    if (p->size() <= origin_.size()) break;
+    n = *p;
+  }
+  return std::nullopt;
+}
+
+bool zone_data::below_cut(std::string_view owner) const {
+  std::string key = canon(owner);
+  if (!contains(key)) return false;
+  std::string_view n = key;
+  while (n.size() > origin_.size()) {
+    if (auto i = find_name(n)) {
+      auto [b, e] = type_range(*i, rr_type::ns);
+      if (b != e) return true;
+    }
+    auto p = parent_of(n);
+    if (!p) break;
+    n = *p;
+  }
+  return false;
+}
+
+// ---- zone_builder ----
+
+zone_builder::zone_builder(std::string origin, std::size_t expected_records) : data_(std::make_unique<zone_data>()) {
+  data_->origin_ = canonical_name(origin);
+  if (expected_records) data_->records_.reserve(expected_records);
+}
+
+bool zone_builder::in_zone(std::string_view owner) const {
+  const std::string& o = data_->origin_;
+  if (o == "." || owner == o) return true;
+  return owner.size() > o.size() && owner.compare(owner.size() - o.size(), o.size(), o) == 0 &&
+         owner[owner.size() - o.size() - 1] == '.';
+}
+
+std::uint32_t zone_builder::store(std::string_view s) {
+  auto& blocks = data_->blocks_;
+  if (blocks.empty() || block_used_ + s.size() > block_size) {
+    if (blocks.size() >= max_blocks) throw input_error("zone too large (more than 4 GiB of record text)");
+    blocks.push_back(std::make_unique_for_overwrite<char[]>(block_size));
+    block_used_ = 0;
+  }
+  std::uint32_t off = static_cast<std::uint32_t>(((blocks.size() - 1) << block_bits) | block_used_);
+  std::memcpy(blocks.back().get() + block_used_, s.data(), s.size());
+  block_used_ += s.size();
+  return off;
+}
+
+bool zone_builder::add(std::string_view owner, std::uint16_t type, std::uint32_t ttl, std::string_view rdata) {
+  if (rdata.size() > 0xffff || owner.size() > 1024) return false;
+  auto& d = *data_;
+  if (d.owners_.empty() || owner != last_owner_) {
+    d.owners_.push_back({store(owner), static_cast<std::uint32_t>(owner.size())});
+    last_owner_.assign(owner);
+  }
+  std::uint32_t roff = store(rdata);
+  d.records_.push_back({static_cast<std::uint32_t>(d.owners_.size() - 1), roff, ttl, type,
+                        static_cast<std::uint16_t>(rdata.size())});
+  if (type == rr_type::soa && owner == d.origin_) {
+    // mname rname serial refresh retry expire minimum
+    std::size_t sp1 = rdata.find(' ');
+    std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : rdata.find(' ', sp1 + 1);
+    if (sp2 != std::string_view::npos) {
+      std::size_t sp3 = rdata.find(' ', sp2 + 1);
+      std::string_view s = rdata.substr(sp2 + 1, sp3 == std::string_view::npos ? std::string_view::npos : sp3 - sp2 - 1);
+      std::uint64_t v = 0;
+      bool ok = !s.empty() && s.size() <= 10;
+      for (char c : s) {
+        if (c < '0' || c > '9') ok = false;
+        else v = v * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (ok && v <= 0xffffffffull) d.serial_ = static_cast<std::uint32_t>(v);
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<zone_data> zone_builder::finish() {
+  auto& d = *data_;
+  const std::size_t n = d.owners_.size();
+  // Unique owner names in byte order; old owner index → new index.
+  std::vector<std::uint32_t> perm(n);
+  std::iota(perm.begin(), perm.end(), 0u);
+  auto owner_text = [&d](std::uint32_t i) { return d.text(d.owners_[i].off, d.owners_[i].len); };
+  bool sorted = true;
+  for (std::size_t i = 1; i < n && sorted; ++i) sorted = owner_text(static_cast<std::uint32_t>(i - 1)) < owner_text(static_cast<std::uint32_t>(i));
+  if (!sorted) {
+    // Sort by the first 8 bytes (big-endian, so integer order is byte order), then by the whole text.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::string_view t = owner_text(i);
+      std::uint64_t k = 0;
+      for (std::size_t b = 0; b < 8; ++b) k = (k << 8) | (b < t.size() ? static_cast<unsigned char>(t[b]) : 0u);
+      keyed[i] = {k, i};
+    }
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      std::string_view x = owner_text(a.second), y = owner_text(b.second);
+      if (x.size() <= 8 || y.size() <= 8) return x < y;
+      return x.substr(8) < y.substr(8);
+    });
+    for (std::size_t i = 0; i < n; ++i) perm[i] = keyed[i].second;
+  }
+  std::vector<std::uint32_t> remap(n);
+  std::vector<zone_data::text_ref> owners;
+  owners.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    std::uint32_t i = perm[k];
+    if (owners.empty() || d.text(owners.back().off, owners.back().len) != owner_text(i)) owners.push_back(d.owners_[i]);
+    remap[i] = static_cast<std::uint32_t>(owners.size() - 1);
+  }
+  std::vector<std::uint32_t>().swap(perm);
+  d.owners_ = std::move(owners);
+  for (auto& r : d.records_) r.owner = remap[r.owner];
+  std::vector<std::uint32_t>().swap(remap);
+
+  auto less = [&d](const zone_data::stored_record& a, const zone_data::stored_record& b) {
+    if (a.owner != b.owner) return a.owner < b.owner;
+    if (a.type != b.type) return a.type < b.type;
+    return d.text(a.rdata_off, a.rdata_len) < d.text(b.rdata_off, b.rdata_len);
+  };
+  if (!std::is_sorted(d.records_.begin(), d.records_.end(), less)) {
+    // Owners are dense ranks: a counting sort by owner, then a small sort inside each owner.
+    const std::size_t owners = d.owners_.size();
+    std::vector<std::uint32_t> start(owners + 1, 0);
+    for (const auto& r : d.records_) ++start[r.owner + 1];
+    for (std::size_t i = 1; i <= owners; ++i) start[i] += start[i - 1];
+    {
+      // In place (no second copy of the records): swap each record into its owner's bucket.
+      std::vector<std::uint32_t> pos(start.begin(), start.end() - 1);
+      for (std::size_t b = 0; b < owners; ++b) {
+        while (pos[b] < start[b + 1]) {
+          auto& r = d.records_[pos[b]];
+          if (r.owner == b) ++pos[b];
+          else std::swap(r, d.records_[pos[r.owner]++]);
+        }
+      }
+    }
+    for (std::size_t i = 0; i < owners; ++i) {
+      auto b = d.records_.begin() + start[i], e = d.records_.begin() + start[i + 1];
+      if (e - b > 1 && !std::is_sorted(b, e, less)) std::sort(b, e, less);
+    }
+  }
+  // Duplicates count once, with the smallest TTL.
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < d.records_.size(); ++r) {
+    if (w > 0 && !less(d.records_[w - 1], d.records_[r])) {
+      d.records_[w - 1].ttl = std::min(d.records_[w - 1].ttl, d.records_[r].ttl);
+      continue;
+    }
+    d.records_[w++] = d.records_[r];
+  }
+  d.records_.resize(w);
+  // Unused capacity is never touched, so it costs address space, not memory: no shrink (a copy).
+  d.owner_begin_.assign(d.owners_.size() + 1, 0);
+  for (const auto& r : d.records_) ++d.owner_begin_[r.owner + 1];
+  for (std::size_t i = 1; i < d.owner_begin_.size(); ++i) d.owner_begin_[i] += d.owner_begin_[i - 1];
+  return std::move(data_);
+}
+
+// ---- loading ----
+
+std::unique_ptr<zone_data> load_zone_file(const std::string& file, std::string_view origin, diagnostics& diags,
+                                          reader_kind reader, const std::string& directory) {
+  detail::zone_source src;
+  std::string org = canonical_name(origin);
+  if (!detail::expand_zone_source(file, org, directory, src, diags)) return nullptr;
+  // Generous: pages of the reserve that are never written are never resident.
+  zone_builder builder(org, src.bytes / 16 + 16);
+  if (reader == reader_kind::fast)
+    detail::read_fast(src, org, builder, diags);
+  else
+    detail::read_ldns(src, org, builder, diags);
+  src = {};
+  return builder.finish();
+}
+
+void zone_set::add(loaded_zone z) {
+  auto key = std::make_pair(z.view, canonical_name(z.decl.name));
+  index_[key] = zones_.size();
+  zones_.push_back(std::move(z));
+}
+
+const loaded_zone* zone_set::entry(std::string_view view, std::string_view zone) const {
+  auto it = index_.find(std::make_pair(std::string(view), canon(zone)));
+  return it == index_.end() ? nullptr : &zones_[it->second];
+}
+
+const zone_data* zone_set::find(std::string_view view, std::string_view zone) const {
+  const loaded_zone* e = entry(view, zone);
+  return e ? e->data.get() : nullptr;
+}
+
+const zone_data* zone_set::best_zone(std::string_view view, std::string_view qname) const {
+  std::string key = canon(qname);
+  std::optional<std::string_view> n = std::string_view(key);
+  while (n) {
+    if (const zone_data* z = find(view, *n)) return z;
+    n = parent_of(*n);
+  }
+  return nullptr;
+}
+
+std::vector<const loaded_zone*> zone_set::zones_of(std::string_view view) const {
+  std::vector<const loaded_zone*> out;
+  for (const auto& z : zones_)
+    if (z.view == view) out.push_back(&z);
+  return out;
+}
+
+zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_options& opts) {
+  struct job {
+    std::string file, origin;
+    std::shared_ptr<const zone_data> data;
+    diagnostics diags;
+  };
+  std::vector<job> jobs;
+  std::map<std::pair<std::string, std::string>, std::size_t> job_of;
+  auto is_loaded_type = [](const std::string& t) { return t != "forward" && t != "in-view" && t != "delegation-only"; };
+  for (const auto& v : cfg.views)
+    for (const auto& z : v.zones) {
+      if (z.file.empty() || !z.in_view.empty() || !is_loaded_type(z.type)) continue;
+      auto key = std::make_pair(z.file, canonical_name(z.name));
+      if (job_of.emplace(key, jobs.size()).second) jobs.push_back({z.file, key.second, nullptr, {}});
+    }
+  unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(jobs.size()));
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      auto& j = jobs[i];
+      try {
+        j.data = load_zone_file(j.file, j.origin, j.diags, opts.reader, cfg.options.directory);
+      } catch (const std::exception& e) {
+        j.diags.error({j.file, 0, 0}, e.what());
+      }
+    }
+  };
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
+  }
+  for (const auto& j : jobs) diags.append(j.diags);
+
+  zone_set out;
+  for (const auto& v : cfg.views)
+    for (const auto& z : v.zones) {
+      if (!z.in_view.empty()) continue;
+      loaded_zone lz{v.name, z, nullptr};
+      if (!z.file.empty() && z.in_view.empty() && is_loaded_type(z.type)) {
+        auto it = job_of.find(std::make_pair(z.file, canonical_name(z.name)));
+        if (it != job_of.end()) lz.data = jobs[it->second].data;
+      }
+      out.add(std::move(lz));
+    }
+  // in-view zones serve the data of the view they name.
+  for (const auto& v : cfg.views)
+    for (const auto& z : v.zones) {
+      if (z.in_view.empty()) continue;
+      const loaded_zone* src = out.entry(z.in_view, z.name);
+      if (!src) {
+        diags.error(z.where, fmt::format("zone '{}': in-view '{}' does not declare it", z.name, z.in_view), z.in_view);
+        continue;
+      }
+      loaded_zone lz{v.name, z, src->data};
+      out.add(std::move(lz));
+    }
+  return out;
+}
+
+}  // namespace hc::zone

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Asserts that one hairpin-check JSON report holds exactly the expected warning/critical findings.
+
+   check_findings.py --json FILE --expect SPEC --exit N --rc N [--elapsed S --deadline S]
+
+SPEC is the kinds column of expected.tsv: "-" for none, else items separated by spaces. An item is
+one or more alternatives separated by "|"; an alternative is a finding kind with optional field
+filters, e.g. `timeout{service=smtp;path=hairpin}`. An item that starts with "?" may be absent.
+The report passes when every required item is matched by at least one warning/critical finding and
+every warning/critical finding matches some item. Also checked: schema 1, `exit_code` and `status`
+consistent with the process's exit status, the exit status expected, and the run within its deadline.
+Exit status: 0 pass, 1 fail (each reason printed), 2 usage.
+"""
+import argparse
+import json
+import re
+import sys
+
+STATUS = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
+ALT = re.compile(r"^([a-z0-9-]+)(?:\{([^{}]*)\})?$")
+
+
+def parse_spec(spec: str):
+    """Returns [(optional, [(kind, {field: value})])]; raises ValueError on a malformed spec."""
+    items = []
+    if spec.strip() in ("", "-"):
+        return items
+    for word in spec.split():
+        optional = word.startswith("?")
+        alts = []
+        for alt in word.lstrip("?").split("|"):
+            m = ALT.match(alt)
+            if not m:
+                raise ValueError(f"malformed expectation '{alt}' in '{word}'")
+            filters = {}
+            for pair in filter(None, (m.group(2) or "").split(";")):
+                key, sep, value = pair.partition("=")
+                if not sep or not key:
+                    raise ValueError(f"malformed filter '{pair}' in '{word}'")
+                filters[key] = value
+            alts.append((m.group(1), filters))
+        items.append((optional, alts))
+    return items
+
+
+def matches(finding: dict, alt) -> bool:
+    kind, filters = alt
+    return finding.get("kind") == kind and all(str(finding.get(k)) == v for k, v in filters.items())
+
+
+def describe(f: dict) -> str:
+    keys = ("severity", "name", "service", "path", "address", "evidence")
+    return f.get("kind", "?") + " (" + ", ".join(f"{k}={f[k]}" for k in keys if k in f) + ")"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--expect", required=True)
+    ap.add_argument("--exit", type=int, required=True, dest="want_rc")
+    ap.add_argument("--rc", type=int, required=True)
+    ap.add_argument("--elapsed", type=float)
+    ap.add_argument("--deadline", type=float)
+    a = ap.parse_args()
+    try:
+        items = parse_spec(a.expect)
+    except ValueError as e:
+        print(f"FAIL  expected.tsv: {e}")
+        return 2
+
+    errors = []
+    try:
+        with open(a.json, encoding="utf-8") as fh:
+            text = fh.read()
+        report = json.loads(text)
+        if not isinstance(report, dict):
+            raise ValueError("top level is not an object")
+    except (OSError, ValueError) as e:
+        print(f"FAIL  output is not a JSON report: {e}")
+        print("      first bytes: " + repr(text[:200]) if "text" in locals() else "")
+        if a.rc != a.want_rc:
+            print(f"FAIL  exit status {a.rc}, expected {a.want_rc}")
+        return 1
+
+    if report.get("schema") != 1:
+        errors.append(f"schema is {report.get('schema')!r}, expected 1")
+    if report.get("exit_code") != a.rc:
+        errors.append(f"exit_code field {report.get('exit_code')!r} differs from the exit status {a.rc}")
+    if report.get("status") != STATUS.get(a.rc):
+        errors.append(f"status field {report.get('status')!r} does not match the exit status {a.rc}")
+    if "views" not in report:
+        errors.append("no 'views' member")
+    if a.rc != a.want_rc:
+        errors.append(f"exit status {a.rc}, expected {a.want_rc}")
+    if a.elapsed is not None and a.deadline is not None and a.elapsed > a.deadline + 1:
+        errors.append(f"ran {a.elapsed:.2f} s, past its deadline {a.deadline:g} s + 1 s")
+
+    findings = report.get("findings", [])
+    if not isinstance(findings, list):
+        errors.append("'findings' is not a list")
+        findings = []
+    serious = [f for f in findings if isinstance(f, dict) and f.get("severity") in ("warning", "critical")]
+    for optional, alts in items:
+        if not optional and not any(matches(f, alt) for f in serious for alt in alts):
+            errors.append("missing finding: " + "|".join(k + (str(v) if v else "") for k, v in alts))
+    for f in serious:
+        if not any(matches(f, alt) for _, alts in items for alt in alts):
+            errors.append("unexpected finding: " + describe(f))
+
+    for f in serious:
+        print("      finding: " + describe(f))
+    for e in errors:
+        print("FAIL  " + e)
+    if not errors:
+        print(f"ok    {len(serious)} warning/critical finding(s) as expected, exit {a.rc}"
+              + (f", {a.elapsed:.2f} s" if a.elapsed is not None else ""))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

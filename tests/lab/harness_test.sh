@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Proves scenario_test.sh's assertion logic on hand-made reports (harness/): reports that hold
+# exactly the expected findings pass, and each kind of deviation fails. Needs no lab and no root.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+H=$HERE/harness
+FAILS=0
+N=0
+
+# case OUTCOME(pass|fail) DESCRIPTION -- scenario_test.sh ARGS...
+case_() {
+  local want=$1 what=$2 out rc
+  shift 3
+  N=$((N + 1))
+  out=$("$HERE/scenario_test.sh" "$@" 2>&1)
+  rc=$?
+  if { [ "$want" = pass ] && [ $rc -eq 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 1 ]; }; then
+    printf 'ok    %s (%s, exit %d)\n' "$what" "$want" $rc
+  else
+    FAILS=$((FAILS + 1))
+    printf 'FAIL  %s: expected %s, scenario_test.sh exited %d:\n%s\n' "$what" "$want" $rc "$(sed 's/^/      /' <<<"$out")"
+  fi
+  if grep -q Traceback <<<"$out"; then
+    FAILS=$((FAILS + 1))
+    printf 'FAIL  %s: the checker crashed:\n%s\n' "$what" "$out"
+  fi
+}
+
+case_ pass "ok: info findings only, exit 0" -- --json-file "$H/ok.json" ok
+case_ pass "ok one-shot" -- --json-file "$H/ok.json" ok blog.debugo.fr
+case_ fail "ok: exit status 1 instead of 0" -- --json-file "$H/ok.json" --rc 1 ok
+case_ fail "ok: exit_code/status fields disagree with the exit status" -- --json-file "$H/ok-bad-exit-code.json" --rc 0 ok
+case_ pass "ok: 10.9 s for a 10 s deadline" -- --json-file "$H/ok.json" --elapsed 10.9 ok
+case_ fail "ok: 11.5 s for a 10 s deadline" -- --json-file "$H/ok.json" --elapsed 11.5 ok
+case_ fail "ok: a report with critical findings" -- --json-file "$H/no-snat.json" --rc 0 ok
+case_ pass "no-snat: every expected kind, service and path" -- --json-file "$H/no-snat.json" no-snat
+case_ fail "no-snat report for forward-drop" -- --json-file "$H/no-snat.json" forward-drop
+case_ fail "no-snat report for udp-only-broken (extra timeouts)" -- --json-file "$H/no-snat.json" udp-only-broken
+case_ fail "udp-only-broken report for no-snat (missing timeouts)" -- --json-file "$H/udp-only-broken.json" no-snat
+case_ pass "udp-only-broken: dns/udp only" -- --json-file "$H/udp-only-broken.json" udp-only-broken
+case_ fail "udp-only-broken: unexpected-source on dns/tcp too" -- --json-file "$H/udp-only-broken-tcp-too.json" udp-only-broken
+case_ pass "mail-down: refused on hairpin, timeout on direct" -- --json-file "$H/mail-down.json" mail-down
+case_ fail "mail-down: only the hairpin path" -- --json-file "$H/mail-down-one-path.json" mail-down
+case_ pass "dnat-wan-only: refused and timeout both accepted" -- --json-file "$H/dnat-wan-only.json" dnat-wan-only
+case_ pass "stale-zone: one warning, exit 1" -- --json-file "$H/stale-zone.json" stale-zone
+case_ fail "stale-zone: an extra warning" -- --json-file "$H/stale-zone-extra-warning.json" stale-zone
+case_ fail "stale-zone report with exit 2" -- --json-file "$H/stale-zone.json" --rc 2 stale-zone
+case_ fail "output that is not JSON (today's binary prints its version, exit 3)" -- --json-file "$H/not-json.txt" --rc 3 ok
+case_ fail "missing report file" -- --json-file "$H/does-not-exist.json" ok
+
+# Every row of expected.tsv must parse.
+while IFS=$'\t' read -r scen target kinds rc; do
+  case $scen in '#'* | '') continue ;; esac
+  N=$((N + 1))
+  if python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check_findings as c; c.parse_spec(sys.argv[2])' \
+    "$HERE" "$kinds" 2>/dev/null && [[ $rc =~ ^[0-3]$ ]]; then
+    printf 'ok    expected.tsv row %s %s parses\n' "$scen" "$target"
+  else
+    FAILS=$((FAILS + 1))
+    printf 'FAIL  expected.tsv row %s %s: bad kinds [%s] or exit [%s]\n' "$scen" "$target" "$kinds" "$rc"
+  fi
+done <"$HERE/expected.tsv"
+# Every scenario of the lab has an --all row.
+for s in $("$HERE/../../scripts/lab" scenarios); do
+  N=$((N + 1))
+  if awk -F'\t' -v s="$s" '$1 == s && $2 == "--all" {f = 1} END {exit !f}' "$HERE/expected.tsv"; then
+    printf 'ok    expected.tsv has scenario %s\n' "$s"
+  else
+    FAILS=$((FAILS + 1)); printf 'FAIL  expected.tsv lacks scenario %s\n' "$s"
+  fi
+done
+
+echo "$N cases, $FAILS failed"
+[ $FAILS -eq 0 ]

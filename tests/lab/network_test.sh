@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Proves the lab itself with standard tools (dig, curl, openssl): switches the running lab to
+# SCENARIO and asserts what that fault does to the network, seen from the internal client (hairpin
+# through 203.0.113.x, and direct to 198.18.1.x) and from the outside client.
+#   tests/lab/network_test.sh SCENARIO        exit 0 pass, 1 fail, 77 skipped (not root, no netns)
+set -uo pipefail
+source "$(dirname "$0")/common.sh"
+
+scen=${1:?usage: network_test.sh SCENARIO}
+lab_require
+"$LAB" scenario "$scen" || { echo "FAIL: scripts/lab scenario $scen"; exit 1; }
+expect_eq "scenario recorded in the run folder" "$(cat "$RUN/scenario")" "$scen"
+rules=$(cat "$RUN/router.rules")
+expect_match "router rules captured with iptables-save" "$rules" '^\*nat'
+
+# The internal resolver, the web server and the mail server reached on their LAN addresses.
+direct_ok() {
+  dns hc-client 198.18.1.53 blogint.debugo.fr
+  expect_eq "direct: dns @198.18.1.53 blogint (intra view)" "$DNS_STATUS $DNS_ANSWER" "NOERROR 198.18.1.10"
+  dns hc-client 198.18.1.53 blog.debugo.fr
+  expect_eq "direct: dns @198.18.1.53 blog" "$DNS_STATUS $DNS_ANSWER" "NOERROR 203.0.113.1"
+  https hc-client 198.18.1.10
+  expect_eq "direct: https 198.18.1.10 (curl status, seen client, backend)" \
+    "$HTTP_RC $HTTP_CLIENT $HTTP_BACKEND" "0 198.18.1.99 web"
+  if [ "${1:-}" != no-mail ]; then
+    smtp_starttls hc-client 198.18.1.20
+    expect_eq "direct: smtp starttls 198.18.1.20:25" "$TLS_RC" 0
+  fi
+  imaps hc-client 198.18.1.20
+  expect_eq "direct: imaps 198.18.1.20:993" "$TLS_RC" 0
+}
+
+# The public services as the Internet sees them.
+wan_ok() {
+  dns hc-wan 203.0.113.1 blog.debugo.fr
+  expect_eq "wan: dns @203.0.113.1 blog (extra view)" "$DNS_STATUS $DNS_ANSWER" "NOERROR 203.0.113.1"
+  dns hc-wan 203.0.113.1 blogint.debugo.fr
+  expect_eq "wan: dns @203.0.113.1 blogint (extra view)" "$DNS_STATUS" NXDOMAIN
+  https hc-wan 203.0.113.1
+  expect_eq "wan: https 203.0.113.1 (curl status, seen client)" "$HTTP_RC $HTTP_CLIENT" "0 203.0.113.100"
+  if [ "${1:-}" != no-mail ]; then
+    smtp_starttls hc-wan 203.0.113.2
+    expect_eq "wan: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
+  fi
+  imaps hc-wan 203.0.113.2
+  expect_eq "wan: imaps 203.0.113.2:993" "$TLS_RC" 0
+}
+
+# The NAT loopback working: the client reaches every public service through the router.
+hairpin_dns_ok() {
+  dns hc-client 203.0.113.1 blog.debugo.fr
+  expect_eq "hairpin: dns/udp @203.0.113.1 blog" "$DNS_STATUS $DNS_ANSWER" "NOERROR 203.0.113.1"
+  dns hc-client 203.0.113.1 blog.debugo.fr A +tcp
+  expect_eq "hairpin: dns/tcp @203.0.113.1 blog" "$DNS_STATUS $DNS_ANSWER" "NOERROR 203.0.113.1"
+  dns hc-client 203.0.113.1 blogint.debugo.fr
+  expect_eq "hairpin: dns @203.0.113.1 blogint answered by the extra view" "$DNS_STATUS" NXDOMAIN
+  dns_source hc-client 203.0.113.1 blog.debugo.fr
+  expect_eq "hairpin: dns/udp reply from the public address" "$SRC_RC $SRC_OUT" "0 reply from 203.0.113.1#53 rcode 0 answers 1"
+}
+hairpin_ok() {
+  hairpin_dns_ok
+  https hc-client 203.0.113.1
+  expect_eq "hairpin: https 203.0.113.1 (curl status, seen client, backend)" \
+    "$HTTP_RC $HTTP_CLIENT $HTTP_BACKEND" "0 203.0.113.1 web"
+  if [ "${1:-}" != no-mail ]; then
+    smtp_starttls hc-client 203.0.113.2
+    expect_eq "hairpin: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
+  fi
+  imaps hc-client 203.0.113.2
+  expect_eq "hairpin: imaps 203.0.113.2:993" "$TLS_RC" 0
+}
+
+# The hairpin broken for TCP: every connection to a public address fails with curl status HTTP_FAIL.
+hairpin_tcp_broken() {
+  local http_fail=$1
+  https hc-client 203.0.113.1
+  expect_eq "hairpin: https 203.0.113.1 fails (curl status)" "$HTTP_RC" "$http_fail"
+  smtp_starttls hc-client 203.0.113.2
+  expect_ne "hairpin: smtp 203.0.113.2:25 fails" "$TLS_RC" 0
+  imaps hc-client 203.0.113.2
+  expect_ne "hairpin: imaps 203.0.113.2:993 fails" "$TLS_RC" 0
+}
+
+loop_snat='^-A POSTROUTING -s 198\.18\.1\.0/24 -d 198\.18\.1\.[0-9]+/32 .*-j SNAT'
+
+case $scen in
+  ok)
+    expect_match "rules: loopback SNAT present" "$rules" "$loop_snat --to-source 203\.0\.113\.1"
+    hairpin_ok
+    direct_ok
+    wan_ok
+    ;;
+  no-snat)
+    expect_no_match "rules: no loopback SNAT" "$rules" "$loop_snat"
+    dns hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp @203.0.113.1 gets no usable reply" "$DNS_STATUS" TIMEOUT
+    dns_source hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp reply came from the server's own address" "$SRC_RC $SRC_OUT" \
+      "2 reply from 198.18.1.53#53 rcode 0 answers 1"
+    dns hc-client 203.0.113.1 blog.debugo.fr A +tcp
+    expect_eq "hairpin: dns/tcp @203.0.113.1" "$DNS_STATUS" TIMEOUT
+    hairpin_tcp_broken 28
+    direct_ok
+    wan_ok
+    ;;
+  snat-internal)
+    expect_match "rules: loopback SNAT to the LAN address" "$rules" "$loop_snat --to-source 198\.18\.1\.1"
+    dns hc-client 203.0.113.1 blogint.debugo.fr
+    expect_eq "hairpin: dns/udp @203.0.113.1 blogint leaks the intra view" "$DNS_STATUS $DNS_ANSWER" "NOERROR 198.18.1.10"
+    dns hc-client 203.0.113.1 blogint.debugo.fr A +tcp
+    expect_eq "hairpin: dns/tcp @203.0.113.1 blogint leaks the intra view" "$DNS_STATUS $DNS_ANSWER" "NOERROR 198.18.1.10"
+    https hc-client 203.0.113.1
+    expect_eq "hairpin: https works, server sees the router's LAN address" "$HTTP_RC $HTTP_CLIENT" "0 198.18.1.1"
+    smtp_starttls hc-client 203.0.113.2
+    expect_eq "hairpin: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
+    direct_ok
+    wan_ok
+    ;;
+  dnat-wan-only)
+    expect_match "rules: DNAT only on wan0" "$rules" '^-A PREROUTING -d 203\.0\.113\.1/32 -i wan0 .*-j DNAT|^-A PREROUTING -i wan0 -d 203\.0\.113\.1/32 .*-j DNAT'
+    expect_no_match "rules: no DNAT without -i wan0" "$rules" '^-A PREROUTING -d 203\.0\.113\.[12]/32 -p'
+    dns hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp @203.0.113.1 reaches the router itself (port unreachable)" "$DNS_STATUS" CONN-REFUSED
+    hairpin_tcp_broken 7
+    direct_ok
+    wan_ok
+    ;;
+  forward-drop)
+    expect_no_match "rules: no lan0->lan0 FORWARD accept" "$rules" '^-A FORWARD -i lan0 -o lan0'
+    dns hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp @203.0.113.1 dropped" "$DNS_STATUS" TIMEOUT
+    dns_source hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp no reply from any address" "$SRC_RC $SRC_OUT" "1 "
+    hairpin_tcp_broken 28
+    direct_ok
+    wan_ok
+    ;;
+  udp-only-broken)
+    expect_no_match "rules: no loopback SNAT for udp/53" "$rules" '-d 198\.18\.1\.53/32 -p udp .*-j SNAT'
+    expect_match "rules: loopback SNAT for tcp/53 kept" "$rules" '-d 198\.18\.1\.53/32 -p tcp .*-j SNAT --to-source 203\.0\.113\.1'
+    dns hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp @203.0.113.1" "$DNS_STATUS" TIMEOUT
+    dns_source hc-client 203.0.113.1 blog.debugo.fr
+    expect_eq "hairpin: dns/udp reply came from the server's own address" "$SRC_RC $SRC_OUT" \
+      "2 reply from 198.18.1.53#53 rcode 0 answers 1"
+    dns hc-client 203.0.113.1 blog.debugo.fr A +tcp
+    expect_eq "hairpin: dns/tcp @203.0.113.1 works" "$DNS_STATUS $DNS_ANSWER" "NOERROR 203.0.113.1"
+    https hc-client 203.0.113.1
+    expect_eq "hairpin: https works" "$HTTP_RC $HTTP_CLIENT" "0 203.0.113.1"
+    direct_ok
+    wan_ok
+    ;;
+  stale-zone)
+    file_serial=$(awk '/; *serial/ {print $1; exit}' "$RUN/db.debugo.fr.intra")
+    orig_serial=$(awk '/; *serial/ {print $1; exit}' "$HC_ROOT/zones/db.debugo.fr.intra")
+    expect_eq "zone file serial bumped" "$file_serial" $((orig_serial + 1))
+    dns hc-client 198.18.1.53 debugo.fr SOA
+    expect_eq "named still serves the old serial" "$(awk '$4 == "SOA" && !/^;/ {print $7}' <<<"$DNS_OUT")" "$orig_serial"
+    expect_match "SOA served" "$DNS_OUT" "IN[[:space:]]+SOA[[:space:]]+ns\.debugo\.fr\. hostmaster\.debugo\.fr\. $orig_serial "
+    hairpin_ok
+    direct_ok
+    wan_ok
+    ;;
+  wrong-cert)
+    expect_match "web serves the other name's certificate" "$(https_subject hc-client 198.18.1.10)" 'CN ?= ?intranet\.example\.net'
+    https hc-client 203.0.113.1
+    expect_eq "hairpin: https certificate rejected (curl 60)" "$HTTP_RC" 60
+    https hc-client 198.18.1.10
+    expect_eq "direct: https certificate rejected (curl 60)" "$HTTP_RC" 60
+    https hc-client 203.0.113.1 443 https -k
+    expect_eq "hairpin: https without verification still reaches web" "$HTTP_RC $HTTP_CLIENT" "0 203.0.113.1"
+    https hc-wan 203.0.113.1
+    expect_eq "wan: https certificate rejected (curl 60)" "$HTTP_RC" 60
+    hairpin_dns_ok
+    smtp_starttls hc-client 203.0.113.2
+    expect_eq "hairpin: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
+    imaps hc-client 203.0.113.2
+    expect_eq "hairpin: imaps 203.0.113.2:993" "$TLS_RC" 0
+    ;;
+  other-backend)
+    expect_match "rules: DNAT 443 to 198.18.1.11" "$rules" '^-A PREROUTING .*--dport 443 -j DNAT --to-destination 198\.18\.1\.11'
+    https hc-client 203.0.113.1
+    expect_eq "hairpin: https reaches the other backend (curl status, seen client, backend)" \
+      "$HTTP_RC $HTTP_CLIENT $HTTP_BACKEND" "0 203.0.113.1 web2"
+    https hc-client 203.0.113.1 80 http
+    expect_eq "hairpin: http on port 80 still reaches web" "$HTTP_RC $HTTP_BACKEND" "0 web"
+    hp=$(https_fingerprint hc-client 203.0.113.1)
+    dp=$(https_fingerprint hc-client 198.18.1.10)
+    expect_match "hairpin certificate read" "$hp" 'Fingerprint='
+    expect_ne "hairpin and direct certificates differ" "$hp" "$dp"
+    https hc-wan 203.0.113.1
+    expect_eq "wan: https reaches the other backend" "$HTTP_RC $HTTP_BACKEND" "0 web2"
+    hairpin_dns_ok
+    direct_ok
+    ;;
+  mail-down)
+    smtp_starttls hc-client 203.0.113.2
+    expect_ne "hairpin: smtp 203.0.113.2:25 fails" "$TLS_RC" 0
+    smtp_starttls hc-client 198.18.1.20
+    expect_ne "direct: smtp 198.18.1.20:25 fails" "$TLS_RC" 0
+    smtp_starttls hc-wan 203.0.113.2
+    expect_ne "wan: smtp 203.0.113.2:25 fails" "$TLS_RC" 0
+    expect_match "smtp refused, not timing out" "$TLS_OUT" 'Connection refused|connect:errno'
+    hairpin_ok no-mail
+    direct_ok no-mail
+    wan_ok no-mail
+    ;;
+  extra-only)
+    dns hc-client 198.18.1.53 www.debugo.fr
+    expect_eq "intra view: www is gone" "$DNS_STATUS" NXDOMAIN
+    dns hc-client 203.0.113.1 www.debugo.fr
+    expect_match "hairpin (extra view): www still published" "$DNS_STATUS $DNS_ANSWER" '^NOERROR .*blog\.debugo\.fr\.'
+    dns hc-wan 203.0.113.1 www.debugo.fr
+    expect_match "wan (extra view): www still published" "$DNS_STATUS $DNS_ANSWER" '^NOERROR .*blog\.debugo\.fr\.'
+    hairpin_ok
+    direct_ok
+    wan_ok
+    ;;
+  *)
+    echo "FAIL: unknown scenario $scen"
+    exit 1
+    ;;
+esac
+finish

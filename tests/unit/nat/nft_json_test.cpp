@@ -1,0 +1,333 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "nat/nat.hpp"
+#include "nat_test_util.hpp"
+
+using namespace hc::nat;
+using nat_test::ip;
+using nat_test::prefix;
+
+namespace {
+
+const hc::finding* find(const std::vector<hc::finding>& fs, const std::string& service) {
+  auto it = std::find_if(fs.begin(), fs.end(), [&](const hc::finding& f) { return f.service == service; });
+  return it == fs.end() ? nullptr : &*it;
+}
+
+// Written by hand in the shape of `nft -j list ruleset`, pretty-printed so that lines mean something.
+const char* hand_written = R"({"nftables": [
+  {"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}},
+  {"table": {"family": "ip", "name": "nat", "handle": 1}},
+  {"chain": {"family": "ip", "table": "nat", "name": "prerouting", "handle": 1, "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}},
+  {"chain": {"family": "ip", "table": "nat", "name": "postrouting", "handle": 2, "type": "nat", "hook": "postrouting", "prio": "srcnat", "policy": "accept"}},
+  {"rule": {"family": "ip", "table": "nat", "chain": "prerouting", "handle": 4, "expr": [
+    {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "203.0.113.1"}},
+    {"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}}, "right": 53}},
+    {"counter": {"packets": 0, "bytes": 0}},
+    {"dnat": {"addr": "198.18.1.53"}}]}},
+  {"rule": {"family": "ip", "table": "nat", "chain": "prerouting", "handle": 5, "expr": [
+    {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "203.0.113.1"}},
+    {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"range": [8000, 8080]}}},
+    {"dnat": {"addr": "198.18.1.30", "port": 80}}]}},
+  {"rule": {"family": "ip", "table": "nat", "chain": "postrouting", "handle": 6, "expr": [
+    {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": "198.18.1.0", "len": 24}}}},
+    {"match": {"op": "!=", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "198.18.1.0", "len": 24}}}},
+    {"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "wan0"}},
+    {"snat": {"addr": "203.0.113.1"}}]}},
+  {"table": {"family": "ip", "name": "filter", "handle": 2}},
+  {"chain": {"family": "ip", "table": "filter", "name": "forward", "handle": 1, "type": "filter", "hook": "forward", "prio": 0, "policy": "drop"}},
+  {"rule": {"family": "ip", "table": "filter", "chain": "forward", "handle": 2, "expr": [
+    {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}},
+    {"accept": null}]}},
+  {"rule": {"family": "ip", "table": "filter", "chain": "forward", "handle": 3, "expr": [
+    {"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "lan0"}},
+    {"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "lan0"}},
+    {"match": {"op": "in", "left": {"ct": {"key": "status"}}, "right": "dnat"}},
+    {"accept": null}]}},
+  {"rule": {"family": "ip", "table": "filter", "chain": "forward", "handle": 4, "expr": [
+    {"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "lan0"}},
+    {"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "wan0"}},
+    {"accept": null}]}}
+]}
+)";
+
+ruleset read_ok(const std::string& path) {
+  hc::diagnostics d;
+  auto rs = read_nat_rules(path, d);
+  INFO(nat_test::all_text(d));
+  CHECK(d.all().empty());
+  return rs;
+}
+
+}  // namespace
+
+TEST_CASE("nft reader: captured `nft -j list ruleset` of the bundled rules") {
+  auto rs = read_ok(nat_test::data("router.nft.json"));
+  CHECK(rs.syntax == rule_syntax::nft);
+  const chain* pre = rs.find("ip", "nat", "prerouting");
+  REQUIRE(pre);
+  CHECK(pre->hook == "prerouting");
+  CHECK(pre->priority == -100);
+  REQUIRE(pre->rules.size() == 4);
+  CHECK(pre->rules[0].text == "ip daddr 203.0.113.1 tcp dport { 80, 443 } dnat to 198.18.1.10");
+  CHECK(pre->rules[0].handle == 4);
+  CHECK(pre->rules[0].where.line == 1);
+  CHECK(pre->rules[0].where.column > 1);
+  const chain* fwd = rs.find("ip", "filter", "forward");
+  REQUIRE(fwd);
+  CHECK(fwd->policy_drop);
+  CHECK(fwd->rules.at(0).match.ct.at(0).any_of == (ct_established | ct_related));
+  CHECK(fwd->rules.at(3).match.ct.at(0).any_of == ct_dnat);
+  auto pub = published(rs);
+  CHECK(pub.size() == 6);
+  auto t = dnat_targets(rs, ip("203.0.113.1"));
+  REQUIRE(t);
+  CHECK(*t == std::vector<hc::ip_address>{ip("198.18.1.10"), ip("198.18.1.53")});
+  auto ctx = nat_test::lan_context();
+  CHECK(analyse(rs, ctx).empty());
+  for (const auto& sp : predict_services(rs, ctx)) {
+    INFO(sp.prediction.reason);
+    CHECK(sp.prediction.result == outcome::works);
+  }
+}
+
+TEST_CASE("nft reader: captured broken inet rule set gives every kind of finding with nft fixes") {
+  auto rs = read_ok(nat_test::data("broken.nft.json"));
+  auto ctx = nat_test::lan_context();
+  auto fs = analyse(rs, ctx);
+  REQUIRE(fs.size() == 6);
+  const hc::finding* https = find(fs, "https");
+  REQUIRE(https);
+  CHECK(https->kind == "nat-dnat-wan-only");
+  CHECK(https->fix == "nft add rule inet router prerouting iifname \"lan0\" ip daddr 203.0.113.1 tcp dport 443 dnat ip to 198.18.1.10");
+  CHECK(https->evidence.find("iifname \"wan0\" ip daddr 203.0.113.1 tcp dport @web_ports dnat to 198.18.1.10 (handle 5)") !=
+        std::string::npos);
+  CHECK(find(fs, "http")->kind == "nat-dnat-wan-only");
+  const hc::finding* smtp = find(fs, "smtp");
+  REQUIRE(smtp);
+  CHECK(smtp->kind == "nat-forward-drop");
+  CHECK(smtp->fix == "nft insert rule inet router forward iifname \"lan0\" oifname \"lan0\" ip daddr 198.18.1.20 tcp dport 25 ct status dnat accept");
+  CHECK(smtp->evidence.find("policy drop") != std::string::npos);
+  CHECK(find(fs, "imaps")->kind == "nat-forward-drop");
+  const hc::finding* udp = find(fs, "dns/udp");
+  REQUIRE(udp);
+  CHECK(udp->kind == "nat-snat-into-internal-view");
+  CHECK(udp->evidence.find("masquerade (handle") != std::string::npos);
+  CHECK(udp->evidence.find("the router's lan0 address") != std::string::npos);
+  CHECK(udp->fix == "nft insert rule inet router postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.53 udp dport 53 snat ip to 203.0.113.1");
+  const hc::finding* tcp = find(fs, "dns/tcp");
+  REQUIRE(tcp);
+  CHECK(tcp->kind == "nat-no-loopback");
+  CHECK(tcp->fix == "nft add rule inet router postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.53 tcp dport 53 snat ip to 203.0.113.1");
+}
+
+TEST_CASE("nft reader: hand-written JSON with pretty lines, ranges, ports and prio names") {
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(hand_written, "hand.json", d);
+  INFO(nat_test::all_text(d));
+  CHECK(d.all().empty());
+  const chain* post = rs.find("ip", "nat", "postrouting");
+  REQUIRE(post);
+  CHECK(post->priority == 100);
+  const chain* pre = rs.find("ip", "nat", "prerouting");
+  REQUIRE(pre);
+  REQUIRE(pre->rules.size() == 2);
+  CHECK(pre->rules[0].where.line == 6);
+  CHECK(pre->rules[0].where.column == 12);
+  CHECK(pre->rules[0].text == "ip daddr 203.0.113.1 udp dport 53 counter dnat to 198.18.1.53");
+  CHECK(pre->rules[1].to.ports == port_range{80, 80});
+  CHECK(pre->rules[1].match.dport->any_of.at(0) == port_range{8000, 8080});
+  auto ctx = nat_test::lan_context();
+  flow f{ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53};
+  auto p = predict(rs, f, ctx);
+  CHECK(p.result == outcome::no_loopback);
+  CHECK(p.reason.find("hand.json:6:12: ip daddr 203.0.113.1 udp dport 53 counter dnat to 198.18.1.53 (handle 4)") == 0);
+  CHECK(p.fix == "nft add rule ip nat postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.53 udp dport 53 snat to 203.0.113.1");
+  CHECK(summary(p, f) == "predicted: no loopback SNAT for udp/53");
+  flow g{ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, 8080};
+  auto q = predict(rs, g, ctx);
+  CHECK(q.result == outcome::no_loopback);
+  CHECK(q.dnat_port == 80);
+  CHECK(q.fix == "nft add rule ip nat postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.30 tcp dport 80 snat to 203.0.113.1");
+}
+
+TEST_CASE("nft reader: an expression it does not know makes the prediction unknown") {
+  std::string text = hand_written;
+  // A mark match before the DNAT: "meta mark 0x1 accept".
+  std::string unknown_rule =
+      R"({"rule": {"family": "ip", "table": "nat", "chain": "prerouting", "handle": 3, "expr": [)"
+      R"({"match": {"op": "==", "left": {"meta": {"key": "mark"}}, "right": 1}}, {"accept": null}]}},)";
+  auto at = text.find(R"({"rule": {"family": "ip", "table": "nat", "chain": "prerouting", "handle": 4)");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, unknown_rule + "\n  ");
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(text, "hand.json", d);
+  INFO(nat_test::all_text(d));
+  CHECK(d.all().empty());
+  flow f{ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53};
+  auto p = predict(rs, f, nat_test::lan_context());
+  CHECK(p.result == outcome::unknown);
+  CHECK(p.reason.find("meta mark 1") != std::string::npos);
+  CHECK(analyse(rs, nat_test::lan_context()).empty());
+  // xtables compatibility expressions are unknown too.
+  std::string xt = hand_written;
+  auto pos = xt.find(R"({"counter": {"packets": 0, "bytes": 0}})");
+  REQUIRE(pos != std::string::npos);
+  xt.replace(pos, std::string(R"({"counter": {"packets": 0, "bytes": 0}})").size(), R"({"xt": {"type": "match", "name": "recent"}})");
+  hc::diagnostics d2;
+  auto rs2 = parse_nat_rules(xt, "xt.json", d2);
+  CHECK(predict(rs2, f, nat_test::lan_context()).result == outcome::unknown);
+}
+
+TEST_CASE("nft reader: bad JSON and bad shapes give diagnostics with line:col or the JSON path") {
+  SUBCASE("syntax error") {
+    hc::diagnostics d;
+    parse_nat_rules("{\"nftables\": [\n  {\"table\": }\n]}", "bad.json", d);
+    REQUIRE(d.has_errors());
+    CHECK(d.all()[0].where.line == 2);
+    CHECK(d.all()[0].str().find("bad.json:2:") == 0);
+  }
+  SUBCASE("no nftables array") {
+    hc::diagnostics d;
+    parse_nat_rules("{\"tables\": []}", "bad.json", d);
+    REQUIRE(d.has_errors());
+    CHECK(d.all()[0].str() == "bad.json:1:1: not an nft JSON ruleset: no \"nftables\" array at the top");
+  }
+  SUBCASE("bad rule contents") {
+    std::string text = hand_written;
+    auto pos = text.find("\"addr\": \"198.18.1.53\"");
+    text.replace(pos, 21, "\"addr\": \"198.18.1.999\"");
+    auto pos2 = text.find("{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", \"chain\": \"forward\", \"handle\": 2");
+    REQUIRE(pos2 != std::string::npos);
+    text.insert(pos2, "{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", \"chain\": \"forward\", \"handle\": 9, \"expr\": 7}},\n  ");
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(text, "bad.json", d);
+    std::string all = nat_test::all_text(d);
+    CHECK(all.find("bad.json:10:14: nftables[4].rule.expr[3].dnat.addr: not an address near '198.18.1.999'") != std::string::npos);
+    CHECK(all.find("nftables[9].rule: rule without \"expr\" array") != std::string::npos);
+    // The other rules are still there.
+    REQUIRE(rs.find("ip", "nat", "prerouting"));
+    CHECK(rs.find("ip", "nat", "prerouting")->rules.size() == 1);
+  }
+  SUBCASE("wrong types everywhere") {
+    const char* texts[] = {
+        R"({"nftables": 5})",
+        R"({"nftables": [1, "x", null, [], {"rule": 5}, {"chain": []}, {"rule": {"family": "ip"}}]})",
+        R"({"nftables": [{"chain": {"family": "ip", "table": "t", "name": "c", "prio": "nope"}}]})",
+        R"({"nftables": [{"chain": {"family": "ip", "table": "t", "name": "c", "hook": "prerouting", "type": "nat", "prio": 1.5, "policy": "maybe"}}]})",
+        R"({"nftables": [{"chain": {"family": "ip", "table": "t", "name": "c", "hook": "prerouting", "type": "nat"}},
+            {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"match": 1}, {"dnat": {}}]}},
+            {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"match": {"left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": {"set": [{"range": [9, 1]}]}}}]}},
+            {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"match": {"left": {"payload": {"protocol": "ip", "field": "saddr"}}, "right": {"prefix": {"addr": 5, "len": "x"}}}}]}},
+            {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"jump": {"target": "nowhere"}}]}},
+            {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"accept": null}, {"drop": null}]}},
+            {"rule": {"family": "ip", "table": "t", "chain": "zz", "expr": []}}]})",
+        "{\"nftables\": [\"\\u0000\\ud800\"]}",
+        "{",
+        "{\"nftables\": [1e999999]}",
+    };
+    for (const char* t : texts) {
+      hc::diagnostics d;
+      auto rs = parse_nat_rules(t, "w.json", d);
+      CHECK_MESSAGE(d.has_errors(), t);
+      auto fs = analyse(rs, nat_test::lan_context());
+      CHECK(fs.empty());
+    }
+  }
+  SUBCASE("deep nesting is refused, not recursed into") {
+    std::string deep = "{\"nftables\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+    hc::diagnostics d;
+    parse_nat_rules(deep, "deep.json", d);
+    REQUIRE(d.has_errors());
+    CHECK(d.all()[0].message.find("nested too deeply") != std::string::npos);
+  }
+}
+
+TEST_CASE("nft reader: random mutations of captured JSON never crash") {
+  std::string base = nat_test::slurp(nat_test::data("broken.nft.json"));
+  REQUIRE(!base.empty());
+  std::mt19937 rng(4242);
+  const std::string alphabet = "{}[]\":,0123456789abcdefnrtu \\-.";
+  for (int round = 0; round < 300; ++round) {
+    std::string s = base;
+    int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits; ++e) {
+      std::size_t pos = rng() % s.size();
+      switch (rng() % 3) {
+        case 0: s[pos] = alphabet[rng() % alphabet.size()]; break;
+        case 1: s.erase(pos, 1 + rng() % 20); break;
+        default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
+      }
+      if (s.empty()) s = "{";
+    }
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(s, "fuzz.json", d);
+    (void)analyse(rs, nat_test::lan_context());
+  }
+}
+
+TEST_CASE("read_nat_rules detects the syntax by content") {
+  auto nft = read_ok(nat_test::data("router.nft.json"));
+  CHECK(nft.syntax == rule_syntax::nft);
+  auto ipt = read_ok(nat_test::bundled_rules_path());
+  CHECK(ipt.syntax == rule_syntax::iptables);
+  hc::diagnostics d;
+  auto pretty = parse_nat_rules("\n  \n" + std::string(hand_written), "x", d);
+  CHECK(pretty.syntax == rule_syntax::nft);
+}
+
+TEST_CASE("nft reader: iptables-nft rules listed by nft keep xt matches and targets unknown") {
+  // The same rules as portfw.iptables-save, listed with `nft -j list ruleset` (iptables-nft backend).
+  auto rs = read_ok(nat_test::data("portfw.iptables-nft.json"));
+  analysis_context ctx = nat_test::lan_context();
+  ctx.services = {{ip("203.0.113.1"), proto_udp, 500, "vpn.debugo.fr", std::nullopt}};
+  auto preds = predict_services(rs, ctx);
+  REQUIRE(preds.size() == 1);
+  CHECK(preds[0].prediction.result == outcome::unknown);
+  CHECK(preds[0].prediction.reason.find("xt ") != std::string::npos);
+  CHECK(analyse(rs, ctx).empty());
+  // A DNAT hidden in an xt target is never a certain "not forwarded".
+  auto t = dnat_targets(rs, ip("203.0.113.1"));
+  CHECK_FALSE(t.has_value());
+}
+
+TEST_CASE("nft reader: verdict maps and concatenations expand to one rule per element") {
+  // Captured from vmap.nft: ct state vmap, iifname . oifname { "lan0" . "lan0" }, udp dport vmap.
+  auto rs = read_ok(nat_test::data("vmap.nft.json"));
+  const chain* fwd = rs.find("inet", "fw", "forward");
+  REQUIRE(fwd);
+  REQUIRE(fwd->rules.size() == 3 + 1 + 2);
+  CHECK(fwd->rules[0].match.ct.at(0).any_of == ct_invalid);
+  CHECK(fwd->rules[0].act == action::drop);
+  CHECK(fwd->rules[1].match.ct.at(0).any_of == ct_established);
+  CHECK(fwd->rules[1].act == action::accept);
+  CHECK(fwd->rules[3].match.iif->pattern == "lan0");
+  CHECK(fwd->rules[3].match.oif->pattern == "lan0");
+  CHECK(fwd->rules[3].match.ct.at(0).any_of == ct_dnat);
+  CHECK(fwd->rules[4].match.dport->any_of.at(0) == port_range{53, 53});
+  CHECK(fwd->rules[4].act == action::accept);
+  CHECK(fwd->rules[5].act == action::drop);
+  CHECK(fwd->rules[0].text == "ct state vmap { invalid : drop, established : accept, related : accept }");
+  // Together with the bundled NAT rules (nft), the looped-back flow passes this FORWARD chain.
+  std::string nat = nat_test::slurp(nat_test::data("router.nft.json"));
+  std::string fw = nat_test::slurp(nat_test::data("vmap.nft.json"));
+  // Keep the NAT tables of router.nft.json, replace its filter table by the vmap chain.
+  auto nat_doc = nat.substr(0, nat.find(R"(, {"table": {"family": "ip", "name": "filter")"));
+  auto fw_items = fw.substr(fw.find(R"({"table": {"family": "inet")"));
+  std::string combined = nat_doc + ", " + fw_items;
+  hc::diagnostics d;
+  auto both = parse_nat_rules(combined, "combined.json", d);
+  INFO(nat_test::all_text(d));
+  CHECK(d.all().empty());
+  flow f{ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53};
+  auto ctx = nat_test::lan_context();
+  auto p = predict(both, f, ctx);
+  INFO(p.reason);
+  CHECK(p.result == outcome::works);
+  flow g{ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, 443};
+  auto q = predict(both, g, ctx);
+  CHECK(q.result == outcome::works);
+}

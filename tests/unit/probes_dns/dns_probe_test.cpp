@@ -1,0 +1,500 @@
+// Live DNS probes against loopback test servers, each case over UDP and TCP where it makes sense;
+// the probe result then goes through validate_dns and must yield exactly its finding.
+#include <doctest/doctest.h>
+
+#include "check/dns_validate.hpp"
+#include "dns_test_server.hpp"
+#include "probes/dns.hpp"
+
+using namespace hc::probes;
+using namespace std::chrono_literals;
+using hc::check::dns_expectation;
+using hc::check::validate_dns;
+using hc::test::framed;
+using hc::test::make_reply;
+using hc::test::reply_spec;
+using hc::test::tcp_server;
+using hc::test::udp_send;
+using hc::test::udp_server;
+namespace asio = hc::asio;
+
+namespace {
+
+const std::string extra_a = "blog.debugo.fr. 300 IN A 203.0.113.1";
+const std::string intra_a = "blog.debugo.fr. 300 IN A 198.18.1.10";
+const std::string soa_lagging =
+    "debugo.fr. 300 IN SOA ns.debugo.fr. hostmaster.debugo.fr. 2024090101 3600 900 604800 300";
+
+hc::ip_endpoint to_hc(const asio::ip::udp::endpoint& e) {
+  return {*hc::ip_address::parse(e.address().to_string()), e.port()};
+}
+hc::ip_endpoint to_hc(const asio::ip::tcp::endpoint& e) {
+  return {*hc::ip_address::parse(e.address().to_string()), e.port()};
+}
+
+probe_request blog_request(hc::ip_endpoint target, std::string service, std::chrono::milliseconds timeout = 1000ms) {
+  probe_request r;
+  r.name = "blog.debugo.fr";
+  r.qname = "blog.debugo.fr.";
+  r.qtype = LDNS_RR_TYPE_A;
+  r.service = std::move(service);
+  r.path = "hairpin";
+  r.target = target;
+  r.timeout = timeout;
+  return r;
+}
+
+// Runs one probe on io until it completes; the probe bounds itself, the run deadline is 2 s.
+probe_result run_probe(asio::io_context& io, const probe_request& req,
+                       std::optional<std::chrono::milliseconds> run_deadline = std::nullopt,
+                       std::optional<hc::ip_address> source = std::nullopt) {
+  probe_context ctx;
+  ctx.source = source;
+  ctx.executor = io.get_executor();
+  ctx.deadline = clock::now() + run_deadline.value_or(2000ms);
+  std::optional<probe_result> out;
+  auto probe = req.service == "dns/tcp" ? probe_dns_tcp : probe_dns_udp;
+  asio::co_spawn(io, probe(ctx, req), [&](std::exception_ptr e, probe_result r) {
+    CHECK_FALSE(e);
+    out = std::move(r);
+    io.stop();
+  });
+  io.run_for(5s);
+  REQUIRE(out);
+  return *out;
+}
+
+dns_expectation blog_expectation() {
+  dns_expectation e;
+  e.zone = "debugo.fr";
+  e.view = "extra";
+  e.qtype = LDNS_RR_TYPE_A;
+  e.expected_answer = {"blog.debugo.fr. A 203.0.113.1"};
+  e.other_view_answer = std::vector<std::string>{"blog.debugo.fr. A 198.18.1.10"};
+  e.other_view = "intra";
+  e.file_serial = 2024091101;
+  e.lan_prefix = hc::ip_prefix::parse("127.0.0.0/8");
+  return e;
+}
+
+std::vector<std::string> kinds(const std::vector<hc::finding>& f) {
+  std::vector<std::string> out;
+  for (const auto& x : f) out.push_back(x.kind);
+  return out;
+}
+
+bool has_phase(const probe_result& r, const std::string& name) {
+  for (const auto& p : r.check.phases)
+    if (p.phase == name) return true;
+  return false;
+}
+
+// A UDP server and a TCP server on the same address and port, both answering with spec.
+struct dual_server {
+  dual_server(asio::io_context& io, reply_spec spec)
+      : udp(io, "127.0.0.2", [spec](const hc::probes::dns_bytes& q) {
+          return std::vector<udp_send>{{0, make_reply(q, spec)}};
+        }),
+        tcp(io, "127.0.0.2", udp.endpoint().port(), [spec](const hc::probes::dns_bytes& q) {
+          return std::vector<hc::probes::dns_bytes>{framed(make_reply(q, spec))};
+        }) {}
+  hc::ip_endpoint target() const { return to_hc(udp.endpoint()); }
+  udp_server udp;
+  tcp_server tcp;
+};
+
+}  // namespace
+
+TEST_CASE("dns probe: clean answer from the right view gives no finding, over UDP and TCP") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {extra_a};
+    dual_server server(io, spec);
+    auto req = blog_request(server.target(), service);
+    auto r = run_probe(io, req);
+    CHECK(r.check.ok);
+    CHECK(r.check.stage == "done");
+    CHECK(r.failure.empty());
+    CHECK(r.check.name == "blog.debugo.fr");
+    CHECK(r.check.service == service);
+    CHECK(r.check.address == "127.0.0.2");
+    CHECK(r.check.port == server.target().port);
+    REQUIRE(r.dns);
+    REQUIRE(r.dns->responder);
+    CHECK(*r.dns->responder == server.target());
+    CHECK(r.dns->rcode == 0);
+    CHECK(r.dns->aa);
+    CHECK(r.dns->mismatched == 0);
+    CHECK(r.dns->unexpected_sources.empty());
+    CHECK(r.dns->answer == std::vector<std::string>{"blog.debugo.fr. A 203.0.113.1"});
+    CHECK(r.facts["answer"] == "blog.debugo.fr. A 203.0.113.1");
+    CHECK(has_phase(r, "request"));
+    CHECK(has_phase(r, "processing"));
+    if (service == "dns/tcp") CHECK(has_phase(r, "connect"));
+    CHECK(r.check.duration_s < 0.5);
+    CHECK(validate_dns(r, blog_expectation()).empty());
+  }
+}
+
+TEST_CASE("dns probe: EDNS0 size reaches the server as asked") {
+  asio::io_context io;
+  std::vector<int> sizes;
+  udp_server server(io, "127.0.0.2", [&](const hc::probes::dns_bytes& q) {
+    auto p = parse_dns_message(q);
+    sizes.push_back(p.pkt && ldns_pkt_edns(p.pkt.get()) ? ldns_pkt_edns_udp_size(p.pkt.get()) : 0);
+    reply_spec spec;
+    spec.answer = {extra_a};
+    return std::vector<udp_send>{{0, make_reply(q, spec)}};
+  });
+  auto req = blog_request(to_hc(server.endpoint()), "dns/udp");
+  CHECK(run_probe(io, req).check.ok);
+  io.restart();
+  req.edns_size = 4096;
+  CHECK(run_probe(io, req).check.ok);
+  io.restart();
+  req.edns_size = 0;
+  CHECK(run_probe(io, req).check.ok);
+  CHECK(sizes == std::vector<int>{1232, 4096, 0});
+}
+
+TEST_CASE("dns probe: a reply from another address is unexpected-source, and the probe keeps listening") {
+  asio::io_context io;
+  reply_spec spec;
+  spec.answer = {intra_a};
+  udp_server server(
+      io, "127.0.0.2", [&](const hc::probes::dns_bytes& q) { return std::vector<udp_send>{{1, make_reply(q, spec)}}; },
+      {"127.0.0.3"});
+  auto target = to_hc(server.endpoint());
+  auto stray = to_hc(server.extra_endpoint(1));
+  auto r = run_probe(io, blog_request(target, "dns/udp", 300ms));
+  CHECK_FALSE(r.check.ok);
+  CHECK(r.failure == "unexpected-source");
+  REQUIRE(r.dns);
+  REQUIRE(r.dns->unexpected_sources.size() == 1);
+  CHECK(r.dns->unexpected_sources[0] == stray);
+  CHECK_FALSE(r.dns->responder);
+  CHECK(r.facts["stray_answer"] == "blog.debugo.fr. A 198.18.1.10");
+  CHECK(r.check.detail.find("reply from " + stray.str() + ", expected " + target.str()) == 0);
+  // It listened until its time was up, and no longer.
+  CHECK(r.check.duration_s >= 0.25);
+  CHECK(r.check.duration_s < 0.9);
+
+  auto expect = blog_expectation();
+  auto f = validate_dns(r, expect);
+  REQUIRE(kinds(f) == std::vector<std::string>{"unexpected-source"});
+  CHECK(f[0].sev == hc::severity::critical);
+  CHECK(f[0].evidence == "reply from " + stray.str() + ", expected " + target.str());
+  CHECK(f[0].service == "dns/udp");
+  CHECK(f[0].path == "hairpin");
+  CHECK(f[0].view == "extra");
+  CHECK(f[0].zone == "debugo.fr");
+  CHECK(f[0].type == "A");
+  CHECK(f[0].fix == "iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -d 127.0.0.3 -p udp --dport " +
+                        std::to_string(stray.port) + " -j SNAT --to 127.0.0.2");
+}
+
+TEST_CASE("dns probe: a stray reply followed by the right one is accepted and the stray recorded") {
+  asio::io_context io;
+  reply_spec spec;
+  spec.answer = {extra_a};
+  udp_server server(
+      io, "127.0.0.2",
+      [&](const hc::probes::dns_bytes& q) {
+        return std::vector<udp_send>{{1, make_reply(q, spec)}, {0, make_reply(q, spec)}};
+      },
+      {"127.0.0.3"});
+  auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp"));
+  CHECK(r.check.ok);
+  CHECK(r.failure.empty());
+  REQUIRE(r.dns);
+  CHECK(r.dns->unexpected_sources.size() == 1);
+  CHECK(*r.dns->responder == to_hc(server.endpoint()));
+  CHECK(validate_dns(r, blog_expectation()).empty());
+}
+
+TEST_CASE("dns probe: wrong-ID and wrong-question replies are counted and dropped, the right one accepted") {
+  SUBCASE("udp") {
+    asio::io_context io;
+    udp_server server(io, "127.0.0.2", [&](const hc::probes::dns_bytes& q) {
+      reply_spec bad_id, bad_name, good;
+      bad_id.answer = bad_name.answer = {intra_a};
+      bad_id.id_delta = 1;
+      bad_name.qname = "www.debugo.fr.";
+      good.answer = {extra_a};
+      return std::vector<udp_send>{{0, make_reply(q, bad_id)},
+                                   {0, make_reply(q, bad_name)},
+                                   {0, hc::probes::dns_bytes{1, 2, 3}},
+                                   {0, make_reply(q, good)}};
+    });
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp"));
+    CHECK(r.check.ok);
+    REQUIRE(r.dns);
+    CHECK(r.dns->mismatched == 3);
+    CHECK(r.dns->answer == std::vector<std::string>{"blog.debugo.fr. A 203.0.113.1"});
+    CHECK(validate_dns(r, blog_expectation()).empty());
+  }
+  SUBCASE("tcp") {
+    asio::io_context io;
+    tcp_server server(io, "127.0.0.2", 0, [&](const hc::probes::dns_bytes& q) {
+      reply_spec bad_id, good;
+      bad_id.answer = {intra_a};
+      bad_id.id_delta = 7;
+      good.answer = {extra_a};
+      // The wrong reply and the first byte of the right one together, the rest apart.
+      auto first = framed(make_reply(q, bad_id));
+      auto second = framed(make_reply(q, good));
+      first.push_back(second.front());
+      return std::vector<hc::probes::dns_bytes>{first, hc::probes::dns_bytes(second.begin() + 1, second.end())};
+    });
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/tcp"));
+    CHECK(r.check.ok);
+    REQUIRE(r.dns);
+    CHECK(r.dns->mismatched == 1);
+    CHECK(r.dns->answer == std::vector<std::string>{"blog.debugo.fr. A 203.0.113.1"});
+    CHECK(validate_dns(r, blog_expectation()).empty());
+  }
+}
+
+TEST_CASE("dns probe: a silent server is a timeout within the bound, over UDP and TCP") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes&) { return std::vector<udp_send>{}; });
+    tcp_server t(io, "127.0.0.2", u.endpoint().port(),
+                 [](const hc::probes::dns_bytes&) { return std::vector<hc::probes::dns_bytes>{}; });
+    auto r = run_probe(io, blog_request(to_hc(u.endpoint()), service, 300ms));
+    CHECK_FALSE(r.check.ok);
+    CHECK(r.failure == "timeout");
+    CHECK(r.check.duration_s >= 0.25);
+    CHECK(r.check.duration_s < 0.9);
+    CHECK((service == "dns/udp" ? u.queries : t.queries) == 1);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"timeout"});
+    CHECK(f[0].sev == hc::severity::critical);
+    CHECK(f[0].evidence.find("no reply from 127.0.0.2#") == 0);
+    CHECK_FALSE(f[0].fix.empty());
+  }
+}
+
+TEST_CASE("dns probe: the run's deadline caps the probe's own timeout") {
+  asio::io_context io;
+  udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes&) { return std::vector<udp_send>{}; });
+  auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp", 5000ms), 200ms);
+  CHECK(r.failure == "timeout");
+  CHECK(r.check.duration_s < 0.6);
+}
+
+TEST_CASE("dns probe: a closed port is refused, over UDP (ICMP) and TCP (RST)") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    std::uint16_t port = 0;
+    {
+      asio::ip::udp::socket s(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+      port = s.local_endpoint().port();
+    }
+    hc::ip_endpoint target{*hc::ip_address::parse("127.0.0.2"), port};
+    auto r = run_probe(io, blog_request(target, service, 800ms));
+    CHECK_FALSE(r.check.ok);
+    CHECK(r.failure == "refused");
+    CHECK(r.check.duration_s < 0.5);
+    CAPTURE(r.check.detail);
+    if (service == "dns/udp") CHECK(r.check.detail.find("ICMP Connection refused from 127.0.0.2") == 0);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"refused"});
+    CHECK(f[0].sev == hc::severity::critical);
+    CHECK(f[0].address == "127.0.0.2");
+  }
+}
+
+TEST_CASE("dns probe: a truncated UDP answer is fetched again over TCP") {
+  asio::io_context io;
+  udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes& q) {
+    reply_spec tc;
+    tc.tc = true;
+    return std::vector<udp_send>{{0, make_reply(q, tc)}};
+  });
+  tcp_server t(io, "127.0.0.2", u.endpoint().port(), [](const hc::probes::dns_bytes& q) {
+    reply_spec full;
+    full.answer = {extra_a};
+    return std::vector<hc::probes::dns_bytes>{framed(make_reply(q, full))};
+  });
+  auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp"));
+  CHECK(r.check.ok);
+  CHECK(r.failure.empty());
+  REQUIRE(r.dns);
+  CHECK(r.dns->tc);
+  CHECK(r.dns->tcp_fallback);
+  CHECK(r.dns->answer == std::vector<std::string>{"blog.debugo.fr. A 203.0.113.1"});
+  CHECK(t.queries == 1);
+  CHECK(has_phase(r, "connect"));
+  CHECK(validate_dns(r, blog_expectation()).empty());
+}
+
+TEST_CASE("dns probe: a truncated UDP answer without TCP is truncated-no-tcp") {
+  asio::io_context io;
+  udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes& q) {
+    reply_spec tc;
+    tc.tc = true;
+    return std::vector<udp_send>{{0, make_reply(q, tc)}};
+  });
+  auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp"));
+  CHECK_FALSE(r.check.ok);
+  CHECK(r.failure == "truncated-no-tcp");
+  REQUIRE(r.dns);
+  CHECK(r.dns->tc);
+  CHECK_FALSE(r.dns->tcp_fallback);
+  auto f = validate_dns(r, blog_expectation());
+  REQUIRE(kinds(f) == std::vector<std::string>{"truncated-no-tcp"});
+  CHECK(f[0].sev == hc::severity::warning);
+}
+
+TEST_CASE("dns probe: an answer from the internal view's data through the hairpin is view-leak") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {intra_a};
+    dual_server server(io, spec);
+    auto r = run_probe(io, blog_request(server.target(), service));
+    CHECK(r.check.ok);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"view-leak"});
+    CHECK(f[0].sev == hc::severity::critical);
+    CHECK(f[0].evidence.find("view intra") != std::string::npos);
+    CHECK(f[0].service == service);
+  }
+}
+
+TEST_CASE("dns probe: an answer in neither view is wrong-answer") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {"blog.debugo.fr. 300 IN A 192.0.2.99"};
+    dual_server server(io, spec);
+    auto r = run_probe(io, blog_request(server.target(), service));
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"wrong-answer"});
+    CHECK(f[0].evidence.find("192.0.2.99") != std::string::npos);
+  }
+}
+
+TEST_CASE("dns probe: a lagging SOA serial is stale-zone") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {soa_lagging};
+    dual_server server(io, spec);
+    auto req = blog_request(server.target(), service);
+    req.name = "debugo.fr";
+    req.qname = "debugo.fr.";
+    req.qtype = LDNS_RR_TYPE_SOA;
+    auto r = run_probe(io, req);
+    CHECK(r.check.ok);
+    REQUIRE(r.check.served_serial);
+    CHECK(*r.check.served_serial == 2024090101u);
+    dns_expectation e;
+    e.zone = "debugo.fr.";
+    e.view = "extra";
+    e.qtype = LDNS_RR_TYPE_SOA;
+    e.expected_answer = {"debugo.fr. SOA ns.debugo.fr. hostmaster.debugo.fr. 2024091101 3600 900 604800 300"};
+    e.file_serial = 2024091101;
+    auto f = validate_dns(r, e);
+    REQUIRE(kinds(f) == std::vector<std::string>{"stale-zone"});
+    CHECK(f[0].sev == hc::severity::warning);
+    CHECK(f[0].evidence == "served serial 2024090101, zone file of view extra has 2024091101");
+    CHECK(f[0].type == "SOA");
+    // The current serial gives nothing.
+    e.file_serial = 2024090101;
+    e.expected_answer = {"debugo.fr. SOA ns.debugo.fr. hostmaster.debugo.fr. 2024090101 3600 900 604800 300"};
+    CHECK(validate_dns(r, e).empty());
+  }
+}
+
+TEST_CASE("dns probe: IPv6 loopback, answered and refused") {
+  asio::io_context io;
+  std::unique_ptr<udp_server> server;
+  try {
+    server = std::make_unique<udp_server>(io, "::1", [](const hc::probes::dns_bytes& q) {
+      reply_spec spec;
+      spec.answer = {extra_a};
+      return std::vector<udp_send>{{0, make_reply(q, spec)}};
+    });
+  } catch (const std::exception&) {
+    MESSAGE("no IPv6 loopback here");
+    return;
+  }
+  auto target = to_hc(server->endpoint());
+  CHECK(target.address.v6);
+  auto r = run_probe(io, blog_request(target, "dns/udp"));
+  CHECK(r.check.ok);
+  CHECK(r.check.address == "::1");
+  REQUIRE(r.dns->responder);
+  CHECK(*r.dns->responder == target);
+  io.restart();
+  server.reset();
+  auto refused = run_probe(io, blog_request(target, "dns/udp", 800ms));
+  CHECK(refused.failure == "refused");
+  CHECK(refused.check.duration_s < 0.5);
+}
+
+TEST_CASE("dns probe: hostile TCP framing and a connection closed early are reset, not a hang") {
+  SUBCASE("length below a DNS header") {
+    asio::io_context io;
+    tcp_server server(io, "127.0.0.2", 0, [](const hc::probes::dns_bytes&) {
+      return std::vector<hc::probes::dns_bytes>{{0, 2, 1, 2}};
+    });
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/tcp", 800ms));
+    CHECK(r.failure == "reset");
+    CHECK(r.check.detail.find("bad TCP framing") == 0);
+    CHECK(r.check.duration_s < 0.5);
+  }
+  SUBCASE("maximum length announced, then silence") {
+    asio::io_context io;
+    tcp_server server(io, "127.0.0.2", 0, [](const hc::probes::dns_bytes&) {
+      return std::vector<hc::probes::dns_bytes>{{0xff, 0xff, 0x12, 0x34}};
+    });
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/tcp", 300ms));
+    CHECK(r.failure == "timeout");
+    CHECK(r.check.duration_s < 0.9);
+  }
+  SUBCASE("closed by the server before a reply") {
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+    acceptor.async_accept([](boost::system::error_code, asio::ip::tcp::socket s) {
+      boost::system::error_code ec;
+      s.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    });
+    auto r = run_probe(io, blog_request(to_hc(acceptor.local_endpoint()), "dns/tcp", 800ms));
+    CHECK(r.failure == "reset");
+    CHECK(r.check.duration_s < 0.5);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"reset"});
+  }
+}
+
+TEST_CASE("dns probe: queries leave from the context's source address and a random port") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {extra_a};
+    dual_server server(io, spec);
+    auto req = blog_request(server.target(), service);
+    auto r = run_probe(io, req, std::nullopt, hc::ip_address::parse("127.0.0.5"));
+    CHECK(r.check.ok);
+    auto peer = service == "dns/udp" ? server.udp.last_peer.address() : server.tcp.last_peer.address();
+    CHECK(peer.to_string() == "127.0.0.5");
+    if (service == "dns/udp") {
+      auto first = server.udp.last_peer.port();
+      io.restart();
+      CHECK(run_probe(io, req).check.ok);
+      CHECK(server.udp.last_peer.port() != first);
+      CHECK(server.udp.last_peer.port() != 53);
+    }
+  }
+}

@@ -1,0 +1,243 @@
+#include <doctest/doctest.h>
+
+#include <random>
+#include <set>
+
+#include "core/dns_text.hpp"
+#include "dns_test_server.hpp"
+#include "probes/dns_wire.hpp"
+
+using namespace hc::probes;
+using hc::test::make_reply;
+using hc::test::reply_spec;
+
+namespace {
+
+dns_question blog_a() {
+  dns_question q;
+  q.qname = "blog.debugo.fr.";
+  q.qtype = LDNS_RR_TYPE_A;
+  q.id = 0x1234;
+  return q;
+}
+
+hc::ldns_pkt_ptr parse_ok(const dns_bytes& b) {
+  auto r = parse_dns_message(b);
+  REQUIRE(r.pkt);
+  return std::move(r.pkt);
+}
+
+}  // namespace
+
+TEST_CASE("dns query carries ID, question, RD and EDNS0 size as asked") {
+  auto q = blog_a();
+  auto wire = build_dns_query(q, false, 1232);
+  REQUIRE(wire);
+  auto pkt = parse_ok(*wire);
+  CHECK(ldns_pkt_id(pkt.get()) == 0x1234);
+  CHECK_FALSE(ldns_pkt_qr(pkt.get()));
+  CHECK_FALSE(ldns_pkt_rd(pkt.get()));
+  CHECK(ldns_pkt_edns(pkt.get()));
+  CHECK(ldns_pkt_edns_udp_size(pkt.get()) == 1232);
+
+  auto big = build_dns_query(q, true, 4096);
+  REQUIRE(big);
+  auto p2 = parse_ok(*big);
+  CHECK(ldns_pkt_rd(p2.get()));
+  CHECK(ldns_pkt_edns_udp_size(p2.get()) == 4096);
+
+  auto plain = build_dns_query(q, false, 0);
+  REQUIRE(plain);
+  auto p3 = parse_ok(*plain);
+  CHECK_FALSE(ldns_pkt_edns(p3.get()));
+  CHECK(ldns_pkt_arcount(p3.get()) == 0);
+  CHECK(plain->size() < wire->size());
+}
+
+TEST_CASE("dns query IDs are random") {
+  std::set<std::uint16_t> ids;
+  for (int i = 0; i < 64; ++i) ids.insert(random_dns_id());
+  CHECK(ids.size() > 50);
+}
+
+TEST_CASE("dns reply matching: ID, QR, and question name case-insensitive, type and class") {
+  auto q = blog_a();
+  auto query = *build_dns_query(q, false, 1232);
+  CHECK(dns_reply_matches(parse_ok(make_reply(query, {})).get(), q));
+  reply_spec upper;
+  upper.qname = "BLOG.Debugo.FR.";
+  CHECK(dns_reply_matches(parse_ok(make_reply(query, upper)).get(), q));
+  reply_spec wrong_id;
+  wrong_id.id_delta = 1;
+  CHECK_FALSE(dns_reply_matches(parse_ok(make_reply(query, wrong_id)).get(), q));
+  reply_spec other_name;
+  other_name.qname = "www.debugo.fr.";
+  CHECK_FALSE(dns_reply_matches(parse_ok(make_reply(query, other_name)).get(), q));
+  auto aaaa = q;
+  aaaa.qtype = LDNS_RR_TYPE_AAAA;
+  CHECK_FALSE(dns_reply_matches(parse_ok(make_reply(query, {})).get(), aaaa));
+  // The query itself (QR clear) is no reply.
+  CHECK_FALSE(dns_reply_matches(parse_ok(query).get(), q));
+}
+
+TEST_CASE("dns outcome takes canonical answers and the SOA serial") {
+  auto q = blog_a();
+  auto query = *build_dns_query(q, false, 1232);
+  reply_spec s;
+  s.answer = {"Blog.Debugo.FR. 300 IN A 203.0.113.1"};
+  s.authority = {"debugo.fr. 300 IN SOA ns.debugo.fr. hostmaster.debugo.fr. 2024091101 3600 900 604800 300"};
+  auto pkt = parse_ok(make_reply(query, s));
+  dns_outcome d;
+  fill_dns_outcome(pkt.get(), d);
+  CHECK(d.rcode == 0);
+  CHECK(d.aa);
+  CHECK_FALSE(d.tc);
+  REQUIRE(d.answer.size() == 1);
+  CHECK(d.answer[0] == "blog.debugo.fr. A 203.0.113.1");
+  REQUIRE(d.soa_serial);
+  CHECK(*d.soa_serial == 2024091101u);
+  CHECK(rcode_name(3) == "NXDOMAIN");
+  CHECK(rcode_name(23) == "RCODE23");
+}
+
+TEST_CASE("dns parsing survives hostile packets") {
+  auto q = blog_a();
+  auto query = *build_dns_query(q, false, 1232);
+  reply_spec s;
+  s.answer = {"blog.debugo.fr. 300 IN A 203.0.113.1", "blog.debugo.fr. 300 IN TXT \"hello world\""};
+  auto good = make_reply(query, s);
+  REQUIRE(parse_dns_message(good).pkt);
+
+  SUBCASE("too short") { CHECK_FALSE(parse_dns_message(dns_bytes(5, 0)).pkt); }
+  SUBCASE("truncated mid-record") {
+    for (std::size_t cut = 12; cut < good.size(); ++cut) {
+      auto r = parse_dns_message(std::span<const std::uint8_t>(good.data(), cut));
+      CHECK_FALSE(r.pkt);
+      CHECK_FALSE(r.error.empty());
+    }
+  }
+  SUBCASE("compression loop") {
+    // One question whose name is a pointer to itself.
+    dns_bytes loop = {0x12, 0x34, 0x81, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1};
+    CHECK_FALSE(parse_dns_message(loop).pkt);
+    // Two pointers pointing at each other.
+    dns_bytes pair = {0x12, 0x34, 0x81, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0e, 0xc0, 0x0c, 0, 1, 0, 1};
+    CHECK_FALSE(parse_dns_message(pair).pkt);
+  }
+  SUBCASE("counts larger than the packet") {
+    dns_bytes lie = {0x12, 0x34, 0x81, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    CHECK_FALSE(parse_dns_message(lie).pkt);
+  }
+  SUBCASE("oversized") {
+    dns_bytes huge(70000, 0);
+    auto r = parse_dns_message(huge);
+    CHECK_FALSE(r.pkt);
+    CHECK(r.error.find("too long") != std::string::npos);
+  }
+  SUBCASE("random mutations never crash") {
+    std::mt19937 gen(42);
+    int parsed = 0;
+    for (int i = 0; i < 3000; ++i) {
+      auto m = good;
+      int flips = 1 + static_cast<int>(gen() % 4);
+      for (int k = 0; k < flips; ++k) m[gen() % m.size()] = static_cast<std::uint8_t>(gen());
+      auto r = parse_dns_message(m);
+      if (r.pkt) {
+        ++parsed;
+        dns_outcome d;
+        fill_dns_outcome(r.pkt.get(), d);
+        dns_reply_matches(r.pkt.get(), q);
+      }
+    }
+    CHECK(parsed >= 0);
+  }
+}
+
+TEST_CASE("tcp framing: encode prefixes the big-endian length") {
+  dns_bytes msg(300, 0xab);
+  auto f = tcp_frame(msg);
+  REQUIRE(f);
+  CHECK(f->size() == 302);
+  CHECK((*f)[0] == 0x01);
+  CHECK((*f)[1] == 0x2c);
+  CHECK_FALSE(tcp_frame(dns_bytes(65536, 0)));
+  CHECK(tcp_frame(dns_bytes(65535, 0))->size() == 65537);
+}
+
+TEST_CASE("tcp framing: decoder handles split, short and joined reads") {
+  auto q = blog_a();
+  auto m1 = *build_dns_query(q, false, 1232);
+  auto m2 = *build_dns_query(q, false, 0);
+  auto f1 = *tcp_frame(m1);
+  auto f2 = *tcp_frame(m2);
+
+  SUBCASE("one byte at a time") {
+    tcp_frame_decoder d;
+    for (std::size_t i = 0; i < f1.size(); ++i) {
+      CHECK_FALSE(d.next());
+      CHECK(d.feed(std::span<const std::uint8_t>(&f1[i], 1)));
+    }
+    auto got = d.next();
+    REQUIRE(got);
+    CHECK(*got == m1);
+    CHECK_FALSE(d.next());
+    CHECK(d.pending() == 0);
+  }
+  SUBCASE("length split from body, body short") {
+    tcp_frame_decoder d;
+    d.feed(std::span<const std::uint8_t>(f1.data(), 1));
+    CHECK_FALSE(d.next());
+    d.feed(std::span<const std::uint8_t>(f1.data() + 1, 5));
+    CHECK_FALSE(d.next());
+    CHECK(d.pending() == 6);
+    d.feed(std::span<const std::uint8_t>(f1.data() + 6, f1.size() - 6));
+    CHECK(d.next() == m1);
+  }
+  SUBCASE("two frames in one read, split across a third") {
+    dns_bytes all = f1;
+    all.insert(all.end(), f2.begin(), f2.end());
+    tcp_frame_decoder d;
+    d.feed(std::span<const std::uint8_t>(all.data(), f1.size() + 3));
+    CHECK(d.next() == m1);
+    CHECK_FALSE(d.next());
+    d.feed(std::span<const std::uint8_t>(all.data() + f1.size() + 3, all.size() - f1.size() - 3));
+    CHECK(d.next() == m2);
+    CHECK_FALSE(d.next());
+  }
+  SUBCASE("a stream that ends early leaves the frame pending") {
+    tcp_frame_decoder d;
+    d.feed(std::span<const std::uint8_t>(f1.data(), f1.size() - 1));
+    CHECK_FALSE(d.next());
+    CHECK_FALSE(d.failed());
+  }
+}
+
+TEST_CASE("tcp framing: hostile lengths fail the decoder") {
+  SUBCASE("zero length") {
+    tcp_frame_decoder d;
+    dns_bytes z = {0, 0, 1, 2, 3};
+    CHECK_FALSE(d.feed(z));
+    CHECK(d.failed());
+    CHECK_FALSE(d.next());
+    CHECK(d.error().find("less than a DNS header") != std::string::npos);
+    CHECK_FALSE(d.feed(z));
+  }
+  SUBCASE("length below a header, announced after a good frame") {
+    auto m = *build_dns_query(blog_a(), false, 0);
+    auto all = *tcp_frame(m);
+    all.push_back(0);
+    all.push_back(11);
+    tcp_frame_decoder d;
+    d.feed(all);
+    CHECK(d.next() == m);
+    CHECK(d.failed());
+    CHECK_FALSE(d.next());
+  }
+  SUBCASE("maximum length only waits for more bytes") {
+    tcp_frame_decoder d;
+    dns_bytes h = {0xff, 0xff, 1, 2};
+    CHECK(d.feed(h));
+    CHECK_FALSE(d.next());
+    CHECK_FALSE(d.failed());
+  }
+}

@@ -1,0 +1,654 @@
+// The service probes against real loopback servers (Asio + OpenSSL) on port 0, with a CA made at
+// test time. Each broken server yields exactly its finding kind through service_compare.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ssl.hpp>
+#include <doctest/doctest.h>
+
+#include "check/service_compare.hpp"
+#include "core/asio.hpp"
+#include "probes/https.hpp"
+#include "probes/imaps.hpp"
+#include "probes/smtp.hpp"
+#include "probes/tcp.hpp"
+#include "probes/tls.hpp"
+#include "test_pki.hpp"
+
+using namespace hc;
+using namespace hc::probes;
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+
+namespace {
+
+using ssl_context_ptr = std::shared_ptr<ssl::context>;
+
+ssl_context_ptr server_context(const test::test_cert& leaf) {
+  auto c = std::make_shared<ssl::context>(ssl::context::tls_server);
+  test::use_cert(c->native_handle(), leaf);
+  return c;
+}
+
+tcp::acceptor listen_on(asio::io_context& io, const char* address) {
+  return tcp::acceptor(io, tcp::endpoint(asio::ip::make_address(address), 0));
+}
+
+ip_endpoint endpoint_of(const tcp::acceptor& a) {
+  auto ep = a.local_endpoint();
+  return ip_endpoint{*ip_address::parse(ep.address().to_string()), ep.port()};
+}
+
+template <typename Stream>
+asio::awaitable<void> send(Stream& s, std::string text) {
+  co_await asio::async_write(s, asio::buffer(text), asio::use_awaitable);
+}
+
+template <typename Stream>
+asio::awaitable<std::string> read_line(Stream& s, std::string& buf) {
+  std::size_t n = co_await asio::async_read_until(s, asio::dynamic_buffer(buf), "\n", asio::use_awaitable);
+  std::string line = buf.substr(0, n);
+  buf.erase(0, n);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  co_return line;
+}
+
+// HTTP(S) server answering every request with status; plain HTTP when tls is null.
+asio::awaitable<void> http_session(tcp::socket sock, ssl_context_ptr tls, int status, std::string tag) {
+  try {
+    std::string buf;
+    std::string peer = sock.remote_endpoint().address().to_string();
+    std::string response = "HTTP/1.1 " + std::to_string(status) + " Test\r\nServer: test-" + tag +
+                           "\r\nX-Client-Address: " + peer + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    if (tls) {
+      ssl::stream<tcp::socket> s(std::move(sock), *tls);
+      co_await s.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+      co_await asio::async_read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", asio::use_awaitable);
+      co_await send(s, response);
+      boost::system::error_code ec;
+      s.lowest_layer().shutdown(tcp::socket::shutdown_send, ec);
+      co_await asio::async_read(s, asio::dynamic_buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await asio::async_read_until(sock, asio::dynamic_buffer(buf), "\r\n\r\n", asio::use_awaitable);
+      co_await send(sock, response);
+    }
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> http_server(tcp::acceptor acc, ssl_context_ptr tls, int status, std::string tag) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      asio::co_spawn(acc.get_executor(), http_session(std::move(sock), tls, status, tag), asio::detached);
+    }
+  } catch (...) {
+  }
+}
+
+// Accepts and never says a word; the connections stay open.
+asio::awaitable<void> silent_server(tcp::acceptor acc, std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    for (;;) keep->push_back(co_await acc.async_accept(asio::use_awaitable));
+  } catch (...) {
+  }
+}
+
+// Accepts and resets at once (SO_LINGER 0).
+asio::awaitable<void> reset_server(tcp::acceptor acc) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      sock.set_option(tcp::socket::linger(true, 0));
+      sock.close();
+    }
+  } catch (...) {
+  }
+}
+
+struct smtp_config {
+  std::string banner = "220-mail.test ESMTP test\r\n220 second greeting line\r\n";
+  std::string host = "mail.test";
+  bool starttls = true;
+};
+
+// Runs SMTP commands until QUIT (returns false) or STARTTLS (returns true).
+template <typename Stream>
+asio::awaitable<bool> smtp_dialog(Stream& s, std::string& buf, const smtp_config& cfg, bool in_tls) {
+  for (;;) {
+    auto line = co_await read_line(s, buf);
+    auto cmd = line.substr(0, 8);
+    for (auto& c : cmd) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (cmd.starts_with("EHLO")) {
+      std::string reply = "250-" + cfg.host + " hello\r\n250-PIPELINING\r\n";
+      if (cfg.starttls && !in_tls) reply += "250-STARTTLS\r\n";
+      reply += "250 8BITMIME\r\n";
+      co_await send(s, reply);
+    } else if (cmd.starts_with("STARTTLS") && cfg.starttls && !in_tls) {
+      co_await send(s, "220 2.0.0 Ready to start TLS\r\n");
+      co_return true;
+    } else if (cmd.starts_with("QUIT")) {
+      co_await send(s, "221 2.0.0 Bye\r\n");
+      co_return false;
+    } else {
+      co_await send(s, "502 5.5.2 Error: command not recognized\r\n");
+    }
+  }
+}
+
+asio::awaitable<void> smtp_session(tcp::socket sock, ssl_context_ptr tls, smtp_config cfg) {
+  try {
+    std::string buf;
+    co_await send(sock, cfg.banner);
+    if (!co_await smtp_dialog(sock, buf, cfg, false)) co_return;
+    ssl::stream<tcp::socket> s(std::move(sock), *tls);
+    co_await s.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+    buf.clear();
+    co_await smtp_dialog(s, buf, cfg, true);
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> smtp_server(tcp::acceptor acc, ssl_context_ptr tls, smtp_config cfg) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      asio::co_spawn(acc.get_executor(), smtp_session(std::move(sock), tls, cfg), asio::detached);
+    }
+  } catch (...) {
+  }
+}
+
+// Sends an endless SMTP banner (far beyond the parser's bound), then holds the connection.
+asio::awaitable<void> endless_banner_server(tcp::acceptor acc, std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      std::string lines;
+      for (int i = 0; i < 500; ++i) lines += "220-still greeting you\r\n";
+      co_await send(sock, lines);
+      keep->push_back(std::move(sock));
+    }
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> imaps_session(tcp::socket sock, ssl_context_ptr tls, std::string greeting) {
+  try {
+    ssl::stream<tcp::socket> s(std::move(sock), *tls);
+    co_await s.async_handshake(ssl::stream_base::server, asio::use_awaitable);
+    co_await send(s, greeting);
+    std::string buf;
+    for (;;) {
+      auto line = co_await read_line(s, buf);
+      auto sp = line.find(' ');
+      auto tag = line.substr(0, sp);
+      auto cmd = sp == std::string::npos ? std::string() : line.substr(sp + 1);
+      if (cmd == "CAPABILITY") {
+        co_await send(s, "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + " OK Capability completed.\r\n");
+      } else if (cmd == "LOGOUT") {
+        co_await send(s, "* BYE Logging out\r\n" + tag + " OK Logout completed.\r\n");
+        co_return;
+      } else {
+        co_await send(s, tag + " BAD unknown\r\n");
+      }
+    }
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> imaps_server(tcp::acceptor acc, ssl_context_ptr tls, std::string greeting) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      asio::co_spawn(acc.get_executor(), imaps_session(std::move(sock), tls, greeting), asio::detached);
+    }
+  } catch (...) {
+  }
+}
+
+// Everything one test needs: a CA, its PEM file, an event loop.
+struct lab {
+  test::test_cert ca = test::make_ca("hairpin-check test CA");
+  std::string ca_file = test::write_pem(ca, "ca");
+  std::shared_ptr<std::vector<tcp::socket>> kept = std::make_shared<std::vector<tcp::socket>>();
+  asio::io_context io;
+  probe_context ctx;
+
+  lab() {
+    ctx.executor = io.get_executor();
+    ctx.deadline = clock::now() + 20s;
+    ctx.ca_file = ca_file;
+  }
+  ~lab() {
+    kept->clear();
+    std::error_code ignored;
+    std::filesystem::remove(ca_file, ignored);
+  }
+
+  ssl_context_ptr tls_for(const std::vector<std::string>& names, long from_days = -1, long to_days = 365) {
+    return server_context(test::make_leaf(ca, names, from_days, to_days));
+  }
+
+  template <typename Awaitable>
+  void spawn(Awaitable a) {
+    asio::co_spawn(io, std::move(a), asio::detached);
+  }
+
+  probe_request request(std::string name, std::string service, ip_endpoint target,
+                        std::chrono::milliseconds timeout = 2000ms) {
+    probe_request r;
+    r.name = std::move(name);
+    r.service = std::move(service);
+    r.path = "hairpin";
+    r.target = target;
+    r.timeout = timeout;
+    return r;
+  }
+
+  // Runs the probes at once until all are done (bounded), returns their results in order.
+  std::vector<probe_result> run_all(const probe_fn& probe, const std::vector<probe_request>& requests) {
+    std::vector<std::optional<probe_result>> out(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      asio::co_spawn(
+          io, [&, i]() -> asio::awaitable<void> { out[i] = co_await probe(ctx, requests[i]); }, asio::detached);
+    }
+    auto end = clock::now() + 10s;
+    auto all_done = [&] {
+      for (auto& o : out)
+        if (!o) return false;
+      return true;
+    };
+    while (!all_done() && clock::now() < end) {
+      if (io.stopped()) io.restart();
+      io.run_one_for(50ms);
+    }
+    std::vector<probe_result> results;
+    for (auto& o : out) {
+      REQUIRE(o.has_value());
+      results.push_back(std::move(*o));
+    }
+    return results;
+  }
+
+  probe_result run(const probe_fn& probe, const probe_request& request) { return run_all(probe, {request}).front(); }
+};
+
+std::vector<finding> findings_of(const probe_result& r) {
+  return check::compare_service(&r, nullptr);
+}
+
+void check_single_finding(const probe_result& r, const std::string& kind, const std::string& stage) {
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failure " << r.failure);
+  CHECK_FALSE(r.check.ok);
+  CHECK(r.failure == kind);
+  CHECK(r.check.stage == stage);
+  CHECK_FALSE(r.hint.empty());
+  auto f = findings_of(r);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == kind);
+  CHECK(f[0].sev == severity::critical);
+}
+
+void check_no_finding(const probe_result& r) {
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failure " << r.failure);
+  CHECK(r.check.ok);
+  CHECK(r.failure.empty());
+  CHECK(r.check.stage == "done");
+  CHECK(findings_of(r).empty());
+}
+
+}  // namespace
+
+TEST_CASE("https probe: valid certificate via ca_file, pinned address, SNI and Host") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}), 200, "a"));
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  check_no_finding(r);
+  CHECK(r.http_status == 200);
+  CHECK(r.banner == "test-a");
+  CHECK(r.facts["server"] == "test-a");
+  CHECK(r.facts["x-client-address"] == "127.0.0.1");
+  REQUIRE(r.tls);
+  CHECK(r.tls->verified);
+  CHECK(r.tls->fingerprint_sha256.size() == 64);
+  CHECK(r.tls->subject == "CN=www.test");
+  CHECK(r.tls->names == std::vector<std::string>{"www.test"});
+  REQUIRE(r.check.cert_not_after);
+  CHECK(tls_days_left(*r.check.cert_not_after, unix_now()) >= 363);
+  CHECK(r.check.detail.find("HTTP 200, cert www.test valid 36") == 0);
+  CHECK(r.check.address == "127.0.0.1");
+  CHECK(r.check.port == target.port);
+  std::vector<std::string> phases;
+  for (const auto& p : r.check.phases) phases.push_back(p.phase);
+  CHECK(phases == std::vector<std::string>{"connect", "tls", "processing", "transfer"});
+}
+
+TEST_CASE("https probe: wrong name is tls-verify (hostname mismatch)") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}), 200, "a"));
+  auto r = l.run(probe_https, l.request("other.test", "https", target));
+  check_single_finding(r, "tls-verify", "tls");
+  REQUIRE(r.tls);
+  CHECK_FALSE(r.tls->verified);
+  CHECK(r.tls->verify_error == "hostname mismatch");
+  CHECK(r.check.detail.find("hostname mismatch") != std::string::npos);
+}
+
+TEST_CASE("https probe: expired certificate is tls-verify") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}, -30, -1), 200, "a"));
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  check_single_finding(r, "tls-verify", "tls");
+  REQUIRE(r.tls);
+  CHECK(r.tls->verify_error == "certificate has expired");
+  REQUIRE(r.check.cert_not_after);
+  CHECK(tls_days_left(*r.check.cert_not_after, unix_now()) < 0);
+}
+
+TEST_CASE("https probe: a certificate from an unknown CA is tls-verify without ca_file") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}), 200, "a"));
+  l.ctx.ca_file.clear();  // the system store does not know the test CA
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  check_single_finding(r, "tls-verify", "tls");
+  CHECK(r.tls->verify_error.find("local issuer") != std::string::npos);
+}
+
+TEST_CASE("https probe: status 500 is bad-status; an expected status set is honoured") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}), 500, "a"));
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  check_single_finding(r, "bad-status", "response");
+  CHECK(r.http_status == 500);
+  CHECK(r.check.detail.find("HTTP 500") == 0);
+
+  auto req = l.request("www.test", "https", target);
+  req.expected_status = {500, 503};
+  check_no_finding(l.run(probe_https, req));
+}
+
+TEST_CASE("http probe: plain HTTP with Host and the server's facts") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), nullptr, 301, "plain"));
+  auto r = l.run(probe_http, l.request("www.test", "http", target));
+  check_no_finding(r);
+  CHECK(r.http_status == 301);
+  CHECK_FALSE(r.tls);
+  CHECK(r.banner == "test-plain");
+}
+
+TEST_CASE("https probe: different certificates on two addresses are different-backend") {
+  lab l;
+  auto a = listen_on(l.io, "127.0.0.2");
+  auto b = listen_on(l.io, "127.0.0.3");
+  auto ta = endpoint_of(a);
+  auto tb = endpoint_of(b);
+  l.spawn(http_server(std::move(a), l.tls_for({"www.test"}), 200, "router"));
+  l.spawn(http_server(std::move(b), l.tls_for({"www.test"}), 200, "server"));
+  auto hp = l.request("www.test", "https", ta);
+  auto direct = l.request("www.test", "https", tb);
+  direct.path = "direct";
+  auto results = l.run_all(probe_https, {hp, direct});
+  check_no_finding(results[0]);
+  check_no_finding(results[1]);
+  auto f = check::compare_service(&results[0], &results[1]);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].evidence.find(results[0].tls->fingerprint_sha256.substr(0, 16)) != std::string::npos);
+  CHECK(f[0].evidence.find(results[1].tls->fingerprint_sha256.substr(0, 16)) != std::string::npos);
+
+  // The same server on both paths: nothing to report.
+  auto again = l.run_all(probe_https, {hp, hp});
+  CHECK(check::compare_service(&again[0], &again[1]).empty());
+}
+
+TEST_CASE("https probe: a reset during the handshake is reset") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(reset_server(std::move(acc)));
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  CHECK(r.failure == "reset");
+  auto f = findings_of(r);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == "reset");
+}
+
+TEST_CASE("https probe: closed port is refused") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  acc.close();
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  check_single_finding(r, "refused", "connect");
+}
+
+TEST_CASE("https probe: concurrent probes against a silent server time out together, not one after another") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(silent_server(std::move(acc), l.kept));
+  std::vector<probe_request> reqs(4, l.request("www.test", "https", target, 700ms));
+  auto start = clock::now();
+  auto results = l.run_all(probe_https, reqs);
+  auto took = clock::now() - start;
+  CHECK(took < 2000ms);  // four serial timeouts would take 2.8 s
+  for (const auto& r : results) check_single_finding(r, "timeout", "tls");
+}
+
+TEST_CASE("smtp probe: banner, EHLO, STARTTLS, verified certificate") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(smtp_server(std::move(acc), l.tls_for({"mail.test"}), smtp_config{}));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_no_finding(r);
+  CHECK(r.banner == "220 mail.test ESMTP test");
+  CHECK(r.facts["banner_host"] == "mail.test");
+  REQUIRE(r.tls);
+  CHECK(r.tls->verified);
+  CHECK(r.check.detail.find("220 mail.test, STARTTLS ok, cert mail.test valid") == 0);
+}
+
+TEST_CASE("smtp probe: the certificate must carry the checked name") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(smtp_server(std::move(acc), l.tls_for({"mx.elsewhere.test"}), smtp_config{}));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_single_finding(r, "tls-verify", "tls");
+  CHECK(r.tls->verify_error == "hostname mismatch");
+}
+
+TEST_CASE("smtp probe: no STARTTLS offered is no-starttls") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  smtp_config cfg;
+  cfg.starttls = false;
+  l.spawn(smtp_server(std::move(acc), l.tls_for({"mail.test"}), cfg));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_single_finding(r, "no-starttls", "ehlo");
+  CHECK(r.facts["banner_host"] == "mail.test");
+}
+
+TEST_CASE("smtp probe: a server that accepts and never speaks times out at stage banner, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(silent_server(std::move(acc), l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target, 800ms));
+  auto took = clock::now() - start;
+  check_single_finding(r, "timeout", "banner");
+  CHECK(took >= 700ms);
+  CHECK(took < 1500ms);
+  CHECK(r.check.duration_s < 1.5);
+}
+
+TEST_CASE("smtp probe: the run's deadline bounds a probe with a longer timeout") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(silent_server(std::move(acc), l.kept));
+  l.ctx.deadline = clock::now() + 400ms;
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target, 5000ms));
+  check_single_finding(r, "timeout", "banner");
+  CHECK(r.check.duration_s < 1.0);
+}
+
+TEST_CASE("smtp probe: an endless banner is bad-banner, cut off") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(endless_banner_server(std::move(acc), l.kept));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_single_finding(r, "bad-banner", "banner");
+  CHECK(r.check.detail.find("lines") != std::string::npos);
+}
+
+TEST_CASE("smtp probe: a non-220 greeting is bad-banner") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  smtp_config cfg;
+  cfg.banner = "554 5.3.2 mail.test no service for you\r\n";
+  l.spawn(smtp_server(std::move(acc), l.tls_for({"mail.test"}), cfg));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_single_finding(r, "bad-banner", "banner");
+  CHECK(r.banner.find("554") == 0);
+}
+
+TEST_CASE("smtp probe: a server that resets is reset; a closed port is refused") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(reset_server(std::move(acc)));
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
+  check_single_finding(r, "reset", "banner");
+
+  auto closed = listen_on(l.io, "127.0.0.1");
+  auto closed_target = endpoint_of(closed);
+  closed.close();
+  check_single_finding(l.run(probe_smtp, l.request("mail.test", "smtp", closed_target)), "refused", "connect");
+}
+
+TEST_CASE("smtp probe: different banner hosts on two addresses are different-backend") {
+  lab l;
+  auto a = listen_on(l.io, "127.0.0.2");
+  auto b = listen_on(l.io, "127.0.0.3");
+  auto ta = endpoint_of(a);
+  auto tb = endpoint_of(b);
+  auto tls = l.tls_for({"mail.test"});
+  smtp_config router;
+  router.banner = "220 router.test ESMTP\r\n";
+  router.host = "router.test";
+  l.spawn(smtp_server(std::move(a), tls, router));
+  l.spawn(smtp_server(std::move(b), tls, smtp_config{}));
+  auto hp = l.request("mail.test", "smtp", ta);
+  auto direct = l.request("mail.test", "smtp", tb);
+  direct.path = "direct";
+  auto results = l.run_all(probe_smtp, {hp, direct});
+  check_no_finding(results[0]);
+  check_no_finding(results[1]);
+  auto f = check::compare_service(&results[0], &results[1]);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].evidence.find("router.test") != std::string::npos);
+}
+
+TEST_CASE("imaps probe: TLS, greeting, CAPABILITY, LOGOUT") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(imaps_server(std::move(acc), l.tls_for({"mail.test"}), "* OK [CAPABILITY IMAP4rev1] Test IMAP ready.\r\n"));
+  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target));
+  check_no_finding(r);
+  CHECK(r.banner == "OK [CAPABILITY IMAP4rev1] Test IMAP ready.");
+  CHECK(r.facts["capabilities"] == "IMAP4REV1 AUTH=PLAIN");
+  REQUIRE(r.tls);
+  CHECK(r.tls->verified);
+}
+
+TEST_CASE("imaps probe: a bad greeting is bad-banner") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(imaps_server(std::move(acc), l.tls_for({"mail.test"}), "+OK POP3 server ready\r\n"));
+  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target));
+  check_single_finding(r, "bad-banner", "greeting");
+}
+
+TEST_CASE("imaps probe: expired certificate is tls-verify") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(imaps_server(std::move(acc), l.tls_for({"mail.test"}, -10, -2), "* OK ready\r\n"));
+  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target));
+  check_single_finding(r, "tls-verify", "tls");
+  CHECK(r.tls->verify_error == "certificate has expired");
+}
+
+TEST_CASE("tcp probe: open port works, closed port is refused") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(silent_server(std::move(acc), l.kept));
+  auto req = l.request("www.test", "tcp/" + std::to_string(target.port), target);
+  auto r = l.run(probe_tcp, req);
+  check_no_finding(r);
+  CHECK(r.check.service == "tcp/" + std::to_string(target.port));
+  REQUIRE(r.check.phases.size() == 1);
+  CHECK(r.check.phases[0].phase == "connect");
+
+  auto closed = listen_on(l.io, "127.0.0.1");
+  auto closed_target = endpoint_of(closed);
+  closed.close();
+  check_single_finding(l.run(probe_tcp, l.request("www.test", "tcp/1", closed_target)), "refused", "connect");
+}
+
+TEST_CASE("https probe: insecure accepts an expired certificate but says it is not verified") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}, -30, -1), 200, "a"));
+  l.ctx.insecure = true;
+  auto r = l.run(probe_https, l.request("www.test", "https", target));
+  CHECK(r.check.ok);
+  CHECK(r.failure.empty());
+  REQUIRE(r.tls);
+  CHECK_FALSE(r.tls->verified);
+  CHECK(r.tls->verify_error == "certificate has expired");
+  CHECK(r.check.detail.find("not verified: certificate has expired") != std::string::npos);
+}
+
+TEST_CASE("https and smtp probes over IPv6 loopback") {
+  lab l;
+  auto web = listen_on(l.io, "::1");
+  auto mail = listen_on(l.io, "::1");
+  auto web_target = endpoint_of(web);
+  auto mail_target = endpoint_of(mail);
+  l.spawn(http_server(std::move(web), l.tls_for({"www.test"}), 200, "v6"));
+  l.spawn(smtp_server(std::move(mail), l.tls_for({"mail.test"}), smtp_config{}));
+  auto r = l.run(probe_https, l.request("www.test", "https", web_target));
+  check_no_finding(r);
+  CHECK(r.check.address == "::1");
+  CHECK(r.facts["x-client-address"] == "::1");
+  check_no_finding(l.run(probe_smtp, l.request("mail.test", "smtp", mail_target)));
+}

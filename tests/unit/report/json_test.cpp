@@ -1,0 +1,94 @@
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "report/report.hpp"
+#include "samples.hpp"
+
+namespace samples = hc::report::samples;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+std::vector<std::string> keys(const ojson& j) {
+  std::vector<std::string> k;
+  for (auto it = j.begin(); it != j.end(); ++it) k.push_back(it.key());
+  return k;
+}
+}  // namespace
+
+TEST_CASE("json: top-level keys in the contract's order, then the extensions") {
+  const ojson j = ojson::parse(hc::report::render_json(samples::critical()));
+  CHECK(keys(j) == std::vector<std::string>{"schema", "status", "exit_code", "vantage", "views", "checks", "findings",
+                                            "notes", "duration_s", "finished_at"});
+  CHECK(j["schema"] == 1);
+  CHECK(j["status"] == "CRITICAL");
+  CHECK(j["exit_code"] == 2);
+  CHECK(keys(j["vantage"]) == std::vector<std::string>{"source", "internal_view", "external_view"});
+}
+
+TEST_CASE("json: status and exit code for every severity") {
+  CHECK(ojson::parse(hc::report::render_json(samples::all_ok()))["status"] == "OK");
+  CHECK(ojson::parse(hc::report::render_json(samples::all_ok()))["exit_code"] == 0);
+  CHECK(ojson::parse(hc::report::render_json(samples::warnings()))["exit_code"] == 1);
+  CHECK(ojson::parse(hc::report::render_json(samples::unknown()))["status"] == "UNKNOWN");
+  CHECK(ojson::parse(hc::report::render_json(samples::unknown()))["exit_code"] == 3);
+}
+
+TEST_CASE("json: views, checks and findings as in the contract, fields that do not apply omitted") {
+  const ojson j = ojson::parse(hc::report::render_json(samples::critical()));
+  const ojson& zone = j["views"][0]["zones"][0];
+  CHECK(keys(zone) == std::vector<std::string>{"name", "type", "file", "records", "serial"});
+  CHECK(zone["serial"] == 2024091101u);
+  CHECK(j["views"][0]["match_clients"] == ojson::array({"198.18.1.0/24", "localhost"}));
+  const ojson& check = j["checks"][2];
+  CHECK(check["name"] == "blog.debugo.fr");
+  CHECK(check["service"] == "https");
+  CHECK(check["port"] == 443);
+  CHECK(check["ok"] == true);
+  CHECK(check["stage"] == "done");
+  CHECK(check["duration_s"] == 0.012);
+  const auto ck = keys(check);
+  CHECK(std::vector<std::string>(ck.begin(), ck.begin() + 9) ==
+        std::vector<std::string>{"name", "service", "path", "address", "port", "ok", "stage", "duration_s", "detail"});
+  // unexpected-source: every field of the contract's example.
+  const ojson* us = nullptr;
+  for (const auto& f : j["findings"])
+    if (f["kind"] == "unexpected-source") us = &f;
+  REQUIRE(us);
+  CHECK(keys(*us) == std::vector<std::string>{"kind", "severity", "name", "zone", "view", "type", "service", "path",
+                                              "address", "evidence", "fix"});
+  CHECK((*us)["severity"] == "critical");
+  // leak has no service, path, address: omitted, not empty.
+  for (const auto& f : j["findings"])
+    if (f["kind"] == "leak") {
+      CHECK(!f.contains("service"));
+      CHECK(!f.contains("path"));
+      CHECK(!f.contains("address"));
+    }
+  // The static zone without a file, records or serial.
+  const ojson s = ojson::parse(hc::report::render_json(samples::static_mode()));
+  CHECK(keys(s["views"][1]["zones"][1]) == std::vector<std::string>{"name", "type"});
+}
+
+TEST_CASE("json: views and the arrays are present even when empty") {
+  const ojson j = ojson::parse(hc::report::render_json(hc::run_result{}));
+  CHECK(j["views"].is_array());
+  CHECK(j["checks"].is_array());
+  CHECK(j["findings"].is_array());
+  CHECK(j["vantage"].is_object());
+  CHECK(j["vantage"].empty());
+  CHECK(!j.contains("finished_at"));
+  const ojson u = ojson::parse(hc::report::render_json(samples::unknown()));
+  CHECK(u["views"] == ojson::array());
+  CHECK(u["checks"] == ojson::array());
+}
+
+TEST_CASE("json: special characters and invalid UTF-8 survive as valid JSON") {
+  const ojson j = ojson::parse(hc::report::render_json(samples::special_chars()));
+  CHECK(j["checks"][0]["name"] == "we\"ird\\name\nx");
+  CHECK(j["checks"][0]["duration_s"] == 0.0);
+  hc::run_result bad;
+  bad.notes = {std::string("latin-1 caf\xE9")};
+  const std::string text = hc::report::render_json(bad);
+  CHECK(ojson::accept(text));
+}

@@ -1,0 +1,130 @@
+#include <doctest/doctest.h>
+
+#include "report/report.hpp"
+#include "samples.hpp"
+#include "validators.hpp"
+
+namespace samples = hc::report::samples;
+using hc::report::render_prometheus;
+using hc::report::testing::prom_sample;
+using hc::report::testing::validate_prometheus;
+
+namespace {
+
+std::vector<prom_sample> parse(const hc::run_result& r) {
+  std::vector<prom_sample> out;
+  const auto errors = validate_prometheus(render_prometheus(r), &out);
+  CHECK(errors == std::vector<std::string>{});
+  return out;
+}
+
+// The value of the one sample of `name` whose labels include `want`; "" when absent.
+std::string value(const std::vector<prom_sample>& all, const std::string& name,
+                  const std::map<std::string, std::string>& want = {}) {
+  std::string found;
+  int n = 0;
+  for (const auto& s : all) {
+    if (s.name != name) continue;
+    bool match = true;
+    for (const auto& [k, v] : want)
+      if (!s.labels.count(k) || s.labels.at(k) != v) match = false;
+    if (match) {
+      found = s.value;
+      ++n;
+    }
+  }
+  CHECK_MESSAGE(n <= 1, name << " matched " << n << " samples");
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("prometheus: every sample is a valid exposition") {
+  for (const auto& s : samples::all()) {
+    CAPTURE(s.name);
+    const auto r = s.make();
+    CHECK(validate_prometheus(render_prometheus(r)) == std::vector<std::string>{});
+  }
+  CHECK(validate_prometheus(render_prometheus(hc::run_result{})) == std::vector<std::string>{});
+}
+
+TEST_CASE("prometheus: run metrics") {
+  const auto ok = parse(samples::all_ok());
+  CHECK(value(ok, "hairpin_success") == "1");
+  CHECK(value(ok, "hairpin_up") == "1");
+  CHECK(value(ok, "hairpin_status") == "0");
+  CHECK(value(ok, "hairpin_run_duration_seconds") == "0.1534");
+  CHECK(value(ok, "hairpin_last_run_timestamp_seconds") == "1795833900");
+  const auto crit = parse(samples::critical());
+  CHECK(value(crit, "hairpin_success") == "0");
+  CHECK(value(crit, "hairpin_status") == "2");
+  const auto unknown = parse(samples::unknown());
+  CHECK(value(unknown, "hairpin_up") == "0");
+  CHECK(value(unknown, "hairpin_status") == "3");
+}
+
+TEST_CASE("prometheus: findings by kind (every contract kind present) and by severity") {
+  const auto crit = parse(samples::critical());
+  CHECK(value(crit, "hairpin_findings", {{"kind", "unexpected-source"}, {"severity", "critical"}}) == "1");
+  CHECK(value(crit, "hairpin_findings", {{"kind", "cert-expiry"}, {"severity", "warning"}}) == "1");
+  CHECK(value(crit, "hairpin_findings", {{"kind", "cert-expiry"}, {"severity", "critical"}}) == "0");
+  CHECK(value(crit, "hairpin_findings", {{"kind", "nat-forward-drop"}, {"severity", "critical"}}) == "0");
+  CHECK(value(crit, "hairpin_findings_by_severity", {{"severity", "critical"}}) == "3");
+  CHECK(value(crit, "hairpin_findings_by_severity", {{"severity", "warning"}}) == "3");
+  CHECK(value(crit, "hairpin_findings_by_severity", {{"severity", "info"}}) == "1");
+  CHECK(value(crit, "hairpin_findings_by_severity", {{"severity", "unknown"}}) == "0");
+  std::size_t kinds = 0;
+  for (const auto& s : crit)
+    if (s.name == "hairpin_findings") ++kinds;
+  CHECK(kinds == hc::report::contract_kinds().size());
+  // A kind outside the contract still shows.
+  const auto sp = parse(samples::special_chars());
+  CHECK(value(sp, "hairpin_findings", {{"kind", "custom-kind-not-in-contract"}}) == "1");
+}
+
+TEST_CASE("prometheus: per check success, phase durations, certificates, serials") {
+  const auto crit = parse(samples::critical());
+  const std::map<std::string, std::string> https_hp{
+      {"name", "blog.debugo.fr"}, {"service", "https"}, {"path", "hairpin"}, {"address", "203.0.113.1"}};
+  CHECK(value(crit, "hairpin_check_success", https_hp) == "1");
+  CHECK(value(crit, "hairpin_check_success", {{"name", "mail.debugo.fr"}, {"service", "smtp"}}) == "0");
+  auto with_phase = [&](const char* phase) {
+    auto l = https_hp;
+    l["phase"] = phase;
+    return l;
+  };
+  CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("total")) == "0.012");
+  CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("tls")) == "0.006");
+  CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("connect")) == "0.003");
+  CHECK(value(crit, "hairpin_cert_not_after_timestamp_seconds",
+              {{"name", "mail.debugo.fr"}, {"service", "imaps"}, {"path", "hairpin"}}) ==
+        std::to_string(samples::finished_at + 20 * 86400 + 60));
+  CHECK(value(crit, "hairpin_zone_serial", {{"view", "intra"}, {"zone", "debugo.fr"}, {"source", "file"}}) ==
+        "2024091101");
+  CHECK(value(crit, "hairpin_zone_serial", {{"view", "intra"}, {"zone", "debugo.fr"}, {"source", "served"}}) ==
+        "2024091101");
+  const auto warn = parse(samples::warnings());
+  CHECK(value(warn, "hairpin_zone_serial", {{"view", "extra"}, {"zone", "debugo.fr"}, {"source", "served"}}) ==
+        "2024091100");
+}
+
+TEST_CASE("prometheus: label values escaped, duplicate series merged, no scientific notation") {
+  const std::string text = render_prometheus(samples::special_chars());
+  CHECK(text.find(R"(name="we\"ird\\name\nx")") != std::string::npos);
+  CHECK(text.find(R"(view="in\"tra")") != std::string::npos);
+  CHECK(text.find('e' + std::string("-0")) == std::string::npos);
+  const auto sp = parse(samples::special_chars());
+  CHECK(value(sp, "hairpin_check_success", {{"name", "we\"ird\\name\nx"}}) == "0");  // ok AND failed
+  CHECK(value(sp, "hairpin_check_duration_seconds", {{"name", "we\"ird\\name\nx"}, {"phase", "total"}}) ==
+        "12345678.5");
+  CHECK(value(sp, "hairpin_zone_serial", {{"source", "served"}}) == "4294967295");
+  CHECK(value(sp, "hairpin_run_duration_seconds") == "0");
+}
+
+TEST_CASE("prometheus: static mode has run metrics and zone serials but no check series") {
+  const std::string text = render_prometheus(samples::static_mode());
+  CHECK(text.find("hairpin_check_success") == std::string::npos);
+  CHECK(text.find("hairpin_zone_serial{view=\"extra\",zone=\"debugo.fr\",source=\"file\"} 2024091101") !=
+        std::string::npos);
+  CHECK(text.find("hairpin_status 1\n") != std::string::npos);
+}
