@@ -14,7 +14,7 @@ HC_BUILD_PACKAGES=(
 HC_LAB_PACKAGES=(
   iproute2 iptables nftables conntrack procps psmisc curl openssl ca-certificates python3
   bind9 bind9-utils bind9-dnsutils nginx-light postfix dovecot-imapd
-  prometheus prometheus-node-exporter monitoring-plugins-basic monitoring-plugins-standard nagios4-core
+  prometheus prometheus-node-exporter monitoring-plugins-basic monitoring-plugins-standard liburiparser1 nagios4-core
 )
 
 hc_log() { printf '==> %s\n' "$*" >&2; }

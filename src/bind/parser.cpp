@@ -2,14 +2,13 @@
 
 #include <glob.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <set>
-#include <sstream>
-#include <algorithm>
 #include <optional>
+#include <sstream>
 
 namespace hc::bind {
 
@@ -162,6 +161,7 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
     error = std::strerror(EISDIR);
     return std::nullopt;
   }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = std::strerror(errno ? errno : ENOENT);

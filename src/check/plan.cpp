@@ -204,14 +204,14 @@ plan make_plan(const plan_inputs& in) {
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
       if (!s.iif.empty() && s.iif[0] != '!') continue;  // bound to an interface: not the LAN's way in
-      std::uint16_t iport = s.internal_port ? static_cast<std::uint16_t>(s.internal_port + (port - s.port)) : port;
+      std::uint16_t iport = s.internal_port ? s.internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
       return std::make_pair(s.internal_address, iport);
     }
     for (const auto& s : nat::published(*in.nat)) {  // any DNAT, even an interface-bound one
       if (s.public_address != pub) continue;
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
-      std::uint16_t iport = s.internal_port ? static_cast<std::uint16_t>(s.internal_port + (port - s.port)) : port;
+      std::uint16_t iport = s.internal_port ? s.internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
       return std::make_pair(s.internal_address, iport);
     }
     return std::nullopt;

@@ -186,7 +186,7 @@ run_result run(const run_options& o) {
     if ((!internal && o.internal_view.empty()) || (!external && o.external_view.empty())) {
       std::pair<const bind::view_decl*, const bind::view_decl*> inferred{nullptr, nullptr};
       if (source) inferred = bind::infer_views(*cfg, *source);
-      if (!inferred.first || inferred.first == inferred.second) {
+      if (!inferred.first || !inferred.second || inferred.first == inferred.second) {
         // The vantage point is unknown or outside every internal view: take the first view that
         // keeps some clients for itself, and say so.
         for (const auto& v : cfg->views) {

@@ -146,7 +146,8 @@ std::vector<published_service> published(const ruleset& rs) {
           s.protocol = proto;
           s.port = pr.first;
           s.port_last = pr.last;
-          s.internal_port = r.to.ports ? r.to.ports->first : pr.first;  // DNAT without port keeps it
+          // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
+          s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
           if (s.protocol == proto_tcp || s.protocol == proto_udp || s.protocol == 0) {
             if (std::find_if(out.begin(), out.end(), [&](const published_service& o) {
                   return o.public_address == s.public_address && o.protocol == s.protocol && o.port == s.port &&
