@@ -1,6 +1,7 @@
 #include "check/plan.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -283,9 +284,13 @@ plan make_plan(const plan_inputs& in) {
       // The DNS server on the public address, through the hairpin, answers from the external view.
       if (ze) {
         std::vector<ip_endpoint> servers = o.external_dns;
+        std::map<ip_address, std::string> server_name;  // the NS name of each server, for NAT findings
         if (servers.empty()) {
           for (const auto& ns : ze->lookup(ze->origin(), type_ns))
-            for (const auto& a : addresses_of(zones, ev, ns)) servers.push_back({a, 53});
+            for (const auto& a : addresses_of(zones, ev, ns)) {
+              servers.push_back({a, 53});
+              server_name.emplace(a, display_name(canonical_name(ns)));
+            }
           std::sort(servers.begin(), servers.end());
           servers.erase(std::unique(servers.begin(), servers.end()), servers.end());
         }
@@ -299,7 +304,9 @@ plan make_plan(const plan_inputs& in) {
             if (!want_transport(transport)) continue;
             std::string gk = gate_key(server, transport, ze->origin());
             int proto = transport == "udp" ? nat::proto_udp : nat::proto_tcp;
-            add_flow(server.address, proto, server.port, name, dnat ? std::optional(dnat->first) : std::nullopt);
+            auto sn = server_name.find(server.address);
+            add_flow(server.address, proto, server.port, sn != server_name.end() ? sn->second : name,
+                     dnat ? std::optional(dnat->first) : std::nullopt);
             if (gates_done.insert(gk).second) {
               auto soa = dns_probe(ze->origin(), type_soa, transport, "hairpin", server, false);
               soa.expect = expectation(*ze, ev, iv, ze->origin(), type_soa, false);
