@@ -1,0 +1,122 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "check/runner.hpp"
+#include "core/asio.hpp"
+
+using namespace hc;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A private folder with a split-horizon configuration whose every address is on loopback.
+struct loopback_site {
+  fs::path dir;
+  explicit loopback_site(const std::string& intra_extra = {}) {
+    dir = fs::temp_directory_path() / ("hc-runner-test-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    fs::create_directories(dir);
+    write("named.conf",
+          "view \"intra\" { match-clients { 127.0.0.0/8; }; zone \"example.test\" { type master; file \"db.intra\"; }; };\n"
+          "view \"extra\" { match-clients { any; }; zone \"example.test\" { type master; file \"db.extra\"; }; };\n");
+    const char* soa = "$TTL 300\n@ IN SOA ns.example.test. h.example.test. 7 3600 900 604800 300\n@ IN NS ns\n";
+    write("db.intra", std::string(soa) + "ns IN A 127.0.0.3\nweb IN A 127.0.0.6\nonly-inside IN A 127.0.0.7\n" + intra_extra);
+    write("db.extra", std::string(soa) + "ns IN A 127.0.0.2\nweb IN A 127.0.0.5\n");
+  }
+  ~loopback_site() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
+  std::string conf() const { return (dir / "named.conf").string(); }
+};
+
+}  // namespace
+
+TEST_CASE("runner: static run on the bundled example reports the views and only info findings") {
+  check::run_options o;
+  o.named_conf = std::string(HC_SOURCE_DIR) + "/zones/named.conf";
+  o.named_conf_given = true;
+  o.nat_rules = std::string(HC_SOURCE_DIR) + "/zones/router.rules";
+  o.static_only = true;
+  auto r = check::run(o);
+  CHECK(exit_code(r.status()) == 0);
+  REQUIRE(r.views.size() == 2);
+  CHECK(r.views[0].name == "intra");
+  CHECK(r.views[0].zones.at(0).type == "primary");
+  CHECK(r.views[0].zones.at(0).serial == 2024091101u);
+  CHECK(r.vantage.internal_view == "intra");
+  CHECK(r.vantage.external_view == "extra");
+  CHECK(r.checks.empty());
+  bool intra_only = false;
+  for (const auto& f : r.findings) {
+    CHECK(f.sev == severity::info);
+    intra_only |= f.kind == "intra-only" && f.name == "blogint.debugo.fr";
+  }
+  CHECK(intra_only);
+}
+
+TEST_CASE("runner: bad configuration is config-error with file:line:col and exit 3") {
+  loopback_site site;
+  site.write("named.conf", "options { directory \"/tmp\" }\nview \"x\" {\n");
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.static_only = true;
+  auto r = check::run(o);
+  CHECK(exit_code(r.status()) == 3);
+  REQUIRE_FALSE(r.findings.empty());
+  CHECK(r.findings.front().kind == "config-error");
+  CHECK(r.findings.front().evidence.find(site.conf() + ":") == 0);
+
+  o.named_conf = (site.dir / "missing.conf").string();
+  auto missing = check::run(o);
+  CHECK(exit_code(missing.status()) == 3);
+  CHECK(missing.findings.front().evidence.find("missing.conf") != std::string::npos);
+}
+
+TEST_CASE("runner: NAT rules that cannot be read are config-error naming the line") {
+  loopback_site site;
+  site.write("rules", "*nat\n-A PREROUTING -d 203.0.113.1 -j DNAT --to-destination\nCOMMIT\n");
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.nat_rules = (site.dir / "rules").string();
+  o.static_only = true;
+  auto r = check::run(o);
+  CHECK(exit_code(r.status()) == 3);
+  bool named = false;
+  for (const auto& f : r.findings) named |= f.kind == "config-error" && f.evidence.find("rules:2:") != std::string::npos;
+  CHECK(named);
+}
+
+TEST_CASE("runner: a silent network costs one deadline, not one timeout per probe") {
+  loopback_site site;
+  asio::io_context io;
+  asio::ip::udp::socket silent_udp(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.4"), 0));
+  auto port = silent_udp.local_endpoint().port();
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.names = {"web.example.test.", "only-inside.example.test.", "ns.example.test."};
+  o.services = {"dns/udp"};
+  o.resolver = ip_endpoint{*ip_address::parse("127.0.0.4"), port};
+  o.external_dns = {ip_endpoint{*ip_address::parse("127.0.0.4"), port}};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 1.0;
+  o.probe_timeout_s = 5.0;  // longer than the run: the run's deadline must win
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = check::run(o);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(took < 2.0);
+  CHECK(exit_code(r.status()) == 2);
+  REQUIRE_FALSE(r.checks.empty());
+  bool timeout = false;
+  for (const auto& f : r.findings) timeout |= f.kind == "timeout";
+  CHECK(timeout);
+  for (const auto& c : r.checks) CHECK_FALSE(c.ok);
+}
