@@ -4,6 +4,8 @@
 // manifest (the exact findings diff_views must report with the internal view's match-clients
 // 198.18.0.0/15 and no NAT rules).
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -74,18 +74,16 @@ std::string gate_key(const ip_endpoint& e, const std::string& transport, const s
 }
 
 // The name whose answers differ most plainly between the views: intra-only first, then split A data.
-std::optional<std::string> discriminator(const zone::zone_set& zones, const std::string& internal,
-                                         const std::string& external, const zone::zone_data& zi) {
+// Read straight from the two zones (one pass over the internal one), not through answer_from_zone.
+std::optional<std::string> discriminator(const zone::zone_data& zi, const zone::zone_data& ze) {
   std::optional<std::string> split;
   for (std::size_t i = 0; i < zi.name_count(); ++i) {
-    std::string n(zi.name_at(i));
-    if (n.find('*') != std::string::npos || zi.below_cut(n)) continue;
-    auto a_in = answer_from_zone(zones, internal, n, type_a);
-    if (a_in.records.empty()) continue;
-    auto a_ex = answer_from_zone(zones, external, n, type_a);
-    if (!a_ex.known) continue;
-    if (a_ex.rcode == 3) return n;
-    if (!split && a_ex.records != a_in.records) split = n;
+    std::string_view n = zi.name_at(i);
+    if (n.find('*') != std::string_view::npos) continue;
+    auto a_in = zi.lookup(n, type_a);
+    if (a_in.empty() || zi.below_cut(n)) continue;
+    if (!ze.has_name(n) && !ze.wildcard_for(n)) return std::string(n);
+    if (!split && !ze.find_cname(n) && ze.lookup(n, type_a) != a_in) split = std::string(n);
   }
   return split;
 }
@@ -144,19 +142,22 @@ std::vector<ip_address> addresses_of(const zone::zone_set& zones, const std::str
 
 std::vector<std::string> all_names(const zone::zone_set& zones, const bind::view_decl& internal,
                                    const bind::view_decl& external) {
-  std::set<std::string> names;
+  std::vector<std::string> names;
   for (const auto* view : {&internal, &external}) {
     for (const auto* lz : zones.zones_of(view->name)) {
       if (!lz->data) continue;
       const auto& z = *lz->data;
+      names.reserve(names.size() + z.name_count());
       for (std::size_t i = 0; i < z.name_count(); ++i) {
-        std::string n(z.name_at(i));
-        if (n.find('*') != std::string::npos || z.below_cut(n)) continue;
-        names.insert(std::move(n));
+        std::string_view n = z.name_at(i);
+        if (n.find('*') != std::string_view::npos || z.below_cut(n)) continue;
+        names.emplace_back(n);
       }
     }
   }
-  return {names.begin(), names.end()};
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 plan make_plan(const plan_inputs& in) {
@@ -178,11 +179,16 @@ plan make_plan(const plan_inputs& in) {
   collect_roles(zones, iv, r);
   collect_roles(zones, ev, r);
 
+  std::set<ip_address> mx_addresses;  // where the mail servers are, for names without NAT rules
+  for (const auto& mx : r.mx_targets)
+    for (const auto& a : addresses_of(zones, ev, mx)) mx_addresses.insert(a);
+
   std::set<std::string> gates_done;      // SOA gates and discriminators, once per server/transport/zone
   std::set<std::string> direct_done;     // direct SOA probes, once per server/zone
   std::set<std::string> flows_done;      // NAT flows, once per (address, protocol, port)
   std::set<std::string> checked(in.names.begin(), in.names.end());
   std::set<std::string> missing_zone_noted;
+  std::map<const zone::zone_data*, std::optional<std::string>> discriminators;
 
   auto add_flow = [&](const ip_address& pub, int proto, std::uint16_t port, const std::string& name,
                       std::optional<ip_address> internal_addr) {
@@ -198,9 +204,12 @@ plan make_plan(const plan_inputs& in) {
     p.nat_flows.push_back(std::move(f));
   };
 
+  // Every DNAT'd service of the rules, read once.
+  const std::vector<nat::published_service> published = in.nat ? nat::published(*in.nat) : std::vector<nat::published_service>{};
+
   auto dnat_of = [&](const ip_address& pub, int proto, std::uint16_t port) -> std::optional<std::pair<ip_address, std::uint16_t>> {
     if (!in.nat) return std::nullopt;
-    for (const auto& s : nat::published(*in.nat)) {
+    for (const auto& s : published) {
       if (s.public_address != pub) continue;
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
@@ -208,7 +217,7 @@ plan make_plan(const plan_inputs& in) {
       std::uint16_t iport = s.internal_port ? s.internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
       return std::make_pair(s.internal_address, iport);
     }
-    for (const auto& s : nat::published(*in.nat)) {  // any DNAT, even an interface-bound one
+    for (const auto& s : published) {  // any DNAT, even an interface-bound one
       if (s.public_address != pub) continue;
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
@@ -261,18 +270,38 @@ plan make_plan(const plan_inputs& in) {
       continue;
     }
 
-    // Which address types the views publish for the name.
+    // The addresses each view publishes for the name, and so which address types to ask.
+    auto external_addrs = addresses_of(zones, ev, name);
+    const auto internal_addrs = addresses_of(zones, iv, name);
     std::vector<std::uint16_t> qtypes;
     if (o.ipv4) qtypes.push_back(type_a);
     if (o.ipv6) {
       bool has_aaaa = false;  // a CNAME answers every type: look for the addresses themselves
-      for (const auto& a : addresses_of(zones, iv, name)) has_aaaa |= a.v6;
-      for (const auto& a : addresses_of(zones, ev, name)) has_aaaa |= a.v6;
+      for (const auto& a : internal_addrs) has_aaaa |= a.v6;
+      for (const auto& a : external_addrs) has_aaaa |= a.v6;
       if (has_aaaa) qtypes.push_back(type_aaaa);
     }
     if (qtypes.empty()) qtypes.push_back(type_a);
 
-    if (want_dns) {
+    if (want_dns && in.flows_only && ze) {
+      // --static: the flows of the DNS servers through the router, nothing to send.
+      std::vector<ip_endpoint> servers = o.external_dns;
+      std::map<ip_address, std::string> server_name;
+      if (servers.empty())
+        for (const auto& ns : ze->lookup(ze->origin(), type_ns))
+          for (const auto& a : addresses_of(zones, ev, ns)) {
+            servers.push_back({a, 53});
+            server_name.emplace(a, display_name(canonical_name(ns)));
+          }
+      for (const auto& server : servers) {
+        if (!family_wanted(o, server.address)) continue;
+        auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
+        auto sn = server_name.find(server.address);
+        for (int proto : {nat::proto_udp, nat::proto_tcp})
+          add_flow(server.address, proto, server.port, sn != server_name.end() ? sn->second : name,
+                   dnat ? std::optional(dnat->first) : std::nullopt);
+      }
+    } else if (want_dns) {
       // The internal resolver answers from the internal view.
       if (in.resolver && zi && want_transport("udp")) {
         for (auto qt : qtypes) {
@@ -315,9 +344,11 @@ plan make_plan(const plan_inputs& in) {
               soa.soa_gate = true;
               soa.gate_key = gk;
               p.dns.push_back(std::move(soa));
-              // A name the views answer differently tells which view answered.
+              // A name the views answer differently tells which view answered (found once per zone pair).
               if (zi) {
-                if (auto disc = discriminator(zones, iv, ev, *zi); disc && !checked.count(*disc)) {
+                auto cached = discriminators.find(zi);
+                if (cached == discriminators.end()) cached = discriminators.emplace(zi, discriminator(*zi, *ze)).first;
+                if (const auto& disc = cached->second; disc && !checked.count(*disc)) {
                   auto d = dns_probe(*disc, type_a, transport, "hairpin", server, false);
                   d.expect = expectation(*ze, ev, iv, *disc, type_a, true);
                   if (dnat) d.expect.internal_address = dnat->first;
@@ -355,16 +386,10 @@ plan make_plan(const plan_inputs& in) {
     // Services: what the name is for decides which ports to try.
     if (r.ns_targets.count(name) && o.services.empty()) continue;  // a name server: DNS only
     bool mail_role = r.mx_targets.count(name) > 0;
-    auto external_addrs = addresses_of(zones, ev, name);
-    auto internal_addrs = addresses_of(zones, iv, name);
     std::erase_if(external_addrs, [&](const ip_address& a) { return !family_wanted(o, a); });
     bool on_mail_address = false;  // without NAT rules: a name on the address of a mail server
-    if (!mail_role && !in.nat) {
-      for (const auto& mx : r.mx_targets)
-        for (const auto& a : addresses_of(zones, ev, mx))
-          if (std::find(external_addrs.begin(), external_addrs.end(), a) != external_addrs.end())
-            on_mail_address = true;
-    }
+    if (!mail_role && !in.nat)
+      for (const auto& a : external_addrs) on_mail_address |= mx_addresses.count(a) > 0;
 
     for (const auto& ext : external_addrs) {
       std::vector<std::string> services;
@@ -375,7 +400,7 @@ plan make_plan(const plan_inputs& in) {
         // Every port the router forwards on that address, by what the name is for: an MX target
         // gets the mail ports, another name the rest (DNS aside), or else the mailbox ports.
         std::set<std::uint16_t> mail_ports, mailbox_ports, other_ports;
-        for (const auto& s : nat::published(*in.nat)) {
+        for (const auto& s : published) {
           if (s.public_address != ext || (s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
           for (unsigned port = s.port; port <= std::max(s.port, s.port_last) && port - s.port < 16; ++port) {
             auto p16 = static_cast<std::uint16_t>(port);

@@ -54,6 +54,7 @@ struct plan_inputs {
   std::optional<ip_endpoint> resolver;
   std::vector<ip_prefix> lan;                  // the vantage point's LAN, for fixes
   std::vector<std::string> names;              // checked names, canonical
+  bool flows_only = false;                     // --static: only the NAT flows, no probes
 };
 
 // The names --all checks: every owner name of the zones the two views share, in both views.

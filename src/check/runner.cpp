@@ -218,23 +218,7 @@ run_result run(const run_options& o) {
   zone::zone_set zones;
   if (cfg) {
     zones = zone::load_zones(*cfg, diags);
-    for (const auto& v : cfg->views) {
-      view_summary vs;
-      vs.name = v.name;
-      vs.match_clients = bind::match_list_texts(v.match_clients);
-      for (const auto& z : v.zones) {
-        zone_summary zs;
-        zs.name = z.name;
-        zs.type = z.type;
-        zs.file = z.file;
-        if (const zone::zone_data* d = zones.find(v.name, z.name)) {
-          zs.records = d->record_count();
-          zs.serial = d->serial();
-        }
-        vs.zones.push_back(std::move(zs));
-      }
-      r.views.push_back(std::move(vs));
-    }
+    r.views = zone::view_summaries(*cfg, zones);
   }
 
   // 4. The router's rules.
@@ -250,7 +234,8 @@ run_result run(const run_options& o) {
   std::vector<std::string> names;
   for (const auto& n : o.names) names.push_back(canonical_name(n));
   const bool whole = names.empty();
-  if (whole && internal && external) names = all_names(zones, *internal, *external);
+  // --static without NAT rules sends nothing and predicts nothing: the view diff needs no name list.
+  if (whole && internal && external && !(o.static_only && !rules)) names = all_names(zones, *internal, *external);
 
   std::vector<ip_prefix> lan = lan_of(internal, source);
   plan_inputs pin;
@@ -263,7 +248,9 @@ run_result run(const run_options& o) {
   pin.resolver = resolver;
   pin.lan = lan;
   pin.names = names;
-  plan pl = make_plan(pin);
+  pin.flows_only = o.static_only;
+  // --static without NAT rules needs no plan at all: nothing is sent and no flow is predicted.
+  plan pl = (o.static_only && !rules) ? plan{} : make_plan(pin);
   for (auto& n : pl.notes) r.notes.push_back(std::move(n));
 
   // 6. Static findings: views, view diff, NAT rules.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <memory>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -146,7 +147,8 @@ class differ {
     std::vector<finding> side_in, side_ex;
     auto own_checks = [this](const std::vector<const loaded_zone*>& zs, const bind::view_decl& view,
                              std::vector<finding>& out, bool with_leaks) {
-      differ sub(*this);
+      differ sub(zones_, cfg_, in_, ex_, opts_);  // own findings; the filter is shared, read-only
+      sub.filter_ = filter_;
       sub.out_ = &out;
       for (const auto* z : zs)
         if (z->data) {
@@ -182,11 +184,17 @@ class differ {
 
   // Checked names, then whatever their CNAME/MX/SRV records lead to, in either view.
   void build_filter() {
-    filter_.emplace();
+    auto filter = std::make_shared<std::unordered_set<std::string>>();
+    build_filter(*filter);
+    filter_ = std::move(filter);
+  }
+
+  void build_filter(std::unordered_set<std::string>& names) {
+    // names: what is checked so far
     std::vector<std::string> queue;
     for (const auto& n : *opts_.names) {
       std::string c = canonical_name(n);
-      if (filter_->insert(c).second) queue.push_back(c);
+      if (names.insert(c).second) queue.push_back(c);
     }
     for (std::size_t qi = 0; qi < queue.size() && qi < 100000; ++qi) {
       std::string n = queue[qi];
@@ -197,13 +205,13 @@ class differ {
         if (!z->find_name(n))
           if (auto w = z->wildcard_for(n)) {
             at = *w;
-            if (filter_->insert(at).second) queue.push_back(at);
+            if (names.insert(at).second) queue.push_back(at);
           }
         for (std::uint16_t t : {rr_type::cname, rr_type::mx, rr_type::srv})
           for (const auto& r : z->lookup(at, t)) {
             std::string target(target_of(t, r));
             if (target.empty() || target == ".") continue;
-            if (filter_->insert(target).second) queue.push_back(target);
+            if (names.insert(target).second) queue.push_back(target);
           }
       }
     }
@@ -541,7 +549,7 @@ class differ {
   const bind::view_decl& in_;
   const bind::view_decl& ex_;
   const diff_options& opts_;
-  std::optional<std::unordered_set<std::string>> filter_;
+  std::shared_ptr<const std::unordered_set<std::string>> filter_;
   std::vector<finding> own_;
   std::vector<finding>* out_ = &own_;
 };

@@ -222,6 +222,7 @@ std::optional<std::string> zone_data::wildcard_for(std::string_view owner) const
 }
 
 bool zone_data::below_cut(std::string_view owner) const {
+  if (!has_cuts_) return false;
   std::string key = canon(owner);
   if (!contains(key)) return false;
   std::string_view n = key;
@@ -371,7 +372,11 @@ std::unique_ptr<zone_data> zone_builder::finish() {
   d.records_.resize(w);
   // Unused capacity is never touched, so it costs address space, not memory: no shrink (a copy).
   d.owner_begin_.assign(d.owners_.size() + 1, 0);
-  for (const auto& r : d.records_) ++d.owner_begin_[r.owner + 1];
+  auto apex = d.find_name(d.origin_);
+  for (const auto& r : d.records_) {
+    ++d.owner_begin_[r.owner + 1];
+    if (r.type == rr_type::ns && (!apex || r.owner != *apex)) d.has_cuts_ = true;
+  }
   for (std::size_t i = 1; i < d.owner_begin_.size(); ++i) d.owner_begin_[i] += d.owner_begin_[i - 1];
   return std::move(data_);
 }
@@ -486,6 +491,29 @@ zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_opti
       loaded_zone lz{v.name, z, src->data};
       out.add(std::move(lz));
     }
+  return out;
+}
+
+std::vector<view_summary> view_summaries(const bind::config& cfg, const zone_set& zones) {
+  std::vector<view_summary> out;
+  for (const auto& v : cfg.views) {
+    view_summary vs;
+    vs.name = v.name;
+    for (const auto& e : v.match_clients.elements) vs.match_clients.push_back(e.text);
+    for (const auto& z : v.zones) {
+      zone_summary zs;
+      zs.name = z.name;
+      zs.type = z.type == "master" ? "primary" : z.type == "slave" ? "secondary" : z.type;
+      if (zs.type.empty() && !z.in_view.empty()) zs.type = "in-view";
+      zs.file = z.file;
+      if (const zone_data* d = zones.find(v.name, z.name)) {
+        zs.records = d->record_count();
+        zs.serial = d->serial();
+      }
+      vs.zones.push_back(std::move(zs));
+    }
+    out.push_back(std::move(vs));
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@
 
 #include "bind/config.hpp"
 #include "core/diagnostics.hpp"
+#include "core/result.hpp"
 
 namespace hc::zone {
 
@@ -117,6 +118,7 @@ class zone_data {
 
   std::string origin_;
   std::optional<std::uint32_t> serial_;
+  bool has_cuts_ = false;  // NS records below the apex (delegations)
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<text_ref> owners_;          // sorted, unique
   std::vector<std::uint32_t> owner_begin_;  // records of owner i: [owner_begin_[i], owner_begin_[i+1])
@@ -186,6 +188,10 @@ class zone_set {
 // Loads every zone with a file of every view (files shared by several views are read once), the
 // files in parallel. `in-view` zones share the data of the view they point to.
 zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_options& opts = {});
+
+// The `views` section of the result (CONTRACT.md): every view in order with its match-clients texts
+// and its zones, with records and serial for the zones that loaded; master → primary, slave → secondary.
+std::vector<view_summary> view_summaries(const bind::config& cfg, const zone_set& zones);
 
 // Parses a TTL with BIND's units ("300", "1h", "1w2d"); nullopt when it is not one.
 std::optional<std::uint32_t> parse_ttl(std::string_view text);

@@ -215,5 +215,33 @@ TEST_CASE("load_zones: every view, shared files read once, in-view, best_zone") 
     CHECK(set.best_zone("intra", "www.example.org") == nullptr);
     CHECK(set.zones_of("intra").size() == 3);
     CHECK(a->record_count() == 33);
+
+    auto views = view_summaries(cfg, set);
+    REQUIRE(views.size() == 3);
+    CHECK(views[0].name == "intra");
+    REQUIRE(views[0].zones.size() == 3);
+    CHECK(views[0].zones[0].type == "primary");  // written "master"
+    CHECK(views[0].zones[0].records == 33u);
+    CHECK(views[0].zones[0].serial == 2024010101u);
+    CHECK(views[0].zones[2].type == "forward");
+    CHECK_FALSE(views[0].zones[2].records);
+    CHECK(views[2].zones[0].type == "in-view");
+    CHECK(views[2].zones[0].records == 33u);
   }
+}
+
+TEST_CASE("zone cuts: names at and below a delegation") {
+  hc::diagnostics d;
+  auto z = load("cut.zone", "example.net", d);
+  REQUIRE(z);
+  CHECK(d.all().empty());
+  CHECK(z->below_cut("www.child.example.net"));
+  CHECK(z->below_cut("child.example.net"));
+  CHECK(z->below_cut("ns.child.example.net"));
+  CHECK_FALSE(z->below_cut("example.net"));
+  CHECK_FALSE(z->below_cut("ns.example.net"));
+  CHECK_FALSE(z->below_cut("www.example.org"));
+  hc::diagnostics d2;
+  auto flat = load("directives.zone", "example.net", d2);
+  CHECK_FALSE(flat->below_cut("host.sub.example.net"));
 }

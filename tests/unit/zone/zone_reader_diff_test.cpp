@@ -158,3 +158,52 @@ TEST_CASE("generated pairs: the planted differences are found exactly") {
     CHECK(got == want);
   }
 }
+
+TEST_CASE("hostile zone file text gives diagnostics, never a crash") {
+  temp_dir dir;
+  const std::vector<std::string> texts = {
+      "",
+      "(",
+      ")",
+      "\"",
+      "\\",
+      "a A 192.0.2.1 \\",
+      "$",
+      "$TTL",
+      "$ORIGIN",
+      "$INCLUDE",
+      "$GENERATE",
+      "$GENERATE 1-2",
+      "$GENERATE 1-2 a${ A 1.2.3.4",
+      "$INCLUDE /dev/null",
+      "$INCLUDE " + dir.path.string(),
+      "a ( ( ( A 192.0.2.1 ) ) )",
+      "a TXT \"unterminated",
+      "a TXT \"multi\nline\"",
+      std::string(70000, 'a') + " A 192.0.2.1",
+      "a MX 10 " + std::string(300, 'b'),
+      "a CNAME " + std::string(64, 'c') + ".example.net.",
+      "a A 192.0.2.1\n\n\n   \n\t; only a comment\n  A 192.0.2.2",
+      "   A 192.0.2.3",
+      "a 4294967296 A 192.0.2.1",
+      "a 1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w1w A 192.0.2.1",
+      "a TYPE99999 \\# 0",
+      "a TYPE65000 \\# 2 00",
+      std::string("a A 192.0.2.1\n") + std::string(600, '\0'),
+  };
+  for (const auto& t : texts) {
+    CAPTURE(t.substr(0, 60));
+    for (auto kind : {reader_kind::fast, reader_kind::ldns}) {
+      hc::diagnostics d;
+      auto z = load_zone_file(dir.write("hostile.zone", "$ORIGIN example.net.\n" + t), "example.net", d, kind);
+      if (z) CHECK(z->record_count() < 10);
+    }
+  }
+  // An $INCLUDE loop stops at the depth limit.
+  dir.write("loop.zone", "$INCLUDE loop.zone\na A 192.0.2.1\n");
+  hc::diagnostics d;
+  auto z = load_zone_file((dir.path / "loop.zone").string(), "example.net", d);
+  REQUIRE(z);
+  CHECK(d.has_errors());
+  CHECK(z->lookup("a.example.net", rr_type::a) == std::vector<std::string>{"192.0.2.1"});
+}
