@@ -135,9 +135,10 @@ std::string render_prometheus(const run_result& result) {
     check_key key{c.name, c.service, c.path, c.address};
     auto [it, inserted] = checks.try_emplace(key);
     if (inserted) order.push_back(key);
-    it->second.ok = it->second.ok && c.ok;
-    auto merge = [&](const std::string& phase, double s) {
-      auto [p, fresh] = it->second.phases.try_emplace(phase, s);
+    check_agg& agg = it->second;  // a named reference: clang 14 cannot capture structured bindings
+    agg.ok = agg.ok && c.ok;
+    auto merge = [&agg](const std::string& phase, double s) {
+      auto [p, fresh] = agg.phases.try_emplace(phase, s);
       if (!fresh) p->second = std::max(p->second, s);
     };
     for (const auto& p : c.phases)

@@ -235,7 +235,8 @@ struct expander {
     const std::string* fname = own_name(path);
     std::string_view text = m->text();
     // A binary file (raw or map masterfile-format) is not zone file text.
-    if (std::memchr(text.data(), '\0', std::min<std::size_t>(text.size(), 512))) {
+    // (An empty file maps to no memory at all: memchr must not see its null pointer.)
+    if (!text.empty() && std::memchr(text.data(), '\0', std::min<std::size_t>(text.size(), 512))) {
       diags.error({path, 0, 0}, "not a text zone file (raw or map masterfile-format?)");
       return false;
     }
