@@ -439,11 +439,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
       co_return;
   }
 
-  std::string cert;
-  if (r.tls && r.tls->not_after)
-    cert = fmt::format(", cert {} valid {} days", r.tls->names.empty() ? r.tls->subject : r.tls->names.front(),
-                       tls_days_left(*r.tls->not_after, unix_now()));
-  if (tls && r.tls && !r.tls->verified) cert += " (not verified: " + r.tls->verify_error + ")";
+  std::string cert = tls ? tls_detail(r.tls) : std::string();
   if (!status_expected(r.http_status, req.expected_status)) {
     fail_result(r, "response", "bad-status",
                 fmt::format("HTTP {} from {} (expected {}){}", r.http_status, url, expected_text(req.expected_status), cert));

@@ -112,11 +112,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
       return parse_imap_completion(b, "a2").status != parse_status::incomplete;
     });
 
-  std::string cert;
-  if (r.tls && r.tls->not_after)
-    cert = fmt::format(", cert {} valid {} days", r.tls->names.empty() ? r.tls->subject : r.tls->names.front(),
-                       tls_days_left(*r.tls->not_after, unix_now()));
-  if (r.tls && !r.tls->verified) cert += " (not verified: " + r.tls->verify_error + ")";
+  std::string cert = tls_detail(r.tls);
   r.check.detail = fmt::format("* {}{}", greeting.text.substr(0, 80), cert);
 }
 

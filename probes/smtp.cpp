@@ -170,11 +170,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   ec = co_await write_all(stream, "QUIT\r\n");
   if (!ec) co_await read_reply(stream, buf, reply);  // a missing 221 is no failure
 
-  std::string cert;
-  if (r.tls && r.tls->not_after)
-    cert = fmt::format(", cert {} valid {} days", r.tls->names.empty() ? r.tls->subject : r.tls->names.front(),
-                       tls_days_left(*r.tls->not_after, unix_now()));
-  if (r.tls && !r.tls->verified) cert += " (not verified: " + r.tls->verify_error + ")";
+  std::string cert = tls_detail(r.tls);
   r.check.detail = fmt::format("220 {}, STARTTLS ok{}", banner_host, cert);
 }
 

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include <fmt/format.h>
+
 namespace hc::probes {
 
 namespace {
@@ -168,6 +170,15 @@ std::int64_t tls_days_left(std::int64_t not_after, std::int64_t now) {
 
 std::int64_t unix_now() {
   return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string tls_detail(const std::optional<tls_outcome>& tls) {
+  std::string cert;
+  if (tls && tls->not_after)
+    cert = fmt::format(", cert {} valid {} days", tls->names.empty() ? tls->subject : tls->names.front(),
+                       tls_days_left(*tls->not_after, unix_now()));
+  if (tls && !tls->verified) cert += " (not verified: " + tls->verify_error + ")";
+  return cert;
 }
 
 }  // namespace hc::probes

@@ -57,4 +57,8 @@ std::int64_t tls_days_left(std::int64_t not_after, std::int64_t now);
 // The unix time now (system clock).
 std::int64_t unix_now();
 
+// ", cert NAME valid N days" for a check's detail, plus " (not verified: why)" when it did not
+// verify; empty when no certificate was seen.
+std::string tls_detail(const std::optional<tls_outcome>& tls);
+
 }  // namespace hc::probes
