@@ -224,6 +224,7 @@ struct transfer_data {
   bool body_capped = false;
   bool tls_started = false;  // curl set up TLS: the TCP connection was open
   tls_capture capture;
+  X509_STORE* store = nullptr;  // the run's shared trust store (owned by the shared TLS context)
 };
 
 extern "C" std::size_t header_cb(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
@@ -254,6 +255,8 @@ extern "C" std::size_t write_cb(char*, std::size_t size, std::size_t n, void* us
 extern "C" CURLcode ssl_ctx_cb(CURL*, void* ssl_ctx, void* userp) noexcept {
   auto* d = static_cast<transfer_data*>(userp);
   d->tls_started = true;
+  // The trust anchors parsed once for the run instead of once per connection.
+  if (d->store) SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), d->store);
   tls_attach_capture(static_cast<SSL_CTX*>(ssl_ctx), &d->capture);
   return CURLE_OK;
 }
@@ -326,8 +329,18 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     interface = "host!" + ctx.source->str();
     curl_easy_setopt(easy, CURLOPT_INTERFACE, interface.c_str());
   }
+  std::shared_ptr<asio::ssl::context> shared_tls;  // keeps data.store alive for the transfer
   if (tls) {
-    if (!ctx.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, ctx.ca_file.c_str());
+    std::string ca_error;
+    if (!ctx.insecure) shared_tls = tls_client_context(ctx, ca_error);
+    if (shared_tls && ca_error.empty()) {
+      // curl loads nothing; ssl_ctx_cb hands it the shared store.
+      data.store = SSL_CTX_get_cert_store(shared_tls->native_handle());
+      curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr);
+      curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+    } else if (!ctx.ca_file.empty()) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, ctx.ca_file.c_str());
+    }
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, ctx.insecure ? 0L : 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, ctx.insecure ? 0L : 2L);
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);

@@ -14,7 +14,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
                                 clock::time_point start) {
   std::string ca_error;
   auto ssl_ctx = tls_client_context(ctx, ca_error);
-  asio::ssl::stream<tcp::socket> stream(ctx.executor, ssl_ctx);
+  asio::ssl::stream<tcp::socket> stream(ctx.executor, *ssl_ctx);
   deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&stream] {
     error_code ignored;
     stream.lowest_layer().close(ignored);

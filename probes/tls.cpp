@@ -1,7 +1,10 @@
 #include "probes/tls.hpp"
 
 #include <ctime>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <utility>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -65,18 +68,32 @@ void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture) {
   SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), tls_capture_verify_callback);
 }
 
-asio::ssl::context tls_client_context(const probe_context& ctx, std::string& error) {
-  asio::ssl::context c(asio::ssl::context::tls_client);
-  boost::system::error_code ec;
-  if (!ctx.ca_file.empty()) {
-    c.load_verify_file(ctx.ca_file, ec);
-    if (ec) error = "cannot load CA file " + ctx.ca_file + ": " + ec.message();
-  } else {
-    c.set_default_verify_paths(ec);
-    if (ec) error = "cannot load the system trust store: " + ec.message();
+std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx, std::string& error) {
+  // OpenSSL 3 makes a context and its trust store dearly (most of a probe's CPU time): one per
+  // (trust anchors, insecure) for the whole process. Probes only read it; per-connection settings
+  // (SNI, host name, capture) go on the SSL object.
+  struct entry {
+    std::shared_ptr<asio::ssl::context> context;
+    std::string error;
+  };
+  static std::mutex lock;
+  static std::map<std::pair<std::string, bool>, entry> cache;
+  std::lock_guard<std::mutex> guard(lock);
+  auto& e = cache[{ctx.ca_file, ctx.insecure}];
+  if (!e.context) {
+    e.context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    boost::system::error_code ec;
+    if (!ctx.ca_file.empty()) {
+      e.context->load_verify_file(ctx.ca_file, ec);
+      if (ec) e.error = "cannot load CA file " + ctx.ca_file + ": " + ec.message();
+    } else {
+      e.context->set_default_verify_paths(ec);
+      if (ec) e.error = "cannot load the system trust store: " + ec.message();
+    }
+    e.context->set_verify_mode(ctx.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
   }
-  c.set_verify_mode(ctx.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
-  return c;
+  error = e.error;
+  return e.context;
 }
 
 void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture) {

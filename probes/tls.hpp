@@ -4,6 +4,7 @@
 // first verification error even when the handshake fails, and the certificate facts we report.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -32,9 +33,10 @@ extern "C" int tls_capture_verify_callback(int preverify_ok, X509_STORE_CTX* sto
 void tls_attach_capture(SSL* ssl, tls_capture* capture);
 void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture);
 
-// A client context: trust anchors from ctx.ca_file (else the system store), peer verification on
+// The client context for (ctx.ca_file, ctx.insecure), shared by every probe of the process: trust
+// anchors from ctx.ca_file (else the system store), peer verification on
 // unless ctx.insecure. error is set (and verification will fail) when the CA file cannot be read.
-asio::ssl::context tls_client_context(const probe_context& ctx, std::string& error);
+std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx, std::string& error);
 
 // Prepares an SSL connection for name: SNI, hostname verification, capture of the verify result.
 void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture);
