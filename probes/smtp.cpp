@@ -177,17 +177,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
 }  // namespace
 
 asio::awaitable<probe_result> probe_smtp(const probe_context& ctx, const probe_request& request) {
-  auto start = clock::now();
-  probe_result r = start_result(request);
-  try {
-    co_await run_smtp(ctx, request, r, start);
-  } catch (const std::exception& e) {
-    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
-  } catch (...) {
-    fail_result(r, r.check.stage, "reset", "internal error");
-  }
-  finish_result(r, start);
-  co_return r;
+  co_return co_await run_guarded(ctx, request, run_smtp);
 }
 
 }  // namespace hc::probes

@@ -32,18 +32,9 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
 }  // namespace
 
 asio::awaitable<probe_result> probe_tcp(const probe_context& ctx, const probe_request& request) {
-  auto start = clock::now();
-  probe_result r = start_result(request);
-  if (r.check.service.empty()) r.check.service = "tcp/" + std::to_string(request.target.port);
-  try {
-    co_await run_tcp(ctx, request, r, start);
-  } catch (const std::exception& e) {
-    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
-  } catch (...) {
-    fail_result(r, r.check.stage, "reset", "internal error");
-  }
-  finish_result(r, start);
-  co_return r;
+  probe_request req = request;
+  if (req.service.empty()) req.service = "tcp/" + std::to_string(request.target.port);
+  co_return co_await run_guarded(ctx, req, run_tcp);
 }
 
 }  // namespace hc::probes

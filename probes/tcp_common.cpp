@@ -145,4 +145,18 @@ asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context
   co_return ec;
 }
 
+asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body) {
+  auto start = clock::now();
+  probe_result r = start_result(req);
+  try {
+    co_await body(ctx, req, r, start);
+  } catch (const std::exception& e) {
+    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
+  } catch (...) {
+    fail_result(r, r.check.stage, "reset", "internal error");
+  }
+  finish_result(r, start);
+  co_return r;
+}
+
 }  // namespace hc::probes

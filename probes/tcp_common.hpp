@@ -31,6 +31,14 @@ void fail_result(probe_result& r, std::string stage, std::string kind, std::stri
 // Adds a phase timing, in seconds since since.
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until);
 
+// What a TCP-based probe does between start_result and finish_result.
+using probe_body = asio::awaitable<void> (*)(const probe_context&, const probe_request&, probe_result&,
+                                             clock::time_point start);
+
+// The top of every TCP-based probe: runs body, turns whatever it throws into a failed result
+// ("reset" with the internal error), and finishes the result.
+asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body);
+
 // The hint for a failure kind seen on one path ("refused": nothing listens, or the router answers).
 std::string default_hint(std::string_view kind);
 
