@@ -142,7 +142,7 @@ run_result run(const run_options& o) {
 
   // 1. The BIND configuration.
   std::optional<bind::config> cfg;
-  const bool conf_exists = std::filesystem::exists(o.named_conf);
+  const bool conf_exists = !o.named_conf.empty() && std::filesystem::exists(o.named_conf);
   if (conf_exists || o.named_conf_given) {
     try {
       cfg = bind::read_named_conf(o.named_conf, diags);
@@ -151,12 +151,13 @@ run_result run(const run_options& o) {
     }
   } else if (o.names.empty()) {
     r.findings.push_back(config_error(fmt::format(
-        "{}: no such file; --all and --static need the BIND configuration (-c PATH)", o.named_conf)));
+        "{}: no such file; --all and --static need the BIND configuration (-c PATH)",
+        o.named_conf.empty() ? "--no-named-conf" : o.named_conf)));
   } else {
     r.notes.push_back(fmt::format(
-        "no BIND configuration at {}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
+        "no BIND configuration{}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
         "stale-zone) and the direct paths need one (-c PATH)",
-        o.named_conf));
+        o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
   }
 
   // 2. The vantage point and the two views.

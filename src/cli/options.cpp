@@ -50,6 +50,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("NAME", r.names, "names to check (trailing dot optional)");
   app.add_flag("--all", r.all, "every owner name of the checked zones, in both views");
   app.add_option("-c,--named-conf", r.named_conf, "BIND configuration (default /etc/bind/named.conf)");
+  bool no_named_conf = false;
+  app.add_flag("--no-named-conf", no_named_conf,
+               "read no BIND configuration: one-shot checks from the resolver and the external DNS only");
   app.add_option("--internal-view", r.internal_view,
                  "default: the first view whose match-clients takes the vantage address");
   app.add_option("--external-view", r.external_view,
@@ -104,6 +107,10 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   };
 
   r.named_conf_given = app.count("--named-conf") > 0;
+  if (no_named_conf) {
+    if (r.named_conf_given) return fail("--named-conf and --no-named-conf exclude each other");
+    r.named_conf.clear();
+  }
   for (auto& n : r.names) {
     if (!valid_name(n)) return fail(fmt::format("'{}' is not a domain name", n));
     n = canonical_name(n);
