@@ -489,13 +489,19 @@ void internal_error(probe_result& r, const std::string& what) {
 
 }  // namespace
 
-asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request) {
+namespace {
+
+// The top of both DNS probes: runs body on its own copies of the context and request, turns an
+// escaping exception into stage "internal", and measures the whole.
+asio::awaitable<probe_result> run_dns_probe(const probe_context& context, const probe_request& request,
+                                            asio::awaitable<void> (*body)(const probe_context&, const probe_request&,
+                                                                          probe_result&)) {
   probe_context ctx = context;
   probe_request req = request;
   probe_result r = initial_result(req);
   auto start = clock::now();
   try {
-    co_await run_udp(ctx, req, r);
+    co_await body(ctx, req, r);
   } catch (const std::exception& e) {
     internal_error(r, e.what());
   } catch (...) {
@@ -505,20 +511,14 @@ asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const 
   co_return r;
 }
 
+}  // namespace
+
+asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request) {
+  co_return co_await run_dns_probe(context, request, run_udp);
+}
+
 asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request) {
-  probe_context ctx = context;
-  probe_request req = request;
-  probe_result r = initial_result(req);
-  auto start = clock::now();
-  try {
-    co_await run_tcp(ctx, req, r);
-  } catch (const std::exception& e) {
-    internal_error(r, e.what());
-  } catch (...) {
-    internal_error(r, "unknown exception");
-  }
-  r.check.duration_s = seconds_between(start, clock::now());
-  co_return r;
+  co_return co_await run_dns_probe(context, request, run_tcp);
 }
 
 std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port) {

@@ -209,22 +209,40 @@ plan make_plan(const plan_inputs& in) {
 
   auto dnat_of = [&](const ip_address& pub, int proto, std::uint16_t port) -> std::optional<std::pair<ip_address, std::uint16_t>> {
     if (!in.nat) return std::nullopt;
+    // A DNAT bound to an inbound interface is not the LAN's way in: prefer one that is not.
+    const nat::published_service* found = nullptr;
     for (const auto& s : published) {
       if (s.public_address != pub) continue;
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
-      if (!s.iif.empty() && s.iif[0] != '!') continue;  // bound to an interface: not the LAN's way in
-      std::uint16_t iport = s.internal_port ? s.internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
-      return std::make_pair(s.internal_address, iport);
+      if (s.iif.empty() || s.iif[0] == '!') {
+        found = &s;
+        break;
+      }
+      if (!found) found = &s;  // interface-bound: taken only when no other DNAT matches
     }
-    for (const auto& s : published) {  // any DNAT, even an interface-bound one
-      if (s.public_address != pub) continue;
-      if (s.protocol != 0 && s.protocol != proto) continue;
-      if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
-      std::uint16_t iport = s.internal_port ? s.internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
-      return std::make_pair(s.internal_address, iport);
+    if (found) {
+      std::uint16_t iport = found->internal_port ? found->internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
+      return std::make_pair(found->internal_address, iport);
     }
     return std::nullopt;
+  };
+
+  // The DNS servers on the public side of a zone: --external-dns, else the external view's NS glue,
+  // each with its NS name (for NAT findings).
+  auto external_servers = [&](const zone::zone_data& ze) {
+    std::pair<std::vector<ip_endpoint>, std::map<ip_address, std::string>> out{o.external_dns, {}};
+    auto& [servers, names] = out;
+    if (servers.empty()) {
+      for (const auto& ns : ze.lookup(ze.origin(), type_ns))
+        for (const auto& a : addresses_of(zones, ev, ns)) {
+          servers.push_back({a, 53});
+          names.emplace(a, display_name(canonical_name(ns)));
+        }
+      std::sort(servers.begin(), servers.end());
+      servers.erase(std::unique(servers.begin(), servers.end()), servers.end());
+    }
+    return out;
   };
 
   auto dns_probe = [&](const std::string& qname, std::uint16_t qtype, const std::string& transport,
@@ -285,14 +303,7 @@ plan make_plan(const plan_inputs& in) {
 
     if (want_dns && in.flows_only && ze) {
       // --static: the flows of the DNS servers through the router, nothing to send.
-      std::vector<ip_endpoint> servers = o.external_dns;
-      std::map<ip_address, std::string> server_name;
-      if (servers.empty())
-        for (const auto& ns : ze->lookup(ze->origin(), type_ns))
-          for (const auto& a : addresses_of(zones, ev, ns)) {
-            servers.push_back({a, 53});
-            server_name.emplace(a, display_name(canonical_name(ns)));
-          }
+      auto [servers, server_name] = external_servers(*ze);
       for (const auto& server : servers) {
         if (!family_wanted(o, server.address)) continue;
         auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
@@ -312,17 +323,7 @@ plan make_plan(const plan_inputs& in) {
       }
       // The DNS server on the public address, through the hairpin, answers from the external view.
       if (ze) {
-        std::vector<ip_endpoint> servers = o.external_dns;
-        std::map<ip_address, std::string> server_name;  // the NS name of each server, for NAT findings
-        if (servers.empty()) {
-          for (const auto& ns : ze->lookup(ze->origin(), type_ns))
-            for (const auto& a : addresses_of(zones, ev, ns)) {
-              servers.push_back({a, 53});
-              server_name.emplace(a, display_name(canonical_name(ns)));
-            }
-          std::sort(servers.begin(), servers.end());
-          servers.erase(std::unique(servers.begin(), servers.end()), servers.end());
-        }
+        auto [servers, server_name] = external_servers(*ze);
         if (servers.empty() && missing_zone_noted.insert("ns:" + ze->origin()).second)
           p.notes.push_back(fmt::format(
               "{}: the {} view publishes no address for the zone's name servers; use --external-dns", ze->origin(), ev));
