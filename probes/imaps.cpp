@@ -65,7 +65,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
     co_return;
   }
   if (greeting.status != parse_status::complete) {
-    fail_io(r, guard, "greeting", ec, start, "waiting for the IMAP greeting");
+    fail_io(r, guard, "greeting", ec, start, "waiting for the IMAP greeting", buf);
     co_return;
   }
   buf.erase(0, greeting.consumed);
@@ -90,7 +90,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
     co_return;
   }
   if (caps.status != parse_status::complete) {
-    fail_io(r, guard, "capability", ec, start, "waiting for the CAPABILITY response");
+    fail_io(r, guard, "capability", ec, start, "waiting for the CAPABILITY response", buf);
     co_return;
   }
   buf.erase(0, caps.consumed);

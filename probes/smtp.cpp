@@ -66,7 +66,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     co_return;
   }
   if (reply.status != parse_status::complete) {
-    fail_io(r, guard, "banner", ec, start, "waiting for the 220 banner");
+    fail_io(r, guard, "banner", ec, start, "waiting for the 220 banner", buf);
     co_return;
   }
   r.banner = reply_text(reply);
@@ -88,7 +88,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     co_return;
   }
   if (reply.status != parse_status::complete) {
-    fail_io(r, guard, "ehlo", ec, start, "waiting for the EHLO reply");
+    fail_io(r, guard, "ehlo", ec, start, "waiting for the EHLO reply", buf);
     co_return;
   }
   if (reply.code != 250) {
@@ -110,7 +110,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     co_return;
   }
   if (reply.status != parse_status::complete) {
-    fail_io(r, guard, "starttls", ec, start, "waiting for the STARTTLS reply");
+    fail_io(r, guard, "starttls", ec, start, "waiting for the STARTTLS reply", buf);
     co_return;
   }
   if (reply.code != 220) {
@@ -157,7 +157,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     if (reply.status == parse_status::malformed || reply.status == parse_status::too_long)
       fail_result(r, "ehlo-tls", "no-starttls", "malformed EHLO reply over TLS: " + reply.error);
     else
-      fail_io(r, guard, "ehlo-tls", ec, start, "waiting for the EHLO reply over TLS");
+      fail_io(r, guard, "ehlo-tls", ec, start, "waiting for the EHLO reply over TLS", buf);
     co_return;
   }
   if (reply.code != 250) {

@@ -107,11 +107,36 @@ bool deadline_guard::expired() const {
   return state_->fired || clock::now() >= deadline_;
 }
 
+namespace {
+
+// The first bytes a peer sent, printable, for a report line.
+std::string printable_prefix(std::string_view bytes, std::size_t max = 40) {
+  std::string out;
+  for (char c : bytes.substr(0, max)) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  if (bytes.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace
+
 void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
-             clock::time_point start, std::string_view what) {
+             clock::time_point start, std::string_view what, std::string_view received) {
   if (guard.expired()) {
     auto waited = std::chrono::duration<double>(clock::now() - start).count();
-    fail_result(r, std::move(stage), "timeout", fmt::format("{}: nothing after {:.1f} s", what, waited));
+    if (received.empty()) {
+      fail_result(r, std::move(stage), "timeout", fmt::format("{}: nothing after {:.1f} s", what, waited));
+    } else {
+      // A peer that drips its reply is as useless as a silent one, but the report says which it was.
+      fail_result(r, std::move(stage), "timeout",
+                  fmt::format("{}: only {} byte{} and no complete reply after {:.1f} s ('{}')", what,
+                              received.size(), received.size() == 1 ? "" : "s", waited, printable_prefix(received)));
+    }
   } else {
     fail_result(r, std::move(stage), failure_kind(ec), fmt::format("{}: {}", what, error_text(ec)));
   }

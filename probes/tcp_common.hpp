@@ -72,9 +72,10 @@ class deadline_guard {
 };
 
 // Marks r failed at stage after a transport error: "timeout" when guard expired, else the error's kind.
-// what says what was going on ("connect to 127.0.0.1#25", "waiting for the banner").
+// what says what was going on ("connect to 127.0.0.1#25", "waiting for the banner"); received, the
+// bytes of an unfinished reply, tells a peer that drips from one that says nothing.
 void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
-             clock::time_point start, std::string_view what);
+             clock::time_point start, std::string_view what, std::string_view received = {});
 
 asio::ip::address to_asio(const ip_address& a);
 tcp::endpoint to_asio(const ip_endpoint& e);

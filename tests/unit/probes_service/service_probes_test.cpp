@@ -1,6 +1,7 @@
 // The service probes against real loopback servers (Asio + OpenSSL) on port 0, with a CA made at
 // test time. Each broken server yields exactly its finding kind through service_compare.
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -171,6 +172,63 @@ asio::awaitable<void> endless_banner_server(tcp::acceptor acc, std::shared_ptr<s
       for (int i = 0; i < 500; ++i) lines += "220-still greeting you\r\n";
       co_await send(sock, lines);
       keep->push_back(std::move(sock));
+    }
+  } catch (...) {
+  }
+}
+
+// Drips text one byte per interval, then holds the connection: a peer that is alive but hopeless.
+asio::awaitable<void> drip_session(tcp::socket sock, std::string text, std::chrono::milliseconds interval,
+                                   std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    asio::steady_timer t(sock.get_executor());
+    for (char c : text) {
+      co_await asio::async_write(sock, asio::buffer(&c, 1), asio::use_awaitable);
+      t.expires_after(interval);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    keep->push_back(std::move(sock));
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> drip_server(tcp::acceptor acc, std::string text, std::chrono::milliseconds interval,
+                                  std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      asio::co_spawn(acc.get_executor(), drip_session(std::move(sock), text, interval, keep), asio::detached);
+    }
+  } catch (...) {
+  }
+}
+
+// Reads the ClientHello, answers with the first bytes of a ServerHello record, and stalls there.
+// With smtp set, it first plays SMTP up to STARTTLS.
+asio::awaitable<void> stalled_tls_session(tcp::socket sock, std::optional<smtp_config> smtp,
+                                          std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    if (smtp) {
+      std::string buf;
+      co_await send(sock, smtp->banner);
+      if (!co_await smtp_dialog(sock, buf, *smtp, false)) co_return;
+    }
+    std::array<char, 4096> hello{};
+    co_await sock.async_read_some(asio::buffer(hello), asio::use_awaitable);
+    // A handshake record header announcing 122 bytes, and only the first 4 of them.
+    static const unsigned char partial[] = {0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76};
+    co_await asio::async_write(sock, asio::buffer(partial, sizeof partial), asio::use_awaitable);
+    keep->push_back(std::move(sock));
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> stalled_tls_server(tcp::acceptor acc, std::optional<smtp_config> smtp,
+                                         std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      asio::co_spawn(acc.get_executor(), stalled_tls_session(std::move(sock), smtp, keep), asio::detached);
     }
   } catch (...) {
   }
@@ -652,4 +710,97 @@ TEST_CASE("https and smtp probes over IPv6 loopback") {
   CHECK(r.check.address == "::1");
   CHECK(r.facts["x-client-address"] == "::1");
   check_no_finding(l.run(probe_smtp, l.request("mail.test", "smtp", mail_target)));
+}
+
+// A peer that drips a byte a second, and a TLS handshake that stalls half way: each probe ends on
+// its own timer with a timeout at the stage where the peer stopped, never later.
+void check_bounded_timeout(const probe_result& r, const std::string& stage, clock::duration took,
+                           std::chrono::milliseconds timeout) {
+  check_single_finding(r, "timeout", stage);
+  CHECK(took >= timeout - 100ms);
+  CHECK(took < timeout + 700ms);
+}
+
+TEST_CASE("smtp probe: a banner dripped a byte a second times out at stage banner, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(drip_server(std::move(acc), "220 mail.test ESMTP dripping\r\n", 1000ms, l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target, 1500ms));
+  check_bounded_timeout(r, "banner", clock::now() - start, 1500ms);
+  // The report tells a dripping peer from a silent one.
+  CHECK(r.check.detail.find("waiting for the 220 banner: only ") == 0);
+  CHECK(r.check.detail.find("and no complete reply after 1.") != std::string::npos);
+  CHECK(r.check.detail.find("('2") != std::string::npos);
+}
+
+TEST_CASE("https probe: a response dripped a byte a second times out, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  // Plain HTTP so the drip reaches the HTTP parser byte by byte.
+  l.spawn(drip_server(std::move(acc), "HTTP/1.1 200 OK\r\nServer: drip\r\nContent-Length: 2\r\n\r\nok", 1000ms,
+                      l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_http, l.request("www.test", "http", target, 1500ms));
+  check_bounded_timeout(r, "response", clock::now() - start, 1500ms);
+}
+
+TEST_CASE("imaps probe: a greeting dripped a byte a second after TLS times out at stage greeting") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  auto tls = l.tls_for({"mail.test"});
+  auto keep = l.kept;
+  l.spawn([](tcp::acceptor acc, ssl_context_ptr tls, std::shared_ptr<std::vector<tcp::socket>> keep)
+              -> asio::awaitable<void> {
+    try {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      auto s = std::make_shared<ssl::stream<tcp::socket>>(std::move(sock), *tls);
+      co_await s->async_handshake(ssl::stream_base::server, asio::use_awaitable);
+      asio::steady_timer t(acc.get_executor());
+      for (char c : std::string("* OK dripping\r\n")) {
+        co_await asio::async_write(*s, asio::buffer(&c, 1), asio::use_awaitable);
+        t.expires_after(1000ms);
+        co_await t.async_wait(asio::use_awaitable);
+      }
+    } catch (...) {
+    }
+    (void)keep;
+  }(std::move(acc), tls, keep));
+  auto start = clock::now();
+  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target, 1500ms));
+  check_bounded_timeout(r, "greeting", clock::now() - start, 1500ms);
+  CHECK(r.check.detail.find("only ") != std::string::npos);
+}
+
+TEST_CASE("https probe: a TLS handshake that stalls half way times out at stage tls, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(stalled_tls_server(std::move(acc), std::nullopt, l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_https, l.request("www.test", "https", target, 1200ms));
+  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
+}
+
+TEST_CASE("imaps probe: a TLS handshake that stalls half way times out at stage tls, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(stalled_tls_server(std::move(acc), std::nullopt, l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target, 1200ms));
+  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
+}
+
+TEST_CASE("smtp probe: a STARTTLS handshake that stalls half way times out at stage tls, bounded") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(stalled_tls_server(std::move(acc), smtp_config{}, l.kept));
+  auto start = clock::now();
+  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target, 1200ms));
+  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
 }
