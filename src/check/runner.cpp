@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -30,6 +32,18 @@ namespace hc::check {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+// HC_DEBUG_TIMING=1 prints how long each phase of a run took, on stderr (for benchmarks).
+struct phase_clock {
+  bool on = std::getenv("HC_DEBUG_TIMING") != nullptr;
+  steady::time_point last = steady::now();
+  void lap(const char* what) {
+    if (!on) return;
+    auto now = steady::now();
+    std::fprintf(stderr, "timing: %-14s %8.4f s\n", what, std::chrono::duration<double>(now - last).count());
+    last = now;
+  }
+};
 
 finding config_error(const std::string& evidence) {
   finding f;
@@ -139,6 +153,7 @@ run_result run(const run_options& o) {
   const auto deadline = started + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(o.timeout_s));
   run_result r;
   diagnostics diags;
+  phase_clock timing;
 
   // 1. The BIND configuration.
   std::optional<bind::config> cfg;
@@ -160,6 +175,7 @@ run_result run(const run_options& o) {
         o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
   }
 
+  timing.lap("named.conf");
   // 2. The vantage point and the two views.
   std::optional<ip_endpoint> resolver = o.resolver;
   if (!resolver && !o.static_only) {
@@ -222,6 +238,7 @@ run_result run(const run_options& o) {
     r.views = zone::view_summaries(*cfg, zones);
   }
 
+  timing.lap("zones");
   // 4. The router's rules.
   std::optional<nat::ruleset> rules;
   if (!o.nat_rules.empty()) rules = nat::read_nat_rules(o.nat_rules, diags);
@@ -254,6 +271,7 @@ run_result run(const run_options& o) {
   plan pl = (o.static_only && !rules) ? plan{} : make_plan(pin);
   for (auto& n : pl.notes) r.notes.push_back(std::move(n));
 
+  timing.lap("plan");
   // 6. Static findings: views, view diff, NAT rules.
   if (cfg) {
     for (auto& f : bind::shadowed_views(*cfg)) r.findings.push_back(std::move(f));
@@ -284,6 +302,7 @@ run_result run(const run_options& o) {
     }
   }
 
+  timing.lap("static");
   // 7. Live probes.
   execute_options eo;
   if (!o.static_only) {
@@ -460,7 +479,9 @@ run_result run(const run_options& o) {
     }
   }
 
+  timing.lap("probes");
   sort_and_dedupe(r.findings);
+  timing.lap("sort");
   r.duration_s = std::chrono::duration<double>(steady::now() - started).count();
   r.finished_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return r;

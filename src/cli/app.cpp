@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -67,7 +68,12 @@ int run(int argc, char** argv) noexcept {
     } catch (const std::exception& e) {
       result = internal_failure(std::string("internal error: ") + e.what());
     }
+    const bool timing = std::getenv("HC_DEBUG_TIMING") != nullptr;
+    auto t0 = std::chrono::steady_clock::now();
     std::string out = render(result, o);
+    if (timing)
+      std::fprintf(stderr, "timing: %-14s %8.4f s\n", "render",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!o.textfile.empty()) {
       try {
         report::write_textfile_atomically(o.textfile, report::render_prometheus(result));

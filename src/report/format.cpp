@@ -33,10 +33,12 @@ std::vector<const finding*> sorted_findings(const run_result& result) {
   std::vector<const finding*> out;
   out.reserve(result.findings.size());
   for (const auto& f : result.findings) out.push_back(&f);
-  std::stable_sort(out.begin(), out.end(), [](const finding* a, const finding* b) {
+  auto before = [](const finding* a, const finding* b) {
     if (a->sev != b->sev) return a->sev > b->sev;
     return a->kind < b->kind;
-  });
+  };
+  // The runner hands them over in this order already; sort only what comes from elsewhere.
+  if (!std::is_sorted(out.begin(), out.end(), before)) std::stable_sort(out.begin(), out.end(), before);
   return out;
 }
 
@@ -69,6 +71,14 @@ std::string valid_utf8(std::string_view t) {
   out.reserve(t.size());
   std::size_t i = 0;
   while (i < t.size()) {
+    // A run of ASCII goes in one piece.
+    std::size_t ascii = i;
+    while (ascii < t.size() && static_cast<unsigned char>(t[ascii]) < 0x80) ++ascii;
+    if (ascii > i) {
+      out.append(t.substr(i, ascii - i));
+      i = ascii;
+      continue;
+    }
     const auto b = static_cast<unsigned char>(t[i]);
     std::size_t len = 0;
     unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte

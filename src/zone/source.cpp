@@ -248,9 +248,20 @@ struct expander {
       if (pos == 0 && text[0] == '$') {
         d = 0;
       } else {
-        const void* hit = ::memmem(text.data() + pos, text.size() - pos, "\n$", 2);
+        // A directive starts a line; '$' is rare elsewhere, and memchr is faster than memmem.
+        const char* hit = nullptr;
+        for (std::size_t from = pos; from < text.size();) {
+          const void* dollar = std::memchr(text.data() + from, '$', text.size() - from);
+          if (!dollar) break;
+          const char* c = static_cast<const char*>(dollar);
+          if (c > text.data() && c[-1] == '\n') {
+            hit = c;
+            break;
+          }
+          from = static_cast<std::size_t>(c - text.data()) + 1;
+        }
         if (!hit) break;
-        d = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data()) + 1;
+        d = static_cast<std::size_t>(hit - text.data());
       }
       std::size_t e = text.find('\n', d);
       if (e == std::string_view::npos) e = text.size();

@@ -114,6 +114,8 @@ class zone_data {
   };
   std::string_view text(std::uint32_t off, std::uint32_t len) const;
   std::pair<std::size_t, std::size_t> type_range(std::size_t owner, std::uint16_t type) const;
+  std::optional<std::size_t> find_canonical(std::string_view owner) const;
+  void build_index();
   void build_ents() const;
 
   std::string origin_;
@@ -123,6 +125,9 @@ class zone_data {
   std::vector<text_ref> owners_;          // sorted, unique
   std::vector<std::uint32_t> owner_begin_;  // records of owner i: [owner_begin_[i], owner_begin_[i+1])
   std::vector<stored_record> records_;
+  // Owner names by hash (open addressing, linear probing): the upper 32 bits of the name's hash,
+  // the lower 32 bits the owner index + 1 (0: empty slot).
+  std::vector<std::uint64_t> index_;
   mutable std::once_flag ents_once_;
   mutable std::unordered_set<std::string> ents_;  // empty non-terminals
 };

@@ -92,3 +92,43 @@ TEST_CASE("json: special characters and invalid UTF-8 survive as valid JSON") {
   const std::string text = hc::report::render_json(bad);
   CHECK(ojson::accept(text));
 }
+
+// The findings array is written without a DOM (fast for tens of thousands of findings): its text
+// must be exactly what nlohmann::json's dump(2) writes for the same findings, odd strings included.
+TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json writes") {
+  auto r = samples::critical();
+  const std::vector<std::string> odd = {
+      "plain",  "quote \" and backslash \\", "tab\tnewline\ncr\r", std::string("nul\0byte", 8), "\x01\x1f\x7f",
+      "café ✓", "bad \xff utf-8", "truncated \xe2\x82", "\xc3\x28 overlong?", "\xf0\x9f\x98\x80 emoji", ""};
+  for (std::size_t i = 0; i < odd.size(); ++i) {
+    hc::finding f;
+    f.kind = "disagree";
+    f.sev = hc::severity::critical;
+    f.name = odd[i];
+    f.evidence = odd[(i + 3) % odd.size()];
+    f.fix = odd[(i + 5) % odd.size()];
+    f.view = i % 2 ? "intra,extra" : "";
+    r.findings.push_back(f);
+  }
+  ojson expected = ojson::parse(hc::report::render_json(samples::critical()));
+  ojson findings = ojson::array();
+  for (const auto& f : r.findings) {
+    ojson j = ojson::object();
+    j["kind"] = f.kind;
+    j["severity"] = hc::to_string(f.sev);
+    for (auto [key, value] : {std::pair{"name", &f.name}, {"zone", &f.zone}, {"view", &f.view}, {"type", &f.type},
+                              {"service", &f.service}, {"path", &f.path}, {"address", &f.address},
+                              {"evidence", &f.evidence}, {"fix", &f.fix}})
+      if (!value->empty()) j[key] = *value;
+    findings.push_back(std::move(j));
+  }
+  expected["findings"] = findings;
+  const std::string want = expected.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  CHECK(hc::report::render_json(r) == want);
+
+  r.findings.clear();
+  expected["findings"] = ojson::array();
+  expected["status"] = "OK";  // the checks of the sample all passed: its findings made it critical
+  expected["exit_code"] = 0;
+  CHECK(hc::report::render_json(r) == expected.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
