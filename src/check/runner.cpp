@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,7 +41,10 @@ struct phase_clock {
   void lap(const char* what) {
     if (!on) return;
     auto now = steady::now();
-    std::fprintf(stderr, "timing: %-14s %8.4f s\n", what, std::chrono::duration<double>(now - last).count());
+    struct rusage ru {};
+    ::getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(stderr, "timing: %-14s %8.4f s  peak %6ld MiB\n", what, std::chrono::duration<double>(now - last).count(),
+                 ru.ru_maxrss / 1024);
     last = now;
   }
 };
@@ -283,7 +287,9 @@ run_result run(const run_options& o) {
       const nat::ruleset* rs = &*rules;
       dopt.nat = [rs](const ip_address& a) { return rs->dnat_targets(a); };
     }
-    for (auto& f : zone::diff_views(zones, *cfg, *internal, *external, dopt)) r.findings.push_back(std::move(f));
+    auto diff = zone::diff_views(zones, *cfg, *internal, *external, dopt);
+    r.findings.reserve(r.findings.size() + diff.size());
+    for (auto& f : diff) r.findings.push_back(std::move(f));
   }
   std::vector<nat::service_prediction> predictions;
   if (rules) {

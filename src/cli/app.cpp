@@ -1,5 +1,6 @@
 #include "cli/app.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -71,9 +72,12 @@ int run(int argc, char** argv) noexcept {
     const bool timing = std::getenv("HC_DEBUG_TIMING") != nullptr;
     auto t0 = std::chrono::steady_clock::now();
     std::string out = render(result, o);
-    if (timing)
-      std::fprintf(stderr, "timing: %-14s %8.4f s\n", "render",
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (timing) {
+      struct rusage ru {};
+      ::getrusage(RUSAGE_SELF, &ru);
+      std::fprintf(stderr, "timing: %-14s %8.4f s  peak %6ld MiB\n", "render",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), ru.ru_maxrss / 1024);
+    }
     if (!o.textfile.empty()) {
       try {
         report::write_textfile_atomically(o.textfile, report::render_prometheus(result));

@@ -170,6 +170,7 @@ class differ {
       if (!find_in(zin, ze->decl.name)) zone_missing(*ze, ex_, in_);
     in_task.get();
     ex_task.get();
+    out_->reserve(out_->size() + side_in.size() + side_ex.size());
     out_->insert(out_->end(), std::make_move_iterator(side_in.begin()), std::make_move_iterator(side_in.end()));
     out_->insert(out_->end(), std::make_move_iterator(side_ex.begin()), std::make_move_iterator(side_ex.end()));
     std::sort(out_->begin(), out_->end(), [](const finding& a, const finding& b) {
@@ -290,8 +291,8 @@ class differ {
 
   // Same types and rdata at both owners (TTLs aside): the common case, decided without allocating.
   static bool same_records(const zone_data& a, std::size_t i, const zone_data& b, std::size_t j) {
-    std::size_t ab = a.first_record(i), ae = a.first_record(i + 1);
-    std::size_t bb = b.first_record(j), be = b.first_record(j + 1);
+    std::size_t ab = a.first_record(i), ae = a.end_record(i);
+    std::size_t bb = b.first_record(j), be = b.end_record(j);
     if (ae - ab != be - bb) return false;
     for (; ab < ae; ++ab, ++bb) {
       auto x = a.record_at(ab), y = b.record_at(bb);
@@ -496,7 +497,7 @@ class differ {
     for (std::size_t i = 0; i < z.name_count(); ++i) {
       std::string_view owner = z.name_at(i);
       if (!wanted(owner)) continue;
-      for (std::size_t k = z.first_record(i); k < z.first_record(i + 1); ++k) {
+      for (std::size_t k = z.first_record(i); k < z.end_record(i); ++k) {
         auto r = z.record_at(k);
         if (!is_address(r.type)) continue;
         auto a = ip_address::parse(r.rdata);
@@ -519,7 +520,7 @@ class differ {
     for (std::size_t i = 0; i < z.name_count(); ++i) {
       std::string_view owner = z.name_at(i);
       if (!wanted(owner)) continue;
-      for (std::size_t k = z.first_record(i); k < z.first_record(i + 1); ++k) {
+      for (std::size_t k = z.first_record(i); k < z.end_record(i); ++k) {
         auto r = z.record_at(k);
         if (r.type != rr_type::cname && r.type != rr_type::mx && r.type != rr_type::srv && r.type != rr_type::ns) continue;
         std::string_view target = target_of(r.type, r.rdata);

@@ -165,7 +165,7 @@ std::string_view zone_data::name_at(std::size_t i) const { return text(owners_[i
 
 std::vector<zone_data::record> zone_data::records_at(std::size_t i) const {
   std::vector<record> out;
-  for (std::size_t r = owner_begin_[i]; r < owner_begin_[i + 1]; ++r) {
+  for (std::size_t r = owner_first_[i]; r < owner_end_[i]; ++r) {
     const auto& s = records_[r];
     out.push_back({s.type, s.ttl, text(s.rdata_off, s.rdata_len)});
   }
@@ -213,7 +213,7 @@ void zone_data::build_index() {
 }
 
 std::pair<std::size_t, std::size_t> zone_data::type_range(std::size_t owner, std::uint16_t type) const {
-  auto b = records_.begin() + owner_begin_[owner], e = records_.begin() + owner_begin_[owner + 1];
+  auto b = records_.begin() + owner_first_[owner], e = records_.begin() + owner_end_[owner];
   auto lo = std::lower_bound(b, e, type, [](const stored_record& r, std::uint16_t t) { return r.type < t; });
   auto hi = std::upper_bound(lo, e, type, [](std::uint16_t t, const stored_record& r) { return t < r.type; });
   return {static_cast<std::size_t>(lo - records_.begin()), static_cast<std::size_t>(hi - records_.begin())};
@@ -244,9 +244,9 @@ std::optional<rrset> zone_data::find_rrset(std::string_view owner, std::uint16_t
 std::vector<rrset> zone_data::rrsets() const {
   std::vector<rrset> out;
   for (std::size_t i = 0; i < owners_.size(); ++i) {
-    for (std::size_t r = owner_begin_[i]; r < owner_begin_[i + 1]; ++r) {
+    for (std::size_t r = owner_first_[i]; r < owner_end_[i]; ++r) {
       const auto& s = records_[r];
-      if (out.empty() || r == owner_begin_[i] || out.back().type != s.type)
+      if (out.empty() || r == owner_first_[i] || out.back().type != s.type)
         out.push_back({std::string(name_at(i)), s.type, s.ttl, {}});
       out.back().ttl = std::min(out.back().ttl, s.ttl);
       out.back().rdata.emplace_back(text(s.rdata_off, s.rdata_len));
@@ -438,46 +438,58 @@ std::unique_ptr<zone_data> zone_builder::finish() {
     if (a.type != b.type) return a.type < b.type;
     return d.text(a.rdata_off, a.rdata_len) < d.text(b.rdata_off, b.rdata_len);
   };
-  if (!std::is_sorted(d.records_.begin(), d.records_.end(), less)) {
-    // Owners are dense ranks: a counting sort by owner, then a small sort inside each owner.
-    const std::size_t owners = d.owners_.size();
-    std::vector<std::uint32_t> start(owners + 1, 0);
-    for (const auto& r : d.records_) ++start[r.owner + 1];
-    for (std::size_t i = 1; i <= owners; ++i) start[i] += start[i - 1];
-    {
-      // Scattered into a second array: the records of one owner are mostly together in the file, so
-      // the writes go in runs (swapping in place chases a cache miss per record).
-      std::vector<std::uint32_t> pos(start.begin(), start.end() - 1);
-      std::vector<zone_data::stored_record> by_owner;
-      by_owner.reserve(d.records_.size());
-      advise_huge(by_owner);
-      by_owner.resize(d.records_.size());
-      for (const auto& r : d.records_) by_owner[pos[r.owner]++] = r;
-      d.records_.swap(by_owner);
-    }
-    for (std::size_t i = 0; i < owners; ++i) {
-      auto b = d.records_.begin() + start[i], e = d.records_.begin() + start[i + 1];
-      if (e - b > 1 && !std::is_sorted(b, e, less)) std::sort(b, e, less);
+  const std::size_t n_owners = d.owners_.size();
+  // The records of an owner usually form one run in the file: then they stay where they are and
+  // the owner points at its run (no second copy of the records, no scattering). An owner whose
+  // records are spread over the file makes us group all records by owner first.
+  bool one_run_each = true;
+  {
+    std::vector<bool> seen(n_owners, false);
+    for (std::size_t r = 0; r < d.records_.size() && one_run_each; ++r) {
+      std::uint32_t o = d.records_[r].owner;
+      if (r > 0 && d.records_[r - 1].owner == o) continue;
+      if (seen[o]) one_run_each = false;
+      seen[o] = true;
     }
   }
-  // Duplicates count once, with the smallest TTL.
+  if (!one_run_each) {
+    std::vector<std::uint32_t> pos(n_owners + 1, 0);
+    for (const auto& r : d.records_) ++pos[r.owner + 1];
+    for (std::size_t i = 1; i <= n_owners; ++i) pos[i] += pos[i - 1];
+    std::vector<zone_data::stored_record> by_owner;
+    by_owner.reserve(d.records_.size());
+    advise_huge(by_owner);
+    by_owner.resize(d.records_.size());
+    for (const auto& r : d.records_) by_owner[pos[r.owner]++] = r;
+    d.records_.swap(by_owner);
+  }
+  // Each run: sorted by (type, rdata), duplicates once with the smallest TTL, compacted in place.
+  d.owner_first_.assign(n_owners, 0);
+  d.owner_end_.assign(n_owners, 0);
   std::size_t w = 0;
-  for (std::size_t r = 0; r < d.records_.size(); ++r) {
-    if (w > 0 && !less(d.records_[w - 1], d.records_[r])) {
-      d.records_[w - 1].ttl = std::min(d.records_[w - 1].ttl, d.records_[r].ttl);
-      continue;
+  for (std::size_t r = 0; r < d.records_.size();) {
+    std::size_t e = r + 1;
+    const std::uint32_t o = d.records_[r].owner;
+    while (e < d.records_.size() && d.records_[e].owner == o) ++e;
+    auto b = d.records_.begin() + static_cast<std::ptrdiff_t>(r);
+    auto end = d.records_.begin() + static_cast<std::ptrdiff_t>(e);
+    if (e - r > 1 && !std::is_sorted(b, end, less)) std::sort(b, end, less);
+    d.owner_first_[o] = static_cast<std::uint32_t>(w);
+    for (std::size_t k = r; k < e; ++k) {
+      if (k > r && !less(d.records_[w - 1], d.records_[k])) {
+        d.records_[w - 1].ttl = std::min(d.records_[w - 1].ttl, d.records_[k].ttl);
+        continue;
+      }
+      d.records_[w++] = d.records_[k];
     }
-    d.records_[w++] = d.records_[r];
+    d.owner_end_[o] = static_cast<std::uint32_t>(w);
+    r = e;
   }
   d.records_.resize(w);
   // Unused capacity is never touched, so it costs address space, not memory: no shrink (a copy).
-  d.owner_begin_.assign(d.owners_.size() + 1, 0);
   auto apex = d.find_name(d.origin_);
-  for (const auto& r : d.records_) {
-    ++d.owner_begin_[r.owner + 1];
+  for (const auto& r : d.records_)
     if (r.type == rr_type::ns && (!apex || r.owner != *apex)) d.has_cuts_ = true;
-  }
-  for (std::size_t i = 1; i < d.owner_begin_.size(); ++i) d.owner_begin_[i] += d.owner_begin_[i - 1];
   d.build_index();
   return std::move(data_);
 }

@@ -45,7 +45,7 @@ struct rrset {
   bool operator==(const rrset&) const = default;
 };
 
-// The records of one zone, compact: texts in an arena, records sorted by (owner, type, rdata).
+// The records of one zone, compact: texts in an arena, owners sorted, each owner's records sorted by (type, rdata).
 class zone_data {
  public:
   // One record as stored: type, ttl and canonical rdata text (valid while the zone_data lives).
@@ -73,8 +73,9 @@ class zone_data {
   std::string_view name_at(std::size_t i) const;
   // The records of owner name i (see name_at), sorted by type then rdata.
   std::vector<record> records_at(std::size_t i) const;
-  // Allocation-free access: the records of owner i are record_at(r) for r in [first_record(i), first_record(i + 1)).
-  std::size_t first_record(std::size_t i) const { return owner_begin_[i]; }
+  // Allocation-free access: the records of owner i are record_at(r) for r in [first_record(i), end_record(i)).
+  std::size_t first_record(std::size_t i) const { return owner_first_[i]; }
+  std::size_t end_record(std::size_t i) const { return owner_end_[i]; }
   record record_at(std::size_t r) const {
     const auto& s = records_[r];
     return {s.type, s.ttl, text(s.rdata_off, s.rdata_len)};
@@ -123,7 +124,9 @@ class zone_data {
   bool has_cuts_ = false;  // NS records below the apex (delegations)
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<text_ref> owners_;          // sorted, unique
-  std::vector<std::uint32_t> owner_begin_;  // records of owner i: [owner_begin_[i], owner_begin_[i+1])
+  // The records of owner i: [owner_first_[i], owner_end_[i]), sorted by (type, rdata). The runs of
+  // different owners need not be in owner order (they stay in file order when they can).
+  std::vector<std::uint32_t> owner_first_, owner_end_;
   std::vector<stored_record> records_;
   // Owner names by hash (open addressing, linear probing): the upper 32 bits of the name's hash,
   // the lower 32 bits the owner index + 1 (0: empty slot).
