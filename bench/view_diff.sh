@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # View-diff benchmark: generated split-horizon pairs of 10k, 100k and 1M names per view, read and
-# compared by hairpin-check (--static --all; view_diff_bench until the CLI can do it), by
+# compared by hairpin-check (--static --all, JSON output) and by view_diff_bench (the library alone), by
 # `ldns-compare-zones -a` and by `named-checkconf -z`, on the same files in the same run.
 # Prints wall time and peak memory (/usr/bin/time -v) of each, and the ratios to ldns-compare-zones.
 #
