@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -33,8 +34,61 @@ probes::probe_result skipped_result(const probes::probe_request& request, const 
   return out;
 }
 
+namespace {
+
+// One event loop over some of the requests (indices `mine`), writing results[i] for each of them.
+void execute_on_one_loop(const std::vector<probes::probe_request>& requests, const std::vector<std::size_t>& mine,
+                         const execute_options& options, unsigned limit_here,
+                         std::vector<probes::probe_result>& all_results) {
+  std::vector<probes::probe_request> sub;
+  sub.reserve(mine.size());
+  for (std::size_t i : mine) sub.push_back(requests[i]);
+  execute_options o = options;
+  o.concurrency = limit_here;
+  o.threads = 1;
+  auto results = execute(sub, o);
+  for (std::size_t k = 0; k < mine.size(); ++k) all_results[mine[k]] = std::move(results[k]);
+}
+
+}  // namespace
+
 std::vector<probes::probe_result> execute(const std::vector<probes::probe_request>& requests,
                                           const execute_options& options) {
+  unsigned threads = options.threads;
+  if (threads == 0) {
+    // TLS handshakes keep one core busy long before the network is: a second loop halves the run
+    // when there is enough to share (a few requests are not worth a thread).
+    threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    if (requests.size() < 256) threads = 1;
+  }
+  threads = std::min<unsigned>(threads, std::max(1u, options.concurrency));
+  if (threads > 1) {
+    // Interleaved shares, so that every loop gets a mix of services and servers.
+    std::vector<std::vector<std::size_t>> shares(threads);
+    for (std::size_t i = 0; i < requests.size(); ++i) shares[i % threads].push_back(i);
+    std::vector<probes::probe_result> results(requests.size());
+    const unsigned limit = std::max(1u, options.concurrency / threads);
+    std::vector<std::thread> pool;
+    std::vector<std::exception_ptr> errors(threads);
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        try {
+          execute_on_one_loop(requests, shares[t], options, limit, results);
+        } catch (...) {
+          errors[t] = std::current_exception();
+        }
+      });
+    try {
+      execute_on_one_loop(requests, shares[0], options, limit, results);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    return results;
+  }
+
   std::vector<probes::probe_result> results(requests.size());
   std::vector<bool> done(requests.size(), false);
   if (requests.empty()) return results;

@@ -1,6 +1,6 @@
 #pragma once
-// Runs probes concurrently on one io_context: a bound on probes in flight, one timer per probe, one
-// deadline for the whole run, and gates so that a dead server costs one timeout, not one per name.
+// Runs probes concurrently on event loops (one io_context per thread, each with its share of the
+// requests): a bound on probes in flight, one timer per probe, one deadline for the whole run.
 
 #include <chrono>
 #include <functional>
@@ -14,7 +14,9 @@ namespace hc::check {
 struct execute_options {
   probes::clock::time_point deadline;           // nothing runs past it
   std::chrono::milliseconds probe_timeout{3000};  // one probe's own bound
-  unsigned concurrency = 64;
+  unsigned concurrency = 64;    // in flight at once, over all threads
+  unsigned threads = 0;         // event loops on threads of their own; 0: one per core (at most 4)
+                                // when there are enough requests to share, else 1
   std::string ca_file;
   bool insecure = false;
   std::optional<ip_address> source;

@@ -66,3 +66,39 @@ TEST_CASE("skipped_result carries the gate's failure") {
   CHECK(s.check.name == "www.debugo.fr");
   CHECK(s.check.detail.find("unexpected-source") != std::string::npos);
 }
+
+TEST_CASE("execute shares the requests among several event loops and keeps their order") {
+  // An open port (connections wait in the backlog) and a closed one, interleaved.
+  asio::io_context io;
+  asio::ip::tcp::acceptor open(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  asio::ip::tcp::acceptor closing(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto open_port = open.local_endpoint().port();
+  const auto closed_port = closing.local_endpoint().port();
+  closing.close();
+  std::vector<probes::probe_request> reqs;
+  for (int i = 0; i < 300; ++i) {
+    probes::probe_request r;
+    r.name = "n" + std::to_string(i) + ".debugo.fr";
+    const auto port = i % 3 == 0 ? closed_port : open_port;
+    r.service = "tcp/" + std::to_string(port);
+    r.path = "direct";
+    r.target = {*ip_address::parse("127.0.0.1"), port};
+    reqs.push_back(r);
+  }
+  for (unsigned threads : {1u, 3u, 0u}) {
+    CAPTURE(threads);
+    check::execute_options eo;
+    eo.deadline = probes::clock::now() + 5000ms;
+    eo.probe_timeout = 2000ms;
+    eo.concurrency = 30;
+    eo.threads = threads;
+    auto results = check::execute(reqs, eo);
+    REQUIRE(results.size() == reqs.size());
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+      CHECK(results[i].check.name == reqs[i].name);
+      CHECK(results[i].check.port == reqs[i].target.port);
+      if (i % 3 == 0) CHECK(results[i].failure == "refused");
+      else CHECK(results[i].check.ok);
+    }
+  }
+}
