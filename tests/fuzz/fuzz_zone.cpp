@@ -6,6 +6,40 @@
 #include "fuzz_util.hpp"
 #include "zone/zone.hpp"
 
+namespace {
+
+// A quote that does not start a token ("b"it: ...): BIND's lexer (and the fast reader) end the
+// token there and start a quoted string, ldns keeps the quote inside the token. The two readers
+// legitimately differ on such text, so the oracle does not compare it.
+bool quote_inside_token(std::string_view text) {
+  bool quoted = false, comment = false;
+  char prev = '\n';
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') comment = false;
+    if (comment) {
+      prev = c;
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size()) {
+      prev = text[++i];
+      continue;
+    }
+    if (quoted) {
+      if (c == '"') quoted = false;
+    } else if (c == ';') {
+      comment = true;
+    } else if (c == '"') {
+      if (prev != ' ' && prev != '\t' && prev != '\n' && prev != '\r' && prev != '(' && prev != ')') return true;
+      quoted = true;
+    }
+    prev = c;
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   if (text.find("$INCLUDE") != std::string_view::npos || text.find("$include") != std::string_view::npos) return 0;
@@ -15,6 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto fast = hc::zone::load_zone_file(f.path(), "example.", d1, hc::zone::reader_kind::fast);
   auto slow = hc::zone::load_zone_file(f.path(), "example.", d2, hc::zone::reader_kind::ldns);
   // Differential oracle: on input both read without error, they hold the same RRsets.
-  if (fast && slow && !d1.has_errors() && !d2.has_errors() && fast->rrsets() != slow->rrsets()) std::abort();
+  if (fast && slow && !d1.has_errors() && !d2.has_errors() && !quote_inside_token(text) &&
+      fast->rrsets() != slow->rrsets())
+    std::abort();
   return 0;
 }
