@@ -775,32 +775,22 @@ TEST_CASE("imaps probe: a greeting dripped a byte a second after TLS times out a
   CHECK(r.check.detail.find("only ") != std::string::npos);
 }
 
-TEST_CASE("https probe: a TLS handshake that stalls half way times out at stage tls, bounded") {
-  lab l;
-  auto acc = listen_on(l.io, "127.0.0.1");
-  auto target = endpoint_of(acc);
-  l.spawn(stalled_tls_server(std::move(acc), std::nullopt, l.kept));
-  auto start = clock::now();
-  auto r = l.run(probe_https, l.request("www.test", "https", target, 1200ms));
-  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
-}
-
-TEST_CASE("imaps probe: a TLS handshake that stalls half way times out at stage tls, bounded") {
-  lab l;
-  auto acc = listen_on(l.io, "127.0.0.1");
-  auto target = endpoint_of(acc);
-  l.spawn(stalled_tls_server(std::move(acc), std::nullopt, l.kept));
-  auto start = clock::now();
-  auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target, 1200ms));
-  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
-}
-
-TEST_CASE("smtp probe: a STARTTLS handshake that stalls half way times out at stage tls, bounded") {
-  lab l;
-  auto acc = listen_on(l.io, "127.0.0.1");
-  auto target = endpoint_of(acc);
-  l.spawn(stalled_tls_server(std::move(acc), smtp_config{}, l.kept));
-  auto start = clock::now();
-  auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target, 1200ms));
-  check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
+TEST_CASE("https, imaps and smtp (STARTTLS) probes: a TLS handshake that stalls half way times out at stage tls, bounded") {
+  struct each {
+    const char* service;
+    probe_fn probe;
+    std::optional<smtp_config> smtp;  // the plain dialog before the handshake
+  };
+  for (const auto& [service, probe, smtp] : {each{"https", probe_https, std::nullopt},
+                                             each{"imaps", probe_imaps, std::nullopt},
+                                             each{"smtp", probe_smtp, smtp_config{}}}) {
+    CAPTURE(service);
+    lab l;
+    auto acc = listen_on(l.io, "127.0.0.1");
+    auto target = endpoint_of(acc);
+    l.spawn(stalled_tls_server(std::move(acc), smtp, l.kept));
+    auto start = clock::now();
+    auto r = l.run(probe, l.request("mail.test", service, target, 1200ms));
+    check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
+  }
 }
