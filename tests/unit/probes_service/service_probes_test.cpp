@@ -781,16 +781,16 @@ TEST_CASE("https, imaps and smtp (STARTTLS) probes: a TLS handshake that stalls 
     probe_fn probe;
     std::optional<smtp_config> smtp;  // the plain dialog before the handshake
   };
-  for (const auto& [service, probe, smtp] : {each{"https", probe_https, std::nullopt},
-                                             each{"imaps", probe_imaps, std::nullopt},
-                                             each{"smtp", probe_smtp, smtp_config{}}}) {
-    CAPTURE(service);
+  // (No structured binding: clang 14 cannot capture one in CAPTURE's lambda.)
+  for (const each& e : {each{"https", probe_https, std::nullopt}, each{"imaps", probe_imaps, std::nullopt},
+                        each{"smtp", probe_smtp, smtp_config{}}}) {
+    CAPTURE(e.service);
     lab l;
     auto acc = listen_on(l.io, "127.0.0.1");
     auto target = endpoint_of(acc);
-    l.spawn(stalled_tls_server(std::move(acc), smtp, l.kept));
+    l.spawn(stalled_tls_server(std::move(acc), e.smtp, l.kept));
     auto start = clock::now();
-    auto r = l.run(probe, l.request("mail.test", service, target, 1200ms));
+    auto r = l.run(e.probe, l.request("mail.test", e.service, target, 1200ms));
     check_bounded_timeout(r, "tls", clock::now() - start, 1200ms);
   }
 }
