@@ -309,6 +309,9 @@ class fast_reader {
     } else if (iequals(parts[0], "$TTL") && parts.size() >= 2) {
       auto t = parse_ttl(parts[1]);
       if (!t) diags_.error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[1].data() - p + 1)}, "bad $TTL", std::string(parts[1]));
+      else if (parts.size() > 2)  // BIND expects the end of the line after the TTL
+        diags_.error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[2].data() - p + 1)}, "extra text after $TTL",
+                     std::string(parts[2]));
       else default_ttl_ = *t;
     } else {
       diags_.error(where, "unknown or incomplete directive", std::string(parts[0]));

@@ -13,11 +13,15 @@ namespace {
 // - a quote that does not start a token ("b"it: ...): BIND ends the token and starts a quoted
 //   string, ldns keeps the quote inside the token;
 // - control characters other than tab, CR and LF: ldns takes \v and \f for blanks (isspace), BIND
-//   keeps them in the token ("mail\011.example." for "Mail\v").
+//   keeps them in the token ("mail\011.example." for "Mail\v");
+// - raw bytes above 0x7e around unbalanced parentheses, where ldns's file reader made a record
+//   of type 23 with no data out of garbage that BIND refuses.
+// So the oracle compares printable ASCII text (tab, CR, LF allowed), which is what zone files
+// hold: other bytes appear there only escaped (\DDD).
 bool readers_differ_on(std::string_view text) {
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') return true;
+    if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u > 0x7e) return true;
   }
   bool quoted = false, comment = false;
   char prev = '\n';

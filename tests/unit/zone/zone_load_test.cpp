@@ -121,7 +121,8 @@ TEST_CASE("zone loading: errors carry file:line:col and loading goes on") {
   CHECK(has_diag(d, f + ":7:11", "bad $GENERATE range"));
   CHECK(has_diag(d, f + ":8:10", "cannot open"));
   CHECK(has_diag(d, f + ":9:1", "out-of-zone data ignored"));
-  CHECK(has_diag(d, f + ":11:11", "unbalanced '('"));
+  CHECK(has_diag(d, f + ":11:10", "extra text after $TTL near 'seconds'"));
+  CHECK(has_diag(d, f + ":12:11", "unbalanced '('"));
   CHECK(d.has_errors());
   // What could be read is kept.
   CHECK(z->lookup("ok1.example.net", rr_type::a) == V{"192.0.2.1"});
