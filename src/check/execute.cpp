@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -70,18 +71,26 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     const unsigned limit = std::max(1u, options.concurrency / threads);
     std::vector<std::thread> pool;
     std::vector<std::exception_ptr> errors(threads);
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        try {
-          execute_on_one_loop(requests, shares[t], options, limit, results);
-        } catch (...) {
-          errors[t] = std::current_exception();
-        }
-      });
-    try {
-      execute_on_one_loop(requests, shares[0], options, limit, results);
-    } catch (...) {
-      errors[0] = std::current_exception();
+    std::vector<unsigned> here{0};  // shares this thread runs: its own, and any no thread could take
+    for (unsigned t = 1; t < threads; ++t) {
+      try {
+        pool.emplace_back([&, t] {
+          try {
+            execute_on_one_loop(requests, shares[t], options, limit, results);
+          } catch (...) {
+            errors[t] = std::current_exception();
+          }
+        });
+      } catch (const std::system_error&) {
+        here.push_back(t);  // no thread (process limits): run it here, after our own
+      }
+    }
+    for (unsigned t : here) {
+      try {
+        execute_on_one_loop(requests, shares[t], options, limit, results);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
     }
     for (auto& th : pool) th.join();
     for (auto& e : errors)
