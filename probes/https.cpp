@@ -461,28 +461,25 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   r.check.detail = fmt::format("HTTP {}{}", r.http_status, cert);
 }
 
-asio::awaitable<probe_result> probe_web(const probe_context& ctx, const probe_request& request, bool tls) {
-  auto start = clock::now();
-  probe_result r = start_result(request);
-  try {
-    co_await run_http(ctx, request, r, start, tls);
-  } catch (const std::exception& e) {
-    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
-  } catch (...) {
-    fail_result(r, r.check.stage, "reset", "internal error");
-  }
-  finish_result(r, start);
-  co_return r;
+// run_http as run_guarded wants it, over TLS and in plain text.
+asio::awaitable<void> run_https_body(const probe_context& ctx, const probe_request& req, probe_result& r,
+                                     clock::time_point start) {
+  co_await run_http(ctx, req, r, start, true);
+}
+
+asio::awaitable<void> run_plain_http_body(const probe_context& ctx, const probe_request& req, probe_result& r,
+                                          clock::time_point start) {
+  co_await run_http(ctx, req, r, start, false);
 }
 
 }  // namespace
 
 asio::awaitable<probe_result> probe_https(const probe_context& ctx, const probe_request& request) {
-  return probe_web(ctx, request, true);
+  co_return co_await run_guarded(ctx, request, run_https_body);
 }
 
 asio::awaitable<probe_result> probe_http(const probe_context& ctx, const probe_request& request) {
-  return probe_web(ctx, request, false);
+  co_return co_await run_guarded(ctx, request, run_plain_http_body);
 }
 
 }  // namespace hc::probes

@@ -2,14 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -24,6 +21,7 @@
 #include "check/plan.hpp"
 #include "check/service_compare.hpp"
 #include "core/dns_text.hpp"
+#include "core/phase_clock.hpp"
 #include "nat/nat.hpp"
 #include "probes/dns.hpp"
 #include "zone/view_diff.hpp"
@@ -33,21 +31,6 @@ namespace hc::check {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-// HC_DEBUG_TIMING=1 prints how long each phase of a run took, on stderr (for benchmarks).
-struct phase_clock {
-  bool on = std::getenv("HC_DEBUG_TIMING") != nullptr;
-  steady::time_point last = steady::now();
-  void lap(const char* what) {
-    if (!on) return;
-    auto now = steady::now();
-    struct rusage ru {};
-    ::getrusage(RUSAGE_SELF, &ru);
-    std::fprintf(stderr, "timing: %-14s %8.4f s  peak %6ld MiB\n", what, std::chrono::duration<double>(now - last).count(),
-                 ru.ru_maxrss / 1024);
-    last = now;
-  }
-};
 
 finding config_error(const std::string& evidence) {
   finding f;

@@ -1,9 +1,7 @@
 #include "cli/app.hpp"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -12,6 +10,7 @@
 #include "check/runner.hpp"
 #include "cli/options.hpp"
 #include "core/diagnostics.hpp"
+#include "core/phase_clock.hpp"
 #include "report/report.hpp"
 
 namespace hc::cli {
@@ -69,15 +68,9 @@ int run(int argc, char** argv) noexcept {
     } catch (const std::exception& e) {
       result = internal_failure(std::string("internal error: ") + e.what());
     }
-    const bool timing = std::getenv("HC_DEBUG_TIMING") != nullptr;
-    auto t0 = std::chrono::steady_clock::now();
+    phase_clock timing;
     std::string out = render(result, o);
-    if (timing) {
-      struct rusage ru {};
-      ::getrusage(RUSAGE_SELF, &ru);
-      std::fprintf(stderr, "timing: %-14s %8.4f s  peak %6ld MiB\n", "render",
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), ru.ru_maxrss / 1024);
-    }
+    timing.lap("render");
     if (!o.textfile.empty()) {
       try {
         report::write_textfile_atomically(o.textfile, report::render_prometheus(result));

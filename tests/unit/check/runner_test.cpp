@@ -35,14 +35,20 @@ struct loopback_site {
   std::string conf() const { return (dir / "named.conf").string(); }
 };
 
+// A --static run of the configuration at conf (-c given: a missing file is an error).
+check::run_options static_options(const std::string& conf) {
+  check::run_options o;
+  o.named_conf = conf;
+  o.named_conf_given = true;
+  o.static_only = true;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("runner: static run on the bundled example reports the views and only info findings") {
-  check::run_options o;
-  o.named_conf = std::string(HC_SOURCE_DIR) + "/zones/named.conf";
-  o.named_conf_given = true;
+  auto o = static_options(std::string(HC_SOURCE_DIR) + "/zones/named.conf");
   o.nat_rules = std::string(HC_SOURCE_DIR) + "/zones/router.rules";
-  o.static_only = true;
   auto r = check::run(o);
   CHECK(exit_code(r.status()) == 0);
   REQUIRE(r.views.size() == 2);
@@ -63,10 +69,7 @@ TEST_CASE("runner: static run on the bundled example reports the views and only 
 TEST_CASE("runner: bad configuration is config-error with file:line:col and exit 3") {
   loopback_site site;
   site.write("named.conf", "options { directory \"/tmp\" }\nview \"x\" {\n");
-  check::run_options o;
-  o.named_conf = site.conf();
-  o.named_conf_given = true;
-  o.static_only = true;
+  auto o = static_options(site.conf());
   auto r = check::run(o);
   CHECK(exit_code(r.status()) == 3);
   REQUIRE_FALSE(r.findings.empty());
@@ -82,11 +85,8 @@ TEST_CASE("runner: bad configuration is config-error with file:line:col and exit
 TEST_CASE("runner: NAT rules that cannot be read are config-error naming the line") {
   loopback_site site;
   site.write("rules", "*nat\n-A PREROUTING -d 203.0.113.1 -j DNAT --to-destination\nCOMMIT\n");
-  check::run_options o;
-  o.named_conf = site.conf();
-  o.named_conf_given = true;
+  auto o = static_options(site.conf());
   o.nat_rules = (site.dir / "rules").string();
-  o.static_only = true;
   auto r = check::run(o);
   CHECK(exit_code(r.status()) == 3);
   bool named = false;
