@@ -178,13 +178,7 @@ std::optional<std::size_t> zone_data::find_name(std::string_view owner) const {
 }
 
 std::optional<std::size_t> zone_data::find_canonical(std::string_view owner) const {
-  if (index_.empty()) {
-    // Not finished yet (or no owners): the sorted list.
-    auto it = std::lower_bound(owners_.begin(), owners_.end(), owner,
-                               [this](const text_ref& r, std::string_view k) { return text(r.off, r.len) < k; });
-    if (it == owners_.end() || text(it->off, it->len) != owner) return std::nullopt;
-    return static_cast<std::size_t>(it - owners_.begin());
-  }
+  if (index_.empty()) return std::nullopt;  // only a zone_data no builder finished
   const std::uint64_t h = name_hash(owner);
   const std::uint64_t tag = h & 0xffffffff00000000ull;
   const std::size_t mask = index_.size() - 1;
@@ -487,10 +481,10 @@ std::unique_ptr<zone_data> zone_builder::finish() {
   }
   d.records_.resize(w);
   // Unused capacity is never touched, so it costs address space, not memory: no shrink (a copy).
-  auto apex = d.find_name(d.origin_);
+  d.build_index();
+  auto apex = d.find_canonical(d.origin_);
   for (const auto& r : d.records_)
     if (r.type == rr_type::ns && (!apex || r.owner != *apex)) d.has_cuts_ = true;
-  d.build_index();
   return std::move(data_);
 }
 
@@ -612,7 +606,7 @@ std::vector<view_summary> view_summaries(const bind::config& cfg, const zone_set
   for (const auto& v : cfg.views) {
     view_summary vs;
     vs.name = v.name;
-    for (const auto& e : v.match_clients.elements) vs.match_clients.push_back(e.text);
+    vs.match_clients = bind::match_list_texts(v.match_clients);
     for (const auto& z : v.zones) {
       zone_summary zs;
       zs.name = z.name;
