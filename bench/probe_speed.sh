@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Probe speed in the lab: `hairpin-check --all` on a zone of N names (default 1000) published on the
 # public addresses, against the same checks done the way Nagios users do today, one monitoring-plugins
-# process per check (check_dig UDP and TCP through the hairpin and at the resolver, check_curl through
-# the hairpin and directly, check_smtp -S and check_simap on both paths), run one after the other.
+# process per check (check_dig UDP and TCP through the hairpin and at the resolver, check_curl for
+# HTTPS and for HTTP on port 80 through the hairpin and directly, check_smtp -S and check_simap on
+# both paths), run one after the other: the checks hairpin-check makes, one plugin run each.
 # Then the same --all with a dead path (scenario forward-drop): it should grow by one probe timeout,
 # not by one per name. Prints wall times and the ratio; needs root (it brings the lab up and down).
 #   bench/probe_speed.sh [N]
@@ -36,27 +37,28 @@ checks=$(python3 -c "import json,sys; d=json.load(open('$run/bench.json')); prin
 names=$(python3 -c "import json; d=json.load(open('$run/bench.json')); print(' '.join(sorted({c['name'] for c in d['checks']})))")
 cat >"$run/plugin-loop.sh" <<LOOP
 set +e
-count=0
+count=0 bad=0
 for name in $names; do
   case \$name in
     m[0-9]*|mail.debugo.fr)
-      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null; $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null
-      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null
+      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null || bad=\$((bad + 1)); $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null || bad=\$((bad + 1))
+      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null || bad=\$((bad + 1))
       for a in 203.0.113.2 198.18.1.20; do
-        $plugins/check_smtp -H \$a -S -D 30,7 >/dev/null; $plugins/check_simap -H \$a -p 993 -D 30,7 >/dev/null
+        $plugins/check_smtp -H \$a -S -D 30,7 >/dev/null || bad=\$((bad + 1)); $plugins/check_simap -H \$a -p 993 -D 30,7 >/dev/null || bad=\$((bad + 1))
       done; count=\$((count + 7)) ;;
     *)
-      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null; $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null
-      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null
+      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null || bad=\$((bad + 1)); $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null || bad=\$((bad + 1))
+      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null || bad=\$((bad + 1))
       for a in 203.0.113.1 198.18.1.10; do
-        $plugins/check_curl -H \$name -I \$a -S --sni --ca-cert $run/ca.pem -C 30,7 >/dev/null
-      done; count=\$((count + 5)) ;;
+        $plugins/check_curl -H \$name -I \$a -S --sni --ca-cert $run/ca.pem -C 30,7 >/dev/null || bad=\$((bad + 1))
+        $plugins/check_curl -H \$name -I \$a >/dev/null || bad=\$((bad + 1))
+      done; count=\$((count + 7)) ;;
   esac
 done
-echo \$count
+echo \$count \$bad
 LOOP
 t0=$(now)
-plugin_checks=$("$lab" exec client bash "$run/plugin-loop.sh")
+read -r plugin_checks plugin_bad < <("$lab" exec client bash "$run/plugin-loop.sh")
 plugin_s=$(secs "$t0" "$(now)")
 
 # One dead path: the loopback FORWARD accept removed, every hairpin connection times out.
@@ -68,6 +70,6 @@ probe_timeout=$(python3 -c "print(min(max(30*0.3,0.2),5))")
 
 echo "names: $n (+ the bundled ones)"
 echo "hairpin-check --all: ${hc_s} s (median of ${times[*]}), checks total/ok/status: $checks"
-echo "plugin loop (anchor): ${plugin_s} s for $plugin_checks plugin runs"
+echo "plugin loop (anchor): ${plugin_s} s for $plugin_checks plugin runs ($plugin_bad not OK)"
 echo "ratio plugin loop / hairpin-check: $(echo "$plugin_s / $hc_s" | bc -l | awk '{printf "%.1f", $1}')x"
 echo "with the hairpin dead (forward-drop): ${dead_s} s (probe timeout ${probe_timeout} s; growth $(secs "$hc_s" "$dead_s") s)"

@@ -1,6 +1,8 @@
 #include "check/execute.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <exception>
 #include <memory>
 #include <system_error>
@@ -39,13 +41,15 @@ namespace {
 
 // One event loop over some of the requests (indices `mine`), writing results[i] for each of them.
 void execute_on_one_loop(const std::vector<probes::probe_request>& requests, const std::vector<std::size_t>& mine,
-                         const execute_options& options, unsigned limit_here,
+                         const execute_options& options, unsigned loops, unsigned limit_here,
                          std::vector<probes::probe_result>& all_results) {
   std::vector<probes::probe_request> sub;
   sub.reserve(mine.size());
   for (std::size_t i : mine) sub.push_back(requests[i]);
   execute_options o = options;
   o.concurrency = limit_here;
+  if (options.dns_tcp_per_server > 0)
+    o.dns_tcp_per_server = std::max(1u, options.dns_tcp_per_server / loops);
   o.threads = 1;
   auto results = execute(sub, o);
   for (std::size_t k = 0; k < mine.size(); ++k) all_results[mine[k]] = std::move(results[k]);
@@ -76,7 +80,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
       try {
         pool.emplace_back([&, t] {
           try {
-            execute_on_one_loop(requests, shares[t], options, limit, results);
+            execute_on_one_loop(requests, shares[t], options, threads, limit, results);
           } catch (...) {
             errors[t] = std::current_exception();
           }
@@ -87,7 +91,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     }
     for (unsigned t : here) {
       try {
-        execute_on_one_loop(requests, shares[t], options, limit, results);
+        execute_on_one_loop(requests, shares[t], options, threads, limit, results);
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -117,49 +121,84 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   std::size_t next = 0, running = 0;
   const unsigned limit = std::max(1u, options.concurrency);
 
+  // DNS over TCP is bounded per server: a request over the bound waits in its server's queue and
+  // starts when one of that server's probes ends; the others go on meanwhile.
+  using server_key = std::pair<std::string, std::uint16_t>;
+  auto bounded = [&](std::size_t i) { return options.dns_tcp_per_server > 0 && work[i].service == "dns/tcp"; };
+  auto key_of = [&](std::size_t i) { return server_key{work[i].target.address.str(), work[i].target.port}; };
+  std::map<server_key, unsigned> in_flight;
+  std::map<server_key, std::deque<std::size_t>> waiting;
+
+  std::function<bool(std::size_t)> start;  // false: settled without a probe (deadline, unknown service)
   std::function<void()> launch = [&]() {
     while (running < limit && next < work.size()) {
       std::size_t i = next++;
-      auto now = probes::clock::now();
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
-      if (left <= std::chrono::milliseconds(0)) {
-        results[i] = base_result(work[i]);
-        results[i].failure = "timeout";
-        results[i].check.stage = "deadline";
-        results[i].check.detail = "not started: the run's deadline was reached";
-        done[i] = true;
-        continue;
+      if (bounded(i)) {
+        auto key = key_of(i);
+        if (in_flight[key] >= options.dns_tcp_per_server) {
+          waiting[key].push_back(i);
+          continue;
+        }
       }
-      work[i].timeout = std::min(options.probe_timeout, left);
-      const probes::probe_fn* fn = probes::find_probe(work[i].service);
-      if (!fn) {
-        results[i] = base_result(work[i]);
-        results[i].check.stage = "internal";
-        results[i].check.detail = "no probe for service " + work[i].service;
-        done[i] = true;
-        continue;
-      }
-      ++running;
-      asio::co_spawn(io, (*fn)(ctx, work[i]),
-                     [&, i](std::exception_ptr e, probes::probe_result r) {
-                       if (e) {
-                         r = base_result(work[i]);
-                         r.check.stage = "internal";
-                         try {
-                           std::rethrow_exception(e);
-                         } catch (const std::exception& ex) {
-                           r.check.detail = std::string("internal error: ") + ex.what();
-                         } catch (...) {
-                           r.check.detail = "internal error";
-                         }
-                       }
-                       results[i] = std::move(r);
-                       done[i] = true;
-                       --running;
-                       launch();
-                       if (running == 0 && next == work.size()) io.stop();  // leftover timers of probes must not hold the run
-                     });
+      start(i);
     }
+  };
+  auto finished = [&](std::size_t i) {
+    --running;
+    if (bounded(i)) {
+      auto key = key_of(i);
+      --in_flight[key];
+      auto w = waiting.find(key);
+      while (w != waiting.end() && !w->second.empty()) {
+        std::size_t j = w->second.front();
+        w->second.pop_front();
+        if (start(j)) break;  // room: `running` was just lowered
+      }
+    }
+    launch();
+    if (running == 0 && next == work.size()) io.stop();  // leftover timers of probes must not hold the run
+  };
+
+  start = [&](std::size_t i) -> bool {
+    auto now = probes::clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
+    if (left <= std::chrono::milliseconds(0)) {
+      results[i] = base_result(work[i]);
+      results[i].failure = "timeout";
+      results[i].check.stage = "deadline";
+      results[i].check.detail = "not started: the run's deadline was reached";
+      done[i] = true;
+      return false;
+    }
+    work[i].timeout = std::min(options.probe_timeout, left);
+    const probes::probe_fn* fn = probes::find_probe(work[i].service);
+    if (!fn) {
+      results[i] = base_result(work[i]);
+      results[i].check.stage = "internal";
+      results[i].check.detail = "no probe for service " + work[i].service;
+      done[i] = true;
+      return false;
+    }
+    ++running;
+    if (bounded(i)) ++in_flight[key_of(i)];
+    asio::co_spawn(io, (*fn)(ctx, work[i]),
+                   [&, i](std::exception_ptr e, probes::probe_result r) {
+                     if (e) {
+                       r = base_result(work[i]);
+                       r.check.stage = "internal";
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         r.check.detail = std::string("internal error: ") + ex.what();
+                       } catch (...) {
+                         r.check.detail = "internal error";
+                       }
+                     }
+                     results[i] = std::move(r);
+                     done[i] = true;
+                     finished(i);
+                   });
+    return true;
   };
 
   // A backstop: whatever a probe does, the loop ends shortly after the run's deadline.

@@ -17,6 +17,10 @@ struct execute_options {
   unsigned concurrency = 64;    // in flight at once, over all threads
   unsigned threads = 0;         // event loops on threads of their own; 0: one per core (at most 4)
                                 // when there are enough requests to share, else 1
+  // DNS over TCP in flight at once per server (address and port), over all threads: BIND listens
+  // with a backlog of 10 (tcp-listen-queue) and drops the SYNs of a larger burst, which then wait
+  // a second for their retry and look like a slow server. 0: no bound but `concurrency`.
+  unsigned dns_tcp_per_server = 8;
   std::string ca_file;
   bool insecure = false;
   std::optional<ip_address> source;

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <thread>
 
 #include "check/execute.hpp"
 #include "core/asio.hpp"
@@ -101,4 +105,65 @@ TEST_CASE("execute shares the requests among several event loops and keeps their
       else CHECK(results[i].check.ok);
     }
   }
+}
+
+TEST_CASE("execute bounds DNS over TCP per server and still runs every request") {
+  // A TCP server that holds each connection 30 ms, then closes it, counting how many it holds at once.
+  asio::io_context server_io;
+  asio::ip::tcp::acceptor acceptor(server_io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  acceptor.listen(128);
+  const auto port = acceptor.local_endpoint().port();
+  std::atomic<int> open{0}, most{0}, accepted{0};
+  std::function<void()> accept_one = [&] {
+    acceptor.async_accept([&](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
+      if (ec) return;
+      ++accepted;
+      int now = ++open;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(s));
+      auto timer = std::make_shared<asio::steady_timer>(server_io, 30ms);
+      timer->async_wait([&, sock, timer](const boost::system::error_code&) {
+        --open;
+        sock->close();
+      });
+      accept_one();
+    });
+  };
+  accept_one();
+  std::thread server([&] { server_io.run(); });
+
+  std::vector<probes::probe_request> reqs;
+  for (int i = 0; i < 40; ++i) {
+    probes::probe_request r;
+    r.name = "n" + std::to_string(i) + ".debugo.fr";
+    r.service = "dns/tcp";
+    r.path = "hairpin";
+    r.qname = r.name + ".";
+    r.target = {*ip_address::parse("127.0.0.1"), port};
+    reqs.push_back(r);
+  }
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    most = 0;
+    accepted = 0;
+    check::execute_options eo;
+    eo.deadline = probes::clock::now() + 5000ms;
+    eo.probe_timeout = 2000ms;
+    eo.concurrency = 64;
+    eo.threads = threads;
+    eo.dns_tcp_per_server = 4;
+    auto results = check::execute(reqs, eo);
+    REQUIRE(results.size() == reqs.size());
+    for (std::size_t i = 0; i < reqs.size(); ++i) {
+      CHECK(results[i].check.name == reqs[i].name);
+      CHECK(results[i].check.stage != "deadline");
+    }
+    CHECK(accepted.load() == 40);
+    CHECK(most.load() <= 4);
+    CHECK(most.load() >= 2);
+  }
+  server_io.stop();
+  server.join();
 }
