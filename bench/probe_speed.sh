@@ -61,6 +61,29 @@ t0=$(now)
 read -r plugin_checks plugin_bad < <("$lab" exec client bash "$run/plugin-loop.sh")
 plugin_s=$(secs "$t0" "$(now)")
 
+# The TLS floor on this machine: OpenSSL's own client (openssl s_time, one context, a new full
+# TLS 1.3 handshake per connection, certificate verified) against the lab's nginx for 5 s. Client and
+# server CPU per handshake, times the run's handshakes, over the cores: no client built on this
+# OpenSSL can make those handshakes in less wall time while the servers share the machine.
+tree_cpu() {  # CPU seconds of a process, its reaped children and its live children
+  local pid=$1 total=0 child
+  [ -r "/proc/$pid/stat" ] || { echo 0; return; }
+  total=$(awk '{print ($14 + $15 + $16 + $17) / 100}' "/proc/$pid/stat")
+  for child in $(pgrep -P "$pid"); do
+    total=$(echo "$total + $(awk '{print ($14 + $15) / 100}' "/proc/$child/stat" 2>/dev/null || echo 0)" | bc -l)
+  done
+  echo "$total"
+}
+web_pid=$(cat "$run/pids/web")
+handshakes=$(python3 -c "import json; d=json.load(open('$run/bench.json')); print(sum(1 for c in d['checks'] if c['service'] in ('https', 'smtp', 'imaps')))")
+web_before=$(tree_cpu "$web_pid")
+floor_out=$("$lab" exec client bash -c "TIMEFORMAT='%U %S'; time openssl s_time -connect 198.18.1.10:443 -new -time 5 -CAfile '$run/ca.pem' -verify 1 >'$run/s_time.txt' 2>&1" 2>&1 | tail -1)
+web_after=$(tree_cpu "$web_pid")
+floor_n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]*s;.*/\1/p' "$run/s_time.txt" | head -1)
+cores=$(nproc)
+read -r floor_client_ms floor_server_ms floor_s < <(echo "$floor_out $web_before $web_after $floor_n $handshakes $cores" |
+  awk '{c = ($1 + $2) * 1000 / $5; s = ($4 - $3) * 1000 / $5; printf "%.2f %.2f %.2f\n", c, s, $6 * (c + s) / 1000 / $7}')
+
 # One dead path: the loopback FORWARD accept removed, every hairpin connection times out.
 "$lab" scenario forward-drop >/dev/null
 t0=$(now)
@@ -72,4 +95,5 @@ echo "names: $n (+ the bundled ones)"
 echo "hairpin-check --all: ${hc_s} s (median of ${times[*]}), checks total/ok/status: $checks"
 echo "plugin loop (anchor): ${plugin_s} s for $plugin_checks plugin runs ($plugin_bad not OK)"
 echo "ratio plugin loop / hairpin-check: $(echo "$plugin_s / $hc_s" | bc -l | awk '{printf "%.1f", $1}')x"
+echo "TLS floor (openssl s_time, $floor_n handshakes): client ${floor_client_ms} ms + nginx ${floor_server_ms} ms CPU per handshake; $handshakes handshakes on $cores cores: ${floor_s} s at least"
 echo "with the hairpin dead (forward-drop): ${dead_s} s (probe timeout ${probe_timeout} s; growth $(secs "$hc_s" "$dead_s") s)"
