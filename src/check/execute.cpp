@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <exception>
+#include <map>
 #include <memory>
 #include <system_error>
 #include <thread>
