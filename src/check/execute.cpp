@@ -75,27 +75,22 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     const unsigned limit = std::max(1u, options.concurrency / threads);
     std::vector<std::thread> pool;
     std::vector<std::exception_ptr> errors(threads);
-    std::vector<unsigned> here{0};  // shares this thread runs: its own, and any no thread could take
-    for (unsigned t = 1; t < threads; ++t) {
-      try {
-        pool.emplace_back([&, t] {
-          try {
-            execute_on_one_loop(requests, shares[t], options, threads, limit, results);
-          } catch (...) {
-            errors[t] = std::current_exception();
-          }
-        });
-      } catch (const std::system_error&) {
-        here.push_back(t);  // no thread (process limits): run it here, after our own
-      }
-    }
-    for (unsigned t : here) {
+    auto run_share = [&](unsigned t) {
       try {
         execute_on_one_loop(requests, shares[t], options, threads, limit, results);
       } catch (...) {
         errors[t] = std::current_exception();
       }
+    };
+    std::vector<unsigned> here{0};  // shares this thread runs: its own, and any no thread could take
+    for (unsigned t = 1; t < threads; ++t) {
+      try {
+        pool.emplace_back(run_share, t);
+      } catch (const std::system_error&) {
+        here.push_back(t);  // no thread (process limits): run it here, after our own
+      }
     }
+    for (unsigned t : here) run_share(t);
     for (auto& th : pool) th.join();
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);

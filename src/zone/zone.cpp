@@ -3,9 +3,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
 #include <cctype>
+#include <cstring>
 #include <numeric>
 #include <thread>
 
