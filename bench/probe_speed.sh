@@ -41,21 +41,22 @@ names=$(python3 -c "import json; d=json.load(open('$run/bench.json')); print(' '
 cat >"$run/plugin-loop.sh" <<LOOP
 set +e
 count=0 bad=0
+check() { "\$@" >/dev/null || bad=\$((bad + 1)); count=\$((count + 1)); }
 for name in $names; do
+  check $plugins/check_dig -H 203.0.113.1 -l \$name -T A
+  check $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp
+  check $plugins/check_dig -H 198.18.1.53 -l \$name -T A
   case \$name in
     m[0-9]*|mail.debugo.fr)
-      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null || bad=\$((bad + 1)); $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null || bad=\$((bad + 1))
-      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null || bad=\$((bad + 1))
       for a in 203.0.113.2 198.18.1.20; do
-        $plugins/check_smtp -H \$a -S -D 30,7 >/dev/null || bad=\$((bad + 1)); $plugins/check_simap -H \$a -p 993 -D 30,7 >/dev/null || bad=\$((bad + 1))
-      done; count=\$((count + 7)) ;;
+        check $plugins/check_smtp -H \$a -S -D 30,7
+        check $plugins/check_simap -H \$a -p 993 -D 30,7
+      done ;;
     *)
-      $plugins/check_dig -H 203.0.113.1 -l \$name -T A >/dev/null || bad=\$((bad + 1)); $plugins/check_dig -H 203.0.113.1 -l \$name -T A -A +tcp >/dev/null || bad=\$((bad + 1))
-      $plugins/check_dig -H 198.18.1.53 -l \$name -T A >/dev/null || bad=\$((bad + 1))
       for a in 203.0.113.1 198.18.1.10; do
-        $plugins/check_curl -H \$name -I \$a -S --sni --ca-cert $run/ca.pem -C 30,7 >/dev/null || bad=\$((bad + 1))
-        $plugins/check_curl -H \$name -I \$a >/dev/null || bad=\$((bad + 1))
-      done; count=\$((count + 7)) ;;
+        check $plugins/check_curl -H \$name -I \$a -S --sni --ca-cert $run/ca.pem -C 30,7
+        check $plugins/check_curl -H \$name -I \$a
+      done ;;
   esac
 done
 echo \$count \$bad
