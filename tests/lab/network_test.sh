@@ -13,6 +13,19 @@ expect_eq "scenario recorded in the run folder" "$(cat "$RUN/scenario")" "$scen"
 rules=$(cat "$RUN/router.rules")
 expect_match "router rules captured with iptables-save" "$rules" '^\*nat'
 
+# The mail server's SMTP STARTTLS and IMAPS, seen from CLIENT at ADDR (LABEL names the path). MODE
+# no-mail skips SMTP (the MTA is stopped); hostile-mail skips both (hostile peers hold the ports).
+mail_ok() {
+  local label=$1 client=$2 addr=$3 mode=${4:-}
+  [ "$mode" != hostile-mail ] || return 0
+  if [ "$mode" != no-mail ]; then
+    smtp_starttls "$client" "$addr"
+    expect_eq "$label: smtp starttls $addr:25" "$TLS_RC" 0
+  fi
+  imaps "$client" "$addr"
+  expect_eq "$label: imaps $addr:993" "$TLS_RC" 0
+}
+
 # The internal resolver, the web server and the mail server reached on their LAN addresses.
 direct_ok() {
   dns hc-client 198.18.1.53 blogint.debugo.fr
@@ -25,14 +38,7 @@ direct_ok() {
   https hc-client 198.18.1.10
   expect_eq "direct: https 198.18.1.10 (curl status, seen client, backend)" \
     "$HTTP_RC $HTTP_CLIENT $HTTP_BACKEND" "0 198.18.1.99 web"
-  if [ "${1:-}" != no-mail ] && [ "${1:-}" != hostile-mail ]; then
-    smtp_starttls hc-client 198.18.1.20
-    expect_eq "direct: smtp starttls 198.18.1.20:25" "$TLS_RC" 0
-  fi
-  if [ "${1:-}" != hostile-mail ]; then
-    imaps hc-client 198.18.1.20
-    expect_eq "direct: imaps 198.18.1.20:993" "$TLS_RC" 0
-  fi
+  mail_ok direct hc-client 198.18.1.20 "${1:-}"
 }
 
 # The public services as the Internet sees them.
@@ -43,14 +49,7 @@ wan_ok() {
   expect_eq "wan: dns @203.0.113.1 blogint (extra view)" "$DNS_STATUS" NXDOMAIN
   https hc-wan 203.0.113.1
   expect_eq "wan: https 203.0.113.1 (curl status, seen client)" "$HTTP_RC $HTTP_CLIENT" "0 203.0.113.100"
-  if [ "${1:-}" != no-mail ] && [ "${1:-}" != hostile-mail ]; then
-    smtp_starttls hc-wan 203.0.113.2
-    expect_eq "wan: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
-  fi
-  if [ "${1:-}" != hostile-mail ]; then
-    imaps hc-wan 203.0.113.2
-    expect_eq "wan: imaps 203.0.113.2:993" "$TLS_RC" 0
-  fi
+  mail_ok wan hc-wan 203.0.113.2 "${1:-}"
 }
 
 # The NAT loopback working: the client reaches every public service through the router.
@@ -69,14 +68,7 @@ hairpin_ok() {
   https hc-client 203.0.113.1
   expect_eq "hairpin: https 203.0.113.1 (curl status, seen client, backend)" \
     "$HTTP_RC $HTTP_CLIENT $HTTP_BACKEND" "0 203.0.113.1 web"
-  if [ "${1:-}" != no-mail ] && [ "${1:-}" != hostile-mail ]; then
-    smtp_starttls hc-client 203.0.113.2
-    expect_eq "hairpin: smtp starttls 203.0.113.2:25" "$TLS_RC" 0
-  fi
-  if [ "${1:-}" != hostile-mail ]; then
-    imaps hc-client 203.0.113.2
-    expect_eq "hairpin: imaps 203.0.113.2:993" "$TLS_RC" 0
-  fi
+  mail_ok hairpin hc-client 203.0.113.2 "${1:-}"
 }
 
 # The hairpin broken for TCP: every connection to a public address fails with curl status HTTP_FAIL.
