@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   double total = since(t0);
 
   std::vector<std::string> got, want;
-  for (const auto& f : findings) got.push_back(f.kind + " " + f.name + " " + f.type + " " + f.view);
+  for (const auto& f : findings) got.push_back(std::string(hc::name(f.kind)) + " " + f.name + " " + f.type + " " + f.view);
   std::ifstream man(dir + "/manifest.txt");
   for (std::string line; std::getline(man, line);)
     if (!line.empty()) want.push_back(line);

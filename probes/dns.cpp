@@ -207,7 +207,7 @@ std::optional<std::string> drain_icmp_errors(int fd, const ip_endpoint& target, 
 // One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback.
 struct tcp_exchange {
   bool ok = false;
-  std::string failure;
+  std::optional<finding_kind> failure;
   std::string stage;
   std::string detail;
   ldns_pkt_ptr pkt;
@@ -229,7 +229,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
   g->socket.open(peer.protocol(), ec);
   if (!ec && source && source->v6 == target.address.v6) g->socket.bind(tcp::endpoint(to_asio(*source), 0), ec);
   if (ec) {
-    x.failure = "refused";
+    x.failure = finding_kind::refused;
     x.detail = "cannot open a TCP socket: " + ec.message();
     co_return x;
   }
@@ -240,13 +240,13 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
   auto wait_ms = [&] { return std::to_string(static_cast<long long>(seconds_between(t0, clock::now()) * 1000)); };
   if (ec) {
     if (g->expired) {
-      x.failure = "timeout";
+      x.failure = finding_kind::timeout;
       x.detail = "TCP connect to " + target.str() + " timed out";
     } else if (ec == asio::error::connection_reset) {
-      x.failure = "reset";
+      x.failure = finding_kind::reset;
       x.detail = "TCP connect to " + target.str() + ": " + ec.message();
     } else {
-      x.failure = "refused";
+      x.failure = finding_kind::refused;
       x.detail = "TCP connect to " + target.str() + ": " + ec.message();
     }
     co_return x;
@@ -266,7 +266,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
     std::size_t n = co_await g->socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!decoder.feed(std::span<const std::uint8_t>(chunk.data(), n))) {
-      x.failure = "reset";
+      x.failure = finding_kind::reset;
       x.detail = "bad TCP framing from " + target.str() + ": " + decoder.error();
       x.request_s = seconds_between(t1, clock::now());
       co_return x;
@@ -283,7 +283,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
       ++x.mismatched;
     }
     if (decoder.failed()) {
-      x.failure = "reset";
+      x.failure = finding_kind::reset;
       x.detail = "bad TCP framing from " + target.str() + ": " + decoder.error();
       x.request_s = seconds_between(t1, clock::now());
       co_return x;
@@ -291,26 +291,26 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
   }
   x.request_s = seconds_between(t1, clock::now());
   if (g->expired) {
-    x.failure = "timeout";
+    x.failure = finding_kind::timeout;
     x.detail = "no reply from " + target.str() + " over TCP within " + wait_ms() + " ms";
   } else if (ec == asio::error::eof) {
-    x.failure = "reset";
+    x.failure = finding_kind::reset;
     x.detail = "connection closed by " + target.str() + " before a reply";
   } else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
-    x.failure = "reset";
+    x.failure = finding_kind::reset;
     x.detail = "connection reset by " + target.str();
   } else {
-    x.failure = "refused";
+    x.failure = finding_kind::refused;
     x.detail = "TCP exchange with " + target.str() + ": " + ec.message();
   }
   if (x.mismatched) x.detail += " (" + std::to_string(x.mismatched) + " mismatched replies dropped)";
   co_return x;
 }
 
-const char* tcp_hint(const std::string& failure) {
-  if (failure == "timeout") return "check that the server listens on TCP port 53 and that no firewall drops it";
-  if (failure == "refused") return "nothing listens on that TCP port, or a firewall rejects it";
-  if (failure == "reset") return "the server closed the connection; check its TCP limits and logs";
+const char* tcp_hint(std::optional<finding_kind> failure) {
+  if (failure == finding_kind::timeout) return "check that the server listens on TCP port 53 and that no firewall drops it";
+  if (failure == finding_kind::refused) return "nothing listens on that TCP port, or a firewall rejects it";
+  if (failure == finding_kind::reset) return "the server closed the connection; check its TCP limits and logs";
   return "";
 }
 
@@ -336,7 +336,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
       g->socket.bind(udp::endpoint(peer.protocol(), 0), ec);
   }
   if (ec) {
-    r.failure = "refused";
+    r.failure = finding_kind::refused;
     r.check.detail = "cannot open a UDP socket: " + ec.message();
     co_return;
   }
@@ -352,7 +352,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   auto t0 = clock::now();
   co_await g->socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.failure = g->expired ? "timeout" : "refused";
+    r.failure = g->expired ? finding_kind::timeout : finding_kind::refused;
     r.check.detail = "sending to " + req.target.str() + ": " + ec.message();
     r.hint = "check the route and the firewall towards " + req.target.address.str();
     co_return;
@@ -371,12 +371,12 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
         auto icmp = drain_icmp_errors(g->socket.native_handle(), req.target, ec);
         if (!icmp) continue;  // about some other datagram: keep listening
         r.check.phases.push_back({"request", seconds_between(t0, clock::now())});
-        r.failure = "refused";
+        r.failure = finding_kind::refused;
         r.check.detail = *icmp + " (" + req.target.str() + ")";
         r.hint = "nothing answers DNS on " + req.target.str() + ", or a firewall rejects it";
         co_return;
       }
-      r.failure = "refused";
+      r.failure = finding_kind::refused;
       r.check.detail = "receiving from " + req.target.str() + ": " + ec.message();
       co_return;
     }
@@ -403,7 +403,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   if (!accepted) {
     long long waited = static_cast<long long>(seconds_between(t0, t1) * 1000);
     if (!d.unexpected_sources.empty()) {
-      r.failure = "unexpected-source";
+      r.failure = finding_kind::unexpected_source;
       r.check.detail = "reply from " + d.unexpected_sources.front().str() + ", expected " + req.target.str();
       if (stray) {
         r.facts["stray_rcode"] = rcode_name(stray->rcode);
@@ -415,7 +415,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
       r.hint = "the reply does not come back through the NAT: add an SNAT (masquerade) rule for LAN clients "
                "reaching the public address, so the server's reply returns through the router";
     } else {
-      r.failure = "timeout";
+      r.failure = finding_kind::timeout;
       r.check.detail = "no reply from " + req.target.str() + " within " + std::to_string(waited) + " ms";
       if (d.mismatched) r.check.detail += " (" + std::to_string(d.mismatched) + " mismatched replies dropped)";
       r.hint = "check that a DNS server listens on " + req.target.str() + " and that no firewall drops the query";
@@ -435,7 +435,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     r.check.phases.front().seconds += x.request_s;
     d.mismatched += x.mismatched;
     if (!x.ok) {
-      r.failure = "truncated-no-tcp";
+      r.failure = finding_kind::truncated_no_tcp;
       r.check.detail = "UDP answer truncated (TC=1) and the TCP retry failed: " + x.detail;
       r.hint = "allow DNS over TCP port 53 to " + req.target.address.str() +
                " (router port forward, firewall and the server itself)";
@@ -483,7 +483,7 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
 void internal_error(probe_result& r, const std::string& what) {
   r.check.ok = false;
   r.check.stage = "internal";
-  r.failure.clear();
+  r.failure = finding_kind::not_checked;
   r.check.detail = "internal error: " + what;
 }
 

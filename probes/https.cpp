@@ -304,7 +304,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   auto transfer = std::make_shared<curl_transfer>(ctx.executor);
   CURL* easy = transfer->easy_.get();
   if (!easy || !transfer->multi_) {
-    fail_result(r, "start", "reset", "libcurl could not be initialised");
+    fail_result(r, "start", finding_kind::reset, "libcurl could not be initialised");
     co_return;
   }
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -391,18 +391,18 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     case CURLE_OK:
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      fail_result(r, stage, "timeout",
+      fail_result(r, stage, finding_kind::timeout,
                   fmt::format("{} {}: nothing after {:.1f} s ({})", stage, address_url,
                               std::chrono::duration<double>(clock::now() - start).count(),
                               transfer->hard_timeout_ ? "deadline" : curl_text));
       co_return;
     case CURLE_COULDNT_CONNECT:
       if (reset_errno)
-        fail_result(r, "connect", "reset", "connect to " + req.target.str() + ": " + curl_text);
+        fail_result(r, "connect", finding_kind::reset, "connect to " + req.target.str() + ": " + curl_text);
       else if (os_errno == ETIMEDOUT)
-        fail_result(r, "connect", "timeout", "connect to " + req.target.str() + ": " + curl_text);
+        fail_result(r, "connect", finding_kind::timeout, "connect to " + req.target.str() + ": " + curl_text);
       else
-        fail_result(r, "connect", "refused", "connect to " + req.target.str() + ": " + curl_text);
+        fail_result(r, "connect", finding_kind::refused, "connect to " + req.target.str() + ": " + curl_text);
       co_return;
     case CURLE_PEER_FAILED_VERIFICATION: {
       std::string why;
@@ -418,43 +418,43 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
         r.tls->verified = false;
         r.tls->verify_error = why;
       }
-      fail_result(r, "tls", "tls-verify", fmt::format("certificate for {}: {} ({})", host, why, curl_text));
+      fail_result(r, "tls", finding_kind::tls_verify, fmt::format("certificate for {}: {} ({})", host, why, curl_text));
       co_return;
     }
     case CURLE_SSL_CACERT_BADFILE:
-      fail_result(r, "tls", "tls-verify", "cannot use the trust anchors: " + curl_text);
+      fail_result(r, "tls", finding_kind::tls_verify, "cannot use the trust anchors: " + curl_text);
       co_return;
     case CURLE_SSL_CONNECT_ERROR:
       if (data.capture.first_error != X509_V_OK) {
-        fail_result(r, "tls", "tls-verify",
+        fail_result(r, "tls", finding_kind::tls_verify,
                     fmt::format("certificate for {}: {} ({})", host, tls_verify_error_text(data.capture.first_error),
                                 curl_text));
       } else if (reset_errno || curl_text.find("SSL_ERROR_SYSCALL") != std::string::npos ||
                  curl_text.find("reset") != std::string::npos || curl_text.find("EOF") != std::string::npos) {
-        fail_result(r, "tls", "reset", "TLS handshake: " + curl_text);
+        fail_result(r, "tls", finding_kind::reset, "TLS handshake: " + curl_text);
       } else {
-        fail_result(r, "tls", "tls-verify", "TLS handshake failed: " + curl_text);
+        fail_result(r, "tls", finding_kind::tls_verify, "TLS handshake failed: " + curl_text);
       }
       co_return;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
-      fail_result(r, stage, "reset", curl_text);
+      fail_result(r, stage, finding_kind::reset, curl_text);
       co_return;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
     case CURLE_UNSUPPORTED_PROTOCOL:
-      fail_result(r, "response", "bad-status", "malformed HTTP response: " + curl_text);
+      fail_result(r, "response", finding_kind::bad_status, "malformed HTTP response: " + curl_text);
       co_return;
     default:
-      fail_result(r, stage, "reset", curl_text);
+      fail_result(r, stage, finding_kind::reset, curl_text);
       co_return;
   }
 
   std::string cert = tls ? tls_detail(r.tls) : std::string();
   if (!status_expected(r.http_status, req.expected_status)) {
-    fail_result(r, "response", "bad-status",
+    fail_result(r, "response", finding_kind::bad_status,
                 fmt::format("HTTP {} from {} (expected {}){}", r.http_status, url, expected_text(req.expected_status), cert));
     co_return;
   }

@@ -42,9 +42,9 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   }
   if (ec) {
     if (capture.first_error != X509_V_OK) {
-      fail_result(r, "tls", "tls-verify", fmt::format("certificate for {}: {}", req.name, outcome.verify_error));
+      fail_result(r, "tls", finding_kind::tls_verify, fmt::format("certificate for {}: {}", req.name, outcome.verify_error));
     } else if (!guard.expired() && ec.category() == asio::error::get_ssl_category()) {
-      fail_result(r, "tls", "tls-verify", "TLS handshake failed: " + ec.message());
+      fail_result(r, "tls", finding_kind::tls_verify, "TLS handshake failed: " + ec.message());
     } else {
       fail_io(r, guard, "tls", ec, start, "TLS handshake");
     }
@@ -61,7 +61,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   });
   auto greeting = parse_imap_greeting(buf);
   if (greeting.status == parse_status::malformed || greeting.status == parse_status::too_long) {
-    fail_result(r, "greeting", "bad-banner", "malformed IMAP greeting: " + greeting.error);
+    fail_result(r, "greeting", finding_kind::bad_banner, "malformed IMAP greeting: " + greeting.error);
     co_return;
   }
   if (greeting.status != parse_status::complete) {
@@ -71,7 +71,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   buf.erase(0, greeting.consumed);
   r.banner = greeting.text;
   if (greeting.condition == "BYE") {
-    fail_result(r, "greeting", "bad-banner", "the server says BYE: " + greeting.text);
+    fail_result(r, "greeting", finding_kind::bad_banner, "the server says BYE: " + greeting.text);
     co_return;
   }
   auto greeted = clock::now();
@@ -86,7 +86,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
     });
   auto caps = parse_imap_completion(buf, "a1");
   if (caps.status == parse_status::malformed || caps.status == parse_status::too_long) {
-    fail_result(r, "capability", "bad-banner", "malformed CAPABILITY response: " + caps.error);
+    fail_result(r, "capability", finding_kind::bad_banner, "malformed CAPABILITY response: " + caps.error);
     co_return;
   }
   if (caps.status != parse_status::complete) {
@@ -95,7 +95,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   }
   buf.erase(0, caps.consumed);
   if (caps.condition != "OK") {
-    fail_result(r, "capability", "bad-banner", "CAPABILITY answered " + caps.condition + " " + caps.text);
+    fail_result(r, "capability", finding_kind::bad_banner, "CAPABILITY answered " + caps.condition + " " + caps.text);
     co_return;
   }
   std::string cap_list;

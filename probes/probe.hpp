@@ -73,7 +73,7 @@ struct tls_outcome {
 // A probe's outcome: the check line for the report, the failure kind when it failed, and evidence.
 struct probe_result {
   check_result check;         // name, service, path, address, port, ok, stage, duration, detail, phases
-  std::string failure;        // a live finding kind of the contract ("timeout", "refused", ...) or empty
+  std::optional<finding_kind> failure;  // the live finding kind when the probe failed (timeout, refused, ...)
   std::string hint;           // what to do about it
   std::optional<dns_outcome> dns;
   std::optional<tls_outcome> tls;

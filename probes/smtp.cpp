@@ -62,7 +62,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   r.check.stage = "banner";
   ec = co_await read_reply(plain, buf, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
-    fail_result(r, "banner", "bad-banner", "malformed greeting: " + reply.error);
+    fail_result(r, "banner", finding_kind::bad_banner, "malformed greeting: " + reply.error);
     co_return;
   }
   if (reply.status != parse_status::complete) {
@@ -71,7 +71,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   }
   r.banner = reply_text(reply);
   if (reply.code != 220) {
-    fail_result(r, "banner", "bad-banner", "greeting is not 220: " + r.banner);
+    fail_result(r, "banner", finding_kind::bad_banner, "greeting is not 220: " + r.banner);
     co_return;
   }
   auto banner_host = smtp_banner_host(reply);
@@ -84,7 +84,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   ec = co_await write_all(plain, ehlo_command(plain));
   if (!ec) ec = co_await read_reply(plain, buf, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
-    fail_result(r, "ehlo", "bad-banner", "malformed EHLO reply: " + reply.error);
+    fail_result(r, "ehlo", finding_kind::bad_banner, "malformed EHLO reply: " + reply.error);
     co_return;
   }
   if (reply.status != parse_status::complete) {
@@ -92,11 +92,11 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     co_return;
   }
   if (reply.code != 250) {
-    fail_result(r, "ehlo", "no-starttls", "EHLO rejected: " + reply_text(reply));
+    fail_result(r, "ehlo", finding_kind::no_starttls, "EHLO rejected: " + reply_text(reply));
     co_return;
   }
   if (!smtp_has_extension(reply, "STARTTLS")) {
-    fail_result(r, "ehlo", "no-starttls", "banner " + banner_host + ": EHLO reply does not offer STARTTLS");
+    fail_result(r, "ehlo", finding_kind::no_starttls, "banner " + banner_host + ": EHLO reply does not offer STARTTLS");
     co_await write_all(plain, "QUIT\r\n");
     co_return;
   }
@@ -106,7 +106,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   ec = co_await write_all(plain, "STARTTLS\r\n");
   if (!ec) ec = co_await read_reply(plain, buf, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
-    fail_result(r, "starttls", "no-starttls", "malformed STARTTLS reply: " + reply.error);
+    fail_result(r, "starttls", finding_kind::no_starttls, "malformed STARTTLS reply: " + reply.error);
     co_return;
   }
   if (reply.status != parse_status::complete) {
@@ -114,11 +114,11 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     co_return;
   }
   if (reply.code != 220) {
-    fail_result(r, "starttls", "no-starttls", "STARTTLS refused: " + reply_text(reply));
+    fail_result(r, "starttls", finding_kind::no_starttls, "STARTTLS refused: " + reply_text(reply));
     co_return;
   }
   if (!buf.empty()) {
-    fail_result(r, "starttls", "no-starttls", "data after the STARTTLS reply before TLS (command injection?)");
+    fail_result(r, "starttls", finding_kind::no_starttls, "data after the STARTTLS reply before TLS (command injection?)");
     co_return;
   }
 
@@ -135,11 +135,11 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   }
   if (ec) {
     if (capture.first_error != X509_V_OK) {
-      fail_result(r, "tls", "tls-verify", fmt::format("certificate for {}: {}", req.name, outcome.verify_error));
+      fail_result(r, "tls", finding_kind::tls_verify, fmt::format("certificate for {}: {}", req.name, outcome.verify_error));
     } else if (guard.expired()) {
       fail_io(r, guard, "tls", ec, start, "TLS handshake after STARTTLS");
     } else if (ec.category() == asio::error::get_ssl_category()) {
-      fail_result(r, "tls", "no-starttls", "TLS handshake after STARTTLS failed: " + ec.message());
+      fail_result(r, "tls", finding_kind::no_starttls, "TLS handshake after STARTTLS failed: " + ec.message());
     } else {
       fail_io(r, guard, "tls", ec, start, "TLS handshake after STARTTLS");
     }
@@ -155,13 +155,13 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   if (!ec) ec = co_await read_reply(stream, buf, reply);
   if (reply.status != parse_status::complete) {
     if (reply.status == parse_status::malformed || reply.status == parse_status::too_long)
-      fail_result(r, "ehlo-tls", "no-starttls", "malformed EHLO reply over TLS: " + reply.error);
+      fail_result(r, "ehlo-tls", finding_kind::no_starttls, "malformed EHLO reply over TLS: " + reply.error);
     else
       fail_io(r, guard, "ehlo-tls", ec, start, "waiting for the EHLO reply over TLS", buf);
     co_return;
   }
   if (reply.code != 250) {
-    fail_result(r, "ehlo-tls", "no-starttls", "EHLO over TLS rejected: " + reply_text(reply));
+    fail_result(r, "ehlo-tls", finding_kind::no_starttls, "EHLO over TLS rejected: " + reply_text(reply));
     co_return;
   }
   add_phase(r, "request", tls_done, clock::now());

@@ -27,7 +27,7 @@ probe_result start_result(const probe_request& req) {
 
 void finish_result(probe_result& r, clock::time_point start) {
   r.check.duration_s = std::chrono::duration<double>(clock::now() - start).count();
-  if (r.failure.empty()) {
+  if (!r.failure) {
     r.check.ok = true;
     r.check.stage = "done";
   } else {
@@ -35,48 +35,60 @@ void finish_result(probe_result& r, clock::time_point start) {
   }
 }
 
-void fail_result(probe_result& r, std::string stage, std::string kind, std::string detail) {
+void fail_result(probe_result& r, std::string stage, finding_kind kind, std::string detail) {
   r.check.ok = false;
   r.check.stage = std::move(stage);
   r.check.detail = std::move(detail);
   r.hint = default_hint(kind);
-  r.failure = std::move(kind);
+  r.failure = kind;
 }
 
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until) {
   r.check.phases.push_back({std::move(phase), std::chrono::duration<double>(until - since).count()});
 }
 
-std::string default_hint(std::string_view kind) {
-  if (kind == "timeout")
+std::string default_hint(finding_kind kind) {
+  if (kind == finding_kind::timeout)
     return "nothing answered in time: a firewall drops the packets, or (through the hairpin) the router "
            "does not SNAT connections looped back to the LAN";
-  if (kind == "refused")
+  if (kind == finding_kind::refused)
     return "nothing listens on that address and port, or the router answers itself instead of "
            "forwarding (its DNAT does not match connections from the LAN)";
-  if (kind == "reset")
+  if (kind == finding_kind::reset)
     return "the connection was reset: the service or a firewall rejects this client, or the service crashed";
-  if (kind == "tls-verify")
+  if (kind == finding_kind::tls_verify)
     return "serve a certificate that carries the name and chains to a trusted CA (or pass --ca-file "
            "with the CA that issued it); renew it when expired";
-  if (kind == "bad-status")
+  if (kind == finding_kind::bad_status)
     return "the web server answered with an unexpected status: check its virtual host for this name "
            "and the application behind it";
-  if (kind == "bad-banner")
+  if (kind == finding_kind::bad_banner)
     return "the mail server did not greet as the protocol requires: check that the expected service "
            "listens on that port and is not overloaded or blocked by a proxy";
-  if (kind == "no-starttls")
+  if (kind == finding_kind::not_checked)
+    return "the check could not be made from this vantage point: fix the cause named in the detail (a route, "
+           "file descriptors, memory) and run again; nothing is known about the server";
+  if (kind == finding_kind::no_starttls)
     return "enable STARTTLS on the SMTP server (Postfix: smtpd_tls_cert_file, smtpd_tls_key_file, "
            "smtpd_tls_security_level = may) and check that no middlebox strips it";
   return {};
 }
 
-std::string failure_kind(const error_code& ec) {
+bool is_local_failure(const error_code& ec) {
   namespace e = asio::error;
-  if (ec == e::connection_refused || ec == e::host_unreachable || ec == e::network_unreachable)
-    return "refused";
-  if (ec == e::timed_out || ec == e::operation_aborted) return "timeout";
-  return "reset";
+  // The kernel refused before anything left this host: no route, no descriptors, no buffers, a local
+  // firewall (EPERM/EACCES on send or connect), no source address.
+  return ec == e::network_unreachable || ec == e::no_descriptors || ec == e::no_buffer_space ||
+         ec == e::no_memory || ec == e::access_denied || ec == std::errc::operation_not_permitted ||
+         ec == std::errc::too_many_files_open_in_system || ec == std::errc::address_not_available;
+}
+
+finding_kind failure_kind(const error_code& ec) {
+  namespace e = asio::error;
+  if (is_local_failure(ec)) return finding_kind::not_checked;
+  if (ec == e::connection_refused || ec == e::host_unreachable) return finding_kind::refused;
+  if (ec == e::timed_out || ec == e::operation_aborted) return finding_kind::timeout;
+  return finding_kind::reset;
 }
 
 std::string error_text(const error_code& ec) {
@@ -130,10 +142,10 @@ void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, co
   if (guard.expired()) {
     auto waited = std::chrono::duration<double>(clock::now() - start).count();
     if (received.empty()) {
-      fail_result(r, std::move(stage), "timeout", fmt::format("{}: nothing after {:.1f} s", what, waited));
+      fail_result(r, std::move(stage), finding_kind::timeout, fmt::format("{}: nothing after {:.1f} s", what, waited));
     } else {
       // A peer that drips its reply is as useless as a silent one, but the report says which it was.
-      fail_result(r, std::move(stage), "timeout",
+      fail_result(r, std::move(stage), finding_kind::timeout,
                   fmt::format("{}: only {} byte{} and no complete reply after {:.1f} s ('{}')", what,
                               received.size(), received.size() == 1 ? "" : "s", waited, printable_prefix(received)));
     }
@@ -176,9 +188,9 @@ asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_
   try {
     co_await body(ctx, req, r, start);
   } catch (const std::exception& e) {
-    fail_result(r, r.check.stage, "reset", std::string("internal error: ") + e.what());
+    fail_result(r, r.check.stage, finding_kind::not_checked, std::string("internal error: ") + e.what());
   } catch (...) {
-    fail_result(r, r.check.stage, "reset", "internal error");
+    fail_result(r, r.check.stage, finding_kind::not_checked, "internal error");
   }
   finish_result(r, start);
   co_return r;

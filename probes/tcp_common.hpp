@@ -26,7 +26,7 @@ probe_result start_result(const probe_request& req);
 void finish_result(probe_result& r, clock::time_point start);
 
 // Marks r failed at stage with a contract kind, a detail and kind's default hint.
-void fail_result(probe_result& r, std::string stage, std::string kind, std::string detail);
+void fail_result(probe_result& r, std::string stage, finding_kind kind, std::string detail);
 
 // Adds a phase timing, in seconds since since.
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until);
@@ -40,11 +40,15 @@ using probe_body = asio::awaitable<void> (*)(const probe_context&, const probe_r
 asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body);
 
 // The hint for a failure kind seen on one path ("refused": nothing listens, or the router answers).
-std::string default_hint(std::string_view kind);
+std::string default_hint(finding_kind kind);
 
 // The contract kind for a transport error: "refused", "reset", "timeout"; "reset" for anything else
 // that broke the connection.
-std::string failure_kind(const error_code& ec);
+finding_kind failure_kind(const error_code& ec);
+
+// True when `ec` says this host could not send at all (no route, no descriptors, no buffer space,
+// a local firewall): nothing is known about the peer, the check is not-checked.
+bool is_local_failure(const error_code& ec);
 
 // The text of a transport error for the report ("connection refused", "connection reset by peer").
 std::string error_text(const error_code& ec);

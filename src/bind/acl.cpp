@@ -241,7 +241,7 @@ std::vector<hc::finding> shadowed_views(const config& cfg) {
       if (!covers(cfg, earlier.match_clients, later.match_clients)) continue;
       if (!covers(cfg, earlier.match_destinations, later.match_destinations)) continue;
       hc::finding f;
-      f.kind = "view-shadowed";
+      f.kind = finding_kind::view_shadowed;
       f.sev = severity::critical;
       f.view = later.name;
       f.evidence = fmt::format("view \"{}\" ({}) comes first and its match-clients {} takes every client of view \"{}\" ({})",

@@ -61,10 +61,10 @@ std::string difference(const std::vector<std::string>& served, const std::vector
   return out;
 }
 
-finding base_finding(const probes::probe_result& result, const dns_expectation& expect, std::string kind) {
+finding base_finding(const probes::probe_result& result, const dns_expectation& expect, finding_kind kind) {
   finding f;
-  f.kind = std::move(kind);
-  f.sev = live_severity(f.kind);
+  f.kind = kind;
+  f.sev = default_severity(kind);
   f.name = without_dot(result.check.name);
   f.zone = without_dot(canonical_name(expect.zone));
   f.view = expect.view;
@@ -81,10 +81,11 @@ std::string target_text(const probes::probe_result& result) {
 }
 
 finding transport_finding(const probes::probe_result& result, const dns_expectation& expect) {
-  finding f = base_finding(result, expect, result.failure);
+  // A failed probe without a kind is a fault of ours: not-checked, never an OK and never the server's.
+  finding f = base_finding(result, expect, result.failure.value_or(finding_kind::not_checked));
   f.evidence = result.check.detail;
   f.fix = result.hint;
-  if (result.failure == "unexpected-source" && result.dns && !result.dns->unexpected_sources.empty()) {
+  if (result.failure == finding_kind::unexpected_source && result.dns && !result.dns->unexpected_sources.empty()) {
     const ip_endpoint& stray = result.dns->unexpected_sources.front();
     f.evidence = "reply from " + stray.str() + ", expected " + target_text(result);
     ip_address internal = expect.internal_address.value_or(stray.address);
@@ -101,24 +102,21 @@ finding transport_finding(const probes::probe_result& result, const dns_expectat
     }
   }
   if (f.fix.empty()) {
-    if (f.kind == "timeout")
+    if (f.kind == finding_kind::not_checked)
+      f.fix = "nothing is known about the server: fix the cause named in the evidence and run again";
+    else if (f.kind == finding_kind::timeout)
       f.fix = "check that a DNS server listens on " + target_text(result) + " and that no firewall drops the query";
-    else if (f.kind == "refused")
+    else if (f.kind == finding_kind::refused)
       f.fix = "nothing answers DNS on " + target_text(result) + ", or a firewall rejects it";
-    else if (f.kind == "reset")
+    else if (f.kind == finding_kind::reset)
       f.fix = "the server closed the connection; check its TCP limits and logs";
-    else if (f.kind == "truncated-no-tcp")
+    else if (f.kind == finding_kind::truncated_no_tcp)
       f.fix = "allow DNS over TCP port 53 to " + result.check.address;
   }
   return f;
 }
 
 }  // namespace
-
-severity live_severity(const std::string& kind) {
-  if (kind == "stale-zone" || kind == "truncated-no-tcp" || kind == "cert-expiry") return severity::warning;
-  return severity::critical;
-}
 
 std::vector<std::string> in_zone_records(const std::vector<std::string>& records, const std::string& zone) {
   std::string z = canonical_name(zone);
@@ -138,7 +136,7 @@ void annotate_dns_check(check_result& check, const dns_expectation& expect) {
 
 std::vector<finding> validate_dns(const probes::probe_result& result, const dns_expectation& expect) {
   std::vector<finding> out;
-  if (!result.failure.empty()) {
+  if (result.failure || !result.check.ok) {
     out.push_back(transport_finding(result, expect));
     return out;
   }
@@ -161,7 +159,7 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
       bool decidable = other != expected || expect.other_view_rcode != expect.expected_rcode;
       if (decidable && served == other && d.rcode == expect.other_view_rcode) {
         leaked = true;
-        finding f = base_finding(result, expect, "view-leak");
+        finding f = base_finding(result, expect, finding_kind::view_leak);
         std::string other_name = expect.other_view.empty() ? "the other view" : "view " + expect.other_view;
         f.evidence = "answered " + rcode_text(d.rcode) + " " + join(served) + ", which is " + other_name +
                      "'s data; view " + expect.view + " has " + rcode_text(expect.expected_rcode) + " " +
@@ -173,7 +171,7 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
       }
     }
     if (!leaked) {
-      finding f = base_finding(result, expect, "wrong-answer");
+      finding f = base_finding(result, expect, finding_kind::wrong_answer);
       f.evidence = "served " + rcode_text(d.rcode) + " " + join(served) + "; zone file of view " + expect.view +
                    " has " + rcode_text(expect.expected_rcode) + " " + join(expected);
       if (d.rcode == expect.expected_rcode) f.evidence += " (" + difference(served, expected) + ")";
@@ -183,7 +181,7 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
     }
   }
   if (stale && !leaked) {
-    finding f = base_finding(result, expect, "stale-zone");
+    finding f = base_finding(result, expect, finding_kind::stale_zone);
     f.evidence = "served serial " + std::to_string(*d.soa_serial) + ", zone file of view " + expect.view + " has " +
                  std::to_string(*expect.file_serial);
     f.fix = "rndc reload " + without_dot(canonical_name(expect.zone)) + " IN " + expect.view +

@@ -36,12 +36,9 @@ struct dns_expectation {
   std::optional<ip_address> internal_address;
 };
 
-// Default severity of a live finding kind (CONTRACT.md); unknown kinds are critical.
-severity live_severity(const std::string& kind);
-
 // The findings one DNS probe result yields against its expectation: a transport failure gives
 // exactly its own finding; otherwise view-leak, else wrong-answer, plus stale-zone. A result that
-// failed without a contract kind (stage "internal") yields none.
+// failed without a kind (an internal error) yields not-checked: never nothing, never the server's fault.
 std::vector<finding> validate_dns(const probes::probe_result& result, const dns_expectation& expect);
 
 // Copies zone, view and the zone file's serial into the check line of a DNS probe.

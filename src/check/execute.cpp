@@ -33,7 +33,7 @@ probes::probe_result skipped_result(const probes::probe_request& request, const 
   out.check.stage = "skipped";
   out.check.detail = fmt::format("not sent: {} {} to {}#{} already failed ({})", gate.check.service,
                                  gate.check.name, gate.check.address, gate.check.port,
-                                 gate.failure.empty() ? gate.check.stage : gate.failure);
+                                 gate.failure ? std::string(name(*gate.failure)) : gate.check.stage);
   return out;
 }
 
@@ -159,7 +159,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
     if (left <= std::chrono::milliseconds(0)) {
       results[i] = base_result(work[i]);
-      results[i].failure = "timeout";
+      results[i].failure = finding_kind::timeout;
       results[i].check.stage = "deadline";
       results[i].check.detail = "not started: the run's deadline was reached";
       done[i] = true;
@@ -209,7 +209,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (done[i]) continue;
     results[i] = base_result(requests[i]);
-    results[i].failure = "timeout";
+    results[i].failure = finding_kind::timeout;
     results[i].check.stage = "deadline";
     results[i].check.detail = "no answer before the run's deadline";
   }

@@ -44,7 +44,7 @@ probes::probe_request dns_request(const std::string& qname, std::uint16_t qtype,
 // Transport failures only: without zone files there is nothing to compare the answers with.
 void add_dns_result(const probes::probe_result& res, const std::string& zone, std::uint16_t qtype, run_result& out) {
   out.checks.push_back(res.check);
-  if (res.failure.empty()) return;
+  if (!res.failure) return;
   dns_expectation e;
   e.zone = zone.empty() ? "." : zone;
   e.qtype = qtype;

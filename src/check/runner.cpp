@@ -34,7 +34,7 @@ using steady = std::chrono::steady_clock;
 
 finding config_error(const std::string& evidence) {
   finding f;
-  f.kind = "config-error";
+  f.kind = finding_kind::config_error;
   f.sev = severity::unknown;
   f.evidence = evidence;
   f.fix = "correct the input at the position named in the evidence";
@@ -67,9 +67,7 @@ std::vector<ip_prefix> lan_of(const bind::view_decl* internal, const std::option
   return out;
 }
 
-bool is_transport_failure(const std::string& kind) {
-  return kind == "timeout" || kind == "refused" || kind == "reset" || kind == "unexpected-source";
-}
+bool is_transport_failure(const std::optional<finding_kind>& kind) { return kind && hc::is_transport_failure(*kind); }
 
 // How a live observation compares with the NAT prediction for its flow.
 bool prediction_says_works(nat::outcome o) {
@@ -377,15 +375,15 @@ run_result run(const run_options& o) {
         if (const auto* p = prediction_for(res)) {
           nat::flow f{source.value_or(ip_address{}), p->service.public_address, p->service.protocol, p->service.port};
           std::string pred = nat::summary(p->prediction, f);
-          std::string observed = res.failure.empty() ? (res.check.ok ? "works" : res.check.stage) : res.failure;
+          std::string observed = !res.failure ? (res.check.ok ? "works" : res.check.stage) : std::string(name(*res.failure));
           res.check.detail += fmt::format("{}{}; observed: {}", res.check.detail.empty() ? "" : "; ", pred, observed);
-          bool nat_failed = res.failure == "unexpected-source" || (is_transport_failure(res.failure) && direct_ok);
+          bool nat_failed = res.failure == finding_kind::unexpected_source || (is_transport_failure(res.failure) && direct_ok);
           bool mismatch = (prediction_says_works(p->prediction.result) && nat_failed) ||
                           (prediction_says_fails(p->prediction.result) && res.check.ok);
           std::string key = res.check.address + "#" + std::to_string(res.check.port) + "/" + res.check.service;
           if (mismatch && mismatch_done.insert(key).second) {
             finding m;
-            m.kind = "nat-prediction-mismatch";
+            m.kind = finding_kind::nat_prediction_mismatch;
             m.sev = severity::warning;
             m.name = res.check.name;
             m.service = res.check.service;
@@ -404,7 +402,7 @@ run_result run(const run_options& o) {
         else if (o.warn_seconds > 0 && res.check.duration_s > o.warn_seconds) s = severity::warning;
         if (s != severity::ok) {
           finding m;
-          m.kind = "slow-response";
+          m.kind = finding_kind::slow_response;
           m.sev = s;
           m.name = res.check.name;
           m.service = res.check.service;
@@ -427,7 +425,7 @@ run_result run(const run_options& o) {
       annotate_dns_check(res.check, pl.dns[i].expect);
       if (res.check.stage != "skipped") {
         for (auto& f : validate_dns(res, pl.dns[i].expect)) {
-          if (f.kind == "stale-zone") stale.insert({f.view, f.zone});
+          if (f.kind == finding_kind::stale_zone) stale.insert({f.view, f.zone});
           dns_findings.push_back(std::move(f));
         }
       }
@@ -435,7 +433,7 @@ run_result run(const run_options& o) {
     }
     std::size_t explained = 0;
     for (auto& f : dns_findings) {
-      if (f.kind == "wrong-answer" && stale.count({f.view, f.zone})) {
+      if (f.kind == finding_kind::wrong_answer && stale.count({f.view, f.zone})) {
         ++explained;
         continue;
       }

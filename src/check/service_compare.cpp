@@ -18,12 +18,12 @@ std::string where(const probe_result& r) {
 
 std::string outcome_text(const probe_result& r) {
   if (r.check.ok) return r.check.detail.empty() ? std::string("works") : "works (" + r.check.detail + ")";
-  return fmt::format("{} at stage {}: {}", r.failure.empty() ? "fails" : r.failure, r.check.stage, r.check.detail);
+  return fmt::format("{} at stage {}: {}", r.failure ? name(*r.failure) : "fails", r.check.stage, r.check.detail);
 }
 
-finding base_finding(const probe_result& r, std::string kind, severity sev) {
+finding base_finding(const probe_result& r, finding_kind kind, severity sev) {
   finding f;
-  f.kind = std::move(kind);
+  f.kind = kind;
   f.sev = sev;
   f.name = r.check.name;
   f.service = r.check.service;
@@ -42,28 +42,28 @@ std::string hairpin_fix(const probe_result& hp, const probe_result& direct, cons
   auto pub = hp.check.address;
   auto internal = direct.check.address;
   auto port = direct.check.port;
-  if (kind == "timeout")
+  if (kind == finding_kind::timeout)
     return fmt::format(
         "direct works, hairpin times out: the router does not SNAT looped-back connections; add "
         "iptables -t nat -A POSTROUTING -s {} -d {} -p tcp --dport {} -j SNAT --to-source {}",
         lan_of(o), internal, port, pub);
-  if (kind == "refused")
+  if (kind == finding_kind::refused)
     return fmt::format(
         "direct works, hairpin is refused: the router answers {} itself, its DNAT does not match "
         "connections from the LAN (e.g. it is limited to -i wan0); add iptables -t nat -A PREROUTING -d {} -p tcp "
         "--dport {} -j DNAT --to-destination {}",
         pub, pub, hp.check.port, internal);
-  if (kind == "reset")
+  if (kind == finding_kind::reset)
     return fmt::format(
         "direct works, hairpin is reset: a firewall rejects the looped-back connection; allow it with "
         "iptables -A FORWARD -s {} -d {} -p tcp --dport {} -m conntrack --ctstate DNAT -j ACCEPT",
         lan_of(o), internal, port);
-  if (kind == "tls-verify")
+  if (kind == finding_kind::tls_verify)
     return fmt::format(
         "direct verifies, hairpin does not: through {} another server answers (the router's own "
         "interface?); forward {} port {} to {} for LAN clients too",
         pub, pub, hp.check.port, internal);
-  if (kind == "bad-status" || kind == "bad-banner" || kind == "no-starttls")
+  if (kind == finding_kind::bad_status || kind == finding_kind::bad_banner || kind == finding_kind::no_starttls)
     return fmt::format(
         "direct works, hairpin does not: the public address {} leads to another server than {}; point the "
         "DNAT for port {} at {}",
@@ -96,15 +96,19 @@ std::string cert_text(const probes::tls_outcome& t) {
 
 void add_failure(std::vector<finding>& out, const probe_result& r, const probe_result* other,
                  const service_compare_options& o) {
-  if (r.failure.empty()) return;
-  auto f = base_finding(r, r.failure, service_kind_severity(r.failure));
+  // A failed probe without a kind is a fault of ours, never an OK and never the server's.
+  if (!r.failure && r.check.ok) return;
+  const finding_kind kind = r.failure.value_or(finding_kind::not_checked);
+  auto f = base_finding(r, kind, default_severity(kind));
   f.evidence = where(r) + " " + outcome_text(r);
   if (other) f.evidence += "; " + where(*other) + " " + outcome_text(*other);
   if (other && other->check.ok && r.check.path == "hairpin")
     f.fix = hairpin_fix(r, *other, o);
   else if (other && other->check.ok && r.check.path == "direct")
     f.fix = direct_fix(r, *other);
-  else if (other && !other->failure.empty() && other->failure == r.failure)
+  else if (kind == finding_kind::not_checked)
+    f.fix = r.hint.empty() ? "internal error: nothing is known about the server; report it with the detail" : r.hint;
+  else if (other && other->failure && other->failure == r.failure)
     f.fix = "both paths fail the same way, so the service itself is at fault: " + r.hint;
   else
     f.fix = r.hint;
@@ -112,7 +116,7 @@ void add_failure(std::vector<finding>& out, const probe_result& r, const probe_r
 }
 
 void add_expiry(std::vector<finding>& out, const probe_result& r, const service_compare_options& o) {
-  if (!r.tls || !r.tls->not_after || r.failure == "tls-verify") return;
+  if (!r.tls || !r.tls->not_after || r.failure == finding_kind::tls_verify) return;
   auto days = probes::tls_days_left(*r.tls->not_after, now_of(o));
   severity sev;
   if (days < o.critical_days)
@@ -121,7 +125,7 @@ void add_expiry(std::vector<finding>& out, const probe_result& r, const service_
     sev = severity::warning;
   else
     return;
-  auto f = base_finding(r, "cert-expiry", sev);
+  auto f = base_finding(r, finding_kind::cert_expiry, sev);
   std::time_t t = static_cast<std::time_t>(*r.tls->not_after);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -135,14 +139,6 @@ void add_expiry(std::vector<finding>& out, const probe_result& r, const service_
 }
 
 }  // namespace
-
-severity service_kind_severity(std::string_view kind) {
-  if (kind == "cert-expiry") return severity::warning;
-  if (kind == "timeout" || kind == "refused" || kind == "reset" || kind == "tls-verify" || kind == "bad-status" ||
-      kind == "bad-banner" || kind == "no-starttls" || kind == "different-backend")
-    return severity::critical;
-  return severity::unknown;
-}
 
 std::vector<finding> service_findings(const probe_result& result, const service_compare_options& options) {
   return compare_service(result.check.path == "direct" ? nullptr : &result,
@@ -172,7 +168,7 @@ std::vector<finding> compare_service(const probe_result* hairpin, const probe_re
       differences.push_back(fmt::format("IMAP greeting: {} '* {}', {} '* {}'", where(*hairpin), hairpin->banner,
                                         where(*direct), direct->banner));
     if (!differences.empty()) {
-      auto f = base_finding(*hairpin, "different-backend", severity::critical);
+      auto f = base_finding(*hairpin, finding_kind::different_backend, default_severity(finding_kind::different_backend));
       for (const auto& d : differences) f.evidence += (f.evidence.empty() ? "" : "; ") + d;
       f.fix = fmt::format(
           "the hairpin ({}) and the direct address ({}) reach different servers: point the router's DNAT for "

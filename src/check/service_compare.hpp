@@ -20,9 +20,6 @@ struct service_compare_options {
   std::string lan;          // the LAN prefix for fix commands ("198.18.1.0/24"); empty: "<LAN>"
 };
 
-// The contract's default severity of a live service kind ("timeout" → critical, ...).
-severity service_kind_severity(std::string_view kind);
-
 // Findings for one (name, service) from the probe of its hairpin path and of its direct path;
 // either may be null (not probed). Failures come once per failing path, different-backend once when
 // both worked but the certificate, SMTP banner host or IMAP greeting differ, cert-expiry once per

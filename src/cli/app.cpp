@@ -45,7 +45,7 @@ std::string render(const run_result& result, const cli_options& o) {
 run_result internal_failure(const std::string& what) {
   run_result r;
   finding f;
-  f.kind = "config-error";
+  f.kind = finding_kind::config_error;
   f.sev = severity::unknown;
   f.evidence = what;
   r.findings.push_back(std::move(f));

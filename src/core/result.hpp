@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace hc {
+#include "core/kinds.hpp"
 
-// Severities of findings, ordered; the run's status is the worst of them (info counts as OK).
-enum class severity { ok, info, warning, critical, unknown };
+namespace hc {
 
 // "ok", "info", "warning", "critical", "unknown".
 const char* to_string(severity s);
@@ -21,7 +20,7 @@ int exit_code(severity s);
 
 // One fault, with a stable kind from the contract. Empty strings are omitted from JSON.
 struct finding {
-  std::string kind;
+  finding_kind kind = finding_kind::config_error;
   severity sev = severity::info;
   std::string name;
   std::string zone;

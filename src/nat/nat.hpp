@@ -197,6 +197,9 @@ enum class outcome { works, no_loopback, snat_into_internal_view, dnat_wan_only,
 // "works", "no-loopback", ... ; the finding kind is "nat-" + this for the failures.
 const char* to_string(outcome o);
 
+// The finding kind of a failed or unknown prediction (nat-no-loopback, ..., nat-unsimulated for unknown).
+finding_kind kind_of(outcome o);
+
 // A rule that took part in the decision.
 struct rule_ref {
   source_location where;
@@ -223,7 +226,8 @@ flow_prediction predict(const ruleset& rules, const flow& f, const analysis_cont
 
 // Predicts every service of ctx.services (or every DNAT'd one) and returns the failures as findings
 // (kinds nat-no-loopback, nat-snat-into-internal-view, nat-dnat-wan-only, nat-forward-drop,
-// nat-not-forwarded). Unknown predictions give no finding; see predict_services.
+// nat-not-forwarded), and nat-unsimulated for a prediction that a rule the simulator does not model
+// made unknown (the rule named in the evidence).
 std::vector<finding> analyse(const ruleset& rules, const analysis_context& ctx);
 
 // The services analyse() checks, each with its prediction.

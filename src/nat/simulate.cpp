@@ -356,6 +356,19 @@ std::string explain_rule(const std::optional<rule_ref>& r) {
 
 }  // namespace
 
+finding_kind kind_of(outcome o) {
+  switch (o) {
+    case outcome::no_loopback: return finding_kind::nat_no_loopback;
+    case outcome::snat_into_internal_view: return finding_kind::nat_snat_into_internal_view;
+    case outcome::dnat_wan_only: return finding_kind::nat_dnat_wan_only;
+    case outcome::forward_drop: return finding_kind::nat_forward_drop;
+    case outcome::not_forwarded: return finding_kind::nat_not_forwarded;
+    case outcome::works:
+    case outcome::unknown: break;
+  }
+  return finding_kind::nat_unsimulated;
+}
+
 const char* to_string(outcome o) {
   switch (o) {
     case outcome::works: return "works";
@@ -784,16 +797,24 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
   for (const auto& sp : predict_services(rs, ctx)) {
     const auto& p = sp.prediction;
     const auto& s = sp.service;
-    if (p.result == outcome::works || p.result == outcome::unknown) continue;
+    if (p.result == outcome::works) continue;
+    // Unknown because the vantage point is not known says nothing about the rules; unknown because a
+    // rule cannot be simulated must be said, naming the rule, never dropped.
+    if (p.result == outcome::unknown && !p.decided_by) continue;
     finding fd;
-    fd.kind = std::string("nat-") + to_string(p.result);
-    fd.sev = p.result == outcome::not_forwarded ? severity::warning : severity::critical;
+    fd.kind = kind_of(p.result);
+    fd.sev = default_severity(fd.kind);
     fd.name = s.name;
     fd.service = service_name(s.protocol, s.port);
     fd.path = "hairpin";
     fd.address = s.public_address.str();
     fd.evidence = p.reason;
     fd.fix = p.fix;
+    if (p.result == outcome::unknown)
+      fd.fix = fmt::format("the hairpin of {} {} cannot be predicted from the rules; the live probe decides (run "
+                           "without --static from a LAN host), or rewrite the rule with targets and matches the "
+                           "simulator models",
+                           fd.service, fd.address);
     if (p.result == outcome::not_forwarded) {
       fixer fx{rs, infer_interfaces(rs, ctx), nullptr};
       std::string internal = s.internal_address ? addr_port(*s.internal_address, 0) : std::string("INTERNAL-ADDRESS");

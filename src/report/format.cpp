@@ -35,7 +35,7 @@ std::vector<const finding*> sorted_findings(const run_result& result) {
   for (const auto& f : result.findings) out.push_back(&f);
   auto before = [](const finding* a, const finding* b) {
     if (a->sev != b->sev) return a->sev > b->sev;
-    return a->kind < b->kind;
+    return name(a->kind) < name(b->kind);
   };
   // The runner hands them over in this order already; sort only what comes from elsewhere.
   if (!std::is_sorted(out.begin(), out.end(), before)) std::stable_sort(out.begin(), out.end(), before);

@@ -104,7 +104,7 @@ std::string findings_text(const std::vector<finding>& findings) {
       out += "\": ";
       append_string(out, value);
     };
-    field("kind", f.kind, true);
+    field("kind", std::string(name(f.kind)), true);
     field("severity", std::string(to_string(f.sev)), true);
     field("name", f.name);
     field("zone", f.zone);

@@ -76,7 +76,7 @@ std::string summary(const run_result& r) {
       break;
     }
     if (shown) s += ", ";
-    s += f->kind;
+    s += name(f->kind);
     if (!f->name.empty())
       s += ' ' + f->name;
     else if (!f->zone.empty())
@@ -102,7 +102,8 @@ const char* tag(severity s) {
 
 std::string finding_line(const finding& f) {
   std::string s = tag(f.sev);
-  s += ' ' + f.kind;
+  s += ' ';
+  s += name(f.kind);
   if (f.name.empty() && !f.zone.empty()) s += " zone " + f.zone;
   for (const std::string* part : {&f.name, &f.type, &f.service, &f.path})
     if (!part->empty()) s += ' ' + *part;

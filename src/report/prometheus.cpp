@@ -103,12 +103,15 @@ std::string render_prometheus(const run_result& result) {
   }
 
   // Findings: every contract kind at its default severity (0 when absent) plus whatever was found.
-  std::map<std::pair<std::string, severity>, std::size_t> by_kind;
-  for (const auto& k : contract_kinds()) by_kind[{k.kind, k.sev}] = 0;
-  for (const auto& f : result.findings) ++by_kind[{f.kind, f.sev}];
+  std::map<std::pair<std::string_view, severity>, std::size_t> by_kind;
+  for (const auto& k : all_kinds()) {
+    by_kind[{k.name, k.sev}] = 0;
+    if (k.also_critical) by_kind[{k.name, severity::critical}] = 0;
+  }
+  for (const auto& f : result.findings) ++by_kind[{name(f.kind), f.sev}];
   e.family("hairpin_findings", "gauge", "Findings of the run by kind and severity.");
   for (const auto& [key, n] : by_kind)
-    e.sample("hairpin_findings", {{"kind", key.first}, {"severity", to_string(key.second)}},
+    e.sample("hairpin_findings", {{"kind", std::string(key.first)}, {"severity", to_string(key.second)}},
              static_cast<double>(n));
 
   e.family("hairpin_findings_by_severity", "gauge", "Findings of the run by severity.");

@@ -48,12 +48,4 @@ std::string render_prometheus(const run_result& result);
 // file on failure. Throws hc::input_error naming the path and the system error.
 void write_textfile_atomically(const std::string& path, const std::string& content);
 
-// Every finding kind of the contract with its default severity, in the contract's order
-// (cert-expiry appears twice, warning and critical).
-struct kind_info {
-  const char* kind;
-  severity sev;
-};
-const std::vector<kind_info>& contract_kinds();
-
 }  // namespace hc::report

@@ -163,10 +163,10 @@ std::string render_text(const run_result& r, const text_options& o) {
       while (end < sorted.size() && sorted[end]->sev == s) ++end;
       out += '\n' + p(std::string(heading(s)) + " (" + std::to_string(end - i) + ")", colour(s)) + '\n';
       while (i < end) {
-        const std::string& kind = sorted[i]->kind;
+        const finding_kind kind = sorted[i]->kind;
         std::size_t kend = i;
         while (kend < end && sorted[kend]->kind == kind) ++kend;
-        out += "  " + p(kind, "1") + " (" + std::to_string(kend - i) + ")\n";
+        out += "  " + p(std::string(name(kind)), "1") + " (" + std::to_string(kend - i) + ")\n";
         for (; i < kend; ++i) {
           const finding& f = *sorted[i];
           out += "    " + where_of(f) + '\n';

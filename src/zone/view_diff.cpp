@@ -225,7 +225,7 @@ class differ {
 
   std::string both_views() const { return in_.name + "," + ex_.name; }
 
-  finding make(const char* kind, severity sev, std::string_view owner, std::string_view zone, std::string view,
+  finding make(finding_kind kind, severity sev, std::string_view owner, std::string_view zone, std::string view,
                std::uint16_t type) {
     finding f;
     f.kind = kind;
@@ -246,7 +246,7 @@ class differ {
       });
       if (!any) return;
     }
-    finding f = make("zone-missing", severity::warning, z.decl.name, z.decl.name, has.name, 0);
+    finding f = make(finding_kind::zone_missing, severity::warning, z.decl.name, z.decl.name, has.name, 0);
     f.name.clear();
     std::string type = z.decl.type.empty() ? std::string("in-view") : z.decl.type;
     f.evidence = fmt::format("{}: zone {} ({}{}{}); {}: not served", has.name, bare(z.decl.name), type,
@@ -326,13 +326,13 @@ class differ {
     const auto& origin = li.data->origin();
     std::string rel = relative(owner, origin);
     if (internal_has) {
-      finding f = make("intra-only", severity::info, owner, origin, in_.name, groups.size() == 1 ? groups[0].type : 0);
+      finding f = make(finding_kind::intra_only, severity::info, owner, origin, in_.name, groups.size() == 1 ? groups[0].type : 0);
       f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, data, ex_.name);
       f.fix = fmt::format("nothing to do if {} is for LAN clients only; to publish it, add it to {} (view {})", bare(owner),
                           file_of(le), ex_.name);
       out_->push_back(std::move(f));
     } else {
-      finding f = make("extra-only", severity::warning, owner, origin, ex_.name, groups.size() == 1 ? groups[0].type : 0);
+      finding f = make(finding_kind::extra_only, severity::warning, owner, origin, ex_.name, groups.size() == 1 ? groups[0].type : 0);
       f.evidence = fmt::format("{}: (none); {}: {}", in_.name, ex_.name, data);
       f.fix = fmt::format("add {} to {} (view {}){}", suggestion(rel, groups), file_of(li), in_.name,
                           std::any_of(groups.begin(), groups.end(), [](const type_group& g) { return is_address(g.type); })
@@ -374,7 +374,7 @@ class differ {
         }
         return s;
       };
-      finding f = make("disagree", severity::critical, owner, origin, both_views(), rr_type::cname);
+      finding f = make(finding_kind::disagree, severity::critical, owner, origin, both_views(), rr_type::cname);
       f.evidence = fmt::format("{}: {}; {}: {}", in_.name, describe(gi), ex_.name, describe(ge));
       f.fix = fmt::format("use a CNAME in both views or in neither: change {} in {} or in {}", relative(owner, origin),
                           file_of(li), file_of(le));
@@ -392,12 +392,12 @@ class differ {
         std::vector<type_group> one{g};
         std::string rel = relative(owner, origin);
         if (a == gi.end()) {
-          finding f = make("extra-only", severity::warning, owner, origin, ex_.name, t);
+          finding f = make(finding_kind::extra_only, severity::warning, owner, origin, ex_.name, t);
           f.evidence = fmt::format("{}: (none); {}: {}", in_.name, ex_.name, join(g.rdata));
           f.fix = fmt::format("add {} to {} (view {})", suggestion(rel, one), file_of(li), in_.name);
           out_->push_back(std::move(f));
         } else {
-          finding f = make("intra-only", severity::info, owner, origin, in_.name, t);
+          finding f = make(finding_kind::intra_only, severity::info, owner, origin, in_.name, t);
           f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, join(g.rdata), ex_.name);
           f.fix = fmt::format("nothing to do if the {} of {} is for LAN clients only; else add it to {} (view {})",
                               rr_type_name(t), bare(owner), file_of(le), ex_.name);
@@ -410,7 +410,7 @@ class differ {
         address_policy(li, le, owner, t, a->rdata, b->rdata);
         continue;
       }
-      finding f = make("disagree", severity::critical, owner, origin, both_views(), t);
+      finding f = make(finding_kind::disagree, severity::critical, owner, origin, both_views(), t);
       f.evidence = fmt::format("{}: {}; {}: {}", in_.name, join(a->rdata), ex_.name, join(b->rdata));
       f.fix = fmt::format("make the {} records of {} the same in {} and {}", rr_type_name(t), relative(owner, origin),
                           file_of(li), file_of(le));
@@ -464,7 +464,7 @@ class differ {
       }
     }
     const auto& origin = li.data->origin();
-    const char* kind = unexplained ? "disagree" : (via_nat ? "split-via-nat" : "split");
+    finding_kind kind = unexplained ? finding_kind::disagree : (via_nat ? finding_kind::split_via_nat : finding_kind::split);
     severity sev = unexplained ? severity::critical : severity::info;
     finding f = make(kind, sev, owner, origin, both_views(), type);
     f.evidence = fmt::format("{}: {}; {}: {}", in_.name, join(ri), ex_.name, join(re));
@@ -502,7 +502,7 @@ class differ {
         if (!is_address(r.type)) continue;
         auto a = ip_address::parse(r.rdata);
         if (!a || !covered(*a)) continue;
-        finding f = make("leak", severity::critical, owner, z.origin(), ex_.name, r.type);
+        finding f = make(finding_kind::leak, severity::critical, owner, z.origin(), ex_.name, r.type);
         f.evidence = fmt::format("{}: {}, inside the match-clients of view {}", ex_.name, r.rdata, in_.name);
         f.fix = fmt::format("remove \"{} IN {} {}\" from {} and publish the public address that is DNAT'd to it",
                             relative(owner, z.origin()), rr_type_name(r.type), r.rdata, file_of(lz));
@@ -534,7 +534,7 @@ class differ {
         }
         if (tz->below_cut(target)) continue;
         if (tz->has_name(target) || tz->wildcard_for(target)) continue;
-        finding f = make("dangling-target", severity::warning, owner, z.origin(), view.name, r.type);
+        finding f = make(finding_kind::dangling_target, severity::warning, owner, z.origin(), view.name, r.type);
         f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, bare(owner), rr_type_name(r.type),
                                  r.rdata, bare(target), view.name);
         const loaded_zone* tl = zones_.entry(view.name, tz->origin());

@@ -197,7 +197,7 @@ view "outside" { match-clients { 192.0.2.1; }; };
 )");
   auto f = hc::bind::shadowed_views(c);
   REQUIRE(f.size() == 2);
-  CHECK(f[0].kind == "view-shadowed");
+  CHECK(f[0].kind == hc::finding_kind::view_shadowed);
   CHECK(f[0].sev == hc::severity::critical);
   CHECK(f[0].view == "intra");
   CHECK(f[0].evidence.find("view \"extra\" (") == 0);

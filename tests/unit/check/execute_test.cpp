@@ -37,7 +37,7 @@ TEST_CASE("execute ends at the run's deadline however many probes wait") {
   REQUIRE(results.size() == reqs.size());
   for (const auto& r : results) {
     CHECK_FALSE(r.check.ok);
-    CHECK(r.failure == "timeout");
+    CHECK(r.failure == hc::finding_kind::timeout);
   }
 }
 
@@ -59,13 +59,13 @@ TEST_CASE("skipped_result carries the gate's failure") {
   r.path = "hairpin";
   r.target = {*ip_address::parse("203.0.113.1"), 53};
   probes::probe_result gate;
-  gate.failure = "unexpected-source";
+  gate.failure = hc::finding_kind::unexpected_source;
   gate.check.name = "debugo.fr";
   gate.check.service = "dns/udp";
   gate.check.address = "203.0.113.1";
   gate.check.port = 53;
   auto s = check::skipped_result(r, gate);
-  CHECK(s.failure == "unexpected-source");
+  CHECK(s.failure == hc::finding_kind::unexpected_source);
   CHECK(s.check.stage == "skipped");
   CHECK(s.check.name == "www.debugo.fr");
   CHECK(s.check.detail.find("unexpected-source") != std::string::npos);
@@ -101,7 +101,7 @@ TEST_CASE("execute shares the requests among several event loops and keeps their
     for (std::size_t i = 0; i < reqs.size(); ++i) {
       CHECK(results[i].check.name == reqs[i].name);
       CHECK(results[i].check.port == reqs[i].target.port);
-      if (i % 3 == 0) CHECK(results[i].failure == "refused");
+      if (i % 3 == 0) CHECK(results[i].failure == hc::finding_kind::refused);
       else CHECK(results[i].check.ok);
     }
   }

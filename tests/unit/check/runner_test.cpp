@@ -61,7 +61,7 @@ TEST_CASE("runner: static run on the bundled example reports the views and only 
   bool intra_only = false;
   for (const auto& f : r.findings) {
     CHECK(f.sev == severity::info);
-    intra_only |= f.kind == "intra-only" && f.name == "blogint.debugo.fr";
+    intra_only |= f.kind == hc::finding_kind::intra_only && f.name == "blogint.debugo.fr";
   }
   CHECK(intra_only);
 }
@@ -73,7 +73,7 @@ TEST_CASE("runner: bad configuration is config-error with file:line:col and exit
   auto r = check::run(o);
   CHECK(exit_code(r.status()) == 3);
   REQUIRE_FALSE(r.findings.empty());
-  CHECK(r.findings.front().kind == "config-error");
+  CHECK(r.findings.front().kind == hc::finding_kind::config_error);
   CHECK(r.findings.front().evidence.find(site.conf() + ":") == 0);
 
   o.named_conf = (site.dir / "missing.conf").string();
@@ -90,7 +90,7 @@ TEST_CASE("runner: NAT rules that cannot be read are config-error naming the lin
   auto r = check::run(o);
   CHECK(exit_code(r.status()) == 3);
   bool named = false;
-  for (const auto& f : r.findings) named |= f.kind == "config-error" && f.evidence.find("rules:2:") != std::string::npos;
+  for (const auto& f : r.findings) named |= f.kind == hc::finding_kind::config_error && f.evidence.find("rules:2:") != std::string::npos;
   CHECK(named);
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("runner: a silent network costs one deadline, not one timeout per prob
   CHECK(exit_code(r.status()) == 2);
   REQUIRE_FALSE(r.checks.empty());
   bool timeout = false;
-  for (const auto& f : r.findings) timeout |= f.kind == "timeout";
+  for (const auto& f : r.findings) timeout |= f.kind == hc::finding_kind::timeout;
   CHECK(timeout);
   for (const auto& c : r.checks) CHECK_FALSE(c.ok);
 }

@@ -6,13 +6,13 @@
 TEST_CASE("run_result status is the worst finding and info counts as OK") {
   hc::run_result r;
   CHECK(hc::exit_code(r.status()) == 0);
-  r.findings.push_back({.kind = "split", .sev = hc::severity::info});
+  r.findings.push_back({.kind = hc::finding_kind::split, .sev = hc::severity::info});
   CHECK(std::string(hc::status_name(r.status())) == "OK");
-  r.findings.push_back({.kind = "extra-only", .sev = hc::severity::warning});
+  r.findings.push_back({.kind = hc::finding_kind::extra_only, .sev = hc::severity::warning});
   CHECK(hc::exit_code(r.status()) == 1);
-  r.findings.push_back({.kind = "leak", .sev = hc::severity::critical});
+  r.findings.push_back({.kind = hc::finding_kind::leak, .sev = hc::severity::critical});
   CHECK(hc::exit_code(r.status()) == 2);
-  r.findings.push_back({.kind = "config-error", .sev = hc::severity::unknown});
+  r.findings.push_back({.kind = hc::finding_kind::config_error, .sev = hc::severity::unknown});
   CHECK(hc::exit_code(r.status()) == 3);
 }
 

@@ -101,26 +101,26 @@ TEST_CASE("nft reader: captured broken inet rule set gives every kind of finding
   REQUIRE(fs.size() == 6);
   const hc::finding* https = find(fs, "https");
   REQUIRE(https);
-  CHECK(https->kind == "nat-dnat-wan-only");
+  CHECK(https->kind == hc::finding_kind::nat_dnat_wan_only);
   CHECK(https->fix == "nft add rule inet router prerouting iifname \"lan0\" ip daddr 203.0.113.1 tcp dport 443 dnat ip to 198.18.1.10");
   CHECK(https->evidence.find("iifname \"wan0\" ip daddr 203.0.113.1 tcp dport @web_ports dnat to 198.18.1.10 (handle 5)") !=
         std::string::npos);
-  CHECK(find(fs, "http")->kind == "nat-dnat-wan-only");
+  CHECK(find(fs, "http")->kind == hc::finding_kind::nat_dnat_wan_only);
   const hc::finding* smtp = find(fs, "smtp");
   REQUIRE(smtp);
-  CHECK(smtp->kind == "nat-forward-drop");
+  CHECK(smtp->kind == hc::finding_kind::nat_forward_drop);
   CHECK(smtp->fix == "nft insert rule inet router forward iifname \"lan0\" oifname \"lan0\" ip daddr 198.18.1.20 tcp dport 25 ct status dnat accept");
   CHECK(smtp->evidence.find("policy drop") != std::string::npos);
-  CHECK(find(fs, "imaps")->kind == "nat-forward-drop");
+  CHECK(find(fs, "imaps")->kind == hc::finding_kind::nat_forward_drop);
   const hc::finding* udp = find(fs, "dns/udp");
   REQUIRE(udp);
-  CHECK(udp->kind == "nat-snat-into-internal-view");
+  CHECK(udp->kind == hc::finding_kind::nat_snat_into_internal_view);
   CHECK(udp->evidence.find("masquerade (handle") != std::string::npos);
   CHECK(udp->evidence.find("the router's lan0 address") != std::string::npos);
   CHECK(udp->fix == "nft insert rule inet router postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.53 udp dport 53 snat ip to 203.0.113.1");
   const hc::finding* tcp = find(fs, "dns/tcp");
   REQUIRE(tcp);
-  CHECK(tcp->kind == "nat-no-loopback");
+  CHECK(tcp->kind == hc::finding_kind::nat_no_loopback);
   CHECK(tcp->fix == "nft add rule inet router postrouting ip saddr 198.18.1.0/24 ip daddr 198.18.1.53 tcp dport 53 snat ip to 203.0.113.1");
 }
 
@@ -171,7 +171,9 @@ TEST_CASE("nft reader: an expression it does not know makes the prediction unkno
   auto p = predict(rs, f, nat_test::lan_context());
   CHECK(p.result == outcome::unknown);
   CHECK(p.reason.find("meta mark 1") != std::string::npos);
-  CHECK(analyse(rs, nat_test::lan_context()).empty());
+  auto fs = analyse(rs, nat_test::lan_context());
+  REQUIRE_FALSE(fs.empty());
+  for (const auto& f : fs) CHECK(f.kind == hc::finding_kind::nat_unsimulated);
   // xtables compatibility expressions are unknown too.
   std::string xt = hand_written;
   auto pos = xt.find(R"({"counter": {"packets": 0, "bytes": 0}})");
@@ -288,7 +290,10 @@ TEST_CASE("nft reader: iptables-nft rules listed by nft keep xt matches and targ
   REQUIRE(preds.size() == 1);
   CHECK(preds[0].prediction.result == outcome::unknown);
   CHECK(preds[0].prediction.reason.find("xt ") != std::string::npos);
-  CHECK(analyse(rs, ctx).empty());
+  auto fs = analyse(rs, ctx);
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_unsimulated);
+  CHECK(fs[0].evidence.find("xt ") != std::string::npos);
   // A DNAT hidden in an xt target is never a certain "not forwarded".
   auto t = dnat_targets(rs, ip("203.0.113.1"));
   CHECK_FALSE(t.has_value());

@@ -102,7 +102,7 @@ TEST_CASE("simulator: only the general outbound SNAT gives nat-no-loopback with 
   auto fs = analyse(rs, nat_test::lan_context());
   REQUIRE(fs.size() == 6);
   for (const auto& f : fs) {
-    CHECK(f.kind == "nat-no-loopback");
+    CHECK(f.kind == hc::finding_kind::nat_no_loopback);
     CHECK(f.sev == hc::severity::critical);
     CHECK(f.path == "hairpin");
   }
@@ -141,7 +141,7 @@ TEST_CASE("simulator: a loopback MASQUERADE into the LAN makes DNS answer from t
   auto fs = analyse(rs, ctx);
   REQUIRE(fs.size() == 2);
   for (const auto& f : fs) {
-    CHECK(f.kind == "nat-snat-into-internal-view");
+    CHECK(f.kind == hc::finding_kind::nat_snat_into_internal_view);
     CHECK(f.sev == hc::severity::critical);
     CHECK(f.evidence.find("test.rules:11:1: -A POSTROUTING -s 198.18.1.0/24 -d 198.18.1.0/24 -j MASQUERADE") == 0);
   }
@@ -177,7 +177,7 @@ TEST_CASE("simulator: a DNAT restricted to the WAN interface gives nat-dnat-wan-
   auto rs = parse_ok(save(nat, filter_rules));
   auto fs = analyse(rs, nat_test::lan_context());
   REQUIRE(fs.size() == 3);
-  for (const auto& f : fs) CHECK(f.kind == "nat-dnat-wan-only");
+  for (const auto& f : fs) CHECK(f.kind == hc::finding_kind::nat_dnat_wan_only);
   const hc::finding* https = find(fs, "https");
   REQUIRE(https);
   CHECK(https->fix == "iptables -t nat -A PREROUTING -i lan0 -d 203.0.113.1 -p tcp --dport 443 -j DNAT --to-destination 198.18.1.10");
@@ -197,7 +197,7 @@ TEST_CASE("simulator: a user chain that RETURNs LAN sources before its DNATs is 
   ctx.services = {{ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")}};
   auto fs = analyse(rs, ctx);
   REQUIRE(fs.size() == 1);
-  CHECK(fs[0].kind == "nat-dnat-wan-only");
+  CHECK(fs[0].kind == hc::finding_kind::nat_dnat_wan_only);
   CHECK(fs[0].name == "blog.debugo.fr");
   CHECK(fs[0].evidence.find("-A PORTFW -p tcp -m tcp --dport 443 -j DNAT") != std::string::npos);
   CHECK(fs[0].fix.rfind("iptables -t nat -A PREROUTING -i lan0 -d 203.0.113.1 -p tcp --dport 443", 0) == 0);
@@ -221,7 +221,7 @@ TEST_CASE("simulator: FORWARD policy DROP without a LAN-to-LAN rule gives nat-fo
   REQUIRE(fs.size() == 6);
   const hc::finding* dns = find(fs, "dns/udp");
   REQUIRE(dns);
-  CHECK(dns->kind == "nat-forward-drop");
+  CHECK(dns->kind == hc::finding_kind::nat_forward_drop);
   CHECK(dns->sev == hc::severity::critical);
   CHECK(dns->fix == "iptables -I FORWARD 1 -i lan0 -o lan0 -d 198.18.1.53 -p udp --dport 53 -m conntrack --ctstate DNAT -j ACCEPT");
   CHECK(dns->evidence.find("test.rules:19:1: policy DROP") != std::string::npos);
@@ -255,7 +255,7 @@ TEST_CASE("simulator: a name whose address and port have no DNAT gives nat-not-f
                   {ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", std::nullopt}};
   auto fs = analyse(rs, ctx);
   REQUIRE(fs.size() == 1);
-  CHECK(fs[0].kind == "nat-not-forwarded");
+  CHECK(fs[0].kind == hc::finding_kind::nat_not_forwarded);
   CHECK(fs[0].sev == hc::severity::warning);
   CHECK(fs[0].service == "tcp/8080");
   CHECK(fs[0].name == "app.debugo.fr");
@@ -266,7 +266,7 @@ TEST_CASE("simulator: a name whose address and port have no DNAT gives nat-not-f
   CHECK(summary(predict(rs, f, ctx), f) == "predicted: no DNAT for 203.0.113.1 tcp/8080");
 }
 
-TEST_CASE("simulator: matches it does not understand make the prediction unknown, never a finding") {
+TEST_CASE("simulator: matches it does not understand make the prediction unknown and a nat-unsimulated finding") {
   SUBCASE("unknown match before the DNAT") {
     std::string nat = std::string("-A PREROUTING -m mark --mark 0x1 -j ACCEPT\n") + dnat_rules + general_snat;
     auto rs = parse_ok(save(nat, filter_rules));
@@ -274,7 +274,15 @@ TEST_CASE("simulator: matches it does not understand make the prediction unknown
     CHECK(p.result == outcome::unknown);
     CHECK(p.reason.find("-m mark --mark 0x1") != std::string::npos);
     CHECK(summary(p, dns_udp()).rfind("predicted: unknown for udp/53", 0) == 0);
-    CHECK(analyse(rs, nat_test::lan_context()).empty());
+    // Never silently dropped: one nat-unsimulated per flow it touches, naming the rule by file:line.
+    auto fs = analyse(rs, nat_test::lan_context());
+    REQUIRE_FALSE(fs.empty());
+    for (const auto& f : fs) {
+      CHECK(f.kind == hc::finding_kind::nat_unsimulated);
+      CHECK(f.sev == hc::severity::warning);
+      CHECK(f.evidence.find("-m mark --mark 0x1") != std::string::npos);
+      CHECK(f.evidence.find(":1") != std::string::npos);
+    }
   }
   SUBCASE("unknown match in FORWARD") {
     std::string filter = std::string("-A FORWARD -m set --match-set blocked src -j DROP\n") + filter_rules;
@@ -395,7 +403,7 @@ TEST_CASE("simulator: a general MASQUERADE without -o placed before the loopback
   REQUIRE(fs.size() == 2);  // DNS over UDP and TCP; the web and mail servers do not care who asks
   const hc::finding* dns = find(fs, "dns/udp");
   REQUIRE(dns);
-  CHECK(dns->kind == "nat-snat-into-internal-view");
+  CHECK(dns->kind == hc::finding_kind::nat_snat_into_internal_view);
   CHECK(dns->evidence.find("test.rules:11:1: -A POSTROUTING -s 198.18.1.0/24 -j MASQUERADE rewrites the source to the router's lan0 address") == 0);
   CHECK(dns->fix == "iptables -t nat -I POSTROUTING -s 198.18.1.0/24 -d 198.18.1.53 -p udp --dport 53 -j SNAT --to-source 203.0.113.1");
   // Placed after them, it is harmless.

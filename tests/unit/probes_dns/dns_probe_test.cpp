@@ -79,7 +79,7 @@ dns_expectation blog_expectation() {
 
 std::vector<std::string> kinds(const std::vector<hc::finding>& f) {
   std::vector<std::string> out;
-  for (const auto& x : f) out.push_back(x.kind);
+  for (const auto& x : f) out.push_back(std::string(hc::name(x.kind)));
   return out;
 }
 
@@ -116,7 +116,7 @@ TEST_CASE("dns probe: clean answer from the right view gives no finding, over UD
     auto r = run_probe(io, req);
     CHECK(r.check.ok);
     CHECK(r.check.stage == "done");
-    CHECK(r.failure.empty());
+    CHECK(!r.failure.has_value());
     CHECK(r.check.name == "blog.debugo.fr");
     CHECK(r.check.service == service);
     CHECK(r.check.address == "127.0.0.2");
@@ -170,7 +170,7 @@ TEST_CASE("dns probe: a reply from another address is unexpected-source, and the
   auto stray = to_hc(server.extra_endpoint(1));
   auto r = run_probe(io, blog_request(target, "dns/udp", 300ms));
   CHECK_FALSE(r.check.ok);
-  CHECK(r.failure == "unexpected-source");
+  CHECK(r.failure == hc::finding_kind::unexpected_source);
   REQUIRE(r.dns);
   REQUIRE(r.dns->unexpected_sources.size() == 1);
   CHECK(r.dns->unexpected_sources[0] == stray);
@@ -207,7 +207,7 @@ TEST_CASE("dns probe: a stray reply followed by the right one is accepted and th
       {"127.0.0.3"});
   auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp"));
   CHECK(r.check.ok);
-  CHECK(r.failure.empty());
+  CHECK(!r.failure.has_value());
   REQUIRE(r.dns);
   CHECK(r.dns->unexpected_sources.size() == 1);
   CHECK(*r.dns->responder == to_hc(server.endpoint()));
@@ -266,7 +266,7 @@ TEST_CASE("dns probe: a silent server is a timeout within the bound, over UDP an
                  [](const hc::probes::dns_bytes&) { return std::vector<hc::probes::dns_bytes>{}; });
     auto r = run_probe(io, blog_request(to_hc(u.endpoint()), service, 300ms));
     CHECK_FALSE(r.check.ok);
-    CHECK(r.failure == "timeout");
+    CHECK(r.failure == hc::finding_kind::timeout);
     CHECK(r.check.duration_s >= 0.25);
     CHECK(r.check.duration_s < 0.9);
     CHECK((service == "dns/udp" ? u.queries : t.queries) == 1);
@@ -282,7 +282,7 @@ TEST_CASE("dns probe: the run's deadline caps the probe's own timeout") {
   asio::io_context io;
   udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes&) { return std::vector<udp_send>{}; });
   auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp", 5000ms), 200ms);
-  CHECK(r.failure == "timeout");
+  CHECK(r.failure == hc::finding_kind::timeout);
   CHECK(r.check.duration_s < 0.6);
 }
 
@@ -298,7 +298,7 @@ TEST_CASE("dns probe: a closed port is refused, over UDP (ICMP) and TCP (RST)") 
     hc::ip_endpoint target{*hc::ip_address::parse("127.0.0.2"), port};
     auto r = run_probe(io, blog_request(target, service, 800ms));
     CHECK_FALSE(r.check.ok);
-    CHECK(r.failure == "refused");
+    CHECK(r.failure == hc::finding_kind::refused);
     CHECK(r.check.duration_s < 0.5);
     CAPTURE(r.check.detail);
     if (service == "dns/udp") CHECK(r.check.detail.find("ICMP Connection refused from 127.0.0.2") == 0);
@@ -323,7 +323,7 @@ TEST_CASE("dns probe: a truncated UDP answer is fetched again over TCP") {
   });
   auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp"));
   CHECK(r.check.ok);
-  CHECK(r.failure.empty());
+  CHECK(!r.failure.has_value());
   REQUIRE(r.dns);
   CHECK(r.dns->tc);
   CHECK(r.dns->tcp_fallback);
@@ -342,7 +342,7 @@ TEST_CASE("dns probe: a truncated UDP answer without TCP is truncated-no-tcp") {
   });
   auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp"));
   CHECK_FALSE(r.check.ok);
-  CHECK(r.failure == "truncated-no-tcp");
+  CHECK(r.failure == hc::finding_kind::truncated_no_tcp);
   REQUIRE(r.dns);
   CHECK(r.dns->tc);
   CHECK_FALSE(r.dns->tcp_fallback);
@@ -438,7 +438,7 @@ TEST_CASE("dns probe: IPv6 loopback, answered and refused") {
   io.restart();
   server.reset();
   auto refused = run_probe(io, blog_request(target, "dns/udp", 800ms));
-  CHECK(refused.failure == "refused");
+  CHECK(refused.failure == hc::finding_kind::refused);
   CHECK(refused.check.duration_s < 0.5);
 }
 
@@ -449,7 +449,7 @@ TEST_CASE("dns probe: hostile TCP framing and a connection closed early are rese
       return std::vector<hc::probes::dns_bytes>{{0, 2, 1, 2}};
     });
     auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/tcp", 800ms));
-    CHECK(r.failure == "reset");
+    CHECK(r.failure == hc::finding_kind::reset);
     CHECK(r.check.detail.find("bad TCP framing") == 0);
     CHECK(r.check.duration_s < 0.5);
   }
@@ -459,7 +459,7 @@ TEST_CASE("dns probe: hostile TCP framing and a connection closed early are rese
       return std::vector<hc::probes::dns_bytes>{{0xff, 0xff, 0x12, 0x34}};
     });
     auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/tcp", 300ms));
-    CHECK(r.failure == "timeout");
+    CHECK(r.failure == hc::finding_kind::timeout);
     CHECK(r.check.duration_s < 0.9);
   }
   SUBCASE("closed by the server before a reply") {
@@ -470,7 +470,7 @@ TEST_CASE("dns probe: hostile TCP framing and a connection closed early are rese
       s.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     });
     auto r = run_probe(io, blog_request(to_hc(acceptor.local_endpoint()), "dns/tcp", 800ms));
-    CHECK(r.failure == "reset");
+    CHECK(r.failure == hc::finding_kind::reset);
     CHECK(r.check.duration_s < 0.5);
     auto f = validate_dns(r, blog_expectation());
     REQUIRE(kinds(f) == std::vector<std::string>{"reset"});

@@ -29,7 +29,7 @@ probe_result failed(std::string kind, std::string detail) {
   r.check.ok = false;
   r.check.stage = "receive";
   r.dns->rcode = -1;
-  r.failure = std::move(kind);
+  r.failure = hc::kind_from_name(kind).value();
   r.check.detail = std::move(detail);
   return r;
 }
@@ -46,7 +46,7 @@ dns_expectation www() {
 
 std::vector<std::string> kinds(const std::vector<hc::finding>& f) {
   std::vector<std::string> out;
-  for (const auto& x : f) out.push_back(x.kind);
+  for (const auto& x : f) out.push_back(std::string(hc::name(x.kind)));
   return out;
 }
 
@@ -167,11 +167,16 @@ TEST_CASE("dns validate: unexpected-source gives the SNAT rule when LAN and serv
   CHECK(f[0].fix.find("-d 198.18.1.54 ") != std::string::npos);
 }
 
-TEST_CASE("dns validate: an internal probe error yields no finding") {
+TEST_CASE("dns validate: a probe that failed without a kind is not-checked, never OK and never the server's fault") {
   auto r = answered({});
   r.check.ok = false;
   r.check.stage = "internal";
-  CHECK(validate_dns(r, www()).empty());
+  r.check.detail = "internal error: cannot encode the query";
+  auto f = validate_dns(r, www());
+  REQUIRE(kinds(f) == std::vector<std::string>{"not-checked"});
+  CHECK(f[0].sev == hc::severity::unknown);
+  CHECK(f[0].evidence == "internal error: cannot encode the query");
+  CHECK(f[0].fix.find("nothing is known about the server") != std::string::npos);
 }
 
 TEST_CASE("dns validate: annotate copies zone, view and file serial into the check") {

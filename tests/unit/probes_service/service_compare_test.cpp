@@ -28,7 +28,7 @@ probe_result failed(probe_result r, std::string kind, std::string stage, std::st
   r.check.ok = false;
   r.check.stage = std::move(stage);
   r.check.detail = std::move(detail);
-  r.failure = std::move(kind);
+  r.failure = hc::kind_from_name(kind).value();
   r.hint = "own hint";
   return r;
 }
@@ -64,7 +64,7 @@ TEST_CASE("service_compare: hairpin timeout while direct works points at the mis
   auto d = ok_result("direct", "198.18.1.10");
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "timeout");
+  CHECK(f[0].kind == hc::finding_kind::timeout);
   CHECK(f[0].sev == severity::critical);
   CHECK(f[0].path == "hairpin");
   CHECK(f[0].address == "203.0.113.1");
@@ -80,7 +80,7 @@ TEST_CASE("service_compare: hairpin refused while direct works points at the DNA
   auto d = ok_result("direct", "198.18.1.10");
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "refused");
+  CHECK(f[0].kind == hc::finding_kind::refused);
   CHECK(f[0].fix.find("DNAT --to-destination 198.18.1.10") != std::string::npos);
 }
 
@@ -99,7 +99,7 @@ TEST_CASE("service_compare: direct fails, hairpin works") {
   auto d = failed(ok_result("direct", "198.18.1.10"), "refused", "connect", "connection refused");
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "refused");
+  CHECK(f[0].kind == hc::finding_kind::refused);
   CHECK(f[0].path == "direct");
   CHECK(f[0].fix.find("hairpin works") != std::string::npos);
 }
@@ -111,7 +111,7 @@ TEST_CASE("service_compare: different certificates on the two paths") {
   d.tls = cert("2222222222222222222222", now + 90 * 86400);
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].kind == hc::finding_kind::different_backend);
   CHECK(f[0].sev == severity::critical);
   CHECK(f[0].evidence.find("1111111111111111") != std::string::npos);
   CHECK(f[0].evidence.find("2222222222222222") != std::string::npos);
@@ -124,7 +124,7 @@ TEST_CASE("service_compare: different SMTP banner hosts and IMAP greetings") {
   d.facts["banner_host"] = "mail.debugo.fr";
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].kind == hc::finding_kind::different_backend);
   CHECK(f[0].evidence.find("'router.debugo.fr'") != std::string::npos);
   CHECK(f[0].evidence.find("'mail.debugo.fr'") != std::string::npos);
 
@@ -136,7 +136,7 @@ TEST_CASE("service_compare: different SMTP banner hosts and IMAP greetings") {
   di.banner = "OK Courier-IMAP ready.";
   auto g = compare_service(&hi, &di, opts());
   REQUIRE(g.size() == 1);
-  CHECK(g[0].kind == "different-backend");
+  CHECK(g[0].kind == hc::finding_kind::different_backend);
 }
 
 TEST_CASE("service_compare: cert-expiry thresholds, once per certificate") {
@@ -145,7 +145,7 @@ TEST_CASE("service_compare: cert-expiry thresholds, once per certificate") {
   h.tls = d.tls = cert("aa", now + 20 * 86400 + 100);
   auto f = compare_service(&h, &d, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "cert-expiry");
+  CHECK(f[0].kind == hc::finding_kind::cert_expiry);
   CHECK(f[0].sev == severity::warning);
   CHECK(f[0].evidence.find("expires in 20 days") != std::string::npos);
 
@@ -164,16 +164,16 @@ TEST_CASE("service_compare: cert-expiry thresholds, once per certificate") {
   e.tls = cert("bb", now - 86400);
   f = compare_service(&e, nullptr, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "tls-verify");
+  CHECK(f[0].kind == hc::finding_kind::tls_verify);
 }
 
 TEST_CASE("service_compare: a single probe and the severities") {
   auto r = failed(ok_result("resolver", "198.18.1.53"), "bad-status", "response", "HTTP 500");
   auto f = check::service_findings(r, opts());
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "bad-status");
+  CHECK(f[0].kind == hc::finding_kind::bad_status);
   CHECK(f[0].fix == "own hint");
-  CHECK(check::service_kind_severity("cert-expiry") == severity::warning);
-  CHECK(check::service_kind_severity("reset") == severity::critical);
-  CHECK(check::service_kind_severity("made-up") == severity::unknown);
+  CHECK(hc::default_severity(hc::finding_kind::cert_expiry) == severity::warning);
+  CHECK(hc::default_severity(hc::finding_kind::reset) == severity::critical);
+  CHECK_FALSE(hc::kind_from_name("made-up"));
 }

@@ -339,8 +339,9 @@ std::vector<finding> findings_of(const probe_result& r) {
   return check::compare_service(&r, nullptr);
 }
 
-void check_single_finding(const probe_result& r, const std::string& kind, const std::string& stage) {
-  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failure " << r.failure);
+void check_single_finding(const probe_result& r, const std::string& kind_name, const std::string& stage) {
+  const auto kind = hc::kind_from_name(kind_name).value();
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failure " << r.failure.value_or(kind));
   CHECK_FALSE(r.check.ok);
   CHECK(r.failure == kind);
   CHECK(r.check.stage == stage);
@@ -352,9 +353,9 @@ void check_single_finding(const probe_result& r, const std::string& kind, const 
 }
 
 void check_no_finding(const probe_result& r) {
-  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failure " << r.failure);
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage << ", failed " << r.failure.has_value());
   CHECK(r.check.ok);
-  CHECK(r.failure.empty());
+  CHECK_FALSE(r.failure.has_value());
   CHECK(r.check.stage == "done");
   CHECK(findings_of(r).empty());
 }
@@ -467,7 +468,7 @@ TEST_CASE("https probe: different certificates on two addresses are different-ba
   check_no_finding(results[1]);
   auto f = check::compare_service(&results[0], &results[1]);
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].kind == hc::finding_kind::different_backend);
   CHECK(f[0].evidence.find(results[0].tls->fingerprint_sha256.substr(0, 16)) != std::string::npos);
   CHECK(f[0].evidence.find(results[1].tls->fingerprint_sha256.substr(0, 16)) != std::string::npos);
 
@@ -482,10 +483,10 @@ TEST_CASE("https probe: a reset during the handshake is reset") {
   auto target = endpoint_of(acc);
   l.spawn(reset_server(std::move(acc)));
   auto r = l.run(probe_https, l.request("www.test", "https", target));
-  CHECK(r.failure == "reset");
+  CHECK(r.failure == hc::finding_kind::reset);
   auto f = findings_of(r);
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "reset");
+  CHECK(f[0].kind == hc::finding_kind::reset);
 }
 
 TEST_CASE("https probe: closed port is refused") {
@@ -627,7 +628,7 @@ TEST_CASE("smtp probe: different banner hosts on two addresses are different-bac
   check_no_finding(results[1]);
   auto f = check::compare_service(&results[0], &results[1]);
   REQUIRE(f.size() == 1);
-  CHECK(f[0].kind == "different-backend");
+  CHECK(f[0].kind == hc::finding_kind::different_backend);
   CHECK(f[0].evidence.find("router.test") != std::string::npos);
 }
 
@@ -689,7 +690,7 @@ TEST_CASE("https probe: insecure accepts an expired certificate but says it is n
   l.ctx.insecure = true;
   auto r = l.run(probe_https, l.request("www.test", "https", target));
   CHECK(r.check.ok);
-  CHECK(r.failure.empty());
+  CHECK_FALSE(r.failure.has_value());
   REQUIRE(r.tls);
   CHECK_FALSE(r.tls->verified);
   // libcurl loads no trust anchors when verification is off, so the first error may be the issuer.

@@ -102,7 +102,7 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
       "café ✓", "bad \xff utf-8", "truncated \xe2\x82", "\xc3\x28 overlong?", "\xf0\x9f\x98\x80 emoji", ""};
   for (std::size_t i = 0; i < odd.size(); ++i) {
     hc::finding f;
-    f.kind = "disagree";
+    f.kind = hc::finding_kind::disagree;
     f.sev = hc::severity::critical;
     f.name = odd[i];
     f.evidence = odd[(i + 3) % odd.size()];
@@ -114,7 +114,7 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
   ojson findings = ojson::array();
   for (const auto& f : r.findings) {
     ojson j = ojson::object();
-    j["kind"] = f.kind;
+    j["kind"] = std::string(hc::name(f.kind));
     j["severity"] = hc::to_string(f.sev);
     for (auto [key, value] : {std::pair{"name", &f.name}, {"zone", &f.zone}, {"view", &f.view}, {"type", &f.type},
                               {"service", &f.service}, {"path", &f.path}, {"address", &f.address},

@@ -82,7 +82,7 @@ TEST_CASE("nagios: output stays bounded with thousands of checks and findings") 
     hc::check_result c = r.checks[2];
     c.name = "host" + std::to_string(i) + ".debugo.fr";
     r.checks.push_back(c);
-    r.findings.push_back({.kind = "tls-verify", .sev = hc::severity::critical, .name = c.name,
+    r.findings.push_back({.kind = hc::finding_kind::tls_verify, .sev = hc::severity::critical, .name = c.name,
                           .evidence = std::string(3000, 'x')});
   }
   const std::string out = render_nagios(r, {});

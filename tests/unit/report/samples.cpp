@@ -73,7 +73,7 @@ run_result all_ok() {
   r.vantage = debugo_vantage();
   r.views = debugo_views();
   r.checks = debugo_checks();
-  r.findings = {{.kind = "split-via-nat",
+  r.findings = {{.kind = hc::finding_kind::split_via_nat,
                  .sev = severity::info,
                  .name = "blog.debugo.fr",
                  .zone = "debugo.fr",
@@ -89,7 +89,7 @@ run_result warnings() {
   r.checks[0].served_serial = 2024091100;
   r.checks[4].cert_not_after = finished_at + 20 * 86400 + 60;
   r.checks[4].detail = "* OK Dovecot ready, cert mail.debugo.fr valid 20 days";
-  r.findings.push_back({.kind = "extra-only",
+  r.findings.push_back({.kind = hc::finding_kind::extra_only,
                         .sev = severity::warning,
                         .name = "shop.debugo.fr",
                         .zone = "debugo.fr",
@@ -97,7 +97,7 @@ run_result warnings() {
                         .type = "A",
                         .evidence = "extra has shop.debugo.fr A 203.0.113.1; intra has no shop.debugo.fr",
                         .fix = "add to db.debugo.fr.intra: shop IN A 198.18.1.10"});
-  r.findings.push_back({.kind = "stale-zone",
+  r.findings.push_back({.kind = hc::finding_kind::stale_zone,
                         .sev = severity::warning,
                         .name = "debugo.fr",
                         .zone = "debugo.fr",
@@ -108,7 +108,7 @@ run_result warnings() {
                         .address = "203.0.113.1",
                         .evidence = "served serial 2024091100, zone file has 2024091101",
                         .fix = "rndc reload debugo.fr IN extra"});
-  r.findings.push_back({.kind = "cert-expiry",
+  r.findings.push_back({.kind = hc::finding_kind::cert_expiry,
                         .sev = severity::warning,
                         .name = "mail.debugo.fr",
                         .service = "imaps",
@@ -138,7 +138,7 @@ run_result critical() {
   smtp.detail = "no answer within 3 s";
   smtp.phases = {{"connect", 3}};
   r.checks.push_back(smtp);
-  r.findings.push_back({.kind = "unexpected-source",
+  r.findings.push_back({.kind = hc::finding_kind::unexpected_source,
                         .sev = severity::critical,
                         .name = "blog.debugo.fr",
                         .zone = "debugo.fr",
@@ -150,7 +150,7 @@ run_result critical() {
                         .evidence = "reply from 198.18.1.53#53, expected 203.0.113.1#53",
                         .fix = "iptables -t nat -A POSTROUTING -s 198.18.1.0/24 -d 198.18.1.53 -p udp --dport 53 -j "
                                "SNAT --to 203.0.113.1"});
-  r.findings.push_back({.kind = "timeout",
+  r.findings.push_back({.kind = hc::finding_kind::timeout,
                         .sev = severity::critical,
                         .name = "mail.debugo.fr",
                         .service = "smtp",
@@ -159,7 +159,7 @@ run_result critical() {
                         .evidence = "no answer to the TCP SYN to 203.0.113.2:25 within 3 s",
                         .fix = "iptables -t nat -A PREROUTING -d 203.0.113.2 -p tcp --dport 25 -j DNAT --to-destination "
                                "198.18.1.20"});
-  r.findings.push_back({.kind = "leak",
+  r.findings.push_back({.kind = hc::finding_kind::leak,
                         .sev = severity::critical,
                         .name = "intranet.debugo.fr",
                         .zone = "debugo.fr",
@@ -176,7 +176,7 @@ run_result critical() {
 run_result unknown() {
   run_result r;
   r.vantage = {"198.18.1.99", "", ""};
-  r.findings = {{.kind = "config-error",
+  r.findings = {{.kind = hc::finding_kind::config_error,
                  .sev = severity::unknown,
                  .evidence = "/etc/bind/named.conf:14:5: unknown option 'match-client' near 'match-client'",
                  .fix = "correct named.conf; named-checkconf /etc/bind/named.conf shows the same error"}};
@@ -192,13 +192,13 @@ run_result static_mode() {
   r.views = debugo_views();
   r.views[1].zones.push_back({"example.net", "secondary", "", std::nullopt, std::nullopt});
   r.findings = {
-      {.kind = "split-via-nat",
+      {.kind = hc::finding_kind::split_via_nat,
        .sev = severity::info,
        .name = "blog.debugo.fr",
        .zone = "debugo.fr",
        .type = "A",
        .evidence = "intra 198.18.1.10, extra 203.0.113.1; DNAT 203.0.113.1:443 -> 198.18.1.10:443"},
-      {.kind = "dangling-target",
+      {.kind = hc::finding_kind::dangling_target,
        .sev = severity::warning,
        .name = "www.debugo.fr",
        .zone = "debugo.fr",
@@ -206,7 +206,7 @@ run_result static_mode() {
        .type = "CNAME",
        .evidence = "www.debugo.fr CNAME web.debugo.fr: no such name in view intra",
        .fix = "add web to db.debugo.fr.intra or point www elsewhere"},
-      {.kind = "zone-missing",
+      {.kind = hc::finding_kind::zone_missing,
        .sev = severity::warning,
        .zone = "example.net",
        .view = "intra",
@@ -245,7 +245,7 @@ run_result special_chars() {
   c2.duration_s = 12345678.5;
   c2.detail = "refused";
   r.checks.push_back(c2);
-  r.findings = {{.kind = "refused",
+  r.findings = {{.kind = hc::finding_kind::refused,
                  .sev = severity::critical,
                  .name = "we\"ird\\name\nx",
                  .service = "tcp/8080",
@@ -253,7 +253,7 @@ run_result special_chars() {
                  .address = "2001:db8::1",
                  .evidence = "connection refused | RST from 2001:db8::1\nsecond line",
                  .fix = "nft add rule ip nat prerouting tcp dport 8080 dnat to 198.18.1.10 # 'quoted' = x"},
-                {.kind = "custom-kind-not-in-contract", .sev = severity::info, .name = "café.example",
+                {.kind = hc::finding_kind::intra_only, .sev = severity::info, .name = "café.example",
                  .evidence = "ünïcödé ✓"}};
   r.notes = {"a note with a | pipe and a\nnewline"};
   r.duration_s = 1e-9;
@@ -344,7 +344,7 @@ class generator {
       r.checks.push_back(cr);
     }
     for (int f = pick(0, 12); f > 0; --f)
-      r.findings.push_back({text(), sev(), text(), text(), text(), text(), text(), text(), text(), text(), text()});
+      r.findings.push_back({hc::all_kinds()[static_cast<std::size_t>(pick(0, static_cast<int>(hc::all_kinds().size()) - 1))].kind, sev(), text(), text(), text(), text(), text(), text(), text(), text(), text()});
     for (int n = pick(0, 3); n > 0; --n) r.notes.push_back(text());
     r.duration_s = number();
     r.finished_at = pick(0, 3) ? 1795833900 : time();

@@ -66,7 +66,7 @@ std::string short_name(const hc::finding& f) {
 // "kind name type view" per finding, sorted.
 V summary(const std::vector<hc::finding>& fs) {
   V out;
-  for (const auto& f : fs) out.push_back(f.kind + " " + short_name(f) + " " + f.type + " " + f.view);
+  for (const auto& f : fs) out.push_back(std::string(hc::name(f.kind)) + " " + short_name(f) + " " + f.type + " " + f.view);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -81,7 +81,7 @@ std::vector<hc::finding> run(const hc::bind::config& cfg, const diff_options& op
 
 const hc::finding* find(const std::vector<hc::finding>& fs, const std::string& kind, const std::string& name) {
   for (const auto& f : fs)
-    if (f.kind == kind && short_name(f) == name) return &f;
+    if (hc::name(f.kind) == kind && short_name(f) == name) return &f;
   return nullptr;
 }
 
@@ -170,7 +170,7 @@ TEST_CASE("view diff: every fault kind, and look-alikes that are none") {
                                              {"split", hc::severity::info},              {"zone-missing", hc::severity::warning}};
     for (const auto& f : fs) {
       CAPTURE(f.kind);
-      CHECK(f.sev == want.at(f.kind));
+      CHECK(f.sev == want.at(std::string(hc::name(f.kind))));
       CHECK_FALSE(f.evidence.empty());
       CHECK_FALSE(f.fix.empty());
       CHECK_FALSE(f.zone.empty());

@@ -172,7 +172,7 @@ TEST_CASE("generated pairs: the planted differences are found exactly") {
     CHECK(d.all().empty());
     auto found = diff_views(zones, cfg, cfg.views[0], cfg.views[1]);
     std::vector<std::string> got, want;
-    for (const auto& f : found) got.push_back(f.kind + " " + f.name + " " + f.type + " " + f.view);
+    for (const auto& f : found) got.push_back(std::string(hc::name(f.kind)) + " " + f.name + " " + f.type + " " + f.view);
     for (const auto& p : g.manifest) want.push_back(p.summary());
     std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
