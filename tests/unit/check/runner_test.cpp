@@ -36,7 +36,7 @@ struct loopback_site {
   std::string conf() const { return (dir / "named.conf").string(); }
 };
 
-// A --static run of the configuration at conf (-c given: a missing file is an error).
+// A --static run of the configuration at conf (-C given: a missing file is an error).
 check::run_options static_options(const std::string& conf) {
   check::run_options o;
   o.named_conf = conf;
