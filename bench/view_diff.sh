@@ -45,7 +45,7 @@ for n in $SIZES; do
 
   rows=()
   if [ -x "$HC" ]; then
-    measure hc "$HC" --static --all -c "$dir/named.conf" --internal-view intra --external-view extra --format json
+    measure hc "$HC" --static --all -C "$dir/named.conf" --internal-view intra --external-view extra --format json
     # 0-2: a verdict (the planted faults make it CRITICAL); 3 or worse: the CLI cannot do it yet.
     if [ "$RC" -le 2 ]; then rows+=("hairpin-check --static --all|$WALL|$PEAK"); fi
   fi

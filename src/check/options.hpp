@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/ip.hpp"
+#include "core/range.hpp"
 
 namespace hc::check {
 
@@ -14,7 +15,7 @@ struct run_options {
   bool all = false;                // every owner name of the checked zones, both views
 
   std::string named_conf = "/etc/bind/named.conf";
-  bool named_conf_given = false;  // -c given: a missing file is an error, not one-shot mode
+  bool named_conf_given = false;  // -C given: a missing file is an error, not one-shot mode
   std::string internal_view;      // empty: inferred
   std::string external_view;      // empty: inferred
   std::optional<ip_address> source;
@@ -34,11 +35,13 @@ struct run_options {
   bool ipv4 = true;
   bool ipv6 = true;
 
-  // Thresholds (Nagios -w/-c style) for response time and certificate days.
-  double warn_seconds = 0;  // 0: none
-  double crit_seconds = 0;
+  // Response time thresholds in seconds (-w/-c, Nagios ranges); unset: no slow-response finding.
+  std::optional<nagios_range> warning, critical;
+  // Certificate days-left thresholds.
   int cert_warn_days = 30;
   int cert_crit_days = 7;
+
+  unsigned verbosity = 0;  // -v given this many times
 };
 
 }  // namespace hc::check

@@ -151,12 +151,12 @@ run_result run(const run_options& o) {
     }
   } else if (o.names.empty()) {
     r.findings.push_back(config_error(fmt::format(
-        "{}: no such file; --all and --static need the BIND configuration (-c PATH)",
+        "{}: no such file; --all and --static need the BIND configuration (-C PATH)",
         o.named_conf.empty() ? "--no-named-conf" : o.named_conf)));
   } else {
     r.notes.push_back(fmt::format(
         "no BIND configuration{}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
-        "stale-zone) and the direct paths need one (-c PATH)",
+        "stale-zone) and the direct paths need one (-C PATH)",
         o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
   }
 
@@ -396,10 +396,10 @@ run_result run(const run_options& o) {
           }
         }
       }
-      if (res.check.ok && (o.warn_seconds > 0 || o.crit_seconds > 0)) {
+      if (res.check.ok && (o.warning || o.critical)) {
         severity s = severity::ok;
-        if (o.crit_seconds > 0 && res.check.duration_s > o.crit_seconds) s = severity::critical;
-        else if (o.warn_seconds > 0 && res.check.duration_s > o.warn_seconds) s = severity::warning;
+        if (o.critical && o.critical->alerts(res.check.duration_s)) s = severity::critical;
+        else if (o.warning && o.warning->alerts(res.check.duration_s)) s = severity::warning;
         if (s != severity::ok) {
           finding m;
           m.kind = finding_kind::slow_response;
@@ -408,8 +408,8 @@ run_result run(const run_options& o) {
           m.service = res.check.service;
           m.path = res.check.path;
           m.address = res.check.address;
-          m.evidence = fmt::format("{:.3f} s (warning {:.3f} s, critical {:.3f} s)", res.check.duration_s,
-                                   o.warn_seconds, o.crit_seconds);
+          m.evidence = fmt::format("{:.3f} s (warning {}, critical {})", res.check.duration_s,
+                                   o.warning ? o.warning->str() : "none", o.critical ? o.critical->str() : "none");
           m.fix = "find what slows the server or the path down";
           r.findings.push_back(std::move(m));
         }

@@ -26,8 +26,8 @@ std::string render(const run_result& result, const cli_options& o) {
     case output_format::json: return report::render_json(result);
     case output_format::nagios: {
       report::nagios_options n;
-      if (o.run.warn_seconds > 0) n.warn_seconds = o.run.warn_seconds;
-      if (o.run.crit_seconds > 0) n.crit_seconds = o.run.crit_seconds;
+      n.warning = o.run.warning;
+      n.critical = o.run.critical;
       n.cert_warn_days = o.run.cert_warn_days;
       n.cert_crit_days = o.run.cert_crit_days;
       return report::render_nagios(result, n);
@@ -58,7 +58,7 @@ int run(int argc, char** argv) noexcept {
   try {
     auto parsed = parse_command_line(argc, argv);
     if (!parsed.options) {
-      print(parsed.exit_status == 0 ? stdout : stderr, parsed.message);
+      print(parsed.to_stdout ? stdout : stderr, parsed.message);
       return parsed.exit_status;
     }
     const cli_options& o = *parsed.options;

@@ -2,10 +2,15 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <filesystem>
 #include <fmt/format.h>
+#include <string_view>
+#include <tuple>
 
+#include "core/diagnostics.hpp"
 #include "core/dns_text.hpp"
 #include "probes/dns.hpp"
+#include "report/report.hpp"
 
 namespace hc::cli {
 
@@ -31,6 +36,32 @@ bool valid_name(const std::string& n) {
   return n.find("..") == std::string::npos;
 }
 
+// True when the command line asks for --format nagios (the last --format wins), read straight from
+// argv so that a usage error anywhere, even before the --format option, is reported the Nagios way.
+bool nagios_requested(int argc, const char* const* argv) {
+  std::string format;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i] ? argv[i] : "";
+    if (arg == "--") break;
+    if (arg == "--format" && i + 1 < argc && argv[i + 1]) format = argv[++i];
+    else if (arg.rfind("--format=", 0) == 0) format = arg.substr(9);
+  }
+  return format == "nagios";
+}
+
+// A value that reads as a file rather than a range: the BIND configuration given the pre-0.2 way (-c PATH).
+bool looks_like_path(const std::string& v) {
+  auto ends_with = [&](std::string_view tail) {
+    return v.size() >= tail.size() && v.compare(v.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return v.find('/') != std::string::npos || ends_with(".conf");
+}
+
+bool is_existing_file(const std::string& v) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(v, ec);
+}
+
 }  // namespace
 
 parse_outcome parse_command_line(int argc, const char* const* argv) {
@@ -38,10 +69,13 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   auto& r = o.run;
   CLI::App app{"hairpin-check: prove a NAT loopback works and split-horizon DNS is consistent",
                "hairpin-check"};
-  app.set_version_flag("--version", std::string("hairpin-check ") + HC_VERSION);
+  app.set_version_flag("-V,--version", std::string("hairpin-check ") + HC_VERSION);
   app.footer(
+      "RANGE is a Nagios threshold range in seconds: 10 (alert outside 0..10), 10: (alert below 10),\n"
+      "~:10 (alert above 10), 10:20 (alert outside 10..20), @10:20 (alert inside 10..20).\n"
       "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad input, internal error).\n"
-      "Example: hairpin-check blog.debugo.fr");
+      "Examples: hairpin-check blog.debugo.fr\n"
+      "          hairpin-check -C /etc/bind/named.conf --all --format nagios -w 1 -c 5");
 
   std::string source, resolver, format = "text";
   std::vector<std::string> external_dns, services;
@@ -49,7 +83,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
 
   app.add_option("NAME", r.names, "names to check (trailing dot optional)");
   app.add_flag("--all", r.all, "every owner name of the checked zones, in both views");
-  app.add_option("-c,--named-conf", r.named_conf, "BIND configuration (default /etc/bind/named.conf)");
+  app.add_option("-C,--named-conf", r.named_conf, "BIND configuration (default /etc/bind/named.conf)")
+      ->type_name("PATH");
   bool no_named_conf = false;
   app.add_flag("--no-named-conf", no_named_conf,
                "read no BIND configuration: one-shot checks from the resolver and the external DNS only");
@@ -72,8 +107,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--probe-timeout", r.probe_timeout_s, "deadline of one probe in seconds (default: derived from -t)")
       ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--concurrency", r.concurrency, "probes in flight at once (default 64)")->check(CLI::Range(1, 4096));
-  app.add_option("-w,--warning", r.warn_seconds, "response time in seconds above which a check warns");
-  app.add_option("--critical", r.crit_seconds, "response time in seconds above which a check is critical");
+  std::string warning, critical;
+  app.add_option("-w,--warning", warning, "response time in seconds, a Nagios RANGE: WARNING (slow-response) where it alerts")
+      ->type_name("RANGE");
+  app.add_option("-c,--critical", critical, "the same for CRITICAL (the BIND configuration is -C since 0.2)")
+      ->type_name("RANGE");
   app.add_option("--cert-warn", r.cert_warn_days, "certificate days left below which to warn (default 30)");
   app.add_option("--cert-crit", r.cert_crit_days, "certificate days left below which it is critical (default 7)");
   app.add_flag("-4,--ipv4", ipv4_only, "probe IPv4 addresses only");
@@ -84,27 +122,51 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_flag("-q,--quiet", o.quiet, "text format: print nothing when everything is OK");
   app.add_flag("--color", color, "colour the text output even when not on a terminal");
   app.add_flag("--no-color", no_color, "never colour the text output");
+  app.add_flag("-v,--verbose", r.verbosity, "more detail; repeat for more (-vv)");
 
   parse_outcome out;
+  // A usage error: exit 3, said the way the output format asks for.
+  auto usage_error = [&](const std::string& reason, bool hint) {
+    out.exit_status = 3;
+    if (nagios_requested(argc, argv)) {
+      out.message = report::render_nagios_unknown(reason);
+      out.to_stdout = true;
+    } else {
+      out.message = fmt::format("hairpin-check: {}\n{}", reason, hint ? "Run with --help for more information.\n" : "");
+      out.to_stdout = false;
+    }
+    return out;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     out.message = app.help();
+    if (out.message.empty() || out.message.back() != '\n') out.message += '\n';
     return out;
   } catch (const CLI::CallForVersion&) {
     out.message = std::string("hairpin-check ") + HC_VERSION + "\n";
     return out;
   } catch (const CLI::ParseError& e) {
-    out.message = fmt::format("hairpin-check: {}\nRun with --help for more information.\n", e.what());
-    out.exit_status = 3;
-    return out;
+    return usage_error(e.what(), true);
   }
 
-  auto fail = [&](std::string msg) {
-    out.message = fmt::format("hairpin-check: {}\n", msg);
-    out.exit_status = 3;
-    return out;
-  };
+  auto fail = [&](const std::string& msg) { return usage_error(msg, false); };
+
+  // -c took the BIND configuration before 0.2; say where it went rather than "not a range".
+  const std::string moved = "-c is now the critical threshold; the BIND configuration is -C/--named-conf";
+  if (app.count("--critical") && looks_like_path(critical))
+    return fail(fmt::format("-c '{}' looks like a file: {}", critical, moved));
+  for (auto [text, option, range] : {std::tuple{&warning, "--warning", &r.warning},
+                                     std::tuple{&critical, "--critical", &r.critical}}) {
+    if (!app.count(option)) continue;
+    try {
+      *range = nagios_range::parse(*text);
+    } catch (const input_error& e) {
+      if (range == &r.critical && is_existing_file(*text))
+        return fail(fmt::format("-c '{}' is a file: {}", *text, moved));
+      return fail(fmt::format("{}: {}", option, e.what()));
+    }
+  }
 
   r.named_conf_given = app.count("--named-conf") > 0;
   if (no_named_conf) {
@@ -142,7 +204,6 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   r.ipv6 = !ipv4_only;
   if (r.cert_crit_days > r.cert_warn_days)
     return fail("--cert-crit must not be larger than --cert-warn");
-  if (r.warn_seconds < 0 || r.crit_seconds < 0) return fail("response time thresholds must be positive");
   if (!r.all && r.names.empty() && !r.static_only)
     return fail("name what to check (NAME..., or --all), or use --static");
   if (color && no_color) return fail("--color and --no-color exclude each other");

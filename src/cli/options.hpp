@@ -19,12 +19,15 @@ struct cli_options {
   std::optional<bool> color;  // --color/--no-color; unset: only on a terminal without NO_COLOR
 };
 
-// The outcome of parsing: options to run with, or text to print and an exit status
-// (help and version: 0 on stdout; errors: 3 on stderr).
+// The outcome of parsing: options to run with, or text to print and an exit status.
+// Help and version: exit 0, on stdout. Usage errors: exit 3; with --format nagios anywhere on the
+// command line one ASCII line "HAIRPIN UNKNOWN - <reason>" on stdout (what Nagios shows), else
+// "hairpin-check: <reason>" on stderr.
 struct parse_outcome {
   std::optional<cli_options> options;
   std::string message;
   int exit_status = 0;
+  bool to_stdout = true;  // where message goes
 };
 
 parse_outcome parse_command_line(int argc, const char* const* argv);

@@ -71,7 +71,8 @@ constexpr std::array<kind_info, 39> table{{
     {fk::bad_banner, "bad-banner", sv::critical, false, true,
      "SMTP 220 / IMAP `* OK` greeting missing or malformed"},
     {fk::no_starttls, "no-starttls", sv::critical, false, true, "SMTP without STARTTLS, or STARTTLS that fails"},
-    {fk::slow_response, "slow-response", sv::warning, true, true, "slower than the -w/-c range"},
+    {fk::slow_response, "slow-response", sv::warning, true, true, "a check that worked took a time (in seconds) where the -w / -c Nagios range alerts, e.g. above 5 for "
+     "`-c 5`; none without -w/-c"},
     {fk::no_such_name, "no-such-name", sv::warning, false, true,
      "a name asked for is NXDOMAIN, or has neither A nor AAAA, in the view that should hold it"},
     {fk::not_checked, "not-checked", sv::unknown, false, true,

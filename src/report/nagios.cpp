@@ -1,6 +1,7 @@
 // Nagios / monitoring-plugins output (https://www.monitoring-plugins.org/doc/guidelines.html):
 //   HAIRPIN <STATE> - <summary> | 'label'=value[UOM];warn;crit;min;max ...
-//   [CRITICAL] kind name service path: evidence — fix: ...
+//   [CRITICAL] kind name service path: evidence - fix: ...
+// ASCII only: Nagios, Icinga and their notification paths do not all handle UTF-8.
 #include <algorithm>
 #include <set>
 
@@ -10,22 +11,58 @@
 namespace hc::report {
 namespace {
 
-// Text outside perfdata must not contain '|' (it starts perfdata) nor line breaks.
-std::string plugin_text(std::string_view text) {
+// An ASCII stand-in for a code point above U+007F: a look-alike for the punctuation our own
+// texts use, '?' for anything else.
+const char* ascii_for(char32_t cp) {
+  switch (cp) {
+    case 0x2192: return "->";  // rightwards arrow
+    case 0x2190: return "<-";
+    case 0x2194: return "<->";
+    case 0x2013: case 0x2014: case 0x2212: return "-";  // en and em dash, minus sign
+    case 0x2026: return "...";
+    case 0x2018: case 0x2019: return "'";
+    case 0x201C: case 0x201D: return "\"";
+    case 0x00A0: return " ";
+    case 0x00A6: return "/";  // broken bar: what plugin_text makes of a pipe
+    case 0x00D7: return "x";
+    default: return "?";
+  }
+}
+
+// One line of printable ASCII: control characters become spaces, invalid UTF-8 and other
+// characters '?' (or an ASCII look-alike).
+std::string ascii_line(std::string_view text) {
+  const std::string utf8 = detail::one_line(detail::valid_utf8(text));
   std::string out;
-  for (char c : detail::one_line(detail::valid_utf8(text))) {
-    if (c == '|')
-      out += "\xC2\xA6";  // U+00A6 BROKEN BAR
-    else
-      out.push_back(c);
+  out.reserve(utf8.size());
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto b = static_cast<unsigned char>(utf8[i]);
+    if (b < 0x80) {
+      out.push_back(b == 0x7F ? ' ' : static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    // valid_utf8 left only well-formed sequences.
+    const std::size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+    char32_t cp = b & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < len && i + k < utf8.size(); ++k) cp = (cp << 6) | (utf8[i + k] & 0x3F);
+    out += ascii_for(cp);
+    i += len;
   }
   return out;
 }
 
-// A perfdata label: quoted, without ' and = (and without control characters).
+// Text outside perfdata: ASCII, one line, without '|' (it starts perfdata).
+std::string plugin_text(std::string_view text) {
+  std::string out = ascii_line(text);
+  std::replace(out.begin(), out.end(), '|', '/');
+  return out;
+}
+
+// A perfdata label: quoted, ASCII, without ' and =.
 std::string perf_label(std::string_view text) {
   std::string out = "'";
-  for (char c : detail::one_line(detail::valid_utf8(text))) out.push_back(c == '\'' || c == '=' ? '_' : c);
+  for (char c : ascii_line(text)) out.push_back(c == '\'' || c == '=' ? '_' : c);
   out += "'";
   return out;
 }
@@ -109,7 +146,7 @@ std::string finding_line(const finding& f) {
     if (!part->empty()) s += ' ' + *part;
   if (!f.view.empty()) s += " (view " + f.view + ')';
   if (!f.evidence.empty()) s += ": " + f.evidence;
-  if (!f.fix.empty()) s += " \xE2\x80\x94 fix: " + f.fix;  // em dash
+  if (!f.fix.empty()) s += " - fix: " + f.fix;
   return plugin_text(s);
 }
 
@@ -131,7 +168,8 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
                           "", "", "0", std::to_string(r.checks.size())));
   perfdata.push_back(perf("run_duration", detail::fixed(r.duration_s) + "s", "", "", "0"));
 
-  const std::string warn_s = detail::fixed(o.warn_seconds), crit_s = detail::fixed(o.crit_seconds);
+  // Only the thresholds the run applied: perfdata thresholds that were not checked would mislead graphs.
+  const std::string warn_s = o.warning ? o.warning->str() : "", crit_s = o.critical ? o.critical->str() : "";
   std::set<std::string> used;
   auto unique_label = [&](std::string label, const std::string& address) {
     if (used.count(label) && !address.empty()) label += '_' + address;
@@ -192,6 +230,13 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
   if (shown < lines.size()) body += "... and " + std::to_string(lines.size() - shown) + " more\n";
   out += body;
   return out;
+}
+
+std::string render_nagios_unknown(std::string_view reason) {
+  std::string text = plugin_text(reason);
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  if (text.empty()) text = "usage error";
+  return detail::truncate_utf8("HAIRPIN UNKNOWN - " + text, 4096) + '\n';
 }
 
 }  // namespace hc::report

@@ -4,9 +4,12 @@
 // node_exporter's textfile collector.
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/range.hpp"
 #include "core/result.hpp"
 
 namespace hc::report {
@@ -19,8 +22,8 @@ struct text_options {
 
 // Thresholds and bounds of the Nagios plugin output.
 struct nagios_options {
-  double warn_seconds = 1;      // response time thresholds of each check's perfdata
-  double crit_seconds = 5;
+  // The response time ranges the run applied (-w/-c), shown in each check's perfdata; unset: none shown.
+  std::optional<nagios_range> warning, critical;
   int cert_warn_days = 30;      // certificate days-left thresholds (perfdata range "N:")
   int cert_crit_days = 14;
   std::size_t max_first_line = 4096;   // status, summary and perfdata, in bytes
@@ -37,8 +40,13 @@ std::string render_text(const run_result& result, const text_options& options = 
 std::string render_json(const run_result& result);
 
 // The monitoring-plugins output: "HAIRPIN <STATE> - summary | perfdata", then one line per finding.
-// The exit status is the caller's: exit_code(result.status()).
+// ASCII only: other characters become ASCII look-alikes ("->" for an arrow) or '?', and '|' outside
+// the perfdata becomes '/'. The exit status is the caller's: exit_code(result.status()).
 std::string render_nagios(const run_result& result, const nagios_options& options = {});
+
+// The Nagios output of a run that could not start (a usage error): "HAIRPIN UNKNOWN - <reason>",
+// one ASCII line; the caller exits 3.
+std::string render_nagios_unknown(std::string_view reason);
 
 // The Prometheus text exposition format 0.0.4, every metric named hairpin_*.
 std::string render_prometheus(const run_result& result);

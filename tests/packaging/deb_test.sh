@@ -17,5 +17,5 @@ dpkg-deb -f "$deb" Package Version Depends
 # The packaged binary runs from an unpacked tree.
 dpkg-deb -x "$deb" "$out/root"
 "$out/root/usr/bin/hairpin-check" --version
-"$out/root/usr/bin/hairpin-check" --static -c "$out/root/usr/share/doc/hairpin-check/examples/named.conf" -q
+"$out/root/usr/bin/hairpin-check" --static -C "$out/root/usr/share/doc/hairpin-check/examples/named.conf" -q
 echo "ok: $(basename "$deb") installs the binary, the man page and the examples"

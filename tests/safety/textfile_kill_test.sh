@@ -5,7 +5,7 @@ set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prom=$work/hairpin.prom
-args=(--static -c "$HC_SOURCE_DIR/zones/named.conf" --nat-rules "$HC_SOURCE_DIR/zones/router.rules" --all -q)
+args=(--static -C "$HC_SOURCE_DIR/zones/named.conf" --nat-rules "$HC_SOURCE_DIR/zones/router.rules" --all -q)
 "$HC_BIN" "${args[@]}" --textfile "$prom"
 complete() { tail -n 1 "$1" | grep -q '^hairpin_last_run_timestamp_seconds\|^hairpin_' && grep -q '^# TYPE hairpin_status gauge' "$1"; }
 complete "$prom" || { echo "FAIL: first exposition incomplete"; exit 1; }

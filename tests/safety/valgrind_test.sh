@@ -6,7 +6,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --log-file="$log" \
-  "$HC_BIN" --static -c "$HC_SOURCE_DIR/zones/named.conf" --nat-rules "$HC_SOURCE_DIR/zones/router.rules" \
+  "$HC_BIN" --static -C "$HC_SOURCE_DIR/zones/named.conf" --nat-rules "$HC_SOURCE_DIR/zones/router.rules" \
   --all --format json >/dev/null || rc=$?
 if [ $rc -ne 0 ]; then
   echo "FAIL: valgrind run exited $rc"

@@ -52,7 +52,8 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 mkdir -p "$tmp/checkresults"
 # The fixed samples and a few random hostile models (control bytes, invalid UTF-8, quotes).
-samples="$("$driver" --list) hostile-0 hostile-1 hostile-2 hostile-3 hostile-4"
+# usage-error: what the plugin prints for a bad command line (one line, no perfdata, exit 3).
+samples="$("$driver" --list) hostile-0 hostile-1 hostile-2 hostile-3 hostile-4 usage-error"
 
 cat > "$tmp/nagios.cfg" <<CFG
 log_file=$tmp/nagios.log
@@ -195,16 +196,24 @@ for s in $samples; do
   case $want in 0) word=OK ;; 1) word=WARNING ;; 2) word=CRITICAL ;; *) word=UNKNOWN ;; esac
   case $out in "HAIRPIN $word - "*) ;; *) echo "FAIL: $s: plugin_output '$out'"; status=1 ;; esac
   case $out in *"|"*) echo "FAIL: $s: perfdata left in plugin_output"; status=1 ;; esac
+  if [ "$s" = usage-error ]; then
+    [ -z "$perf" ] || { echo "FAIL: $s: performance_data '$perf'"; status=1; }
+    continue
+  fi
   case $perf in "'findings_critical'="*) ;; *) echo "FAIL: $s: performance_data '$perf'"; status=1 ;; esac
   if [ "$want" -ne 0 ] && [ -z "$long" ]; then echo "FAIL: $s: no long_plugin_output"; status=1; fi
 done
+case $(field usage-error plugin_output) in
+  "HAIRPIN UNKNOWN - "*"-C/--named-conf"*) ;;
+  *) echo "FAIL: usage-error: plugin_output '$(field usage-error plugin_output)'"; status=1 ;;
+esac
 # The critical sample's details made it through.
 case $(field critical long_plugin_output) in
   *"[CRITICAL] unexpected-source blog.debugo.fr"*) ;;
   *) echo "FAIL: critical: long output lacks the unexpected-source line"; status=1 ;;
 esac
 case $(field critical performance_data) in
-  *"'blog.debugo.fr_https_hairpin'=0.012s;1;5;0"*) ;;
+  *"'blog.debugo.fr_https_hairpin'=0.012s;;;0"*) ;;  # no thresholds: none were applied
   *) echo "FAIL: critical: perfdata lacks the https timing"; status=1 ;;
 esac
 [ $status -eq 0 ] && echo PASS

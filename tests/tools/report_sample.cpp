@@ -2,6 +2,7 @@
 //   hc-report-sample SAMPLE FORMAT [FILE]   text|json|nagios|prometheus; FILE is written with
 //                                           write_textfile_atomically, else standard output
 //   hc-report-sample --plugin SAMPLE        Nagios plugin: nagios output, exit status 0-3
+//   hc-report-sample --plugin usage-error   the UNKNOWN line of a bad command line, exit 3
 //   hc-report-sample --free-port            a TCP port free on 127.0.0.1 right now
 //   hc-report-sample --list                 the sample names (also: hostile-SEED, a random hostile model)
 #include <cstdio>
@@ -64,6 +65,13 @@ int main(int argc, char** argv) {
     if (argc == 2 && std::strcmp(argv[1], "--list") == 0) {
       for (const auto& s : hc::report::samples::all()) std::cout << s.name << '\n';
       return 0;
+    }
+    if (argc == 3 && std::strcmp(argv[1], "--plugin") == 0 && std::strcmp(argv[2], "usage-error") == 0) {
+      // What hairpin-check --format nagios prints for a bad command line.
+      std::cout << hc::report::render_nagios_unknown(
+          "-c '/etc/bind/named.conf' looks like a file: -c is now the critical threshold; the BIND "
+          "configuration is -C/--named-conf");
+      return 3;
     }
     if (argc == 3 && std::strcmp(argv[1], "--plugin") == 0) {
       const auto found = find(argv[2]);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "check/runner.hpp"
@@ -35,7 +36,7 @@ struct loopback_site {
   std::string conf() const { return (dir / "named.conf").string(); }
 };
 
-// A --static run of the configuration at conf (-c given: a missing file is an error).
+// A --static run of the configuration at conf (-C given: a missing file is an error).
 check::run_options static_options(const std::string& conf) {
   check::run_options o;
   o.named_conf = conf;
@@ -119,4 +120,46 @@ TEST_CASE("runner: a silent network costs one deadline, not one timeout per prob
   for (const auto& f : r.findings) timeout |= f.kind == hc::finding_kind::timeout;
   CHECK(timeout);
   for (const auto& c : r.checks) CHECK_FALSE(c.ok);
+}
+
+TEST_CASE("runner: a check slower than the -w/-c range is slow-response, with the ranges as given") {
+  loopback_site site;
+  asio::io_context io;
+  // web.example.test is 127.0.0.5 in the extra view: the hairpin path; the kernel completes the handshake.
+  asio::ip::tcp::acceptor listener(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.5"), 0));
+  const auto port = listener.local_endpoint().port();
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.names = {"web.example.test."};
+  o.services = {"tcp/" + std::to_string(port)};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 5.0;
+
+  // The slow-response finding of the hairpin check, if any.
+  auto slow = [](const check::run_options& opts) -> std::optional<finding> {
+    const run_result r = check::run(opts);
+    for (const auto& f : r.findings)
+      if (f.kind == "slow-response" && f.path == "hairpin") return f;
+    return std::nullopt;
+  };
+
+  CHECK_FALSE(slow(o));  // no -w/-c: never slow
+
+  o.warning = nagios_range::parse("0.000001");  // alert above 1 microsecond
+  const auto w = slow(o);
+  REQUIRE(w);
+  CHECK(w->sev == severity::warning);
+  CHECK(w->name == "web.example.test");
+  CHECK(w->evidence.find("(warning 0.000001, critical none)") != std::string::npos);
+
+  o.critical = nagios_range::parse("@0:100");  // alert inside 0..100 s: any answer
+  const auto c = slow(o);
+  REQUIRE(c);
+  CHECK(c->sev == severity::critical);
+  CHECK(c->evidence.find("(warning 0.000001, critical @0:100)") != std::string::npos);
+
+  o.warning = nagios_range::parse("100");  // within 0..100 s: no alert
+  o.critical = nagios_range::parse("~:100");
+  CHECK_FALSE(slow(o));
 }

@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "cli/options.hpp"
@@ -19,7 +23,7 @@ hc::cli::parse_outcome parse(std::initializer_list<const char*> args) {
 }  // namespace
 
 TEST_CASE("cli parses the contract's options") {
-  auto p = parse({"-c", "zones/named.conf", "--source", "198.18.1.99", "--resolver", "198.18.1.53#5353",
+  auto p = parse({"-C", "zones/named.conf", "--source", "198.18.1.99", "--resolver", "198.18.1.53#5353",
                   "--nat-rules", "-", "--services", "dns,https,tcp/8443", "-t", "7.5", "--format", "json",
                   "--textfile", "/tmp/x.prom", "-q", "Blog.Debugo.FR"});
   REQUIRE(p.options);
@@ -86,8 +90,128 @@ TEST_CASE("cli --help and --version exit 0 with text") {
 }
 
 TEST_CASE("cli --static needs no name") {
-  auto p = parse({"--static", "-c", "zones/named.conf"});
+  auto p = parse({"--static", "-C", "zones/named.conf"});
   REQUIRE(p.options);
   CHECK(p.options->run.static_only);
 }
 
+
+TEST_CASE("cli -C and --named-conf take the BIND configuration") {
+  for (const char* opt : {"-C", "--named-conf"}) {
+    CAPTURE(opt);
+    auto p = parse({opt, "/srv/bind/named.conf", "--static"});
+    REQUIRE(p.options);
+    CHECK(p.options->run.named_conf == "/srv/bind/named.conf");
+    CHECK(p.options->run.named_conf_given);
+    CHECK_FALSE(p.options->run.critical);
+  }
+}
+
+TEST_CASE("cli -c with a path says that the BIND configuration moved to -C") {
+  const std::string moved = "-c is now the critical threshold; the BIND configuration is -C/--named-conf";
+  for (const char* path : {"/etc/bind/named.conf", "zones/named.conf", "named.conf", "my.conf"}) {
+    CAPTURE(path);
+    auto p = parse({"-c", path, "--static"});
+    CHECK_FALSE(p.options);
+    CHECK(p.exit_status == 3);
+    CHECK_FALSE(p.to_stdout);
+    CHECK(p.message.find(moved) != std::string::npos);
+    CHECK(p.message.find(path) != std::string::npos);
+  }
+  // An existing file without '/' or .conf, in the current directory.
+  const std::string name = "hc-cli-test-" + std::to_string(::getpid());
+  std::ofstream(name) << "options { };\n";
+  auto p = parse({"-c", name.c_str(), "--static"});
+  std::filesystem::remove(name);
+  CHECK(p.exit_status == 3);
+  CHECK(p.message.find(moved) != std::string::npos);
+}
+
+TEST_CASE("cli -c and -w take Nagios ranges") {
+  auto p = parse({"-c", "5", "-w", "@0:100", "x.fr"});
+  REQUIRE(p.options);
+  REQUIRE(p.options->run.critical);
+  REQUIRE(p.options->run.warning);
+  CHECK(p.options->run.critical->str() == "5");
+  CHECK(p.options->run.critical->alerts(5.5));
+  CHECK_FALSE(p.options->run.critical->alerts(4));
+  CHECK(p.options->run.warning->inside());
+  CHECK(p.options->run.warning->alerts(0.01));
+  CHECK(p.options->run.named_conf == "/etc/bind/named.conf");  // -c no longer touches it
+  CHECK_FALSE(p.options->run.named_conf_given);
+
+  auto longs = parse({"--critical", "~:2.5", "--warning=1:", "x.fr"});
+  REQUIRE(longs.options);
+  CHECK(longs.options->run.critical->str() == "~:2.5");
+  CHECK(longs.options->run.warning->str() == "1:");
+
+  auto none = parse({"x.fr"});
+  REQUIRE(none.options);
+  CHECK_FALSE(none.options->run.warning);
+  CHECK_FALSE(none.options->run.critical);
+
+  auto bad = parse({"-w", "20:10", "x.fr"});
+  CHECK(bad.exit_status == 3);
+  CHECK(bad.message.find("--warning: '20:10' is not a Nagios range") != std::string::npos);
+  auto bad_c = parse({"-c", "fast", "x.fr"});
+  CHECK(bad_c.exit_status == 3);
+  CHECK(bad_c.message.find("'fast' is not a Nagios range") != std::string::npos);
+}
+
+TEST_CASE("cli -V prints the version, -h the help, -v counts") {
+  auto v = parse({"-V"});
+  CHECK_FALSE(v.options);
+  CHECK(v.exit_status == 0);
+  CHECK(v.to_stdout);
+  CHECK(v.message == std::string("hairpin-check ") + HC_VERSION + "\n");
+
+  auto h = parse({"-h"});
+  CHECK(h.exit_status == 0);
+  CHECK(h.message.find("-C,--named-conf") != std::string::npos);
+  CHECK(h.message.find("-c,--critical") != std::string::npos);
+  CHECK(h.message.find("@10:20") != std::string::npos);
+  CHECK(h.message.back() == '\n');
+
+  auto quiet = parse({"x.fr"});
+  REQUIRE(quiet.options);
+  CHECK(quiet.options->run.verbosity == 0);
+  auto vv = parse({"-v", "x.fr", "-vv", "--verbose"});
+  REQUIRE(vv.options);
+  CHECK(vv.options->run.verbosity == 4);
+  auto t = parse({"-t", "3", "x.fr"});
+  REQUIRE(t.options);
+  CHECK(t.options->run.timeout_s == doctest::Approx(3));
+}
+
+TEST_CASE("cli usage errors with --format nagios are one HAIRPIN UNKNOWN line on stdout") {
+  // The format may come after the bad option, and CLI11 stops at the first error.
+  for (auto args : {std::initializer_list<const char*>{"--frobnicate", "x.fr", "--format", "nagios"},
+                    std::initializer_list<const char*>{"-t", "abc", "--format=nagios", "x.fr"},
+                    std::initializer_list<const char*>{"--format", "nagios"},
+                    std::initializer_list<const char*>{"-c", "/etc/bind/named.conf", "--format", "nagios", "x.fr"},
+                    std::initializer_list<const char*>{"--format", "text", "-w", "x", "--format", "nagios"}}) {
+    auto p = parse(args);
+    CAPTURE(p.message);
+    CHECK_FALSE(p.options);
+    CHECK(p.exit_status == 3);
+    CHECK(p.to_stdout);
+    CHECK(p.message.rfind("HAIRPIN UNKNOWN - ", 0) == 0);
+    CHECK(p.message.find('\n') == p.message.size() - 1);  // one line
+    for (char c : p.message) CHECK(static_cast<unsigned char>(c) < 0x80);
+    CHECK(p.message.find('|') == std::string::npos);
+  }
+  auto moved = parse({"--format", "nagios", "-c", "/etc/bind/named.conf", "x.fr"});
+  CHECK(moved.message.find("the BIND configuration is -C/--named-conf") != std::string::npos);
+  auto accented = parse({"--format", "nagios", "caf\xC3\xA9 x.fr"});
+  CHECK(accented.message.rfind("HAIRPIN UNKNOWN - 'caf? x.fr' is not a domain name", 0) == 0);
+
+  // Other formats: the message goes to stderr.
+  for (auto args : {std::initializer_list<const char*>{"--frobnicate", "x.fr"},
+                    std::initializer_list<const char*>{"--frobnicate", "--format", "json", "x.fr"},
+                    std::initializer_list<const char*>{"bad name", "--", "--format", "nagios"}}) {
+    auto p = parse(args);
+    CHECK(p.exit_status == 3);
+    CHECK_FALSE(p.to_stdout);
+    CHECK(p.message.rfind("hairpin-check: ", 0) == 0);
+  }
+}

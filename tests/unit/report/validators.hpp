@@ -25,7 +25,7 @@ inline std::vector<std::string> split_lines(const std::string& text) {
 
 // The monitoring-plugins development guidelines, "Plugin output" and "Performance data":
 //   SERVICE STATUS - text | 'label'=value[UOM];[warn];[crit];[min];[max] ...
-//   long output lines (no '|', which would start more perfdata)
+//   long output lines (no '|', which would start more perfdata); printable ASCII throughout
 inline std::vector<std::string> validate_nagios(const std::string& out, std::size_t max_first = 4096,
                                                 std::size_t max_total = 8192) {
   std::vector<std::string> errors;
@@ -89,11 +89,18 @@ inline std::vector<std::string> validate_nagios(const std::string& out, std::siz
       i = end + 1;
     }
   }
-  for (std::size_t i = 1; i < lines.size(); ++i) {
+  for (std::size_t i = 1; i < lines.size(); ++i)
     if (lines[i].find('|') != std::string::npos) errors.push_back("long output line has '|': " + lines[i]);
-    for (char c : lines[i])
-      if (static_cast<unsigned char>(c) < 0x20) errors.push_back("control character in line " + std::to_string(i));
-  }
+  // Printable ASCII only: Nagios, Icinga and their notification paths do not all handle UTF-8.
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    for (char c : lines[i]) {
+      const auto b = static_cast<unsigned char>(c);
+      if (b < 0x20 || b == 0x7F) errors.push_back("control character in line " + std::to_string(i));
+      if (b >= 0x80) {
+        errors.push_back("non-ASCII byte in line " + std::to_string(i) + ": " + lines[i]);
+        break;
+      }
+    }
   return errors;
 }
 
