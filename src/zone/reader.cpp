@@ -264,10 +264,14 @@ class fast_reader {
     generate_held_error_ = false;
   }
 
-  void end_generate(const chunk& c) {
+  std::uint64_t generate_held() const { return generate_held_; }
+
+  // `not_read`: records of the directive left unread after too many errors.
+  void end_generate(const chunk& c, std::uint64_t not_read) {
     in_generate_ = false;
     if (generate_held_ == 0) return;
     std::string msg = fmt::format("... and {} more errors or warnings in the records of this $GENERATE", generate_held_);
+    if (not_read > 0) msg += fmt::format("; its other {} records are not read", not_read);
     if (generate_held_error_) diags_.error({*c.file, c.first_line, 0}, std::move(msg));
     else diags_.warning({*c.file, c.first_line, 0}, std::move(msg));
   }
@@ -599,17 +603,22 @@ void read_fast(const zone_source& src, std::string_view origin, zone_builder& ou
       r.read(c);
       continue;
     }
-    // The records of a $GENERATE, a few thousand lines of text at a time.
+    // The records of a $GENERATE, a few thousand lines of text at a time. Once a batch has held
+    // back many errors, the template is bad for most values: the rest is not read (each refused
+    // record costs a trip through ldns).
     constexpr std::uint64_t lines_per_batch = 4096;
     r.begin_generate();
     const std::uint64_t n = c.generate->count();
-    for (std::uint64_t i = 0; i < n; i += lines_per_batch) {
+    std::uint64_t i = 0;
+    while (i < n && r.generate_held() < lines_per_batch / 4) {
+      std::uint64_t k = std::min(lines_per_batch, n - i);
       batch.clear();
-      c.generate->lines(i, std::min(lines_per_batch, n - i), batch);
+      c.generate->lines(i, k, batch);
       chunk part{batch, c.file, c.first_line, nullptr, true};
       r.read(part);
+      i += k;
     }
-    r.end_generate(c);
+    r.end_generate(c, n - i);
   }
 }
 

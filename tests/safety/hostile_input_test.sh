@@ -94,7 +94,7 @@ conf "$work/gen.conf" db.gen
 run generate-4M 3 'db.gen:6:11: \$GENERATE would make 4194304 records, more than .*HC_MAX_GENERATED_RECORDS' -- "${static[@]}" --named-conf "$work/gen.conf"
 { cat "$work/db.ok"; echo "\$GENERATE 0-1048575 $(printf 'x%.0s' {1..70})\$ A 198.18.1.1"; } >"$work/db.label"
 conf "$work/label.conf" db.label
-run generate-long-label 3 'and 1048575 more errors or warnings in the records of this \$GENERATE' -- "${static[@]}" --named-conf "$work/label.conf"
+run generate-long-label 3 'db.label:6: \.\.\. and 4095 more errors or warnings in the records of this \$GENERATE; its other 1044480 records are not read' -- "${static[@]}" --named-conf "$work/label.conf"
 
 # 7. Size limits, raised or lowered through the environment.
 run file-too-large 3 "plain.conf': larger than 100 bytes \(HC_MAX_FILE_BYTES\)" HC_MAX_FILE_BYTES=100 -- "${static[@]}" --named-conf "$work/plain.conf"
