@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <new>
 #include <unordered_map>
 
 #include "bind/config.hpp"
@@ -97,6 +98,12 @@ class builder {
   }
 
  private:
+  // A name from the configuration as a message shows it: quoted, cut and escaped; described
+  // instead when it comes from an included file, whose text is never shown.
+  std::string q(const source_location& at, const std::string& text) const {
+    return diags_.is_private(at.file) ? "(" + describe_token(text) + ")" : "'" + escape_text(text) + "'";
+  }
+
   static std::string describe_keyword(const node& n) { return n.keyword_quoted ? "\"" + n.keyword + "\"" : n.keyword; }
 
   static address_match_list any_list() {
@@ -164,16 +171,16 @@ class builder {
       return;
     }
     if (n.blocks.size() != 1) {
-      diags_.error(n.where, "acl '" + name.text + "' expects one list in braces", name.text);
+      diags_.error(n.where, "acl " + q(n.where, name.text) + " expects one list in braces", name.text);
       return;
     }
     for (const char* builtin : {"any", "none", "localhost", "localnets"})
       if (iequals(name.text, builtin)) {
-        diags_.error(name.where, "cannot redefine built-in ACL '" + name.text + "'", name.text);
+        diags_.error(name.where, "cannot redefine built-in ACL " + q(name.where, name.text), name.text);
         return;
       }
     if (auto it = cfg_.acl_index.find(name.text); it != cfg_.acl_index.end()) {
-      diags_.error(name.where, "ACL '" + name.text + "' already defined at " + cfg_.acls[it->second].where.str(),
+      diags_.error(name.where, "ACL " + q(name.where, name.text) + " already defined at " + cfg_.acls[it->second].where.str(),
                    name.text);
       return;
     }
@@ -306,11 +313,11 @@ class builder {
       v.rrclass = *c;
     }
     if (n.blocks.size() != 1) {
-      diags_.error(n.where, "view '" + v.name + "' expects one block in braces", v.name);
+      diags_.error(n.where, "view " + q(n.where, v.name) + " expects one block in braces", v.name);
       return;
     }
     if (auto it = view_index_.find(v.name); it != view_index_.end()) {
-      diags_.error(n.where, "view '" + v.name + "' already defined at " + cfg_.views[it->second].where.str(), v.name);
+      diags_.error(n.where, "view " + q(n.where, v.name) + " already defined at " + cfg_.views[it->second].where.str(), v.name);
       return;
     }
     bool clients = false, destinations = false;
@@ -392,13 +399,13 @@ class builder {
       z.rrclass = *c;
       if (z.rrclass != v.rrclass) {
         diags_.error(n.arguments[1].where,
-                     "zone '" + written + "': class " + z.rrclass + " does not match the view's class " + v.rrclass,
+                     "zone " + q(n.where, written) + ": class " + z.rrclass + " does not match the view's class " + v.rrclass,
                      n.arguments[1].text);
         return;
       }
     }
     if (n.blocks.size() != 1) {
-      diags_.error(n.where, "zone '" + written + "' expects one block in braces", written);
+      diags_.error(n.where, "zone " + q(n.where, written) + " expects one block in braces", written);
       return;
     }
     std::string type_written;
@@ -411,7 +418,7 @@ class builder {
           if (ty == "master") ty = "primary";
           if (ty == "slave") ty = "secondary";
           if (std::find(std::begin(known_zone_types), std::end(known_zone_types), ty) == std::end(known_zone_types)) {
-            diags_.error(s.arguments[0].where, "zone '" + written + "': unknown type", *t);
+            diags_.error(s.arguments[0].where, "zone " + q(n.where, written) + ": unknown type", *t);
             return;
           }
           z.type = ty;
@@ -424,12 +431,12 @@ class builder {
     }
     if (z.type.empty() && !z.in_view.empty()) z.type = "in-view";
     if (z.type.empty()) {
-      diags_.error(n.where, "zone '" + written + "': type not present", written);
+      diags_.error(n.where, "zone " + q(n.where, written) + ": type not present", written);
       return;
     }
     std::string key = z.name + "/" + z.rrclass;
     if (auto it = index->find(key); it != index->end()) {
-      diags_.error(n.where, "zone '" + written + "' already defined at " + v.zones[it->second].where.str(), written);
+      diags_.error(n.where, "zone " + q(n.where, written) + " already defined at " + v.zones[it->second].where.str(), written);
       return;
     }
     index->emplace(key, v.zones.size());
@@ -450,7 +457,7 @@ class builder {
   void check_refs(const address_match_list& l) {
     for (const auto& e : l.elements) {
       if (e.what == address_match_element::kind::acl_ref && !cfg_.acl_index.contains(e.ref))
-        diags_.error(e.where, "undefined ACL '" + e.ref + "'", e.ref);
+        diags_.error(e.where, "undefined ACL " + q(e.where, e.ref), e.ref);
       if (e.nested) check_refs(*e.nested);
     }
   }
@@ -469,7 +476,7 @@ class builder {
       auto it = cfg_.acl_index.find(e.ref);
       if (it == cfg_.acl_index.end()) continue;
       if (state[it->second] == 1)
-        diags_.error(e.where, "ACL loop: '" + cfg_.acls[owner].name + "' refers back to '" + e.ref + "'", e.ref);
+        diags_.error(e.where, "ACL loop: " + q(cfg_.acls[owner].where, cfg_.acls[owner].name) + " refers back to " + q(e.where, e.ref), e.ref);
       else
         visit(it->second, state);
     }
@@ -484,14 +491,19 @@ class builder {
 }  // namespace
 
 config read_named_conf(const std::string& path, diagnostics& diags) {
-  tree t = load_tree(path, diags);
-  if (!t.opened) throw input_error("cannot open '" + path + "': " + t.open_error);
-  config cfg;
-  cfg.file = path;
-  cfg.files_read = std::move(t.files);
-  cfg.options.directory = t.directory;
-  builder(cfg, diags).run(t.statements);
-  return cfg;
+  try {
+    tree t = load_tree(path, diags);
+    if (!t.opened) throw input_error("cannot open '" + path + "': " + t.open_error);
+    config cfg;
+    cfg.file = path;
+    cfg.files_read = std::move(t.files);
+    cfg.options.directory = t.directory;
+    builder(cfg, diags).run(t.statements);
+    return cfg;
+  } catch (const std::bad_alloc&) {
+    // Everything read so far is freed by now; say which input was too much.
+    throw input_error("out of memory while reading " + path + " and its includes");
+  }
 }
 
 }  // namespace hc::bind

@@ -83,7 +83,9 @@ struct config {
 };
 
 // Reads named.conf and its includes. Errors (with file:line:col) go to diags; reading goes on
-// after an error so one run reports all of them. Throws input_error only when `path` itself cannot be opened.
+// after an error so one run reports all of them. Throws input_error when `path` itself cannot be opened
+// (missing, not a regular file, too large) and when memory runs out while reading ("out of memory
+// while reading PATH"); the limits of core/input_file.hpp bound what is read.
 config read_named_conf(const std::string& path, diagnostics& diags);
 
 // Does `list` take `client`? BIND's first-match semantics: the first element that matches decides,

@@ -1,5 +1,7 @@
 #include "bind/lexer.hpp"
 
+#include <algorithm>
+
 namespace hc::bind {
 
 namespace {
@@ -115,9 +117,9 @@ class lexer {
       s += c;
       advance();
     }
-    std::string near = "\"" + s.substr(0, s.find('\n'));
-    if (near.size() > 33) near = near.substr(0, 30) + "...";
-    diags_.error(where, "unterminated quoted string", near);
+    // The string's first line at most; diagnostics cut and escape it (or describe it, in an
+    // included file): the rest of the file after a stray quote may be anything.
+    diags_.error(where, "unterminated quoted string", "\"" + s.substr(0, std::min(s.find('\n'), max_quoted + 1)));
     return {token::kind::string, std::move(s), where};
   }
 

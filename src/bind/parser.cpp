@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
+
+#include "core/input_file.hpp"
 
 namespace hc::bind {
 
@@ -41,7 +41,9 @@ parse_context inner_context(const node& n, parse_context ctx) {
 
 class parser {
  public:
-  parser(const std::vector<token>& tokens, diagnostics& diags) : t_(tokens), diags_(diags) {}
+  // `depth`: the blocks the tokens already sit in (an included file inside `view { }`).
+  parser(const std::vector<token>& tokens, diagnostics& diags, int depth)
+      : t_(tokens), diags_(diags), depth_(depth), max_block_depth_(input_limits::current().max_block_depth) {}
 
   std::vector<node> run(parse_context ctx) {
     std::vector<node> out;
@@ -109,8 +111,10 @@ class parser {
           continue;
         case tk::lbrace: {
           const token& open = take();
-          if (depth_ >= max_block_depth) {
-            diags_.error(open.where, "blocks nested too deeply (more than " + std::to_string(max_block_depth) + ")", "{");
+          if (depth_ >= max_block_depth_) {
+            diags_.error(open.where,
+                         "blocks nested too deeply (more than " + std::to_string(max_block_depth_) + ", HC_MAX_BLOCK_DEPTH)",
+                         "{");
             skip_block();
             continue;
           }
@@ -144,60 +148,53 @@ class parser {
     }
   }
 
-  static constexpr int max_block_depth = 64;
   const std::vector<token>& t_;
   diagnostics& diags_;
   std::size_t pos_ = 0;
   int depth_ = 0;
+  const int max_block_depth_;
 };
 
 namespace fs = std::filesystem;
 
 bool has_glob_chars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
 
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    error = std::strerror(EISDIR);
-    return std::nullopt;
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno ? errno : ENOENT);
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    error = std::strerror(errno ? errno : EIO);
-    return std::nullopt;
-  }
-  return std::move(ss).str();
-}
-
 class loader {
  public:
-  loader(diagnostics& diags, tree& out) : diags_(diags), out_(out) {}
+  loader(diagnostics& diags, tree& out) : diags_(diags), out_(out), limits_(input_limits::current()) {}
 
-  // Parses one file; nullopt when it cannot be read (error set).
-  std::optional<std::vector<node>> parse_file(const std::string& path, std::string& error, parse_context ctx) {
-    auto text = read_file(path, error);
-    if (!text) return std::nullopt;
+  // Parses one file whose statements sit `depth` blocks deep; nullopt when it cannot be read
+  // (error set).
+  std::optional<std::vector<node>> parse_file(const std::string& path, std::string& error, parse_context ctx,
+                                              int depth) {
+    // Every read counts against the total, the same file read twice too: 32 files that each
+    // include the next one twice stop here, not after 2^32 reads.
+    std::uint64_t left = limits_.max_total_bytes - std::min(limits_.max_total_bytes, total_bytes_);
+    std::uint64_t cap = std::min(limits_.max_file_bytes, left);
+    auto text = read_regular_file(path, cap, error);
+    if (!text) {
+      if (cap < limits_.max_file_bytes && error == too_large_message(cap, "HC_MAX_FILE_BYTES")) {
+        error = "the configuration with its includes is " + too_large_message(limits_.max_total_bytes, "HC_MAX_TOTAL_BYTES");
+        stopped_ = true;
+      }
+      return std::nullopt;
+    }
+    total_bytes_ += text->size();
     out_.files.push_back(path);
-    return parse_text(*text, path, diags_, ctx);
+    return parse(lex(*text, path, diags_), diags_, ctx, depth);
   }
 
-  // Replaces includes in `nodes` (recursively, blocks too) by what they include.
-  std::vector<node> expand(std::vector<node> nodes, parse_context ctx) {
+  // Replaces includes in `nodes` (recursively, blocks too) by what they include; `depth`: the
+  // blocks `nodes` sit in.
+  std::vector<node> expand(std::vector<node> nodes, parse_context ctx, int depth) {
     std::vector<node> out;
     out.reserve(nodes.size());
     for (auto& n : nodes) {
       if (!n.keyword_quoted && iequals(n.keyword, "include")) {
-        include(n, ctx, out);
+        include(n, ctx, depth, out);
         continue;
       }
-      for (auto& b : n.blocks) b = expand(std::move(b), inner_context(n, ctx));
+      for (auto& b : n.blocks) b = expand(std::move(b), inner_context(n, ctx), depth + 1);
       if (ctx == parse_context::top && iequals(n.keyword, "options") && !directory_set_) note_directory(n);
       out.push_back(std::move(n));
     }
@@ -221,7 +218,9 @@ class loader {
         }
   }
 
-  void include(const node& n, parse_context ctx, std::vector<node>& out) {
+  void include(const node& n, parse_context ctx, int depth, std::vector<node>& out) {
+    // After a limit on the whole configuration was reached (and reported once), no more files.
+    if (stopped_) return;
     if (n.arguments.size() != 1 || !n.arguments[0].is_text() || !n.blocks.empty()) {
       diags_.error(n.where, "'include' expects one file name", n.arguments.empty() ? ";" : describe(n.arguments[0]));
       return;
@@ -258,19 +257,32 @@ class loader {
         diags_.error(n.where, "include cycle: '" + path + "' is already being read", written);
         continue;
       }
-      if (static_cast<int>(stack.size()) > max_include_depth) {
-        diags_.error(n.where, "includes nested too deeply (more than " + std::to_string(max_include_depth) + ")",
+      if (static_cast<int>(stack.size()) > limits_.max_include_depth) {
+        diags_.error(n.where,
+                     "includes nested too deeply (more than " + std::to_string(limits_.max_include_depth) +
+                         ", HC_MAX_INCLUDE_DEPTH)",
                      written);
         continue;
       }
+      if (++includes_ > limits_.max_include_files) {
+        diags_.error(n.where,
+                     "too many included files (more than " + std::to_string(limits_.max_include_files) +
+                         ", HC_MAX_INCLUDE_FILES, the same file counted each time); no further include is read",
+                     written);
+        stopped_ = true;
+        return;
+      }
+      // An included file may be anybody's: its text never appears in a message.
+      diags_.mark_private(path);
       std::string error;
-      auto nodes = parse_file(path, error, ctx);
+      auto nodes = parse_file(path, error, ctx, depth);
       if (!nodes) {
         diags_.error(n.where, "cannot open '" + path + "': " + error, written);
+        if (stopped_) return;
         continue;
       }
       stack.push_back(canon);
-      auto expanded = expand(std::move(*nodes), ctx);
+      auto expanded = expand(std::move(*nodes), ctx, depth);
       stack.pop_back();
       for (auto& e : expanded) out.push_back(std::move(e));
     }
@@ -278,13 +290,17 @@ class loader {
 
   diagnostics& diags_;
   tree& out_;
+  const input_limits& limits_;
   bool directory_set_ = false;
+  bool stopped_ = false;           // a limit on the whole configuration was reached
+  std::uint64_t includes_ = 0;     // files included so far, repeats counted
+  std::uint64_t total_bytes_ = 0;  // bytes read so far, repeats counted
 };
 
 }  // namespace
 
-std::vector<node> parse(const std::vector<token>& tokens, diagnostics& diags, parse_context context) {
-  return parser(tokens, diags).run(context);
+std::vector<node> parse(const std::vector<token>& tokens, diagnostics& diags, parse_context context, int depth) {
+  return parser(tokens, diags, depth).run(context);
 }
 
 std::vector<node> parse_text(std::string_view text, const std::string& file, diagnostics& diags,
@@ -303,7 +319,7 @@ tree load_tree(const std::string& path, diagnostics& diags) {
   loader l(diags, out);
   l.base = dir;
   std::string error;
-  auto nodes = l.parse_file(path, error, parse_context::top);
+  auto nodes = l.parse_file(path, error, parse_context::top, 0);
   if (!nodes) {
     out.open_error = error;
     return out;
@@ -311,7 +327,7 @@ tree load_tree(const std::string& path, diagnostics& diags) {
   out.opened = true;
   std::string canon = fs::weakly_canonical(top, ec).string();
   l.stack.push_back(ec ? top.string() : canon);
-  out.statements = l.expand(std::move(*nodes), parse_context::top);
+  out.statements = l.expand(std::move(*nodes), parse_context::top, 0);
   return out;
 }
 

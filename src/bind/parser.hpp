@@ -29,9 +29,10 @@ struct node {
 enum class parse_context { top, view, block };
 
 // Builds the statement list from tokens (the last one kind::end). Syntax errors go to diags and
-// parsing resynchronises at the next `;` or `}`.
+// parsing resynchronises at the next `;` or `}`. `depth`: the blocks the tokens already sit in (an
+// included file inside a view); blocks deeper than input_limits::max_block_depth in all are errors.
 std::vector<node> parse(const std::vector<token>& tokens, diagnostics& diags,
-                        parse_context context = parse_context::top);
+                        parse_context context = parse_context::top, int depth = 0);
 
 // lex() then parse().
 std::vector<node> parse_text(std::string_view text, const std::string& file, diagnostics& diags,
@@ -48,9 +49,11 @@ struct tree {
 
 // Reads `path` and expands every `include` (at any level, glob patterns allowed). Relative include
 // paths are resolved against options { directory } when an options statement before the include
-// sets it, else against the directory of `path` (named's working directory). Cycles and nesting
-// deeper than max_include_depth are errors.
-inline constexpr int max_include_depth = 32;
+// sets it, else against the directory of `path` (named's working directory). Cycles are errors, and
+// so is crossing a limit of input_limits (core/input_file.hpp): include depth, files included,
+// bytes per file and in all (a file included twice counts twice). Only regular files are read (a
+// FIFO or a device is "not a regular file"); included files are private to diagnostics (never
+// quoted). Throws std::bad_alloc when memory runs out (read_named_conf reports it).
 tree load_tree(const std::string& path, diagnostics& diags);
 
 // Case-insensitive keyword comparison, as BIND compares them.

@@ -1,13 +1,11 @@
 // Entry points that read a rule file, detect its syntax, and the DNAT map.
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
+#include <unistd.h>
 
+#include <algorithm>
+#include <new>
+
+#include "core/input_file.hpp"
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
 
@@ -54,24 +52,26 @@ ruleset parse_nat_rules(std::string_view text, const std::string& file, diagnost
 }
 
 ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags) {
-  std::string text;
   std::string name = path_or_dash == "-" ? std::string("<stdin>") : path_or_dash;
-  if (path_or_dash == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path_or_dash, std::ios::binary);
-    if (!in) {
-      diags.error({name, 0, 0}, std::string("cannot read the NAT rules: ") + std::strerror(errno));
-      ruleset rs;
-      rs.file = name;
-      rs.errors = 1;
-      return rs;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+  auto failed = [&](source_location where, std::string message) {
+    diags.error(std::move(where), std::move(message));
+    ruleset rs;
+    rs.file = name;
+    rs.errors = 1;
+    return rs;
+  };
+  try {
+    // A regular file only (a FIFO or a device would block or never end), and bounded; stdin is
+    // whatever the caller pipes in, bounded the same.
+    const auto max = input_limits::current().max_file_bytes;
+    std::string error;
+    auto text = path_or_dash == "-" ? read_descriptor(STDIN_FILENO, max, error)
+                                    : read_regular_file(path_or_dash, max, error);
+    if (!text) return failed({name, 0, 0}, "cannot read the NAT rules: " + error);
+    return parse_nat_rules(*text, name, diags);
+  } catch (const std::bad_alloc&) {
+    return failed({}, "out of memory while reading " + name);
   }
-  return parse_nat_rules(text, name, diags);
 }
 
 namespace {

@@ -38,7 +38,9 @@ std::string rdf_text(const ldns_rdf* rdf) {
 }
 
 // Adds one parsed ldns record to the builder; false (with a diagnostic) when it cannot be kept.
-bool add_ldns_rr(const ldns_rr* rr, zone_builder& out, diagnostics& diags, const source_location& where) {
+// Sink: diagnostics, or the fast reader (which holds back all but one diagnostic per $GENERATE).
+template <typename Sink>
+bool add_ldns_rr(const ldns_rr* rr, zone_builder& out, Sink& diags, const source_location& where) {
   if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
     diags.error(where, "record class is not IN", rr_type_name(ldns_rr_get_type(rr)));
     return false;
@@ -245,6 +247,35 @@ class fast_reader {
   fast_reader(std::string_view origin, zone_builder& out, diagnostics& diags)
       : origin_(origin), zone_origin_(origin), out_(out), diags_(diags) {}
 
+  // The diagnostics of the reader. While the records of a $GENERATE are read, only the first is
+  // reported and the rest counted (end_generate reports the count): one bad template would
+  // otherwise make one error per generated name.
+  void error(source_location where, std::string msg, std::string near = {}) {
+    emit(true, std::move(where), std::move(msg), std::move(near));
+  }
+  void warning(source_location where, std::string msg, std::string near = {}) {
+    emit(false, std::move(where), std::move(msg), std::move(near));
+  }
+
+  void begin_generate() {
+    in_generate_ = true;
+    generate_shown_ = false;
+    generate_held_ = 0;
+    generate_held_error_ = false;
+  }
+
+  std::uint64_t generate_held() const { return generate_held_; }
+
+  // `not_read`: records of the directive left unread after too many errors.
+  void end_generate(const chunk& c, std::uint64_t not_read) {
+    in_generate_ = false;
+    if (generate_held_ == 0) return;
+    std::string msg = fmt::format("... and {} more errors or warnings in the records of this $GENERATE", generate_held_);
+    if (not_read > 0) msg += fmt::format("; its other {} records are not read", not_read);
+    if (generate_held_error_) diags_.error({*c.file, c.first_line, 0}, std::move(msg));
+    else diags_.warning({*c.file, c.first_line, 0}, std::move(msg));
+  }
+
   void read(const chunk& c) {
     chunk_ = &c;
     const char* p = c.text.data();
@@ -302,19 +333,19 @@ class fast_reader {
         origin_ = o;
       } else {
         ldns_rdf_ptr r(ldns_dname_new_frm_str(std::string(parts[1]).c_str()));
-        if (!r) diags_.error(where, "bad $ORIGIN name", std::string(parts[1]));
+        if (!r) error(where, "bad $ORIGIN name", std::string(parts[1]));
         else origin_ = lower(rdf_text(r.get()));
       }
       origin_rdf_.reset();
     } else if (iequals(parts[0], "$TTL") && parts.size() >= 2) {
       auto t = parse_ttl(parts[1]);
-      if (!t) diags_.error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[1].data() - p + 1)}, "bad $TTL", std::string(parts[1]));
+      if (!t) error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[1].data() - p + 1)}, "bad $TTL", std::string(parts[1]));
       else if (parts.size() > 2)  // BIND expects the end of the line after the TTL
-        diags_.error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[2].data() - p + 1)}, "extra text after $TTL",
+        error({*chunk_->file, line_, static_cast<std::uint32_t>(parts[2].data() - p + 1)}, "extra text after $TTL",
                      std::string(parts[2]));
       else default_ttl_ = *t;
     } else {
-      diags_.error(where, "unknown or incomplete directive", std::string(parts[0]));
+      error(where, "unknown or incomplete directive", std::string(parts[0]));
     }
     if (e < end) {
       next_line();
@@ -378,7 +409,10 @@ class fast_reader {
           ++p;
         }
         if (p >= end || *p != '"') {
-          error_at(t.line, t.col, "unterminated quoted string", std::string(s - 1, std::min<std::size_t>(static_cast<std::size_t>(p - s + 1), 40)));
+          // The string's start at most (diagnostics cut and escape it, or describe it in a file
+          // reached through $INCLUDE).
+          error_at(t.line, t.col, "unterminated quoted string",
+                   std::string(s - 1, std::min<std::size_t>(static_cast<std::size_t>(p - s + 1), max_quoted + 1)));
           bad_ = true;
           continue;
         }
@@ -410,7 +444,20 @@ class fast_reader {
   }
 
   void error_at(std::uint32_t line, std::uint32_t column, std::string msg, std::string near) {
-    diags_.error({*chunk_->file, line, chunk_->fixed_line ? 0 : column}, std::move(msg), std::move(near));
+    error({*chunk_->file, line, chunk_->fixed_line ? 0 : column}, std::move(msg), std::move(near));
+  }
+
+  void emit(bool is_error, source_location where, std::string msg, std::string near) {
+    if (in_generate_) {
+      if (generate_shown_) {
+        ++generate_held_;
+        generate_held_error_ = generate_held_error_ || is_error;
+        return;
+      }
+      generate_shown_ = true;
+    }
+    if (is_error) diags_.error(std::move(where), std::move(msg), std::move(near));
+    else diags_.warning(std::move(where), std::move(msg), std::move(near));
   }
 
   const ldns_rdf* origin_rdf() {
@@ -469,7 +516,7 @@ class fast_reader {
       rdata_.clear();
       if (fast_rdata(kind, f + i + 1, n - i - 1, origin_, rdata_)) {
         if (!out_.in_zone(owner_)) {
-          diags_.warning({*chunk_->file, toks_[0].line, chunk_->fixed_line ? 0 : toks_[0].col}, "out-of-zone data ignored", owner_);
+          warning({*chunk_->file, toks_[0].line, chunk_->fixed_line ? 0 : toks_[0].col}, "out-of-zone data ignored", owner_);
           prev_owner_ = owner_;
           return;
         }
@@ -511,13 +558,21 @@ class fast_reader {
     ldns_rr_ptr rr(raw);
     const token& at = toks_[0];
     if (s != LDNS_STATUS_OK || !rr) {
-      const token& near = toks_.size() > first ? toks_[std::min(toks_.size() - 1, first + 2)] : at;
-      (void)near;
-      std::string shown = line.size() > 80 ? line.substr(0, 77) + "..." : line;
-      error_at(at.line, at.col, ldns_get_errorstr_by_id(s), shown);
+      // ldns does not say which field it refused: name the first field of the data (after the
+      // type), else the type, else the owner. Never the whole line.
+      const token* near = &at;
+      std::size_t k = first;
+      while (k < toks_.size() && !toks_[k].quoted && !toks_[k].text.empty() &&
+             ((toks_[k].text[0] >= '0' && toks_[k].text[0] <= '9') || iequals(toks_[k].text, "IN")))
+        ++k;
+      if (k < toks_.size()) {
+        bool bad_type = s == LDNS_STATUS_SYNTAX_TYPE_ERR || toks_[k].quoted || type_from_name(toks_[k].text) == 0;
+        near = &toks_[k + 1 < toks_.size() && !bad_type ? k + 1 : k];
+      }
+      error_at(near->line, near->col, ldns_get_errorstr_by_id(s), std::string(near->text));
       return;
     }
-    add_ldns_rr(rr.get(), out_, diags_, {*chunk_->file, at.line, chunk_->fixed_line ? 0 : at.col});
+    add_ldns_rr(rr.get(), out_, *this, {*chunk_->file, at.line, chunk_->fixed_line ? 0 : at.col});
     prev_owner_ = lower(rdf_text(ldns_rr_owner(rr.get())));
   }
 
@@ -534,13 +589,37 @@ class fast_reader {
   const chunk* chunk_ = nullptr;
   std::uint32_t line_ = 1, record_line_ = 1;
   const char* line_start_ = nullptr;
+  bool in_generate_ = false, generate_shown_ = false, generate_held_error_ = false;
+  std::uint64_t generate_held_ = 0;
 };
 
 }  // namespace
 
 void read_fast(const zone_source& src, std::string_view origin, zone_builder& out, diagnostics& diags) {
   fast_reader r(origin, out, diags);
-  for (const auto& c : src.chunks) r.read(c);
+  std::string batch;
+  for (const auto& c : src.chunks) {
+    if (!c.generate) {
+      r.read(c);
+      continue;
+    }
+    // The records of a $GENERATE, a few thousand lines of text at a time. Once a batch has held
+    // back many errors, the template is bad for most values: the rest is not read (each refused
+    // record costs a trip through ldns).
+    constexpr std::uint64_t lines_per_batch = 4096;
+    r.begin_generate();
+    const std::uint64_t n = c.generate->count();
+    std::uint64_t i = 0;
+    while (i < n && r.generate_held() < lines_per_batch / 4) {
+      std::uint64_t k = std::min(lines_per_batch, n - i);
+      batch.clear();
+      c.generate->lines(i, k, batch);
+      chunk part{batch, c.file, c.first_line, nullptr, true};
+      r.read(part);
+      i += k;
+    }
+    r.end_generate(c, n - i);
+  }
 }
 
 void read_ldns(const zone_source& src, std::string_view origin, zone_builder& out, diagnostics& diags) {
@@ -555,8 +634,10 @@ void read_ldns(const zone_source& src, std::string_view origin, zone_builder& ou
   std::uint32_t line = 1;
   for (const auto& c : src.chunks) {
     spans.push_back({line, &c});
-    all += c.text;
-    line += static_cast<std::uint32_t>(std::count(c.text.begin(), c.text.end(), '\n'));
+    std::size_t from = all.size();
+    if (c.generate) c.generate->lines(0, c.generate->count(), all);
+    else all += c.text;
+    line += static_cast<std::uint32_t>(std::count(all.begin() + static_cast<std::ptrdiff_t>(from), all.end(), '\n'));
   }
   auto where = [&spans](int l) -> source_location {
     auto it = std::upper_bound(spans.begin(), spans.end(), static_cast<std::uint32_t>(l),

@@ -14,17 +14,16 @@
 
 #include <fmt/format.h>
 
+#include "core/input_file.hpp"
+
 namespace hc::zone::detail {
 
-mapped_file::mapped_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw input_error(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw input_error(fmt::format("cannot read {}: not a regular file", path));
-  }
-  size_ = static_cast<std::size_t>(st.st_size);
+mapped_file::mapped_file(const std::string& path, std::uint64_t max_bytes) {
+  std::string error;
+  std::uint64_t size = 0;
+  int fd = open_regular_file(path, max_bytes, size, error);
+  if (fd < 0) throw input_error(fmt::format("cannot open {}: {}", path, error));
+  size_ = static_cast<std::size_t>(size);
   if (size_ > 0) {
     addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (addr_ == MAP_FAILED) {
@@ -192,12 +191,23 @@ bool substitute(std::string_view tmpl, long value, std::string& out, std::string
   return true;
 }
 
-constexpr int max_include_depth = 16;
+// The token of `line` that starts at `col` (up to the next blank), for a diagnostic.
+std::string token_at(std::string_view line, std::size_t col) {
+  if (col >= line.size()) return {};
+  std::size_t end = col;
+  while (end < line.size() && !is_space(line[end])) ++end;
+  return std::string(line.substr(col, end - col));
+}
 
 struct expander {
   zone_source& out;
   diagnostics& diags;
   std::string directory;
+  const input_limits& limits = input_limits::current();
+  bool stopped = false;              // a limit on the whole zone was reached (and reported)
+  std::uint64_t includes = 0;        // files read through $INCLUDE, repeats counted
+  std::uint64_t total_bytes = 0;     // bytes of every file read, repeats counted
+  std::uint64_t generated_records = 0;
 
   const std::string* own_name(std::string name) { return &out.owned.emplace_back(std::move(name)); }
 
@@ -222,15 +232,68 @@ struct expander {
     out.bytes += text.size();
   }
 
+  // The records of a $GENERATE, made when they are read.
+  void generate(std::string_view line, std::size_t body_col, const std::string& path, const std::string* fname,
+                std::uint32_t dline) {
+    std::string_view body = line.substr(std::min(line.size(), body_col));
+    generate_spec spec;
+    std::string error;
+    std::size_t col = 0;
+    if (!parse_generate(body, spec, error, col)) {
+      diags.error({path, dline, static_cast<std::uint32_t>(body_col + col + 1)}, error, token_at(body, col));
+      return;
+    }
+    std::uint64_t n = spec.count();
+    if (n > limits.max_generated_records - std::min(limits.max_generated_records, generated_records)) {
+      auto range_col = body.find_first_not_of(" \t");
+      diags.error({path, dline, static_cast<std::uint32_t>(body_col + range_col + 1)},
+                  fmt::format("$GENERATE would make {} records, more than the {} left of {} per zone file "
+                              "(HC_MAX_GENERATED_RECORDS); not read",
+                              n, limits.max_generated_records - std::min(limits.max_generated_records, generated_records),
+                              limits.max_generated_records),
+                  token_at(body, range_col));
+      return;
+    }
+    generated_records += n;
+    const generate_spec& kept = out.generates.emplace_back(std::move(spec));
+    chunk c{{}, fname, dline, nullptr, true};
+    c.generate = &kept;
+    out.chunks.push_back(c);
+    out.bytes += n * 32;
+  }
+
   bool expand(const std::string& path, std::string origin, int depth, const source_location* from) {
+    if (from) {
+      if (stopped) return false;
+      if (++includes > limits.max_include_files) {
+        diags.error(*from,
+                    fmt::format("too many $INCLUDE files (more than {}, HC_MAX_INCLUDE_FILES, the same file counted "
+                                "each time); no further $INCLUDE is read",
+                                limits.max_include_files),
+                    path);
+        stopped = true;
+        return false;
+      }
+      // A file reached through $INCLUDE may be anybody's: its text never appears in a message.
+      diags.mark_private(path);
+    }
     std::unique_ptr<mapped_file> mf;
+    std::uint64_t left = limits.max_total_bytes - std::min(limits.max_total_bytes, total_bytes);
+    std::uint64_t cap = std::min(limits.max_file_bytes, left);
     try {
-      mf = std::make_unique<mapped_file>(path);
+      mf = std::make_unique<mapped_file>(path, cap);
     } catch (const input_error& e) {
-      diags.error(from ? *from : source_location{path, 0, 0}, e.what(), from ? path : std::string());
+      std::string msg = e.what();
+      if (cap < limits.max_file_bytes && msg.ends_with(too_large_message(cap, "HC_MAX_FILE_BYTES"))) {
+        msg = fmt::format("cannot read {}: the zone file with its $INCLUDEs is {}", path,
+                          too_large_message(limits.max_total_bytes, "HC_MAX_TOTAL_BYTES"));
+        stopped = true;
+      }
+      diags.error(from ? *from : source_location{path, 0, 0}, msg, from ? path : std::string());
       return false;
     }
     const mapped_file* m = mf.get();
+    total_bytes += m->text().size();
     out.files.push_back(std::move(mf));
     const std::string* fname = own_name(path);
     std::string_view text = m->text();
@@ -278,17 +341,20 @@ struct expander {
       source_location here{path, dline, 1};
       if (iequals(kw, "$ORIGIN")) {
         if (toks.size() < 2) {
-          diags.error(here, "$ORIGIN without a name", std::string(line));
+          diags.error(here, "$ORIGIN without a name", std::string(kw));
         } else {
           origin = absolute_name(toks[1].first, origin);
           generated("$ORIGIN " + origin + "\n", fname, dline);
         }
       } else if (iequals(kw, "$INCLUDE")) {
+        source_location at{path, dline, toks.size() >= 2 ? static_cast<std::uint32_t>(toks[1].second + 1) : 1};
         if (toks.size() < 2) {
-          diags.error(here, "$INCLUDE without a file name", std::string(line));
-        } else if (depth >= max_include_depth) {
-          diags.error(here, "$INCLUDE nested too deeply", std::string(toks[1].first));
-        } else {
+          diags.error(here, "$INCLUDE without a file name", std::string(kw));
+        } else if (depth >= limits.max_include_depth) {
+          diags.error(at, fmt::format("$INCLUDE nested too deeply (more than {}, HC_MAX_INCLUDE_DEPTH)",
+                                      limits.max_include_depth),
+                      std::string(toks[1].first));
+        } else if (!stopped) {
           std::filesystem::path inc(std::string(toks[1].first));
           if (inc.is_relative()) inc = std::filesystem::path(directory) / inc;
           std::string inner = origin;
@@ -296,21 +362,12 @@ struct expander {
             inner = absolute_name(toks[2].first, origin);
             generated("$ORIGIN " + inner + "\n", fname, dline);
           }
-          source_location at{path, dline, static_cast<std::uint32_t>(toks[1].second + 1)};
           expand(inc.string(), inner, depth + 1, &at);
           // BIND restores the origin after an included file.
           generated("$ORIGIN " + origin + "\n", fname, dline);
         }
       } else {
-        std::string body(line.substr(std::min(line.size(), toks[0].second + toks[0].first.size())));
-        std::string gen, error;
-        std::size_t col = 0;
-        if (!expand_generate(body, gen, error, col)) {
-          diags.error({path, dline, static_cast<std::uint32_t>(toks[0].second + toks[0].first.size() + col + 1)},
-                      error, std::string(line));
-        } else {
-          generated(std::move(gen), fname, dline);
-        }
+        generate(line, toks[0].second + toks[0].first.size(), path, fname, dline);
       }
       seg = e < text.size() ? e + 1 : text.size();
       seg_line = dline + 1;
@@ -323,7 +380,7 @@ struct expander {
 
 }  // namespace
 
-bool expand_generate(std::string_view body, std::string& out, std::string& error, std::size_t& error_col) {
+bool parse_generate(std::string_view body, generate_spec& spec, std::string& error, std::size_t& error_col) {
   auto toks = split_tokens(body);
   if (toks.size() < 4) {
     error = "$GENERATE needs: range lhs [ttl] [class] type rhs";
@@ -346,28 +403,51 @@ bool expand_generate(std::string_view body, std::string& out, std::string& error
     error = "bad $GENERATE range (start-stop[/step])";
     return false;
   }
-  if ((*stop - *start) / *step >= (1u << 22)) {
+  spec.start = *start;
+  spec.stop = *stop;
+  spec.step = *step;
+  spec.lhs = toks[1].first;
+  spec.rhs = toks.back().first;
+  spec.middle.clear();
+  for (std::size_t i = 2; i + 1 < toks.size(); ++i) {
+    spec.middle += ' ';
+    spec.middle += toks[i].first;
+  }
+  // The templates once with the first value: a malformed ${...} or a negative value (the offset
+  // is fixed and the values only grow) shows here, before any record is made.
+  std::string probe;
+  if (!substitute(spec.lhs, static_cast<long>(spec.start), probe, error)) {
+    error_col = toks[1].second;
+    return false;
+  }
+  if (!substitute(spec.rhs, static_cast<long>(spec.start), probe, error)) {
+    error_col = toks.back().second;
+    return false;
+  }
+  return true;
+}
+
+void generate_spec::lines(std::uint64_t first, std::uint64_t n, std::string& out) const {
+  std::string error;  // parse_generate checked the templates
+  for (std::uint64_t i = first; i < first + n; ++i) {
+    long v = static_cast<long>(start + i * step);
+    substitute(lhs, v, out, error);
+    out += middle;
+    out += ' ';
+    substitute(rhs, v, out, error);
+    out += '\n';
+  }
+}
+
+bool expand_generate(std::string_view body, std::string& out, std::string& error, std::size_t& error_col,
+                     std::uint64_t max_records) {
+  generate_spec spec;
+  if (!parse_generate(body, spec, error, error_col)) return false;
+  if (spec.count() > max_records) {
     error = "$GENERATE range too large";
     return false;
   }
-  std::string middle;
-  for (std::size_t i = 2; i + 1 < toks.size(); ++i) {
-    middle += ' ';
-    middle += toks[i].first;
-  }
-  for (unsigned long v = *start; v <= *stop; v += *step) {
-    if (!substitute(toks[1].first, static_cast<long>(v), out, error)) {
-      error_col = toks[1].second;
-      return false;
-    }
-    out += middle;
-    out += ' ';
-    if (!substitute(toks.back().first, static_cast<long>(v), out, error)) {
-      error_col = toks.back().second;
-      return false;
-    }
-    out += '\n';
-  }
+  spec.lines(0, spec.count(), out);
   return true;
 }
 

@@ -17,8 +17,10 @@ namespace hc::zone::detail {
 // A read-only memory mapping of a whole file; empty files map to an empty view.
 class mapped_file {
  public:
-  // Throws input_error when the file cannot be opened or mapped.
-  explicit mapped_file(const std::string& path);
+  // Throws input_error when the file cannot be opened or mapped, is not a regular file (checked
+  // before it is opened, and opened with O_NONBLOCK: a FIFO never blocks) or is larger than
+  // max_bytes.
+  explicit mapped_file(const std::string& path, std::uint64_t max_bytes);
   ~mapped_file();
   mapped_file(const mapped_file&) = delete;
   mapped_file& operator=(const mapped_file&) = delete;
@@ -31,31 +33,55 @@ class mapped_file {
   std::size_t size_ = 0;
 };
 
-// A run of zone file text from one file; text always ends with a newline.
+// One $GENERATE directive, checked: the records it stands for are made when they are read, a
+// batch at a time, so that they cost what the same records written out cost (no text of them all).
+struct generate_spec {
+  unsigned long start = 0, stop = 0, step = 1;
+  std::string lhs;     // owner template
+  std::string middle;  // " [ttl] [class] type", as written
+  std::string rhs;     // rdata template
+  // How many records it makes.
+  std::uint64_t count() const { return (stop - start) / step + 1; }
+  // Appends the record lines for iterations [first, first + n) (indexes, not values).
+  void lines(std::uint64_t first, std::uint64_t n, std::string& out) const;
+};
+
+// A run of zone file text from one file; text always ends with a newline. A chunk of a $GENERATE
+// has no text but `generate`; its readers make the lines.
 struct chunk {
   std::string_view text;
   const std::string* file = nullptr;
   std::uint32_t first_line = 1;
   const mapped_file* mapping = nullptr;  // set when text lies in a mapped file
   bool fixed_line = false;  // generated text: every line reports first_line (the directive's)
+  const generate_spec* generate = nullptr;
 };
 
 // The expanded text of one zone file.
 struct zone_source {
   std::vector<chunk> chunks;
   std::deque<std::string> owned;        // generated text and file names
+  std::deque<generate_spec> generates;
   std::vector<std::unique_ptr<mapped_file>> files;
   std::size_t bytes = 0;
 };
 
 // Maps `file` and expands $INCLUDE (relative paths against `directory`) and $GENERATE. The reader
-// sees only records, $ORIGIN and $TTL. Returns false when `file` itself cannot be read.
+// sees only records, $ORIGIN and $TTL. Returns false when `file` itself cannot be read. Bounded by
+// input_limits (core/input_file.hpp): $INCLUDE depth, files included, bytes per file and in all
+// (repeats counted), records generated. Files reached through $INCLUDE are private to diags (their
+// text is never quoted).
 bool expand_zone_source(const std::string& file, std::string_view origin, const std::string& directory,
                         zone_source& out, diagnostics& diags);
 
-// Expands one $GENERATE line body ("1-3 host$ A 198.18.1.$") into record lines appended to out;
-// false with an error (column relative to body) when it is malformed.
-bool expand_generate(std::string_view body, std::string& out, std::string& error, std::size_t& error_col);
+// Reads one $GENERATE line body ("1-3 host$ A 198.18.1.$") into spec; false with an error (column
+// relative to body) when it is malformed.
+bool parse_generate(std::string_view body, generate_spec& spec, std::string& error, std::size_t& error_col);
+
+// parse_generate, then every record line appended to out (for tests and the ldns reader); false
+// as parse_generate, or when it would make more than max_records.
+bool expand_generate(std::string_view body, std::string& out, std::string& error, std::size_t& error_col,
+                     std::uint64_t max_records = std::uint64_t{1} << 22);
 
 // Makes a $ORIGIN / $INCLUDE name absolute against origin ("lan" + "debugo.fr." → "lan.debugo.fr.");
 // the text keeps its escapes. Returns empty for an empty name.

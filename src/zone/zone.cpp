@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstring>
+#include <new>
 #include <numeric>
 #include <thread>
 
@@ -492,17 +493,23 @@ std::unique_ptr<zone_data> zone_builder::finish() {
 
 std::unique_ptr<zone_data> load_zone_file(const std::string& file, std::string_view origin, diagnostics& diags,
                                           reader_kind reader, const std::string& directory) {
-  detail::zone_source src;
-  std::string org = canonical_name(origin);
-  if (!detail::expand_zone_source(file, org, directory, src, diags)) return nullptr;
-  // Generous: pages of the reserve that are never written are never resident.
-  zone_builder builder(org, src.bytes / 16 + 16);
-  if (reader == reader_kind::fast)
-    detail::read_fast(src, org, builder, diags);
-  else
-    detail::read_ldns(src, org, builder, diags);
-  src = {};
-  return builder.finish();
+  try {
+    detail::zone_source src;
+    std::string org = canonical_name(origin);
+    if (!detail::expand_zone_source(file, org, directory, src, diags)) return nullptr;
+    // Generous: pages of the reserve that are never written are never resident.
+    zone_builder builder(org, src.bytes / 16 + 16);
+    if (reader == reader_kind::fast)
+      detail::read_fast(src, org, builder, diags);
+    else
+      detail::read_ldns(src, org, builder, diags);
+    src = {};
+    return builder.finish();
+  } catch (const std::bad_alloc&) {
+    // The zone's memory is freed by now; the run goes on with the other zones.
+    diags.error({}, "out of memory while reading " + file);
+    return nullptr;
+  }
 }
 
 void zone_set::add(loaded_zone z) {

@@ -105,7 +105,7 @@ TEST_CASE("parser: hostile nesting is an error, not a stack overflow") {
   std::string deep = "options " + std::string(100000, '{') + std::string(100000, '}') + ";\nacl after { any; };\n";
   auto t = parse_text(deep, "deep.conf", d);
   REQUIRE_FALSE(d.all().empty());  // then one missing ';' per anonymous block
-  CHECK(d.all()[0].str() == "deep.conf:1:73: blocks nested too deeply (more than 64) near '{'");
+  CHECK(d.all()[0].str() == "deep.conf:1:73: blocks nested too deeply (more than 64, HC_MAX_BLOCK_DEPTH) near '{'");
   REQUIRE(t.size() == 2);
   CHECK(t[1].keyword == "acl");
 

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <random>
 
 #include "nat/nat.hpp"
@@ -248,4 +252,21 @@ TEST_CASE("readers: random bytes and huge lines give diagnostics, never a crash"
   auto p = predict(loop, {ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53}, nat_test::lan_context());
   CHECK(p.result == outcome::unknown);
   CHECK(p.reason.find("jumps loop") != std::string::npos);
+}
+
+TEST_CASE("NAT rules: a FIFO or a device is not read (no hang, no unbounded memory)") {
+  std::string dir = std::filesystem::temp_directory_path() / "hc-nat-fifo-XXXXXX";
+  REQUIRE(::mkdtemp(dir.data()));
+  std::string fifo = dir + "/rules";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  hc::diagnostics d1;
+  auto rs = read_nat_rules(fifo, d1);
+  CHECK(rs.errors == 1);
+  REQUIRE(d1.all().size() == 1);
+  CHECK(d1.all()[0].str() == fifo + ": cannot read the NAT rules: not a regular file");
+  hc::diagnostics d2;
+  read_nat_rules("/dev/zero", d2);
+  REQUIRE(d2.all().size() == 1);
+  CHECK(d2.all()[0].str() == "/dev/zero: cannot read the NAT rules: not a regular file");
+  std::filesystem::remove_all(dir);
 }
