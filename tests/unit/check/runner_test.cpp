@@ -140,7 +140,7 @@ TEST_CASE("runner: a check slower than the -w/-c range is slow-response, with th
   auto slow = [](const check::run_options& opts) -> std::optional<finding> {
     const run_result r = check::run(opts);
     for (const auto& f : r.findings)
-      if (f.kind == "slow-response" && f.path == "hairpin") return f;
+      if (f.kind == hc::finding_kind::slow_response && f.path == "hairpin") return f;
     return std::nullopt;
   };
 

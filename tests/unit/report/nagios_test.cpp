@@ -107,7 +107,7 @@ TEST_CASE("nagios: the output is ASCII, with look-alikes for our own punctuation
     for (char c : render_nagios(s.make(), {})) CHECK(static_cast<unsigned char>(c) < 0x80);
   }
   hc::run_result r;
-  r.findings.push_back({.kind = "split-via-nat", .sev = hc::severity::info, .name = "caf\xC3\xA9.example",
+  r.findings.push_back({.kind = hc::finding_kind::split_via_nat, .sev = hc::severity::info, .name = "caf\xC3\xA9.example",
                         .evidence = "DNAT 203.0.113.1:443 \xE2\x86\x92 198.18.1.10:443 \xE2\x80\x94 \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x9C\x93 \xFF",
                         .fix = "a | b"});
   r.notes.push_back("NAT: 203.0.113.1 \xE2\x86\x92 198.18.1.10\xE2\x80\xA6");
