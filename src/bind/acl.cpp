@@ -1,6 +1,7 @@
 // Address match lists as BIND evaluates them, view selection, and the view analyses.
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -237,15 +238,14 @@ void accepted_in(const config& cfg, const address_match_list& list, const host_a
 template <class F>
 void each_reached(const config& cfg, const address_match_list& list, F&& f) {
   std::vector<std::pair<const address_match_list*, int>> todo{{&list, 0}};
-  std::vector<const address_match_list*> seen;
+  std::unordered_set<const address_match_list*> seen;
   while (!todo.empty()) {
     auto [l, depth] = todo.back();
     todo.pop_back();
     for (const auto& e : l->elements) {
       f(e);
       const auto* inner = inner_list(cfg, e);
-      if (!inner || depth + 1 > max_nesting || std::find(seen.begin(), seen.end(), inner) != seen.end()) continue;
-      seen.push_back(inner);
+      if (!inner || depth + 1 > max_nesting || !seen.insert(inner).second) continue;
       todo.push_back({inner, depth + 1});
     }
   }
