@@ -1,6 +1,7 @@
 // Address match lists as BIND evaluates them, view selection, and the view analyses.
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -12,7 +13,8 @@ namespace hc::bind {
 namespace {
 
 using kind = address_match_element::kind;
-constexpr int max_nesting = 64;
+// A view's own list, then max_acl_depth levels of references and nested lists below it.
+constexpr int max_nesting = max_acl_depth + 1;
 
 const address_match_list* find_acl(const config& cfg, const std::string& name) {
   if (cfg.acl_index.size() == cfg.acls.size()) {
@@ -33,17 +35,24 @@ const address_match_list* inner_list(const config& cfg, const address_match_elem
 
 enum class verdict { no_match, accept, reject };
 
-verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const host_addresses& host,
-                 int depth);
+// TSIG key names are domain names: case and a trailing dot do not matter.
+bool same_key(std::string_view a, std::string_view b) {
+  if (!a.empty() && a.back() == '.') a.remove_suffix(1);
+  if (!b.empty() && b.back() == '.') b.remove_suffix(1);
+  return iequals(a, b);
+}
 
-// Does the element (before its negation is applied) match the address?
-bool element_matches(const config& cfg, const address_match_element& e, const ip_address& a,
+verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
+                 const host_addresses& host, int depth);
+
+// Does the element (before its negation is applied) match the address, signed with `key` when set?
+bool element_matches(const config& cfg, const address_match_element& e, const ip_address& a, const std::string* key,
                      const host_addresses& host, int depth) {
   switch (e.what) {
     case kind::prefix: return e.prefix.contains(a);
     case kind::any: return true;
     case kind::none: return false;
-    case kind::key:
+    case kind::key: return key && same_key(*key, e.ref);
     case kind::geoip: return false;
     case kind::localhost:
       if (host.local.empty()) return a == *ip_address::parse("127.0.0.1") || a == *ip_address::parse("::1");
@@ -57,16 +66,16 @@ bool element_matches(const config& cfg, const address_match_element& e, const ip
       // As BIND: a negative answer inside a nested ACL counts as no match, so a negated nested
       // ACL rejects only what the nested ACL accepts.
       const auto* inner = inner_list(cfg, e);
-      return inner && depth < max_nesting && evaluate(cfg, *inner, a, host, depth + 1) == verdict::accept;
+      return inner && depth < max_nesting && evaluate(cfg, *inner, a, key, host, depth + 1) == verdict::accept;
     }
   }
   return false;
 }
 
-verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const host_addresses& host,
-                 int depth) {
+verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
+                 const host_addresses& host, int depth) {
   for (const auto& e : list.elements)
-    if (element_matches(cfg, e, a, host, depth)) return e.negated ? verdict::reject : verdict::accept;
+    if (element_matches(cfg, e, a, key, host, depth)) return e.negated ? verdict::reject : verdict::accept;
   return verdict::no_match;
 }
 
@@ -163,6 +172,170 @@ bool takes_nothing(const config& cfg, const address_match_list& list) {
   return up.empty();
 }
 
+// ---- Prefixes a list accepts, keys, host facts -----------------------------------------------
+
+// The addresses `localhost` or `localnets` stand for, as element_matches() counts them.
+std::vector<ip_prefix> host_prefixes(kind what, const host_addresses& host) {
+  std::vector<ip_prefix> out;
+  if (what == kind::localhost) {
+    if (host.local.empty()) return {*ip_prefix::parse("127.0.0.1"), *ip_prefix::parse("::1")};
+    for (const auto& a : host.local) out.push_back({a, a.bits()});
+    return out;
+  }
+  if (host.nets.empty()) return {*ip_prefix::parse("127.0.0.0/8"), *ip_prefix::parse("::1/128")};
+  return host.nets;
+}
+
+void accepted_in(const config& cfg, const address_match_list& list, const host_addresses& host,
+                 std::vector<ip_prefix> rejected, std::vector<ip_prefix>& out, int depth) {
+  auto rejected_whole = [&](const ip_prefix& p) {
+    return std::any_of(rejected.begin(), rejected.end(), [&](const ip_prefix& r) { return r.contains(p); });
+  };
+  auto add = [&](const ip_prefix& p) {
+    if (!rejected_whole(p)) out.push_back(p);
+  };
+  for (const auto& e : list.elements) {
+    if (e.negated) {
+      // What the element matches is rejected for the rest of this list (a nested list or an ACL
+      // rejects what it accepts); keys and geoip do not depend on the address.
+      switch (e.what) {
+        case kind::prefix: rejected.push_back(e.prefix); break;
+        case kind::any: return;
+        case kind::localhost:
+        case kind::localnets:
+          for (const auto& p : host_prefixes(e.what, host)) rejected.push_back(p);
+          break;
+        case kind::nested:
+        case kind::acl_ref:
+          if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting)
+            accepted_in(cfg, *inner, host, {}, rejected, depth + 1);
+          break;
+        default: break;
+      }
+      continue;
+    }
+    switch (e.what) {
+      case kind::prefix: add(e.prefix); break;
+      case kind::any:
+        for (const auto& p : everything()) add(p);
+        break;
+      case kind::localhost:
+      case kind::localnets:
+        for (const auto& p : host_prefixes(e.what, host)) add(p);
+        break;
+      case kind::nested:
+      case kind::acl_ref:
+        // What the inner list rejects is no match here: its negations stay inside it.
+        if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting)
+          accepted_in(cfg, *inner, host, rejected, out, depth + 1);
+        break;
+      default: break;  // none, key, geoip
+    }
+  }
+}
+
+// Calls f(element) for every element `list` reaches through ACLs and nested lists, each ACL once.
+template <class F>
+void each_reached(const config& cfg, const address_match_list& list, F&& f) {
+  std::vector<std::pair<const address_match_list*, int>> todo{{&list, 0}};
+  std::unordered_set<const address_match_list*> seen;
+  while (!todo.empty()) {
+    auto [l, depth] = todo.back();
+    todo.pop_back();
+    for (const auto& e : l->elements) {
+      f(e);
+      const auto* inner = inner_list(cfg, e);
+      if (!inner || depth + 1 > max_nesting || !seen.insert(inner).second) continue;
+      todo.push_back({inner, depth + 1});
+    }
+  }
+}
+
+// Every key name a list mentions, in order of appearance, once each.
+void keys_of(const config& cfg, const address_match_list& list, std::vector<std::string>& out) {
+  each_reached(cfg, list, [&](const address_match_element& e) {
+    if (e.what != kind::key) return;
+    if (std::none_of(out.begin(), out.end(), [&](const std::string& k) { return same_key(k, e.ref); }))
+      out.push_back(e.ref);
+  });
+}
+
+// Addresses of clients outside every LAN: documentation ranges and public resolvers.
+const std::vector<ip_address>& outside_candidates() {
+  static const std::vector<ip_address> all = [] {
+    std::vector<ip_address> v;
+    for (const char* c : {"203.0.113.200", "198.51.100.200", "192.0.2.200", "8.8.8.8", "1.1.1.1", "2001:db8::200",
+                          "2001:db8:ffff::1", "2001:4860:4860::8888"})
+      v.push_back(*ip_address::parse(c));
+    return v;
+  }();
+  return all;
+}
+
+// The view a recursive IN query from `client`, signed with `key` when set, reaches whatever
+// address it was sent to (views whose match-destinations take nothing are left out).
+const view_decl* answering(const config& cfg, const ip_address& client, const std::string* key,
+                           const host_addresses& host) {
+  for (const auto& v : cfg.views) {
+    if (!iequals(v.rrclass, "IN") || takes_nothing(cfg, v.match_destinations)) continue;
+    if (evaluate(cfg, v.match_clients, client, key, host, 0) == verdict::accept) return &v;
+  }
+  return nullptr;
+}
+
+// The first key (of `keys`) that selects `v` for a client outside, or "".
+std::string key_selecting(const config& cfg, const view_decl* v, const std::vector<std::string>& keys,
+                          const host_addresses& host) {
+  if (!v) return {};
+  for (const auto& k : keys)
+    for (const auto& a : outside_candidates())
+      if (const auto* w = answering(cfg, a, &k, host)) {
+        if (w == v) return k;
+        break;  // the first candidate with an answer decides for this key
+      }
+  return {};
+}
+
+// The internal and external views told apart by keys; reason set when they cannot be.
+view_pair by_keys(const config& cfg, const std::vector<std::string>& keys, const host_addresses& host) {
+  view_pair p;
+  if (keys.empty()) {
+    p.reason = "no view is selected by a TSIG key";
+    return p;
+  }
+  const view_decl* keyless = nullptr;
+  for (const auto& a : outside_candidates())
+    if ((keyless = answering(cfg, a, nullptr, host))) break;
+  // The key-selected views other than the keyless clients' one, in the order of the views.
+  std::vector<const view_decl*> keyed;
+  for (const auto& k : keys)
+    for (const auto& a : outside_candidates())
+      if (const auto* v = answering(cfg, a, &k, host)) {
+        if (v != keyless && std::find(keyed.begin(), keyed.end(), v) == keyed.end()) keyed.push_back(v);
+        break;
+      }
+  std::sort(keyed.begin(), keyed.end());  // views are stored in order: by address is by position
+  if (keyed.empty()) {
+    p.reason = keyless ? fmt::format("every TSIG key reaches view '{}', as clients without a key do", keyless->name)
+                       : "no view takes a client from outside, with or without a TSIG key";
+    return p;
+  }
+  if (!keyless) {
+    std::string names;
+    for (const auto* v : keyed) names += (names.empty() ? "'" : ", '") + v->name + "'";
+    p.reason = fmt::format("views {} are selected by TSIG keys only and none takes clients without a key: which one is "
+                           "internal is not written in the configuration",
+                           names);
+    if (keyed.size() == 1) p.internal = keyed.front();
+    p.internal_key = key_selecting(cfg, p.internal, keys, host);
+    return p;
+  }
+  p.internal = keyed.front();
+  p.external = keyless;
+  p.by_keys = true;
+  return p;
+}
+
 std::string list_text(const address_match_list& l) {
   std::string s = "{";
   for (const auto& t : match_list_texts(l)) s += " " + t + ";";
@@ -172,7 +345,7 @@ std::string list_text(const address_match_list& l) {
 }  // namespace
 
 bool matches(const config& cfg, const address_match_list& list, const ip_address& client, const host_addresses& host) {
-  return evaluate(cfg, list, client, host, 0) == verdict::accept;
+  return evaluate(cfg, list, client, nullptr, host, 0) == verdict::accept;
 }
 
 const view_decl* select_view(const config& cfg, const ip_address& client, const std::optional<ip_address>& destination,
@@ -200,27 +373,94 @@ const view_decl* find_view(const config& cfg, const std::string& name) {
 
 std::pair<const view_decl*, const view_decl*> infer_views(const config& cfg, const ip_address& source,
                                                           const host_addresses& host) {
-  // The view a recursive IN query from `client` reaches, whatever address it was sent to.
-  auto answering = [&](const ip_address& client) -> const view_decl* {
-    for (const auto& v : cfg.views) {
-      if (!iequals(v.rrclass, "IN") || takes_nothing(cfg, v.match_destinations)) continue;
-      if (matches(cfg, v.match_clients, client, host)) return &v;
-    }
-    return nullptr;
-  };
-  const view_decl* internal = answering(source);
-  static const char* const candidates[] = {"203.0.113.200", "198.51.100.200", "192.0.2.200", "8.8.8.8", "1.1.1.1",
-                                           "2001:db8::200",  "2001:db8:ffff::1", "2001:4860:4860::8888"};
+  const view_decl* internal = answering(cfg, source, nullptr, host);
   const view_decl* external = nullptr;
-  for (const char* c : candidates) {
-    auto a = *ip_address::parse(c);
+  for (const auto& a : outside_candidates()) {
     if (internal && matches(cfg, internal->match_clients, a, host)) continue;
-    if (const auto* v = answering(a); v && v != internal) {
+    if (const auto* v = answering(cfg, a, nullptr, host); v && v != internal) {
       external = v;
       break;
     }
   }
   return {internal, external};
+}
+
+bool matches_with_key(const config& cfg, const address_match_list& list, const ip_address& client,
+                      const std::string& key, const host_addresses& host) {
+  return evaluate(cfg, list, client, &key, host, 0) == verdict::accept;
+}
+
+std::vector<ip_prefix> accepted_prefixes(const config& cfg, const address_match_list& list,
+                                         const host_addresses& host) {
+  std::vector<ip_prefix> found, out;
+  accepted_in(cfg, list, host, {}, found, 0);
+  for (const auto& p : found)
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::string> host_dependent_elements(const config& cfg, const address_match_list& list) {
+  std::vector<std::string> out;
+  each_reached(cfg, list, [&](const address_match_element& e) {
+    if (e.what == kind::localhost || e.what == kind::localnets) out.push_back(fmt::format("{} ({})", e.text, e.where.str()));
+  });
+  return out;
+}
+
+view_pair infer_view_pair(const config& cfg, const std::optional<ip_address>& source, const host_addresses& host) {
+  std::vector<std::string> keys;
+  for (const auto& v : cfg.views)
+    if (iequals(v.rrclass, "IN")) keys_of(cfg, v.match_clients, keys);
+
+  view_pair p;
+  std::string by_address;
+  if (source) {
+    auto [in, ex] = infer_views(cfg, *source, host);
+    p.internal = in;
+    p.external = ex;
+    if (!in)
+      by_address = fmt::format("no view takes the vantage address {}", source->str());
+    else if (!ex)
+      by_address = fmt::format("no view takes a client from outside that view '{}' rejects", in->name);
+  } else {
+    by_address = "the vantage address is not known";
+  }
+  if (!p.internal || !p.external) {
+    auto k = by_keys(cfg, keys, host);
+    if (k.internal && k.external) {
+      p = std::move(k);
+    } else {
+      if (!p.internal) p.internal = k.internal;
+      p.reason = by_address + "; " + k.reason;
+    }
+  }
+  if (p.internal && p.external) {
+    p.internal_key = key_selecting(cfg, p.internal, keys, host);
+    p.external_key = key_selecting(cfg, p.external, keys, host);
+  }
+  for (const auto* v : {p.internal, p.external}) {
+    if (!v) continue;
+    const std::string& k = v == p.internal ? p.internal_key : p.external_key;
+    if (!k.empty())
+      p.notes.push_back(fmt::format("view '{}' is selected by TSIG key '{}'{}", v->name, k,
+                                    p.by_keys ? (v == p.internal ? " (the internal view)"
+                                                                 : " and by clients without a key (the external view)")
+                                              : ""));
+    else if (p.by_keys && v == p.external)
+      p.notes.push_back(fmt::format("view '{}' takes the clients without a TSIG key (the external view)", v->name));
+    if (host.local.empty() || host.nets.empty()) {
+      auto deps = host_dependent_elements(cfg, v->match_clients);
+      if (!deps.empty()) {
+        std::string list;
+        for (const auto& d : deps) list += (list.empty() ? "" : ", ") + d;
+        p.notes.push_back(fmt::format(
+            "view '{}' matches {}: the DNS server's own addresses and networks are not known here, so only "
+            "127.0.0.1 and ::1 count as localhost, 127.0.0.0/8 and ::1 as localnets",
+            v->name, list));
+      }
+    }
+  }
+  return p;
 }
 
 std::vector<std::string> match_list_texts(const address_match_list& list) {

@@ -443,15 +443,79 @@ class builder {
     v.zones.push_back(std::move(z));
   }
 
-  // Undefined ACL names and ACLs that refer to themselves.
+  // Undefined ACL names, ACLs that refer to themselves, and reference chains deeper than
+  // max_acl_depth. Without recursion: a generated configuration may chain thousands of ACLs.
   void check_acl_refs() {
     for (const auto& a : cfg_.acls) check_refs(a.list);
     for (const auto& v : cfg_.views) {
       check_refs(v.match_clients);
       check_refs(v.match_destinations);
     }
-    std::vector<int> state(cfg_.acls.size(), 0);  // 0 new, 1 being visited, 2 done
-    for (std::size_t i = 0; i < cfg_.acls.size(); ++i) visit(i, state);
+    const std::size_t n = cfg_.acls.size();
+    std::vector<acl_links> links(n);
+    for (std::size_t i = 0; i < n; ++i) collect_links(cfg_.acls[i].list, 0, links[i]);
+
+    // Depth-first over the references, with an explicit stack; height: how many lists deep the
+    // longest chain below an ACL goes (0 for a list of plain elements).
+    std::vector<int> state(n, 0);  // 0 new, 1 on the stack, 2 done
+    std::vector<std::size_t> height(n, 0);
+    struct frame {
+      std::size_t acl;
+      std::size_t next = 0;
+    };
+    for (std::size_t root = 0; root < n; ++root) {
+      if (state[root] != 0) continue;
+      std::vector<frame> stack{{root}};
+      state[root] = 1;
+      while (!stack.empty()) {
+        frame& f = stack.back();
+        const auto& l = links[f.acl];
+        if (f.next < l.refs.size()) {
+          const auto& [e, level, target] = l.refs[f.next++];
+          if (state[target] == 1)
+            diags_.error(e->where, "ACL loop: " + q(cfg_.acls[f.acl].where, cfg_.acls[f.acl].name) + " refers back to " + q(e->where, e->ref), e->ref);
+          else if (state[target] == 0) {
+            state[target] = 1;
+            stack.push_back({target});
+          }
+          continue;
+        }
+        std::size_t h = l.own_depth;
+        for (const auto& [e, level, target] : l.refs)
+          if (state[target] == 2) h = std::max(h, level + 1 + height[target]);
+        height[f.acl] = h;
+        state[f.acl] = 2;
+        stack.pop_back();
+      }
+    }
+
+    // One error per chain that goes too deep, at the reference that starts it.
+    const auto limit = static_cast<std::size_t>(max_acl_depth);
+    std::vector<bool> below_deep(n, false);  // referred to by an ACL whose chain is already too deep
+    for (std::size_t i = 0; i < n; ++i)
+      if (height[i] > limit)
+        for (const auto& r : links[i].refs) below_deep[r.target] = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (height[i] <= limit || below_deep[i]) continue;
+      std::string path = q(cfg_.acls[i].where, cfg_.acls[i].name);
+      const address_match_element* first = nullptr;
+      std::size_t at = i;
+      for (int shown = 0; shown < 3; ++shown) {
+        const acl_link* deepest = nullptr;
+        for (const auto& r : links[at].refs)
+          if (state[r.target] == 2 && (!deepest || height[r.target] + r.level > height[deepest->target] + deepest->level))
+            deepest = &r;
+        if (!deepest) break;
+        if (!first) first = deepest->element;
+        at = deepest->target;
+        path += " -> " + q(cfg_.acls[at].where, cfg_.acls[at].name);
+      }
+      if (!first) continue;
+      diags_.error(first->where,
+                   "ACL references nested too deeply: " + path + " -> ... goes " + std::to_string(height[i]) +
+                       " lists deep (more than " + std::to_string(max_acl_depth) + ")",
+                   first->ref);
+    }
   }
 
   void check_refs(const address_match_list& l) {
@@ -462,23 +526,24 @@ class builder {
     }
   }
 
-  void visit(std::size_t i, std::vector<int>& state) {
-    if (state[i] != 0) return;
-    state[i] = 1;
-    visit_list(cfg_.acls[i].list, i, state);
-    state[i] = 2;
-  }
+  // A reference from one ACL to another, `level` nested lists inside the referring ACL's list.
+  struct acl_link {
+    const address_match_element* element;
+    std::size_t level;
+    std::size_t target;
+  };
+  struct acl_links {
+    std::vector<acl_link> refs;
+    std::size_t own_depth = 0;  // the deepest nested list, references not counted
+  };
 
-  void visit_list(const address_match_list& l, std::size_t owner, std::vector<int>& state) {
+  // Nested lists are bounded by the parser's block depth; recursion over them is safe.
+  void collect_links(const address_match_list& l, std::size_t level, acl_links& out) {
+    out.own_depth = std::max(out.own_depth, level);
     for (const auto& e : l.elements) {
-      if (e.nested) visit_list(*e.nested, owner, state);
+      if (e.nested) collect_links(*e.nested, level + 1, out);
       if (e.what != address_match_element::kind::acl_ref) continue;
-      auto it = cfg_.acl_index.find(e.ref);
-      if (it == cfg_.acl_index.end()) continue;
-      if (state[it->second] == 1)
-        diags_.error(e.where, "ACL loop: " + q(cfg_.acls[owner].where, cfg_.acls[owner].name) + " refers back to " + q(e.where, e.ref), e.ref);
-      else
-        visit(it->second, state);
+      if (auto it = cfg_.acl_index.find(e.ref); it != cfg_.acl_index.end()) out.refs.push_back({&e, level, it->second});
     }
   }
 

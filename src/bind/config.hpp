@@ -82,6 +82,10 @@ struct config {
   std::unordered_map<std::string, std::size_t> acl_index;  // acl name -> index in acls (filled by read_named_conf)
 };
 
+// How deep ACL references and nested lists may go below an `acl` statement. A longer chain is a
+// configuration error reported at the reference that starts it; matching stops there.
+inline constexpr int max_acl_depth = 64;
+
 // Reads named.conf and its includes. Errors (with file:line:col) go to diags; reading goes on
 // after an error so one run reports all of them. Throws input_error when `path` itself cannot be opened
 // (missing, not a regular file, too large) and when memory runs out while reading ("out of memory
@@ -92,6 +96,44 @@ config read_named_conf(const std::string& path, diagnostics& diags);
 // a negated match rejects. `key` elements never match an address (a keyed client is not modelled).
 bool matches(const config& cfg, const address_match_list& list, const ip_address& client,
              const host_addresses& host = {});
+
+// The same for a client that signs its query with the TSIG key `key` (compared as BIND compares key
+// names: case and a trailing dot ignored): `key` elements naming it match, `!key` elements reject.
+bool matches_with_key(const config& cfg, const address_match_list& list, const ip_address& client,
+                      const std::string& key, const host_addresses& host = {});
+
+// The client prefixes `list` accepts, in the order of its elements, ACL references and nested lists
+// followed (at most max_acl_depth deep): every non-negated prefix that no earlier element rejects as
+// a whole. `any` is 0.0.0.0/0 and ::/0; `localhost` and `localnets` are the host's addresses and
+// networks, or, when `host` is empty, only 127.0.0.1 and ::1 (127.0.0.0/8 and ::1 for localnets), as
+// matches() counts them. A negated element that rejects part of a prefix does not split it: check a
+// sample address with matches(). Keys, geoip, `none` and undefined ACLs add nothing.
+std::vector<ip_prefix> accepted_prefixes(const config& cfg, const address_match_list& list,
+                                         const host_addresses& host = {});
+
+// The `localhost` and `localnets` elements `list` reaches (through ACLs and nested lists), as
+// "localhost (file:line:col)": what matching cannot settle when the host's addresses are unknown.
+std::vector<std::string> host_dependent_elements(const config& cfg, const address_match_list& list);
+
+// The internal and the external view, and how they were told apart.
+struct view_pair {
+  const view_decl* internal = nullptr;
+  const view_decl* external = nullptr;
+  std::string internal_key;  // a TSIG key that selects the internal view; empty when none does
+  std::string external_key;  // a TSIG key that selects the external view; empty when none does
+  bool by_keys = false;      // told apart by their keys rather than by a client address
+  std::string reason;        // why no pair was found; empty when both views were
+  std::vector<std::string> notes;  // for the run's notes: the keys, host facts the answer assumed
+};
+
+// The internal and the external view. With `source`: as infer_views(). When that finds no pair
+// (or without `source`), by TSIG keys: the key-selected view that keyless clients do not reach is
+// the internal one, the view keyless clients from outside reach is the external one (`key "ext";
+// any;` or `!key "int"; any;`). Views selected only by keys, none of them taking keyless clients,
+// cannot be told apart (reason set). Internal and external are never the same view; internal may
+// be set alone. The keys are filled for address-inferred pairs too.
+view_pair infer_view_pair(const config& cfg, const std::optional<ip_address>& source,
+                          const host_addresses& host = {});
 
 // The view that answers a query from `client` (to `destination` when given), or nullptr.
 const view_decl* select_view(const config& cfg, const ip_address& client,
@@ -109,7 +151,7 @@ const view_decl* find_view(const config& cfg, const std::string& name);
 
 // The internal and the external view seen from `source`. Internal: the first IN view whose
 // match-clients takes `source` (match-destinations is not considered unless it takes nothing).
-// External: the first IN view that answers a client the internal view's match-clients rejects
+// ACL references are followed. External: the first IN view that answers a client the internal view's match-clients rejects
 // (candidates from 203.0.113.0/24, 198.51.100.0/24, 192.0.2.0/24, public resolvers' addresses
 // and 2001:db8::/32). Either may be null.
 std::pair<const view_decl*, const view_decl*> infer_views(const config& cfg, const ip_address& source,

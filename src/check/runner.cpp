@@ -41,25 +41,30 @@ finding config_error(const std::string& evidence) {
   return f;
 }
 
+// The prefixes of a view's match-clients (ACLs followed) that can be a LAN: not any, not loopback.
+std::vector<ip_prefix> lan_prefixes(const bind::config& cfg, const bind::view_decl& v) {
+  auto ps = bind::accepted_prefixes(cfg, v.match_clients);
+  std::erase_if(ps, [](const ip_prefix& p) { return p.length == 0 || p.network.is_loopback(); });
+  return ps;
+}
+
 // A probe address on the LAN side of a view's match-clients, for when the vantage point is not known.
-std::optional<ip_address> address_inside(const bind::view_decl& v) {
-  for (const auto& e : v.match_clients.elements) {
-    if (e.negated || e.what != bind::address_match_element::kind::prefix) continue;
-    ip_address a = e.prefix.network;
-    if (e.prefix.length < a.bits()) a.bytes[a.v6 ? 15 : 3] |= 1;
-    return a;
+std::optional<ip_address> address_inside(const bind::config& cfg, const bind::view_decl& v) {
+  for (const auto& p : lan_prefixes(cfg, v)) {
+    ip_address a = p.network;
+    if (p.length < a.bits()) a.bytes[a.v6 ? 15 : 3] |= 1;
+    if (bind::matches(cfg, v.match_clients, a)) return a;
   }
   return std::nullopt;
 }
 
 // The LAN the vantage point sits in: the internal view's prefix that holds it, else its /24 or /64.
-std::vector<ip_prefix> lan_of(const bind::view_decl* internal, const std::optional<ip_address>& source) {
+std::vector<ip_prefix> lan_of(const bind::config* cfg, const bind::view_decl* internal,
+                              const std::optional<ip_address>& source) {
   std::vector<ip_prefix> out;
-  if (internal) {
-    for (const auto& e : internal->match_clients.elements) {
-      if (e.negated || e.what != bind::address_match_element::kind::prefix) continue;
-      if (!source || e.prefix.contains(*source)) out.push_back(e.prefix);
-    }
+  if (cfg && internal) {
+    for (const auto& p : lan_prefixes(*cfg, *internal))
+      if (!source || p.contains(*source)) out.push_back(p);
   }
   if (out.empty() && source) {
     if (auto p = ip_prefix::parse(source->str() + (source->v6 ? "/64" : "/24"))) out.push_back(*p);
@@ -176,6 +181,7 @@ run_result run(const run_options& o) {
 
   const bind::view_decl* internal = nullptr;
   const bind::view_decl* external = nullptr;
+  std::string why_no_views;
   if (cfg) {
     if (!o.internal_view.empty()) {
       internal = bind::find_view(*cfg, o.internal_view);
@@ -186,16 +192,16 @@ run_result run(const run_options& o) {
       if (!external) r.findings.push_back(config_error(fmt::format("--external-view: {} has no view named '{}'", o.named_conf, o.external_view)));
     }
     if ((!internal && o.internal_view.empty()) || (!external && o.external_view.empty())) {
-      std::pair<const bind::view_decl*, const bind::view_decl*> inferred{nullptr, nullptr};
-      if (source) inferred = bind::infer_views(*cfg, *source);
-      if (!inferred.first || !inferred.second || inferred.first == inferred.second) {
+      // By the vantage address, else by TSIG keys.
+      bind::view_pair inferred = bind::infer_view_pair(*cfg, source);
+      if (!inferred.internal || !inferred.external) {
         // The vantage point is unknown or outside every internal view: take the first view that
         // keeps some clients for itself, and say so.
         for (const auto& v : cfg->views) {
-          auto inside = address_inside(v);
+          auto inside = address_inside(*cfg, v);
           if (!inside) continue;
-          auto pair = bind::infer_views(*cfg, *inside);
-          if (pair.first == &v && pair.second && pair.second != &v) {
+          auto pair = bind::infer_view_pair(*cfg, *inside);
+          if (pair.internal == &v && pair.external) {
             if (source)
               r.notes.push_back(fmt::format(
                   "the vantage address {} is not in an internal view's match-clients; assuming view '{}' is the "
@@ -206,14 +212,17 @@ run_result run(const run_options& o) {
           }
         }
       }
-      if (!internal && o.internal_view.empty()) internal = inferred.first;
-      if (!external && o.external_view.empty()) external = inferred.second;
+      if (!internal && o.internal_view.empty()) internal = inferred.internal;
+      if (!external && o.external_view.empty()) external = inferred.external;
+      for (auto& n : inferred.notes) r.notes.push_back(std::move(n));
+      if (!inferred.reason.empty() && (!internal || !external)) why_no_views = inferred.reason;
     }
     if (internal) r.vantage.internal_view = internal->name;
     if (external) r.vantage.external_view = external->name;
     if ((!internal || !external) && o.internal_view.empty() && o.external_view.empty())
-      r.notes.push_back("could not tell an internal and an external view apart; the view diff is not done "
-                        "(--internal-view, --external-view)");
+      r.notes.push_back("could not tell an internal and an external view apart" +
+                        (why_no_views.empty() ? std::string() : " (" + why_no_views + ")") +
+                        "; the view diff is not done (--internal-view, --external-view)");
   }
 
   // 3. The zones of every view, for the views section and the comparisons.
@@ -240,7 +249,7 @@ run_result run(const run_options& o) {
   // --static without NAT rules sends nothing and predicts nothing: the view diff needs no name list.
   if (whole && internal && external && !(o.static_only && !rules)) names = all_names(zones, *internal, *external);
 
-  std::vector<ip_prefix> lan = lan_of(internal, source);
+  std::vector<ip_prefix> lan = lan_of(cfg ? &*cfg : nullptr, internal, source);
   plan_inputs pin;
   pin.options = &o;
   pin.config = cfg ? &*cfg : nullptr;

@@ -239,3 +239,241 @@ view "z" { match-clients { 10.2.0.0/16; 192.0.2.128/25; }; };
   REQUIRE(g.size() == 1);
   CHECK(g[0].view == "z");
 }
+
+namespace {
+
+hc::ip_prefix pfx(const char* s) { return *hc::ip_prefix::parse(s); }
+
+std::vector<std::string> strs(const std::vector<hc::ip_prefix>& ps) {
+  std::vector<std::string> out;
+  for (const auto& p : ps) out.push_back(p.str());
+  return out;
+}
+
+// Every error of reading `text` as named.conf, as "line:col: message near 'token'" (no file name).
+std::vector<std::string> errors_of(const std::string& text, config* out = nullptr) {
+  scratch_dir dir;
+  hc::diagnostics d;
+  auto path = dir.write("named.conf", text);
+  auto c = hc::bind::read_named_conf(path, d);
+  std::vector<std::string> errs;
+  for (const auto& x : d.all())
+    if (x.is_error) errs.push_back(x.str().substr(path.size() + 1));
+  if (out) *out = std::move(c);
+  return errs;
+}
+
+}  // namespace
+
+TEST_CASE("accepted_prefixes: named ACLs, nested, negated and defined after use, in first-match order") {
+  auto c = conf(R"(
+view "intra" { match-clients { lan; { 10.9.0.0/16; }; }; };
+acl lan { !guests; office; 192.0.2.7; !10.0.0.0/8; 10.1.0.0/16; };
+acl office { !198.18.1.66; 198.18.0.0/15; none; key "k"; };
+acl guests { 198.18.7.0/24; 172.16.0.0/12; };
+acl shadowed { !10.0.0.0/8; 10.1.0.0/16; 2001:db8:1::/48; any; };
+acl rejected_all { !any; 10.0.0.0/8; };
+acl outer_neg { !lan; 172.20.0.0/16; 203.0.113.0/24; };
+)");
+  // guests rejects 172.16/12 as a whole; its 198.18.7/24 only cuts into office's /15, which stays whole.
+  CHECK(strs(hc::bind::accepted_prefixes(c, c.views[0].match_clients)) ==
+        std::vector<std::string>{"198.18.0.0/15", "192.0.2.7", "10.9.0.0/16"});
+  // 10.1/16 lies inside the rejected 10/8 (lan's negation stays inside lan: 10.9/16 is still taken).
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "shadowed"))) ==
+        std::vector<std::string>{"2001:db8:1::/48", "0.0.0.0/0", "::/0"});
+  CHECK(hc::bind::accepted_prefixes(c, acl(c, "rejected_all")).empty());
+  // !lan rejects what lan accepts: 203.0.113/24 stays; 172.20/16 is not rejected by lan (guests cuts it out there).
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "outer_neg"))) ==
+        std::vector<std::string>{"172.20.0.0/16", "203.0.113.0/24"});
+  // A sample of each prefix agrees with matches() where no negation cuts into it.
+  CHECK(hc::bind::matches(c, c.views[0].match_clients, ip("198.18.0.1")));
+  CHECK(hc::bind::matches(c, c.views[0].match_clients, ip("10.9.0.1")));
+  CHECK_FALSE(hc::bind::matches(c, c.views[0].match_clients, ip("198.18.7.1")));
+}
+
+TEST_CASE("accepted_prefixes: localhost and localnets are the host's when known, loopback when not; any and none") {
+  auto c = conf(R"(
+acl lh { localhost; localnets; };
+acl not_lh { !localhost; 198.18.1.53; 198.18.1.0/24; };
+acl all { any; none; };
+acl nothing { none; };
+)");
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "lh"))) ==
+        std::vector<std::string>{"127.0.0.1", "::1", "127.0.0.0/8"});
+  hc::bind::host_addresses host{{ip("198.18.1.53"), ip("2001:db8::53")}, {pfx("198.18.1.0/24"), pfx("2001:db8::/64")}};
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "lh"), host)) ==
+        std::vector<std::string>{"198.18.1.53", "2001:db8::53", "198.18.1.0/24", "2001:db8::/64"});
+  // The server's own address, rejected by !localhost, is left out only when the host is known.
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "not_lh"), host)) == std::vector<std::string>{"198.18.1.0/24"});
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "not_lh"))) ==
+        std::vector<std::string>{"198.18.1.53", "198.18.1.0/24"});
+  CHECK(strs(hc::bind::accepted_prefixes(c, acl(c, "all"))) == std::vector<std::string>{"0.0.0.0/0", "::/0"});
+  CHECK(hc::bind::accepted_prefixes(c, acl(c, "nothing")).empty());
+  // Unknown host facts are named, with where they are written.
+  auto deps = hc::bind::host_dependent_elements(c, acl(c, "not_lh"));
+  REQUIRE(deps.size() == 1);
+  CHECK(deps[0].find("!localhost (") == 0);
+  CHECK(deps[0].find("named.conf:3:") != std::string::npos);
+}
+
+TEST_CASE("matches_with_key: a key element takes the keyed client, a negated one rejects it") {
+  auto c = conf(R"(
+acl keyed { key "Internal."; };
+acl not_keyed { !key internal; any; };
+acl via_ref { keyed; 10.0.0.0/8; };
+)");
+  CHECK(hc::bind::matches_with_key(c, acl(c, "keyed"), ip("203.0.113.1"), "internal"));
+  CHECK_FALSE(hc::bind::matches_with_key(c, acl(c, "keyed"), ip("203.0.113.1"), "external"));
+  CHECK_FALSE(hc::bind::matches(c, acl(c, "keyed"), ip("203.0.113.1")));
+  CHECK_FALSE(hc::bind::matches_with_key(c, acl(c, "not_keyed"), ip("203.0.113.1"), "INTERNAL"));
+  CHECK(hc::bind::matches_with_key(c, acl(c, "not_keyed"), ip("203.0.113.1"), "external"));
+  CHECK(hc::bind::matches(c, acl(c, "not_keyed"), ip("203.0.113.1")));
+  CHECK(hc::bind::matches_with_key(c, acl(c, "via_ref"), ip("203.0.113.1"), "internal"));
+}
+
+TEST_CASE("acl: a 30,000-deep chain of references is one error at the reference that starts it, not a crash") {
+  constexpr int n = 30000;
+  std::string text = "view \"v\" { match-clients { a1; }; };\nview \"e\" { };\n";
+  for (int i = 1; i < n; ++i) text += "acl a" + std::to_string(i) + " { a" + std::to_string(i + 1) + "; };\n";
+  text += "acl a" + std::to_string(n) + " { 10.0.0.0/8; };\n";
+  config c;
+  auto errs = errors_of(text, &c);
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0] == "3:10: ACL references nested too deeply: 'a1' -> 'a2' -> 'a3' -> 'a4' -> ... goes 29999 lists deep "
+                   "(more than 64) near 'a2'");
+  // Matching, view selection, inference and the analyses stop at the limit instead of overflowing the stack.
+  CHECK_FALSE(hc::bind::matches(c, c.views[0].match_clients, ip("10.0.0.1")));
+  CHECK(view_name(hc::bind::select_view(c, ip("10.0.0.1"))) == "e");
+  CHECK(hc::bind::accepted_prefixes(c, c.views[0].match_clients).empty());
+  CHECK(hc::bind::host_dependent_elements(c, c.views[0].match_clients).empty());
+  (void)hc::bind::infer_view_pair(c, ip("10.0.0.1"));
+  (void)hc::bind::shadowed_views(c);
+}
+
+TEST_CASE("acl: a chain at the depth limit matches and is no error; one reference more is an error") {
+  auto chain = [](int n) {
+    std::string text = "view \"v\" { match-clients { a1; }; };\n";
+    for (int i = 1; i < n; ++i) text += "acl a" + std::to_string(i) + " { a" + std::to_string(i + 1) + "; };\n";
+    return text + "acl a" + std::to_string(n) + " { 10.0.0.0/8; };\n";
+  };
+  config c;
+  CHECK(errors_of(chain(hc::bind::max_acl_depth + 1), &c).empty());  // a1 .. a65: 64 references
+  CHECK(hc::bind::matches(c, c.views[0].match_clients, ip("10.0.0.1")));
+  CHECK(strs(hc::bind::accepted_prefixes(c, c.views[0].match_clients)) == std::vector<std::string>{"10.0.0.0/8"});
+  auto errs = errors_of(chain(hc::bind::max_acl_depth + 2));
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].find("2:10: ACL references nested too deeply: 'a1' -> 'a2'") == 0);
+  // Nested lists count as levels too.
+  std::string rest = chain(hc::bind::max_acl_depth);  // a1 .. a64, without its view
+  auto nested = errors_of("acl a { { { a1; }; }; };\n" + rest.substr(rest.find('\n') + 1));
+  REQUIRE(nested.size() == 1);
+  CHECK(nested[0].find("1:13: ACL references nested too deeply: 'a' -> 'a1'") == 0);
+}
+
+TEST_CASE("acl: a cycle is an error at the reference that closes it, and matching ends") {
+  config c;
+  auto errs = errors_of("view \"v\" { match-clients { a; }; };\nacl a { b; };\nacl b { c; 10/8; };\nacl c { a; };\n", &c);
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0] == "4:9: ACL loop: 'c' refers back to 'a' near 'a'");
+  CHECK(hc::bind::matches(c, c.views[0].match_clients, ip("10.0.0.1")));
+  CHECK_FALSE(hc::bind::matches(c, c.views[0].match_clients, ip("11.0.0.1")));
+  CHECK(strs(hc::bind::accepted_prefixes(c, c.views[0].match_clients)) == std::vector<std::string>{"10.0.0.0/8"});
+  auto self = errors_of("acl s { !s; 10/8; };\n");
+  REQUIRE(self.size() == 1);
+  CHECK(self[0] == "1:10: ACL loop: 's' refers back to 's' near 's'");
+}
+
+TEST_CASE("infer_view_pair: the internal view matched through a named ACL, localhost left to the host") {
+  auto c = conf(R"(
+view "intra" { match-clients { lan; }; };
+view "extra" { match-clients { any; }; };
+acl lan { 198.18.0.0/15; localhost; };
+)");
+  // Without a vantage address, a sample of the ACL's prefixes tells the views apart (what the runner does).
+  auto ps = hc::bind::accepted_prefixes(c, c.views[0].match_clients);
+  REQUIRE(strs(ps) == std::vector<std::string>{"198.18.0.0/15", "127.0.0.1", "::1"});
+  auto p = hc::bind::infer_view_pair(c, ip("198.18.0.1"));
+  CHECK(view_name(p.internal) == "intra");
+  CHECK(view_name(p.external) == "extra");
+  CHECK_FALSE(p.by_keys);
+  CHECK(p.reason.empty());
+  CHECK(p.internal_key.empty());
+  REQUIRE(p.notes.size() == 1);
+  CHECK(p.notes[0].find("view 'intra' matches localhost (") == 0);
+  CHECK(p.notes[0].find("only 127.0.0.1 and ::1 count as localhost") != std::string::npos);
+  // With the host's facts, nothing is assumed.
+  hc::bind::host_addresses host{{ip("198.18.1.53")}, {pfx("198.18.1.0/24")}};
+  CHECK(hc::bind::infer_view_pair(c, ip("198.18.0.1"), host).notes.empty());
+  // No vantage address and no keys: no pair, and why.
+  auto none = hc::bind::infer_view_pair(c, std::nullopt);
+  CHECK(none.internal == nullptr);
+  CHECK(none.external == nullptr);
+  CHECK(none.reason == "the vantage address is not known; no view is selected by a TSIG key");
+}
+
+TEST_CASE("infer_view_pair: views selected by TSIG keys are told apart by their keys") {
+  SUBCASE("key for the internal view, key or any for the external one") {
+    auto c = conf(R"(
+view "intra" { match-clients { key "internal"; }; };
+view "extra" { match-clients { key "external"; any; }; };
+)");
+    for (auto source : {std::optional<hc::ip_address>{}, std::optional(ip("198.18.1.99"))}) {
+      auto p = hc::bind::infer_view_pair(c, source);
+      CHECK(view_name(p.internal) == "intra");
+      CHECK(view_name(p.external) == "extra");
+      CHECK(p.by_keys);
+      CHECK(p.internal_key == "internal");
+      CHECK(p.external_key == "external");
+      CHECK(p.reason.empty());
+      CHECK(p.notes == std::vector<std::string>{
+                           "view 'intra' is selected by TSIG key 'internal' (the internal view)",
+                           "view 'extra' is selected by TSIG key 'external' and by clients without a key (the external view)"});
+    }
+  }
+  SUBCASE("!key for the external view, through an ACL") {
+    auto c = conf(R"(
+acl insiders { key "internal"; };
+view "intra" { match-clients { insiders; }; };
+view "extra" { match-clients { !key "internal"; any; }; };
+)");
+    auto p = hc::bind::infer_view_pair(c, std::nullopt);
+    CHECK(view_name(p.internal) == "intra");
+    CHECK(view_name(p.external) == "extra");
+    CHECK(p.internal_key == "internal");
+    CHECK(p.external_key.empty());
+    CHECK(p.notes == std::vector<std::string>{"view 'intra' is selected by TSIG key 'internal' (the internal view)",
+                                              "view 'extra' takes the clients without a TSIG key (the external view)"});
+  }
+  SUBCASE("a LAN and a key: the address decides, the keys are named") {
+    auto c = conf(R"(
+view "intra" { match-clients { key "internal"; 198.18.1.0/24; }; };
+view "extra" { match-clients { key "external"; any; }; };
+)");
+    auto p = hc::bind::infer_view_pair(c, ip("198.18.1.99"));
+    CHECK(view_name(p.internal) == "intra");
+    CHECK(view_name(p.external) == "extra");
+    CHECK_FALSE(p.by_keys);
+    CHECK(p.internal_key == "internal");
+    CHECK(p.external_key == "external");
+    CHECK(p.notes == std::vector<std::string>{"view 'intra' is selected by TSIG key 'internal'",
+                                              "view 'extra' is selected by TSIG key 'external'"});
+  }
+  SUBCASE("keys only, none for keyless clients: not told apart, and why") {
+    auto c = conf(R"(
+view "a" { match-clients { key "one"; }; };
+view "b" { match-clients { key "two"; }; };
+)");
+    auto p = hc::bind::infer_view_pair(c, std::nullopt);
+    CHECK(p.external == nullptr);
+    CHECK(p.reason.find("views 'a', 'b' are selected by TSIG keys only") != std::string::npos);
+  }
+  SUBCASE("every key reaches the keyless clients' view") {
+    auto c = conf(R"(
+view "intra" { match-clients { 198.18.1.0/24; }; };
+view "extra" { match-clients { key "external"; any; }; };
+)");
+    auto p = hc::bind::infer_view_pair(c, std::nullopt);
+    CHECK(p.internal == nullptr);
+    CHECK(p.reason == "the vantage address is not known; every TSIG key reaches view 'extra', as clients without a key do");
+  }
+}

@@ -230,7 +230,8 @@ TEST_CASE("config: random token soup never crashes") {
 
 namespace {
 
-// Seconds to read a configuration of two views with `zones` zones each and a chain of ACLs.
+// Seconds to read a configuration of two views with `zones` zones each and chains of ACLs (each
+// 50 long: a chain deeper than max_acl_depth is an error).
 double read_seconds(int zones, const scratch_dir& dir) {
   std::string text = "acl lan { 10/8; };\n";
   for (int v = 0; v < 2; ++v) {
@@ -239,7 +240,8 @@ double read_seconds(int zones, const scratch_dir& dir) {
       text += "  zone \"z" + std::to_string(z) + ".example\" { type master; file \"db." + std::to_string(z) + "\"; };\n";
     text += "};\n";
   }
-  for (int a = 0; a < zones / 10; ++a) text += "acl a" + std::to_string(a) + " { a" + std::to_string(a + 1) + "; };\n";
+  for (int a = 0; a < zones / 10; ++a)
+    text += "acl a" + std::to_string(a) + " { " + ((a + 1) % 50 ? "a" + std::to_string(a + 1) : "192.0.2.0/24") + "; };\n";
   text += "acl a" + std::to_string(zones / 10) + " { 192.0.2.0/24; };\n";
   hc::diagnostics d;
   auto path = dir.write("big.conf", text);

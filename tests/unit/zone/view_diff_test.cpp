@@ -2,8 +2,11 @@
 
 #include "print_vector.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -275,4 +278,26 @@ TEST_CASE("view diff: zones/named.conf read by the bind layer") {
   CHECK(zones.find("extra", "debugo.fr")->record_count() == 9);
   auto fs = diff_views(zones, cfg, *intra, *extra);
   CHECK(summary(fs) == V{"intra-only blogint A intra", "split mail A intra,extra", "split ns A intra,extra"});
+}
+
+TEST_CASE("view diff: a leak is decided through named ACLs, nested, negated and defined after use") {
+  // named.conf as written, the internal view matched through ACL lan (defined below its use).
+  auto dir = std::filesystem::temp_directory_path() / ("hc-view-diff-acl-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string file = diff_dir + "/basic.intra";
+  std::ofstream(dir / "named.conf") << "view \"intra\" { match-clients { lan; }; zone \"example.net\" { type primary; file \""
+                                    << file << "\"; }; };\n"
+                                    << "view \"extra\" { zone \"example.net\" { type primary; file \"" << file << "\"; }; };\n"
+                                    << "acl lan { !198.18.1.20; { office; }; };\n"
+                                    << "acl office { !198.18.1.30; 198.18.1.0/24; };\n";
+  hc::diagnostics d;
+  auto cfg = hc::bind::read_named_conf((dir / "named.conf").string(), d);
+  std::filesystem::remove_all(dir);
+  REQUIRE_FALSE(d.has_errors());
+  auto fs = run(cfg);
+  // mail (198.18.1.20) and lanonly (198.18.1.30) are rejected by the ACLs: they do not leak.
+  CHECK(summary(fs) == V{"leak ns A extra", "leak web A extra"});
+  const auto* web = find(fs, "leak", "web");
+  REQUIRE(web);
+  CHECK(web->evidence == "extra: 198.18.1.10, inside the match-clients of view intra");
 }
