@@ -1,8 +1,5 @@
 #include "probes/dns.hpp"
 
-// g++ 12 false positive on Boost 1.74 awaitable frames (their operator new/delete are a matched pair).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
