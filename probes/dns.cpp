@@ -60,16 +60,9 @@ clock::time_point probe_deadline(const probe_context& ctx, const probe_request& 
   return std::min(own, ctx.deadline);
 }
 
-
-std::string display_name(const probe_request& req) {
-  std::string n = req.name.empty() ? req.qname : req.name;
-  if (n.size() > 1 && n.back() == '.') n.pop_back();
-  return n;
-}
-
 probe_result initial_result(const probe_request& req) {
   probe_result r;
-  r.check.name = display_name(req);
+  r.check.name = display_name(req.name.empty() ? req.qname : req.name);
   r.check.service = req.service;
   r.check.path = req.path;
   r.check.address = req.target.address.str();
