@@ -1,12 +1,8 @@
 #include "probes/dns.hpp"
 
-// g++ 12 false positive on Boost 1.74 awaitable frames (their operator new/delete are a matched pair).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -64,16 +60,9 @@ clock::time_point probe_deadline(const probe_context& ctx, const probe_request& 
   return std::min(own, ctx.deadline);
 }
 
-
-std::string display_name(const probe_request& req) {
-  std::string n = req.name.empty() ? req.qname : req.name;
-  if (n.size() > 1 && n.back() == '.') n.pop_back();
-  return n;
-}
-
 probe_result initial_result(const probe_request& req) {
   probe_result r;
-  r.check.name = display_name(req);
+  r.check.name = display_name(req.name.empty() ? req.qname : req.name);
   r.check.service = req.service;
   r.check.path = req.path;
   r.check.address = req.target.address.str();
@@ -519,36 +508,6 @@ asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const 
 
 asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request) {
   co_return co_await run_dns_probe(context, request, run_tcp);
-}
-
-std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port) {
-  auto parse_port = [](std::string_view p) -> std::optional<std::uint16_t> {
-    unsigned v = 0;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || v == 0 || v > 65535) return std::nullopt;
-    return static_cast<std::uint16_t>(v);
-  };
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  std::string_view addr = text;
-  std::optional<std::uint16_t> port = default_port;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    addr = text.substr(1, close - 1);
-    auto rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':' && rest.front() != '#') return std::nullopt;
-      port = parse_port(rest.substr(1));
-    }
-  } else if (auto hash = text.find('#'); hash != std::string_view::npos) {
-    addr = text.substr(0, hash);
-    port = parse_port(text.substr(hash + 1));
-  }
-  if (!port || addr.empty()) return std::nullopt;
-  auto a = ip_address::parse(addr);
-  if (!a) return std::nullopt;
-  return ip_endpoint{*a, *port};
 }
 
 std::optional<ip_address> first_nameserver(std::string_view resolv_conf) {

@@ -28,10 +28,6 @@ asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const 
 // "reset" (also a connection closed or badly framed before a reply) and "timeout".
 asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request);
 
-// "ADDR" or "ADDR#PORT" (dig's notation; IPv6 also as "[ADDR]" or "[ADDR]:PORT"); the port
-// defaults to default_port. Empty optional for anything else.
-std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port = 53);
-
 // The first usable "nameserver ADDR" line of a resolv.conf text ('#' and ';' start comments,
 // IPv6 zone indexes are dropped); empty optional when there is none.
 std::optional<ip_address> first_nameserver(std::string_view resolv_conf);

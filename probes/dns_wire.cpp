@@ -2,13 +2,16 @@
 
 #include <random>
 
+#include <openssl/rand.h>
+
 #include "core/dns_text.hpp"
 
 namespace hc::probes {
 
 std::uint16_t random_dns_id() {
-  thread_local std::mt19937 gen{std::random_device{}()};
-  return static_cast<std::uint16_t>(std::uniform_int_distribution<unsigned>(0, 0xffff)(gen));
+  unsigned char b[2];
+  if (RAND_bytes(b, sizeof b) == 1) return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
+  return static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
 }
 
 std::optional<dns_bytes> build_dns_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size) {

@@ -30,7 +30,8 @@ struct dns_question {
   std::uint16_t id = 0;
 };
 
-// A random 16-bit query ID from a per-thread generator seeded by std::random_device.
+// A 16-bit query ID from OpenSSL's CSPRNG (RAND_bytes): unpredictable from earlier IDs, different
+// in every thread and in a forked child. Falls back to std::random_device should OpenSSL fail.
 std::uint16_t random_dns_id();
 
 // The wire form of a query for q: RD as asked, EDNS0 OPT with edns_size when edns_size > 0

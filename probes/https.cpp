@@ -289,8 +289,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
                                clock::time_point start, bool tls) {
   curl_global();
   auto deadline = probe_deadline(ctx, req, start);
-  std::string host = req.name;
-  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::string host = tls_host_name(req.name);
   std::string address = req.target.address.str();
   std::string address_url = req.target.address.v6 ? "[" + address + "]" : address;
   if (host.empty()) host = address_url;

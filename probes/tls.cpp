@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "core/dns_text.hpp"
+
 namespace hc::probes {
 
 namespace {
@@ -96,9 +98,10 @@ std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx,
   return e.context;
 }
 
+std::string tls_host_name(std::string_view name) { return name == "." ? std::string() : display_name(name); }
+
 void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture) {
-  std::string host = name;
-  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::string host = tls_host_name(name);
   if (!host.empty() && !is_ip_literal(host)) SSL_set_tlsext_host_name(ssl, host.c_str());
   if (!host.empty()) {
     if (is_ip_literal(host))
@@ -172,8 +175,7 @@ std::string tls_verify_error_text(int x509_error) {
 
 bool tls_name_matches(X509* cert, std::string_view name) {
   if (!cert) return false;
-  std::string host(name);
-  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::string host = tls_host_name(name);
   if (is_ip_literal(host)) return X509_check_ip_asc(cert, host.c_str(), 0) == 1;
   return X509_check_host(cert, host.data(), host.size(), 0, nullptr) == 1;
 }

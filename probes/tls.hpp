@@ -38,6 +38,10 @@ void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture);
 // unless ctx.insecure. error is set (and verification will fail) when the CA file cannot be read.
 std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx, std::string& error);
 
+// The host name a TLS client sends (SNI) and verifies for a DNS name: display_name(name), but empty
+// for the root "." as for no name.
+std::string tls_host_name(std::string_view name);
+
 // Prepares an SSL connection for name: SNI, hostname verification, capture of the verify result.
 void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture);
 

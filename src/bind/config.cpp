@@ -7,6 +7,7 @@
 
 #include "bind/config.hpp"
 #include "bind/parser.hpp"
+#include "core/dns_text.hpp"
 
 namespace hc::bind {
 
@@ -380,8 +381,7 @@ class builder {
     z.where = n.where;
     z.rrclass = v.rrclass;
     std::string written = n.arguments[0].text;
-    z.name = lower(written);
-    if (z.name.size() > 1 && z.name.back() == '.') z.name.pop_back();
+    z.name = display_name(lower(written));
     if (z.name.empty()) {
       diags_.error(n.arguments[0].where, "empty zone name", "\"\"");
       return;

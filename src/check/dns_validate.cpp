@@ -7,11 +7,6 @@
 namespace hc::check {
 namespace {
 
-std::string without_dot(std::string s) {
-  if (s.size() > 1 && s.back() == '.') s.pop_back();
-  return s;
-}
-
 std::string join(const std::vector<std::string>& v) {
   if (v.empty()) return "(no records)";
   std::string out;
@@ -65,8 +60,8 @@ finding base_finding(const probes::probe_result& result, const dns_expectation& 
   finding f;
   f.kind = kind;
   f.sev = default_severity(kind);
-  f.name = without_dot(result.check.name);
-  f.zone = without_dot(canonical_name(expect.zone));
+  f.name = display_name(result.check.name);
+  f.zone = display_name(canonical_name(expect.zone));
   f.view = expect.view;
   f.type = rr_type_name(expect.qtype);
   f.service = result.check.service;
@@ -129,7 +124,7 @@ std::vector<std::string> in_zone_records(const std::vector<std::string>& records
 }
 
 void annotate_dns_check(check_result& check, const dns_expectation& expect) {
-  check.zone = without_dot(canonical_name(expect.zone));
+  check.zone = display_name(canonical_name(expect.zone));
   check.view = expect.view;
   check.file_serial = expect.file_serial;
 }
@@ -176,7 +171,7 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
                    " has " + rcode_text(expect.expected_rcode) + " " + join(expected);
       if (d.rcode == expect.expected_rcode) f.evidence += " (" + difference(served, expected) + ")";
       f.fix = "check that " + result.check.address + " serves view " + expect.view + " from this zone file, and reload it (rndc reload " +
-              without_dot(canonical_name(expect.zone)) + " IN " + expect.view + ")";
+              display_name(canonical_name(expect.zone)) + " IN " + expect.view + ")";
       out.push_back(std::move(f));
     }
   }
@@ -184,7 +179,7 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
     finding f = base_finding(result, expect, finding_kind::stale_zone);
     f.evidence = "served serial " + std::to_string(*d.soa_serial) + ", zone file of view " + expect.view + " has " +
                  std::to_string(*expect.file_serial);
-    f.fix = "rndc reload " + without_dot(canonical_name(expect.zone)) + " IN " + expect.view +
+    f.fix = "rndc reload " + display_name(canonical_name(expect.zone)) + " IN " + expect.view +
             " (on a secondary: check NOTIFY and zone transfers from the primary)";
     out.push_back(std::move(f));
   }

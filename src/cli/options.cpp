@@ -9,7 +9,7 @@
 
 #include "core/diagnostics.hpp"
 #include "core/dns_text.hpp"
-#include "probes/dns.hpp"
+#include "core/ip.hpp"
 #include "report/report.hpp"
 
 namespace hc::cli {
@@ -182,11 +182,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
     if (!r.source) return fail(fmt::format("--source: '{}' is not an IP address", source));
   }
   if (!resolver.empty()) {
-    r.resolver = probes::parse_resolver_address(resolver, 53);
+    r.resolver = ip_endpoint::parse(resolver, 53);
     if (!r.resolver) return fail(fmt::format("--resolver: '{}' is not ADDR[#PORT]", resolver));
   }
   for (const auto& e : external_dns) {
-    auto ep = probes::parse_resolver_address(e, 53);
+    auto ep = ip_endpoint::parse(e, 53);
     if (!ep) return fail(fmt::format("--external-dns: '{}' is not ADDR[#PORT]", e));
     r.external_dns.push_back(*ep);
   }

@@ -6,6 +6,17 @@
 #define BOOST_ASIO_HAS_CO_AWAIT 1
 #define BOOST_ASIO_HAS_STD_COROUTINE 1
 #endif
+// Coroutine frames come from the global operator new/delete, not from Boost 1.74's per-thread
+// recycling allocator: g++ 12 inlines that allocator's operator new but not its operator delete and
+// then reports -Wmismatched-new-delete at the end of every coroutine (a false positive). One
+// malloc per frame costs nothing next to a network round trip, and ASan sees each frame. The
+// setting changes awaitable_frame_base, so every file must see it: Asio comes in through here only.
+#if defined(BOOST_ASIO_AWAITABLE_HPP) && !defined(BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING)
+#error "boost/asio/awaitable.hpp was included before core/asio.hpp"
+#endif
+#ifndef BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING
+#define BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING 1
+#endif
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

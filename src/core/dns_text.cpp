@@ -25,6 +25,16 @@ std::string canonical_name(std::string_view name) {
   return s;
 }
 
+std::string display_name(std::string_view name) {
+  if (name.size() < 2 || name.back() != '.') return std::string(name);
+  // An odd number of backslashes before the final dot escapes it: it belongs to the last label.
+  std::size_t slashes = 0;
+  for (std::size_t i = name.size() - 1; i > 0 && name[i - 1] == '\\'; --i) ++slashes;
+  if (slashes % 2 == 1) return std::string(name);
+  name.remove_suffix(1);
+  return std::string(name);
+}
+
 std::string rr_type_name(std::uint16_t type) {
   const ldns_rr_descriptor* d = ldns_rr_descript(type);
   if (d && d->_name) return d->_name;

@@ -26,4 +26,9 @@ std::string rr_type_name(std::uint16_t type);
 // Lower-cases ASCII and makes a name absolute ("Blog.Debugo.FR" -> "blog.debugo.fr.").
 std::string canonical_name(std::string_view name);
 
+// A name as people write it, without the root's trailing dot: "blog.debugo.fr." -> "blog.debugo.fr".
+// The root "." and relative names (no trailing dot, or an escaped one as in a\.) come back as they
+// are; case is kept.
+std::string display_name(std::string_view name);
+
 }  // namespace hc

@@ -79,6 +79,37 @@ std::string ip_prefix::str() const {
   return network.str() + "/" + std::to_string(length);
 }
 
+std::optional<ip_endpoint> ip_endpoint::parse(std::string_view text, std::uint16_t default_port) {
+  auto parse_port = [](std::string_view p) -> std::optional<std::uint16_t> {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || v == 0 || v > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(v);
+  };
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  std::string_view addr = text;
+  std::optional<std::uint16_t> port;
+  if (default_port != 0) port = default_port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    addr = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':' && rest.front() != '#') return std::nullopt;
+      port = parse_port(rest.substr(1));
+    }
+  } else if (auto hash = text.find('#'); hash != std::string_view::npos) {
+    addr = text.substr(0, hash);
+    port = parse_port(text.substr(hash + 1));
+  }
+  if (!port || addr.empty()) return std::nullopt;
+  auto a = ip_address::parse(addr);
+  if (!a) return std::nullopt;
+  return ip_endpoint{*a, *port};
+}
+
 std::string ip_endpoint::str() const { return address.str() + "#" + std::to_string(port); }
 
 }  // namespace hc

@@ -39,6 +39,11 @@ struct ip_prefix {
 struct ip_endpoint {
   ip_address address;
   std::uint16_t port = 0;
+
+  // "ADDR" or "ADDR#PORT" (dig's notation; IPv6 also as "[ADDR]" or "[ADDR]:PORT"), blanks around
+  // it ignored; the port must be 1..65535 and defaults to default_port (0: the text must name one).
+  // Empty optional for anything else, host names included.
+  static std::optional<ip_endpoint> parse(std::string_view text, std::uint16_t default_port);
   std::string str() const;
   auto operator<=>(const ip_endpoint&) const = default;
 };

@@ -176,7 +176,11 @@ class reader {
     return {};
   }
 
+  // The families that route IPv4/IPv6 through NAT; arp, bridge and netdev tables are skipped.
   static bool wanted_family(const std::string& f) { return f == "ip" || f == "inet" || f == "ip6"; }
+  static bool known_family(const std::string& f) {
+    return wanted_family(f) || f == "arp" || f == "bridge" || f == "netdev";
+  }
 
   void read_chain(ruleset& rs, const json& body, const std::string& path) {
     if (!body.is_object()) return error(body, path, "a chain must be an object");
@@ -187,6 +191,7 @@ class reader {
     c.where = loc(body, path);
     if (c.family.empty() || c.table.empty() || c.name.empty())
       return error(body, path, "chain without family, table or name");
+    if (!known_family(c.family)) return error(body, path, "unknown family", c.family);
     if (!wanted_family(c.family)) return;
     c.type = str_of(body, "type");
     c.hook = str_of(body, "hook");
@@ -222,6 +227,8 @@ class reader {
   void read_rule(ruleset& rs, const json& body, const std::string& path) {
     if (!body.is_object()) return error(body, path, "a rule must be an object");
     std::string family = str_of(body, "family"), table = str_of(body, "table"), cname = str_of(body, "chain");
+    if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
+    if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
     auto it = std::find_if(rs.chains.begin(), rs.chains.end(), [&](const chain& c) {
       return c.family == family && c.table == table && c.name == cname;

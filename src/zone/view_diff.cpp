@@ -45,11 +45,6 @@ bool served(const bind::zone_decl& z) {
   return std::any_of(std::begin(types), std::end(types), [&](const char* t) { return z.type == t; });
 }
 
-std::string bare(std::string_view name) {
-  if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
-  return std::string(name);
-}
-
 // The owner relative to the zone, as a zone file line would write it.
 std::string relative(std::string_view owner, std::string_view origin) {
   if (owner == origin) return "@";
@@ -230,8 +225,8 @@ class differ {
     finding f;
     f.kind = kind;
     f.sev = sev;
-    f.name = bare(owner);
-    f.zone = bare(zone);
+    f.name = display_name(owner);
+    f.zone = display_name(zone);
     f.view = std::move(view);
     if (type) f.type = rr_type_name(type);
     return f;
@@ -249,11 +244,11 @@ class differ {
     finding f = make(finding_kind::zone_missing, severity::warning, z.decl.name, z.decl.name, has.name, 0);
     f.name.clear();
     std::string type = z.decl.type.empty() ? std::string("in-view") : z.decl.type;
-    f.evidence = fmt::format("{}: zone {} ({}{}{}); {}: not served", has.name, bare(z.decl.name), type,
+    f.evidence = fmt::format("{}: zone {} ({}{}{}); {}: not served", has.name, display_name(z.decl.name), type,
                              z.decl.file.empty() ? "" : ", ", z.decl.file, lacks.name);
     f.fix = fmt::format("add zone \"{}\" to view \"{}\" in {} (or remove it from view \"{}\" if only {} clients may see it)",
-                        bare(z.decl.name), lacks.name, cfg_.file.empty() ? std::string("named.conf") : cfg_.file, has.name,
-                        has.name);
+                        display_name(z.decl.name), lacks.name, cfg_.file.empty() ? std::string("named.conf") : cfg_.file,
+                        has.name, has.name);
     out_->push_back(std::move(f));
   }
 
@@ -328,8 +323,8 @@ class differ {
     if (internal_has) {
       finding f = make(finding_kind::intra_only, severity::info, owner, origin, in_.name, groups.size() == 1 ? groups[0].type : 0);
       f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, data, ex_.name);
-      f.fix = fmt::format("nothing to do if {} is for LAN clients only; to publish it, add it to {} (view {})", bare(owner),
-                          file_of(le), ex_.name);
+      f.fix = fmt::format("nothing to do if {} is for LAN clients only; to publish it, add it to {} (view {})",
+                          display_name(owner), file_of(le), ex_.name);
       out_->push_back(std::move(f));
     } else {
       finding f = make(finding_kind::extra_only, severity::warning, owner, origin, ex_.name, groups.size() == 1 ? groups[0].type : 0);
@@ -400,7 +395,7 @@ class differ {
           finding f = make(finding_kind::intra_only, severity::info, owner, origin, in_.name, t);
           f.evidence = fmt::format("{}: {}; {}: (none)", in_.name, join(g.rdata), ex_.name);
           f.fix = fmt::format("nothing to do if the {} of {} is for LAN clients only; else add it to {} (view {})",
-                              rr_type_name(t), bare(owner), file_of(le), ex_.name);
+                              rr_type_name(t), display_name(owner), file_of(le), ex_.name);
           out_->push_back(std::move(f));
         }
         continue;
@@ -476,7 +471,7 @@ class differ {
       f.fix = "nothing to do: LAN clients get the internal address the router DNATs the public one to";
     } else if (!unexplained) {
       f.fix = fmt::format("nothing to do if {} reaches {} directly; with NAT rules (--nat-rules) the mapping is checked too",
-                          join_addrs(I), bare(owner));
+                          join_addrs(I), display_name(owner));
     } else {
       std::string want;
       for (std::size_t k = 0; k < E.size(); ++k)
@@ -535,8 +530,8 @@ class differ {
         if (tz->below_cut(target)) continue;
         if (tz->has_name(target) || tz->wildcard_for(target)) continue;
         finding f = make(finding_kind::dangling_target, severity::warning, owner, z.origin(), view.name, r.type);
-        f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, bare(owner), rr_type_name(r.type),
-                                 r.rdata, bare(target), view.name);
+        f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, display_name(owner),
+                                 rr_type_name(r.type), r.rdata, display_name(target), view.name);
         const loaded_zone* tl = zones_.entry(view.name, tz->origin());
         f.fix = fmt::format("add {} to {} (view {}), or point the {} of {} at a name that exists", relative(target, tz->origin()),
                             tl ? tl->decl.file : lz.decl.file, view.name, rr_type_name(r.type), relative(owner, z.origin()));

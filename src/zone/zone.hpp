@@ -162,7 +162,8 @@ struct load_options {
 
 // Reads one zone file (with its $INCLUDEs relative to `directory`, the directory named works in;
 // empty: the file's own directory). Errors go to diags with file:line:col; records that cannot be
-// read are skipped, the rest is kept. Returns nullptr when the file itself cannot be read, and when
+// read are skipped, the rest is kept. Returns nullptr when the file itself cannot be read, is not
+// zone file text (null bytes in its first 512 bytes: a raw or map masterfile-format file), or when
 // memory runs out ("out of memory while reading FILE"). Bounded by core/input_file.hpp's limits.
 std::unique_ptr<zone_data> load_zone_file(const std::string& file, std::string_view origin,
                                           diagnostics& diags, reader_kind reader = reader_kind::fast,

@@ -3,6 +3,7 @@
 #include "core/ip.hpp"
 
 using hc::ip_address;
+using hc::ip_endpoint;
 using hc::ip_prefix;
 
 TEST_CASE("ip_address parses and prints IPv4 and IPv6") {
@@ -26,4 +27,48 @@ TEST_CASE("ip_prefix contains addresses of its own family only") {
   CHECK(ip_prefix::parse("0.0.0.0/0")->contains(*ip_address::parse("203.0.113.1")));
   CHECK_FALSE(ip_prefix::parse("198.18.1.0/33"));
   CHECK_FALSE(ip_prefix::parse("198.18.1.0/"));
+}
+
+TEST_CASE("ip_endpoint parses ADDR, ADDR#PORT, [v6] and [v6]:PORT with a default port") {
+  auto a = ip_endpoint::parse("198.18.1.53", 53);
+  REQUIRE(a);
+  CHECK(a->str() == "198.18.1.53#53");
+  auto b = ip_endpoint::parse("127.0.0.1#5353", 53);
+  REQUIRE(b);
+  CHECK(b->port == 5353);
+  CHECK(b->address.str() == "127.0.0.1");
+  auto c = ip_endpoint::parse("2001:db8::53#5300", 53);
+  REQUIRE(c);
+  CHECK(c->address.v6);
+  CHECK(c->port == 5300);
+  auto d = ip_endpoint::parse("[::1]:54", 53);
+  REQUIRE(d);
+  CHECK(d->address.str() == "::1");
+  CHECK(d->port == 54);
+  CHECK(ip_endpoint::parse("[::1]#55", 53)->port == 55);
+  CHECK(ip_endpoint::parse("[::1]", 53)->port == 53);
+  CHECK(ip_endpoint::parse(" 10.0.0.1 ", 5353)->port == 5353);
+  CHECK(ip_endpoint::parse("\t10.0.0.1#25\t", 53)->port == 25);
+  CHECK(ip_endpoint::parse("10.0.0.1#65535", 53)->port == 65535);
+  CHECK(*ip_endpoint::parse("10.0.0.1#853", 53) == ip_endpoint{*ip_address::parse("10.0.0.1"), 853});
+}
+
+TEST_CASE("ip_endpoint refuses names, empty or out-of-range ports and broken brackets") {
+  CHECK_FALSE(ip_endpoint::parse("", 53));
+  CHECK_FALSE(ip_endpoint::parse("   ", 53));
+  CHECK_FALSE(ip_endpoint::parse("resolver.example", 53));
+  CHECK_FALSE(ip_endpoint::parse("resolver.example#53", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1#", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1#0", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1#65536", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1#-1", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1#53x", 53));
+  CHECK_FALSE(ip_endpoint::parse("127.0.0.1:53", 53));
+  CHECK_FALSE(ip_endpoint::parse("[::1", 53));
+  CHECK_FALSE(ip_endpoint::parse("[::1]x", 53));
+  CHECK_FALSE(ip_endpoint::parse("[::1]:", 53));
+  CHECK_FALSE(ip_endpoint::parse("[]:53", 53));
+  CHECK_FALSE(ip_endpoint::parse("#53", 53));
+  // A default port of 0 means "no default": the text must name the port.
+  CHECK_FALSE(ip_endpoint::parse("10.0.0.1", 0));
 }

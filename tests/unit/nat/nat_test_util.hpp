@@ -1,9 +1,14 @@
 #pragma once
 // Helpers shared by the NAT tests.
 
+#include <doctest/doctest.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/ip.hpp"
 #include "nat/nat.hpp"
@@ -37,6 +42,55 @@ inline std::string all_text(const hc::diagnostics& d) {
   std::string out;
   for (const auto& x : d.all()) out += x.str() + "\n";
   return out;
+}
+
+// The lines of a text as the readers number them (from 1): split at '\n', a final '\r' dropped.
+inline std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (true) {
+    auto nl = text.find('\n', pos);
+    auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    out.push_back(line);
+    if (nl == std::string_view::npos) return out;
+    pos = nl + 1;
+  }
+}
+
+// What every reading must give, whatever the input: rs.errors counts the error diagnostics; every
+// diagnostic and every rule names the file and one of its lines; and a rule set read with errors
+// predicts every service "unknown" and yields no finding (a missing rule could change the outcome).
+inline void check_reading_contract(std::string_view text, const std::string& file, const hc::nat::ruleset& rs,
+                                   const hc::diagnostics& d) {
+  const auto lines = lines_of(text);
+  auto errors = std::count_if(d.all().begin(), d.all().end(), [](const hc::diagnostic& x) { return x.is_error; });
+  CHECK(rs.errors == static_cast<std::size_t>(errors));
+  CHECK(rs.file == file);
+  for (const auto& x : d.all()) {
+    CAPTURE(x.str());
+    CHECK(x.where.file == file);
+    CHECK(x.where.line >= 1);
+    CHECK(x.where.line <= lines.size());
+  }
+  for (const auto& c : rs.chains) {
+    for (const auto& r : c.rules) {
+      CAPTURE(r.text);
+      CHECK(r.where.file == file);
+      CHECK(r.where.line >= 1);
+      CHECK(r.where.line <= lines.size());
+    }
+  }
+  auto ctx = lan_context();
+  ctx.services = {{ip("203.0.113.1"), hc::nat::proto_tcp, 443, "blog.debugo.fr", std::nullopt},
+                  {ip("203.0.113.1"), hc::nat::proto_udp, 53, "ns.debugo.fr", std::nullopt},
+                  {ip("203.0.113.2"), hc::nat::proto_tcp, 25, "mail.debugo.fr", std::nullopt}};
+  auto preds = hc::nat::predict_services(rs, ctx);
+  auto findings = hc::nat::analyse(rs, ctx);
+  if (rs.errors > 0) {
+    CHECK(findings.empty());
+    for (const auto& p : preds) CHECK(p.prediction.result == hc::nat::outcome::unknown);
+  }
 }
 
 }  // namespace nat_test

@@ -10,35 +10,6 @@
 
 using namespace hc::probes;
 
-TEST_CASE("resolver address: ADDR, ADDR#PORT, [v6]:PORT") {
-  auto a = parse_resolver_address("198.18.1.53");
-  REQUIRE(a);
-  CHECK(a->str() == "198.18.1.53#53");
-  auto b = parse_resolver_address("127.0.0.1#5353");
-  REQUIRE(b);
-  CHECK(b->port == 5353);
-  CHECK(b->address.str() == "127.0.0.1");
-  auto c = parse_resolver_address("2001:db8::53#5300");
-  REQUIRE(c);
-  CHECK(c->address.v6);
-  CHECK(c->port == 5300);
-  auto d = parse_resolver_address("[::1]:54");
-  REQUIRE(d);
-  CHECK(d->address.str() == "::1");
-  CHECK(d->port == 54);
-  CHECK(parse_resolver_address("[::1]")->port == 53);
-  CHECK(parse_resolver_address(" 10.0.0.1 ", 5353)->port == 5353);
-  CHECK_FALSE(parse_resolver_address(""));
-  CHECK_FALSE(parse_resolver_address("resolver.example"));
-  CHECK_FALSE(parse_resolver_address("127.0.0.1#"));
-  CHECK_FALSE(parse_resolver_address("127.0.0.1#0"));
-  CHECK_FALSE(parse_resolver_address("127.0.0.1#65536"));
-  CHECK_FALSE(parse_resolver_address("127.0.0.1#53x"));
-  CHECK_FALSE(parse_resolver_address("[::1"));
-  CHECK_FALSE(parse_resolver_address("[::1]x"));
-  CHECK_FALSE(parse_resolver_address("#53"));
-}
-
 TEST_CASE("resolv.conf: the first usable nameserver") {
   CHECK(first_nameserver("nameserver 198.18.1.53\nnameserver 1.1.1.1\n")->str() == "198.18.1.53");
   CHECK(first_nameserver("# nameserver 9.9.9.9\n; nameserver 8.8.8.8\nsearch debugo.fr\n"

@@ -1,7 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <array>
 #include <random>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/dns_text.hpp"
 #include "dns_test_server.hpp"
@@ -54,10 +61,111 @@ TEST_CASE("dns query carries ID, question, RD and EDNS0 size as asked") {
   CHECK(plain->size() < wire->size());
 }
 
-TEST_CASE("dns query IDs are random") {
-  std::set<std::uint16_t> ids;
-  for (int i = 0; i < 64; ++i) ids.insert(random_dns_id());
-  CHECK(ids.size() > 50);
+namespace {
+
+// Why 4096 IDs do not look like uniform random 16-bit values; empty when they do. Each check fails
+// a truly random source with a probability below 1e-9: a counter (any start, any step), a generator
+// of fewer than 16 bits or a sequence that keeps one step fails it.
+std::string id_stream_problem(const std::vector<std::uint16_t>& ids) {
+  REQUIRE(ids.size() == 4096);
+  // Equal consecutive steps: 1/65536 per triple for random IDs (expected 0.06 in 4094).
+  int same_step = 0;
+  for (std::size_t i = 2; i < ids.size(); ++i)
+    same_step += static_cast<std::uint16_t>(ids[i] - ids[i - 1]) == static_cast<std::uint16_t>(ids[i - 1] - ids[i - 2]);
+  if (same_step > 8) return std::to_string(same_step) + " equal consecutive steps";
+  // Spread: each top-nibble bucket expects 256 (sd 15.5), each bit is set about 2048 times (sd 32).
+  std::array<int, 16> bucket{};
+  std::array<int, 16> bit{};
+  for (auto id : ids) {
+    ++bucket[id >> 12];
+    for (int b = 0; b < 16; ++b) bit[b] += (id >> b) & 1;
+  }
+  for (int k = 0; k < 16; ++k) {
+    if (bucket[k] < 128 || bucket[k] > 384) return "bucket " + std::to_string(k) + " has " + std::to_string(bucket[k]);
+    if (bit[k] < 1638 || bit[k] > 2458) return "bit " + std::to_string(k) + " set " + std::to_string(bit[k]) + " times";
+  }
+  // Repeats: about 127 expected among 4096 draws from 65536 (sd 11).
+  std::set<std::uint16_t> distinct(ids.begin(), ids.end());
+  if (distinct.size() < 3850) return std::to_string(distinct.size()) + " distinct IDs";
+  return {};
+}
+
+// Whether two runs of IDs come from the same sequence: two independent runs of 32 random IDs agree
+// at 4 positions with a probability near 2e-15; runs of one fixed seed agree everywhere.
+bool same_sequence(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b) {
+  int equal = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) equal += a[i] == b[i];
+  return equal >= 4;
+}
+
+template <typename F>
+std::vector<std::uint16_t> draw(std::size_t n, F next) {
+  std::vector<std::uint16_t> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(next());
+  return v;
+}
+
+// 32 IDs from a forked child (through a pipe), empty when fork or the pipe failed.
+std::vector<std::uint16_t> ids_from_child() {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    std::array<std::uint16_t, 32> ids;
+    for (auto& id : ids) id = random_dns_id();
+    bool ok = write(fds[1], ids.data(), sizeof ids) == static_cast<ssize_t>(sizeof ids);
+    _exit(ok ? 0 : 1);
+  }
+  close(fds[1]);
+  std::vector<std::uint16_t> ids(32);
+  std::size_t want = ids.size() * sizeof(std::uint16_t), got = 0;
+  while (pid > 0 && got < want) {
+    ssize_t n = read(fds[0], reinterpret_cast<char*>(ids.data()) + got, want - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  close(fds[0]);
+  int status = 0;
+  if (pid > 0) waitpid(pid, &status, 0);
+  if (pid <= 0 || got != want || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("dns query IDs: the randomness checks reject a counter, a short generator and a fixed seed") {
+  std::uint16_t n = 40000;
+  CHECK_FALSE(id_stream_problem(draw(4096, [&] { return n++; })).empty());
+  CHECK_FALSE(id_stream_problem(draw(4096, [&] { return n += 7919; })).empty());
+  std::mt19937 small(std::random_device{}());
+  CHECK_FALSE(id_stream_problem(draw(4096, [&] { return static_cast<std::uint16_t>(small() & 0xff); })).empty());
+  std::mt19937 fixed_a(5489), fixed_b(5489);
+  auto a = draw(4096, [&] { return static_cast<std::uint16_t>(fixed_a()); });
+  CHECK(id_stream_problem(a).empty());  // a fixed seed looks random in one stream...
+  auto b = draw(4096, [&] { return static_cast<std::uint16_t>(fixed_b()); });
+  CHECK(same_sequence(a, b));           // ...but repeats itself in every process
+}
+
+TEST_CASE("dns query IDs are uniform 16-bit values without a pattern") {
+  auto ids = draw(4096, random_dns_id);
+  auto problem = id_stream_problem(ids);
+  CHECK_MESSAGE(problem.empty(), problem);
+}
+
+TEST_CASE("dns query IDs differ between threads and between a process and its forked child") {
+  (void)random_dns_id();  // the parent's generator, if it has state, is set up before the fork
+  std::vector<std::uint16_t> t1, t2;
+  std::thread a([&] { t1 = draw(32, random_dns_id); });
+  std::thread b([&] { t2 = draw(32, random_dns_id); });
+  a.join();
+  b.join();
+  CHECK_FALSE(same_sequence(t1, t2));
+
+  auto child = ids_from_child();
+  REQUIRE(child.size() == 32);
+  auto parent = draw(32, random_dns_id);
+  CHECK_FALSE(same_sequence(parent, child));
 }
 
 TEST_CASE("dns reply matching: ID, QR, and question name case-insensitive, type and class") {
