@@ -6,45 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "check/services.hpp"
 #include "core/dns_text.hpp"
 
 namespace hc::check {
 namespace {
 
 constexpr std::uint16_t type_a = 1, type_ns = 2, type_soa = 6, type_mx = 15, type_aaaa = 28;
-
-bool is_mail_port(std::uint16_t p) {
-  return p == 25 || p == 465 || p == 587 || p == 110 || p == 143 || p == 993 || p == 995;
-}
-
-// Ports where a mail client, not a mail server, connects (IMAP, POP3).
-bool is_mailbox_port(std::uint16_t p) { return p == 110 || p == 143 || p == 993 || p == 995; }
-
-// The service name of a TCP port, as --services spells it.
-std::string service_for_port(std::uint16_t port) {
-  switch (port) {
-    case 443: return "https";
-    case 80: return "http";
-    case 25: return "smtp";
-    case 993: return "imaps";
-    default: return fmt::format("tcp/{}", port);
-  }
-}
-
-std::uint16_t port_for_service(const std::string& s) {
-  if (s == "https") return 443;
-  if (s == "http") return 80;
-  if (s == "smtp") return 25;
-  if (s == "imaps") return 993;
-  if (s.rfind("tcp/", 0) == 0) return static_cast<std::uint16_t>(std::stoul(s.substr(4)));
-  return 0;
-}
-
-// "blog.debugo.fr." → "blog.debugo.fr": how names appear in checks, findings, SNI and Host.
-std::string display_name(const std::string& n) {
-  if (n.size() > 1 && n.back() == '.') return n.substr(0, n.size() - 1);
-  return n;
-}
 
 bool family_wanted(const run_options& o, const ip_address& a) { return a.v6 ? o.ipv6 : o.ipv4; }
 
@@ -89,6 +57,14 @@ std::optional<std::string> discriminator(const zone::zone_data& zi, const zone::
 }
 
 }  // namespace
+
+void plan::append(plan&& o) {
+  for (auto& d : o.dns) dns.push_back(std::move(d));
+  for (auto& s : o.services) services.push_back(std::move(s));
+  for (auto& f : o.nat_flows) nat_flows.push_back(std::move(f));
+  for (auto& n : o.notes) notes.push_back(std::move(n));
+  for (auto& f : o.findings) findings.push_back(std::move(f));
+}
 
 zone_answer answer_from_zone(const zone::zone_set& zones, const std::string& view, const std::string& qname,
                              std::uint16_t qtype) {
@@ -414,7 +390,7 @@ plan make_plan(const plan_inputs& in) {
           }
         }
         const auto& chosen = mail_role ? mail_ports : (!other_ports.empty() ? other_ports : mailbox_ports);
-        for (auto port : chosen) services.push_back(service_for_port(port));
+        for (auto port : chosen) services.push_back(service_for_tcp_port(port));
       } else if (mail_role) {
         services = {"smtp", "imaps"};
       } else if (on_mail_address) {
@@ -424,7 +400,9 @@ plan make_plan(const plan_inputs& in) {
       }
 
       for (const auto& service : services) {
-        std::uint16_t port = port_for_service(service);
+        auto svc = service_by_name(service);
+        if (!svc) continue;
+        std::uint16_t port = svc->port;
         std::string key = fmt::format("{}|{}|{}", name, service, ext.str());
         service_probe_plan h;
         h.request.name = display_name(name);

@@ -22,6 +22,11 @@ struct dns_probe_plan {
   dns_expectation expect;
   bool soa_gate = false;      // an SOA question whose failure stands for every question to that server
   std::string gate_key;       // "address#port/transport": the gate that name probes wait for
+  // Already carried out while the plan was made (one-shot discovery asks the resolver and the
+  // external DNS before it knows which services to probe): judged like the others, not sent again.
+  std::optional<probes::probe_result> done;
+  // Without zone files (one-shot): only the transport and the existence of the name are judged.
+  bool answers_unknown = false;
 };
 
 // One service on one path (hairpin or direct) for one name.
@@ -41,6 +46,10 @@ struct plan {
   std::vector<service_probe_plan> services;
   std::vector<nat_flow_plan> nat_flows;
   std::vector<std::string> notes;  // what could not be planned, and why
+  std::vector<finding> findings;   // what planning itself found (one-shot: names that do not exist, ...)
+
+  // Appends another plan's probes, flows, notes and findings.
+  void append(plan&& other);
 };
 
 // Everything the planner reads.

@@ -1,6 +1,11 @@
 #pragma once
-// One whole run: read the configuration, zones and NAT rules, compare the views, predict the NAT,
-// probe from the vantage point, validate, and collect everything into one run_result.
+// One whole run, as named stages in the order the data flows, each in its own file with a typed
+// input and output:
+//   inputs (inputs.hpp) → vantage point and views (vantage.hpp) → plan from the zone files
+//   (plan.hpp) → static analysis (static_checks.hpp) → plan from the resolver's answers for names
+//   in no zone (answer_plan.hpp) → execution in gated rounds (schedule.hpp, execute.hpp) → live
+//   findings (judge.hpp) → one run_result. Every mode (named.conf, --no-named-conf, --static) is
+// the same sequence with a different plan.
 
 #include <optional>
 
@@ -12,9 +17,5 @@ namespace hc::check {
 // Carries out a run. Bad input never throws: it becomes config-error findings (status UNKNOWN)
 // next to whatever could still be checked.
 run_result run(const run_options& options);
-
-// The source address the kernel would use to reach `destination` (a UDP socket connected, no packet
-// sent), or nullopt when there is no route.
-std::optional<ip_address> kernel_source_for(const ip_address& destination);
 
 }  // namespace hc::check

@@ -42,6 +42,9 @@ struct phase_time {
 // One probe carried out from the vantage point.
 struct check_result {
   std::string name;
+  // The RR type asked ("A", "AAAA", "SOA", ...) for DNS checks; for service checks the address
+  // record the target came from ("A" for an IPv4 target, "AAAA" for IPv6).
+  std::string type;
   std::string service;  // as in finding::service
   std::string path;     // "hairpin", "direct", "resolver"
   std::string address;

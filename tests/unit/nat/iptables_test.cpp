@@ -225,14 +225,19 @@ TEST_CASE("iptables reader: every mutation of the bundled rules is read into rul
         auto line = lines[r.where.line - 1];
         CHECK(r.text == line.substr(line.find_first_not_of(" \t")));
       }
-    for (const auto& x : d.all())
+    // Diagnostics are capped per kind: from the first one held back ("... and N more"), a line's
+    // error may be counted in that summary instead of standing on its own.
+    std::size_t capped_from = lines.size() + 1;
+    for (const auto& x : d.all()) {
       if (x.is_error && x.where.line <= lines.size()) has_error[x.where.line] = true;
+      if (x.message.rfind("... and ", 0) == 0) capped_from = std::min<std::size_t>(capped_from, x.where.line);
+    }
     for (std::size_t n = 1; n <= lines.size(); ++n) {
       auto line = lines[n - 1];
       auto first = line.find_first_not_of(" \t");
       if (first == std::string_view::npos || line.substr(first, 3) != "-A ") continue;
       CAPTURE(line);
-      CHECK((has_rule[n] || has_error[n]));
+      CHECK((has_rule[n] || has_error[n] || n >= capped_from));
     }
     ++(d.has_errors() ? diagnosed : clean);
   }

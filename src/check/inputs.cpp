@@ -1,0 +1,43 @@
+#include "check/inputs.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace hc::check {
+
+run_inputs load_inputs(const run_options& o) {
+  run_inputs in;
+  diagnostics diags;
+  std::error_code ec;
+  const bool conf_exists = !o.named_conf.empty() && std::filesystem::exists(o.named_conf, ec);
+  if (conf_exists || o.named_conf_given) {
+    try {
+      in.config = bind::read_named_conf(o.named_conf, diags);
+    } catch (const input_error& e) {
+      in.findings.push_back(config_error(e.what(), "give the BIND configuration with -C PATH, or --no-named-conf"));
+    }
+  } else if (o.names.empty()) {
+    in.findings.push_back(config_error(
+        fmt::format("{}: no such file; --all and --static need the BIND configuration (-C PATH)",
+                    o.named_conf.empty() ? "--no-named-conf" : o.named_conf),
+        "give the BIND configuration with -C PATH, or name the names to check"));
+  } else {
+    in.notes.push_back(fmt::format(
+        "no BIND configuration{}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
+        "stale-zone) and the direct paths need one (-C PATH)",
+        o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
+  }
+  if (in.config) {
+    in.zones = zone::load_zones(*in.config, diags);
+    in.views = zone::view_summaries(*in.config, in.zones);
+  }
+  if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
+  for (const auto& d : diags.all()) {
+    if (d.is_error) in.findings.push_back(config_error(d.str()));
+    else in.notes.push_back("warning: " + d.str());
+  }
+  return in;
+}
+
+}  // namespace hc::check
