@@ -52,7 +52,13 @@ checked_names sort_names(const run_options& o, const run_inputs& in, const vanta
     return out;
   }
   // --static without NAT rules sends nothing and predicts nothing: the view diff needs no name list.
-  if (o.static_only && !in.nat) return out;
+  if (o.static_only && !in.nat) {
+    if (vp.single_view)
+      report.findings.push_back(not_checked(
+          "", "--static without NAT rules on a configuration without split-horizon views: nothing to compare",
+          "give the router's rules with --nat-rules, or run without --static to check the names live"));
+    return out;
+  }
   out.in_zones = all_names(in.zones, *vp.internal, *vp.external);
   if (vp.single_view) std::erase_if(out.in_zones, [](const std::string& n) { return is_local_name(n); });
   if (o.all && out.in_zones.empty())
