@@ -189,6 +189,21 @@ std::optional<finding> prediction_mismatch(const probes::probe_result& res, cons
   return m;
 }
 
+void settle_unsimulated(std::vector<finding>& findings, const std::vector<check_result>& checks) {
+  for (auto& f : findings) {
+    if (f.kind != finding_kind::nat_unsimulated) continue;
+    bool worked = false, failed = false;
+    for (const auto& c : checks) {
+      if (c.path != "hairpin" || c.address != f.address || c.service != f.service) continue;
+      (c.ok ? worked : failed) = true;
+    }
+    if (worked && !failed) {
+      f.sev = severity::info;
+      f.evidence += "; the live probe through the hairpin works";
+    }
+  }
+}
+
 live_result judge(const plan& p, plan_results& results, const judge_inputs& in) {
   return judge_run(p, results, in).run();
 }

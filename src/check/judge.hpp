@@ -35,4 +35,9 @@ std::optional<finding> slow_response(const check_result& check, const run_option
 std::optional<finding> prediction_mismatch(const probes::probe_result& observed, const nat::service_prediction& p,
                                            const ip_address& source, bool direct_ok);
 
+// A flow whose NAT prediction is unknown (nat-unsimulated) rests on the live probe alone: when the
+// hairpin check of that address and service worked, the finding is only info (said in its
+// evidence); when it failed, or was not probed, it stays as it is.
+void settle_unsimulated(std::vector<finding>& findings, const std::vector<check_result>& checks);
+
 }  // namespace hc::check

@@ -184,6 +184,7 @@ run_result run(const run_options& o) {
     live_result live = judge(pl, results, ji);
     r.checks = std::move(live.checks);
     live.move_into(r);
+    settle_unsimulated(r.findings, r.checks);
   } else {
     for (const auto& n : names.loose)
       r.findings.push_back(not_checked(

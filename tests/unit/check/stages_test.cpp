@@ -211,3 +211,28 @@ TEST_CASE("judge: a hairpin failure against a prediction that it works is nat-pr
   live = check::judge(p, res, in);
   for (const auto& f : live.findings) CHECK(f.kind != finding_kind::nat_prediction_mismatch);
 }
+
+TEST_CASE("judge: nat-unsimulated rests on the live probe: info when the hairpin worked, kept when it failed") {
+  finding f;
+  f.kind = finding_kind::nat_unsimulated;
+  f.sev = severity::warning;
+  f.service = "https";
+  f.address = "203.0.113.1";
+  f.evidence = "PREROUTING: cannot tell whether the rule matches";
+  std::vector<finding> fs{f, f};
+  fs[1].address = "203.0.113.2";
+  check_result works, fails;
+  works.path = fails.path = "hairpin";
+  works.service = fails.service = "https";
+  works.address = "203.0.113.1";
+  works.ok = true;
+  fails.address = "203.0.113.2";
+  check::settle_unsimulated(fs, {works, fails});
+  CHECK(fs[0].sev == severity::info);
+  CHECK(fs[0].evidence.find("live probe through the hairpin works") != std::string::npos);
+  CHECK(fs[1].sev == severity::warning);
+  // Not probed at all: the prediction is all there is, and it is unknown.
+  std::vector<finding> alone{f};
+  check::settle_unsimulated(alone, {});
+  CHECK(alone[0].sev == severity::warning);
+}
