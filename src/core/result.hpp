@@ -42,8 +42,9 @@ struct phase_time {
 // One probe carried out from the vantage point.
 struct check_result {
   std::string name;
-  // The RR type asked ("A", "AAAA", "SOA", ...) for DNS checks; for service checks the address
-  // record the target came from ("A" for an IPv4 target, "AAAA" for IPv6).
+  // The RR type asked ("A", "AAAA", "SOA", ...) for a DNS check; for a service check, the address
+  // record its target came from ("A" for an IPv4 target, "AAAA" for IPv6). Part of the check's
+  // identity: two checks that differ only by type are two checks in every output.
   std::string type;
   std::string service;  // as in finding::service
   std::string path;     // "hairpin", "direct", "resolver"

@@ -42,6 +42,7 @@ ojson view_json(const view_summary& v) {
 ojson check_json(const check_result& c) {
   ojson j = ojson::object();
   put(j, "name", c.name);
+  put(j, "type", c.type);
   put(j, "service", c.service);
   put(j, "path", c.path);
   put(j, "address", c.address);

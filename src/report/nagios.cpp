@@ -179,7 +179,9 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
     return label;
   };
   for (const auto& c : r.checks) {
-    std::string base = c.name + '_' + c.service + '_' + c.path;
+    // The type is part of the check's identity: an A and an AAAA check get labels of their own,
+    // whatever their order, instead of one taking the other's label plus a suffix.
+    std::string base = c.name + (c.type.empty() ? "" : '_' + c.type) + '_' + c.service + '_' + c.path;
     perfdata.push_back(
         perf(unique_label(base, c.address), detail::fixed(c.duration_s) + "s", warn_s, crit_s, "0"));
     if (c.cert_not_after && r.finished_at != 0) {
@@ -203,7 +205,7 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
   for (const finding* f : detail::sorted_findings(r)) lines.push_back(finding_line(*f));
   for (const auto& c : r.checks)
     if (!c.ok) {
-      std::string s = "[FAILED] " + c.name + ' ' + c.service + ' ' + c.path;
+      std::string s = "[FAILED] " + c.name + (c.type.empty() ? "" : ' ' + c.type) + ' ' + c.service + ' ' + c.path;
       if (!c.address.empty()) {
         const bool v6 = c.address.find(':') != std::string::npos;
         s += ' ' + (c.port && v6 ? '[' + c.address + ']' : c.address) + (c.port ? ':' + std::to_string(c.port) : std::string());

@@ -1,4 +1,5 @@
-// Prometheus text exposition format 0.0.4. Series per checked name and service only, never per record.
+// Prometheus text exposition format 0.0.4. Series per check (name, record type, service, path, address),
+// never per record of an answer.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -76,7 +77,11 @@ class exposition {
   std::string out_;
 };
 
-using check_key = std::tuple<std::string, std::string, std::string, std::string>;  // name service path address
+// name type service path address: the type is part of a check's identity (an A and an AAAA check
+// of one name, service, path and server are two checks, and must be two series).
+using check_key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+// name type service path
+using cert_key = std::tuple<std::string, std::string, std::string, std::string>;
 
 }  // namespace
 
@@ -135,7 +140,7 @@ std::string render_prometheus(const run_result& result) {
   std::vector<check_key> order;
   std::map<check_key, check_agg> checks;
   for (const auto& c : result.checks) {
-    check_key key{c.name, c.service, c.path, c.address};
+    check_key key{c.name, c.type, c.service, c.path, c.address};
     auto [it, inserted] = checks.try_emplace(key);
     if (inserted) order.push_back(key);
     check_agg& agg = it->second;  // a named reference: clang 14 cannot capture structured bindings
@@ -151,28 +156,33 @@ std::string render_prometheus(const run_result& result) {
   if (!order.empty()) {
     e.family("hairpin_check_success", "gauge", "1 when the check got through, else 0.");
     for (const auto& key : order) {
-      const auto& [name, service, path, address] = key;
+      const auto& [name, type, service, path, address] = key;
       e.sample("hairpin_check_success",
-               {{"name", name}, {"service", service}, {"path", path}, {"address", address}},
+               {{"name", name}, {"type", type}, {"service", service}, {"path", path}, {"address", address}},
                checks[key].ok ? 1 : 0);
     }
     e.family("hairpin_check_duration_seconds", "gauge",
              "Duration of each phase of a check (resolve, connect, tls, request, processing) and in total.");
     for (const auto& key : order) {
-      const auto& [name, service, path, address] = key;
+      const auto& [name, type, service, path, address] = key;
       for (const auto& [phase, s] : checks[key].phases)
         e.sample("hairpin_check_duration_seconds",
-                 {{"name", name}, {"service", service}, {"path", path}, {"address", address}, {"phase", phase}},
+                 {{"name", name},
+                  {"type", type},
+                  {"service", service},
+                  {"path", path},
+                  {"address", address},
+                  {"phase", phase}},
                  detail::round_us(s));
     }
   }
 
-  // Certificates: the earliest expiry per name, service and path.
-  std::vector<std::tuple<std::string, std::string, std::string>> cert_order;
-  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> certs;
+  // Certificates: the earliest expiry per name, type, service and path.
+  std::vector<cert_key> cert_order;
+  std::map<cert_key, std::int64_t> certs;
   for (const auto& c : result.checks) {
     if (!c.cert_not_after) continue;
-    std::tuple<std::string, std::string, std::string> key{c.name, c.service, c.path};
+    cert_key key{c.name, c.type, c.service, c.path};
     auto [it, inserted] = certs.try_emplace(key, *c.cert_not_after);
     if (inserted)
       cert_order.push_back(key);
@@ -183,8 +193,9 @@ std::string render_prometheus(const run_result& result) {
     e.family("hairpin_cert_not_after_timestamp_seconds", "gauge",
              "Unix time at which the certificate presented to the check expires.");
     for (const auto& key : cert_order) {
-      const auto& [name, service, path] = key;
-      e.sample("hairpin_cert_not_after_timestamp_seconds", {{"name", name}, {"service", service}, {"path", path}},
+      const auto& [name, type, service, path] = key;
+      e.sample("hairpin_cert_not_after_timestamp_seconds",
+               {{"name", name}, {"type", type}, {"service", service}, {"path", path}},
                static_cast<double>(certs[key]));
     }
   }

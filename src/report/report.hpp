@@ -48,7 +48,8 @@ std::string render_nagios(const run_result& result, const nagios_options& option
 // one ASCII line; the caller exits 3.
 std::string render_nagios_unknown(std::string_view reason);
 
-// The Prometheus text exposition format 0.0.4, every metric named hairpin_*.
+// The Prometheus text exposition format 0.0.4, every metric named hairpin_*. Per-check series are
+// labelled name, type, service, path (and address): checks that differ only by type never merge.
 std::string render_prometheus(const run_result& result);
 
 // Replaces `path` with `content` atomically: a temporary file in the same directory (".name.tmp.XXXXXX"),

@@ -180,16 +180,18 @@ std::string render_text(const run_result& r, const text_options& o) {
   // Checks table.
   if (!r.checks.empty()) {
     table t;
-    t.header = {"NAME", "SERVICE", "PATH", "ADDRESS", "OK", "TIME", "DETAIL"};
+    t.header = {"NAME", "TYPE", "SERVICE", "PATH", "ADDRESS", "OK", "TIME", "DETAIL"};
     for (const auto& c : r.checks) {
       std::string addr = c.address;
       if (c.port) addr = (addr.find(':') != std::string::npos ? '[' + addr + ']' : addr) + ':' + std::to_string(c.port);
       std::string detail_text = c.detail;
       if (!c.ok && !c.stage.empty() && c.stage != "done")
         detail_text = "failed at " + c.stage + (detail_text.empty() ? "" : ": " + detail_text);
-      t.rows.push_back({detail::one_line(c.name), detail::one_line(c.service), detail::one_line(c.path), addr, c.ok ? "ok" : "FAIL",
+      // The type is part of the check's identity: an A and an AAAA check are otherwise the same row.
+      t.rows.push_back({detail::one_line(c.name), c.type.empty() ? "-" : detail::one_line(c.type),
+                        detail::one_line(c.service), detail::one_line(c.path), addr, c.ok ? "ok" : "FAIL",
                         detail::fixed(c.duration_s, 3) + " s", detail::one_line(detail_text)});
-      t.colours.push_back({nullptr, nullptr, nullptr, nullptr,
+      t.colours.push_back({nullptr, nullptr, nullptr, nullptr, nullptr,
                            colour(c.ok ? severity::ok : severity::critical), nullptr, nullptr});
     }
     out += "\nchecks\n" + t.render(p, "  ");

@@ -213,8 +213,13 @@ case $(field critical long_plugin_output) in
   *) echo "FAIL: critical: long output lacks the unexpected-source line"; status=1 ;;
 esac
 case $(field critical performance_data) in
-  *"'blog.debugo.fr_https_hairpin'=0.012s;;;0"*) ;;  # no thresholds: none were applied
+  *"'blog.debugo.fr_A_https_hairpin'=0.012s;;;0"*) ;;  # no thresholds: none were applied
   *) echo "FAIL: critical: perfdata lacks the https timing"; status=1 ;;
+esac
+# The A and AAAA DNS checks of one name, path and server keep labels of their own.
+case $(field critical performance_data) in
+  *"'blog.debugo.fr_A_dns/udp_hairpin'="*"'blog.debugo.fr_AAAA_dns/udp_hairpin'="*) ;;
+  *) echo "FAIL: critical: perfdata lack the A and AAAA dns/udp labels"; status=1 ;;
 esac
 [ $status -eq 0 ] && echo PASS
 exit $status

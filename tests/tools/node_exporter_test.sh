@@ -93,9 +93,12 @@ expect hairpin_up 1
 expect hairpin_last_run_timestamp_seconds 1795833900
 expect hairpin_findings_by_severity 3 'severity="critical"'
 expect hairpin_findings 1 'kind="unexpected-source"' 'severity="critical"'
-expect hairpin_check_success 1 'name="blog.debugo.fr"' 'service="https"' 'path="hairpin"'
+expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="A"' 'service="https"' 'path="hairpin"'
 expect hairpin_check_success 0 'name="mail.debugo.fr"' 'service="smtp"'
-expect hairpin_check_duration_seconds 0.012 'name="blog.debugo.fr"' 'service="https"' 'path="hairpin"' 'phase="total"'
+expect hairpin_check_duration_seconds 0.012 'name="blog.debugo.fr"' 'type="A"' 'service="https"' 'path="hairpin"' 'phase="total"'
+# The A check failed, the AAAA check of the same name, service, path and server got through: two series.
+expect hairpin_check_success 0 'name="blog.debugo.fr"' 'type="A"' 'service="dns/udp"' 'path="hairpin"'
+expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="AAAA"' 'service="dns/udp"' 'path="hairpin"'
 expect hairpin_zone_serial 2024091101 'view="intra"' 'zone="debugo.fr"' 'source="file"'
 
 # Replace the file while the exporter runs: the next scrape sees the new run, never a partial file.
@@ -105,7 +108,8 @@ curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" -o "$tmp/metrics" || fail
 expect node_textfile_scrape_error 0
 expect hairpin_status 0
 expect hairpin_success 1
-expect hairpin_check_success 1 'name="blog.debugo.fr"' 'service="dns/udp"' 'path="hairpin"'
+expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="A"' 'service="dns/udp"' 'path="hairpin"'
+expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="AAAA"' 'service="dns/udp"' 'path="hairpin"'
 
 # Special characters in labels come through the exporter's parser intact.
 "$driver" special_chars prometheus "$prom" || fail "driver special_chars"

@@ -1,5 +1,6 @@
 #!/bin/sh
-# promtool check metrics (lint included) accepts the exposition of every sample result.
+# promtool check metrics (lint included) accepts the exposition of every sample result, and every
+# series is unique (checks that differ only by record type included).
 # usage: promtool_test.sh DRIVER
 set -u
 driver=$1
@@ -19,6 +20,29 @@ for sample in $("$driver" --list) $(seq -f "hostile-%g" 0 39); do
   else
     echo "FAIL: promtool check metrics on $sample:"
     echo "$out"
+    fail=1
+  fi
+done
+# Checks that differ only by record type are series of their own: all_ok asks blog.debugo.fr over
+# dns/udp on the hairpin path for A and for AAAA, to the same server. promtool accepts both series,
+# and no series of any sample appears twice.
+if [ -f "$tmp/all_ok.prom" ]; then
+  for type in A AAAA; do
+    n=$(grep -c "^hairpin_check_success{name=\"blog.debugo.fr\",type=\"$type\",service=\"dns/udp\",path=\"hairpin\"," \
+      "$tmp/all_ok.prom")
+    if [ "$n" = 1 ]; then
+      echo "ok: all_ok has one dns/udp hairpin series of type $type"
+    else
+      echo "FAIL: all_ok: $n hairpin_check_success series of type $type for blog.debugo.fr dns/udp hairpin, want 1"
+      fail=1
+    fi
+  done
+fi
+for f in "$tmp"/*.prom; do
+  dup=$(grep -v '^#' "$f" | sed 's/ [^ ]*$//' | sort | uniq -d | head -3)
+  if [ -n "$dup" ]; then
+    echo "FAIL: $(basename "$f"): series written twice:"
+    echo "$dup"
     fail=1
   fi
 done

@@ -47,9 +47,11 @@ TEST_CASE("json: views, checks and findings as in the contract, fields that do n
   CHECK(check["ok"] == true);
   CHECK(check["stage"] == "done");
   CHECK(check["duration_s"] == 0.012);
+  CHECK(check["type"] == "A");
   const auto ck = keys(check);
-  CHECK(std::vector<std::string>(ck.begin(), ck.begin() + 9) ==
-        std::vector<std::string>{"name", "service", "path", "address", "port", "ok", "stage", "duration_s", "detail"});
+  CHECK(std::vector<std::string>(ck.begin(), ck.begin() + 10) ==
+        std::vector<std::string>{"name", "type", "service", "path", "address", "port", "ok", "stage", "duration_s",
+                                 "detail"});
   // unexpected-source: every field of the contract's example.
   const ojson* us = nullptr;
   for (const auto& f : j["findings"])
@@ -68,6 +70,30 @@ TEST_CASE("json: views, checks and findings as in the contract, fields that do n
   // The static zone without a file, records or serial.
   const ojson s = ojson::parse(hc::report::render_json(samples::static_mode()));
   CHECK(keys(s["views"][1]["zones"][1]) == std::vector<std::string>{"name", "type"});
+}
+
+TEST_CASE("json: a check's type comes right after its name, so an A and an AAAA check are told apart") {
+  hc::run_result r;
+  hc::check_result c;
+  c.name = "blog.debugo.fr";
+  c.service = "dns/udp";
+  c.path = "hairpin";
+  c.address = "203.0.113.1";
+  c.port = 53;
+  c.type = "A";
+  r.checks.push_back(c);
+  c.type = "AAAA";
+  r.checks.push_back(c);
+  c.type.clear();
+  r.checks.push_back(c);
+  const ojson j = ojson::parse(hc::report::render_json(r));
+  REQUIRE(j["checks"].size() == 3);
+  CHECK(j["checks"][0]["type"] == "A");
+  CHECK(j["checks"][1]["type"] == "AAAA");
+  CHECK(j["checks"][0] != j["checks"][1]);
+  CHECK(keys(j["checks"][0])[1] == "type");
+  CHECK(!j["checks"][2].contains("type"));  // omitted when empty, like every field that does not apply
+  CHECK(keys(j["checks"][2])[1] == "service");
 }
 
 TEST_CASE("json: views and the arrays are present even when empty") {

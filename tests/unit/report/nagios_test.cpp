@@ -37,20 +37,23 @@ TEST_CASE("nagios: summary, perfdata and long output of a critical run") {
   const auto lines = split_lines(out);
   REQUIRE(lines.size() >= 2);
   CHECK(lines[0].rfind("HAIRPIN CRITICAL - 3 critical, 3 warning: ", 0) == 0);
-  CHECK(lines[0].find("'blog.debugo.fr_https_hairpin'=0.012s;;;0") != std::string::npos);
-  CHECK(lines[0].find("'blog.debugo.fr_https_hairpin_cert_days'=84;30:;14:") != std::string::npos);
+  CHECK(lines[0].find("'blog.debugo.fr_A_https_hairpin'=0.012s;;;0") != std::string::npos);
+  CHECK(lines[0].find("'blog.debugo.fr_A_https_hairpin_cert_days'=84;30:;14:") != std::string::npos);
   CHECK(lines[0].find("'findings_critical'=3;;;0") != std::string::npos);
-  CHECK(lines[0].find("'mail.debugo.fr_smtp_hairpin'=3s;;;0") != std::string::npos);
+  CHECK(lines[0].find("'mail.debugo.fr_A_smtp_hairpin'=3s;;;0") != std::string::npos);
   CHECK(lines[1].rfind("[CRITICAL] leak intranet.debugo.fr A (view extra): ", 0) == 0);  // by kind
   CHECK(lines[3].rfind("[CRITICAL] unexpected-source blog.debugo.fr A dns/udp hairpin (view extra): reply from "
                        "198.18.1.53#53, expected 203.0.113.1#53 - fix: iptables -t nat",
                        0) == 0);
-  CHECK(out.find("[FAILED] mail.debugo.fr smtp hairpin 203.0.113.2:25 at connect: no answer within 3 s") !=
+  CHECK(out.find("[FAILED] mail.debugo.fr A smtp hairpin 203.0.113.2:25 at connect: no answer within 3 s") !=
         std::string::npos);
+  // The failed A check and the passing AAAA check of the same name, service, path and server.
+  CHECK(out.find("[FAILED] blog.debugo.fr A dns/udp hairpin 203.0.113.1:53 at receive: ") != std::string::npos);
+  CHECK(out.find("[FAILED] blog.debugo.fr AAAA") == std::string::npos);
 }
 
 TEST_CASE("nagios: OK and static summaries") {
-  CHECK(split_lines(render_nagios(samples::all_ok(), {}))[0].rfind("HAIRPIN OK - 5 checks ok, 1 info | ", 0) == 0);
+  CHECK(split_lines(render_nagios(samples::all_ok(), {}))[0].rfind("HAIRPIN OK - 6 checks ok, 1 info | ", 0) == 0);
   CHECK(split_lines(render_nagios(samples::static_mode(), {}))[0].rfind("HAIRPIN WARNING - 2 warning: ", 0) == 0);
   CHECK(split_lines(render_nagios(hc::run_result{}, {}))[0].rfind("HAIRPIN OK - no findings, static checks only", 0) ==
         0);
@@ -63,7 +66,7 @@ TEST_CASE("nagios: thresholds come from the options, in range syntax") {
   o.cert_warn_days = 21;
   o.cert_crit_days = 7;
   const std::string out = render_nagios(samples::all_ok(), o);
-  CHECK(out.find("'blog.debugo.fr_https_hairpin'=0.012s;0.25;2.5;0") != std::string::npos);
+  CHECK(out.find("'blog.debugo.fr_A_https_hairpin'=0.012s;0.25;2.5;0") != std::string::npos);
   CHECK(out.find("_cert_days'=84;21:;7:") != std::string::npos);
 
   hc::report::nagios_options ranges;
@@ -71,11 +74,11 @@ TEST_CASE("nagios: thresholds come from the options, in range syntax") {
   ranges.critical = hc::nagios_range::parse("~:0.000001");
   const std::string r = render_nagios(samples::all_ok(), ranges);
   CHECK(validate_nagios(r).empty());
-  CHECK(r.find("'blog.debugo.fr_https_hairpin'=0.012s;@0:100;~:0.000001;0") != std::string::npos);
+  CHECK(r.find("'blog.debugo.fr_A_https_hairpin'=0.012s;@0:100;~:0.000001;0") != std::string::npos);
 
   hc::report::nagios_options only_critical;
   only_critical.critical = hc::nagios_range::parse("5");
-  CHECK(render_nagios(samples::all_ok(), only_critical).find("'blog.debugo.fr_https_hairpin'=0.012s;;5;0") !=
+  CHECK(render_nagios(samples::all_ok(), only_critical).find("'blog.debugo.fr_A_https_hairpin'=0.012s;;5;0") !=
         std::string::npos);
 }
 
@@ -132,12 +135,39 @@ TEST_CASE("nagios: labels and texts are sanitized") {
   const std::string out = render_nagios(samples::special_chars(), {});
   CHECK(validate_nagios(out).empty());
   const auto first = split_lines(out)[0];
-  CHECK(first.find("'we\"ird\\name x_tcp/8080_hairpin'=0s;;;0") != std::string::npos);
+  CHECK(first.find("'we\"ird\\name x_AAAA_tcp/8080_hairpin'=0s;;;0") != std::string::npos);
   // The duplicate label gets the address; a huge duration stays in fixed notation.
-  CHECK(first.find("'we\"ird\\name x_tcp/8080_hairpin_2001:db8::1'=12345678.5s") != std::string::npos);
+  CHECK(first.find("'we\"ird\\name x_AAAA_tcp/8080_hairpin_2001:db8::1'=12345678.5s") != std::string::npos);
   CHECK(out.find("# _quoted_ = x") == std::string::npos);  // fix text is long output, not a label: kept as is
   CHECK(out.find("# 'quoted' = x") != std::string::npos);
   CHECK(out.find("connection refused / RST") != std::string::npos);
+}
+
+TEST_CASE("nagios: an A and an AAAA check never share a perfdata label") {
+  // The same name asked over dns/udp for A and for AAAA, same server and path.
+  hc::run_result r;
+  hc::check_result c;
+  c.name = "blog.debugo.fr";
+  c.service = "dns/udp";
+  c.path = "hairpin";
+  c.address = "203.0.113.1";
+  c.port = 53;
+  c.ok = true;
+  c.duration_s = 0.002;
+  c.type = "AAAA";  // AAAA first: the labels must not depend on the order of the checks
+  r.checks.push_back(c);
+  c.type = "A";
+  c.duration_s = 0.004;
+  r.checks.push_back(c);
+  const std::string first = split_lines(render_nagios(r, {}))[0];
+  CHECK(validate_nagios(first + '\n').empty());
+  CHECK(first.find("'blog.debugo.fr_A_dns/udp_hairpin'=0.004s;;;0") != std::string::npos);
+  CHECK(first.find("'blog.debugo.fr_AAAA_dns/udp_hairpin'=0.002s;;;0") != std::string::npos);
+  CHECK(first.find("_hairpin_") == std::string::npos);  // neither needed the address or a number to be unique
+  // The all_ok sample holds such a pair as well.
+  const std::string ok = split_lines(render_nagios(samples::all_ok(), {}))[0];
+  CHECK(ok.find("'blog.debugo.fr_A_dns/udp_hairpin'=0.0021s;;;0") != std::string::npos);
+  CHECK(ok.find("'blog.debugo.fr_AAAA_dns/udp_hairpin'=0.0021s;;;0") != std::string::npos);
 }
 
 TEST_CASE("nagios: output stays bounded with thousands of checks and findings") {

@@ -87,8 +87,11 @@ TEST_CASE("prometheus: findings by kind (every contract kind present) and by sev
 
 TEST_CASE("prometheus: per check success, phase durations, certificates, serials") {
   const auto crit = parse(samples::critical());
-  const std::map<std::string, std::string> https_hp{
-      {"name", "blog.debugo.fr"}, {"service", "https"}, {"path", "hairpin"}, {"address", "203.0.113.1"}};
+  const std::map<std::string, std::string> https_hp{{"name", "blog.debugo.fr"},
+                                                    {"type", "A"},
+                                                    {"service", "https"},
+                                                    {"path", "hairpin"},
+                                                    {"address", "203.0.113.1"}};
   CHECK(value(crit, "hairpin_check_success", https_hp) == "1");
   CHECK(value(crit, "hairpin_check_success", {{"name", "mail.debugo.fr"}, {"service", "smtp"}}) == "0");
   auto with_phase = [&](const char* phase) {
@@ -100,7 +103,7 @@ TEST_CASE("prometheus: per check success, phase durations, certificates, serials
   CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("tls")) == "0.006");
   CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("connect")) == "0.003");
   CHECK(value(crit, "hairpin_cert_not_after_timestamp_seconds",
-              {{"name", "mail.debugo.fr"}, {"service", "imaps"}, {"path", "hairpin"}}) ==
+              {{"name", "mail.debugo.fr"}, {"type", "A"}, {"service", "imaps"}, {"path", "hairpin"}}) ==
         std::to_string(samples::finished_at + 20 * 86400 + 60));
   CHECK(value(crit, "hairpin_zone_serial", {{"view", "intra"}, {"zone", "debugo.fr"}, {"source", "file"}}) ==
         "2024091101");
@@ -109,6 +112,69 @@ TEST_CASE("prometheus: per check success, phase durations, certificates, serials
   const auto warn = parse(samples::warnings());
   CHECK(value(warn, "hairpin_zone_serial", {{"view", "extra"}, {"zone", "debugo.fr"}, {"source", "served"}}) ==
         "2024091100");
+}
+
+TEST_CASE("prometheus: two checks that differ only by type are two series, never one") {
+  // The same name asked over dns/udp for A and for AAAA, same server and path: the AAAA answer is
+  // wrong. Merged into one series (or labelled alike), one of them would hide behind the other.
+  hc::run_result r;
+  hc::check_result c;
+  c.name = "blog.debugo.fr";
+  c.service = "dns/udp";
+  c.path = "hairpin";
+  c.address = "203.0.113.1";
+  c.port = 53;
+  c.ok = true;
+  c.stage = "done";
+  c.duration_s = 0.002;
+  c.type = "A";
+  r.checks.push_back(c);
+  c.type = "AAAA";
+  c.ok = false;
+  c.stage = "receive";
+  c.duration_s = 0.5;
+  r.checks.push_back(c);
+  // TLS services too: the certificate of the IPv4 target and of the IPv6 one.
+  hc::check_result t = c;
+  t.service = "https";
+  t.port = 443;
+  t.ok = true;
+  t.type = "A";
+  t.cert_not_after = samples::finished_at + 86400;
+  r.checks.push_back(t);
+  t.type = "AAAA";
+  t.address = "2001:db8::1";
+  t.cert_not_after = samples::finished_at + 2 * 86400;
+  r.checks.push_back(t);
+  const auto all = parse(r);
+  const std::map<std::string, std::string> a{{"name", "blog.debugo.fr"}, {"type", "A"}, {"service", "dns/udp"}};
+  const std::map<std::string, std::string> aaaa{{"name", "blog.debugo.fr"}, {"type", "AAAA"}, {"service", "dns/udp"}};
+  CHECK(value(all, "hairpin_check_success", a) == "1");
+  CHECK(value(all, "hairpin_check_success", aaaa) == "0");
+  auto total = [](std::map<std::string, std::string> l) {
+    l["phase"] = "total";
+    return l;
+  };
+  CHECK(value(all, "hairpin_check_duration_seconds", total(a)) == "0.002");
+  CHECK(value(all, "hairpin_check_duration_seconds", total(aaaa)) == "0.5");
+  CHECK(value(all, "hairpin_cert_not_after_timestamp_seconds", {{"type", "A"}}) ==
+        std::to_string(samples::finished_at + 86400));
+  CHECK(value(all, "hairpin_cert_not_after_timestamp_seconds", {{"type", "AAAA"}}) ==
+        std::to_string(samples::finished_at + 2 * 86400));
+  std::size_t success = 0;
+  for (const auto& s : all)
+    if (s.name == "hairpin_check_success") ++success;
+  CHECK(success == 4);
+  // The all_ok sample holds such a pair too.
+  const auto ok = parse(samples::all_ok());
+  const std::map<std::string, std::string> dns_hp{{"name", "blog.debugo.fr"}, {"service", "dns/udp"}, {"path", "hairpin"}};
+  auto with_type = [&](const char* type) {
+    auto l = dns_hp;
+    l["type"] = type;
+    return l;
+  };
+  CHECK(value(ok, "hairpin_check_success", with_type("A")) == "1");
+  CHECK(value(ok, "hairpin_check_success", with_type("AAAA")) == "1");
 }
 
 TEST_CASE("prometheus: label values escaped, duplicate series merged, no scientific notation") {

@@ -19,9 +19,11 @@ std::vector<view_summary> debugo_views() {
 
 vantage_info debugo_vantage() { return {"198.18.1.99", "intra", "extra"}; }
 
-check_result dns(std::string name, std::string path, std::string address, std::string view, double s) {
+check_result dns(std::string name, std::string type, std::string path, std::string address, std::string view,
+                 double s) {
   check_result c;
   c.name = std::move(name);
+  c.type = std::move(type);
   c.service = "dns/udp";
   c.path = std::move(path);
   c.address = std::move(address);
@@ -41,6 +43,7 @@ check_result tls(std::string name, std::string service, std::uint16_t port, std:
                  double s, int days_left, std::string detail) {
   check_result c;
   c.name = std::move(name);
+  c.type = address.find(':') != std::string::npos ? "AAAA" : "A";  // the record the target came from
   c.service = std::move(service);
   c.path = std::move(path);
   c.address = std::move(address);
@@ -56,13 +59,15 @@ check_result tls(std::string name, std::string service, std::uint16_t port, std:
 
 std::vector<check_result> debugo_checks() {
   return {
-      dns("blog.debugo.fr", "hairpin", "203.0.113.1", "extra", 0.0021),
-      dns("blog.debugo.fr", "resolver", "198.18.1.53", "intra", 0.0008),
+      dns("blog.debugo.fr", "A", "hairpin", "203.0.113.1", "extra", 0.0021),
+      dns("blog.debugo.fr", "A", "resolver", "198.18.1.53", "intra", 0.0008),
       tls("blog.debugo.fr", "https", 443, "hairpin", "203.0.113.1", 0.012, 84,
           "HTTP 200, cert blog.debugo.fr valid 84 days"),
       tls("blog.debugo.fr", "https", 443, "direct", "198.18.1.10", 0.008, 84,
           "HTTP 200, cert blog.debugo.fr valid 84 days"),
       tls("mail.debugo.fr", "imaps", 993, "hairpin", "203.0.113.2", 0.021, 60, "* OK Dovecot ready, cert mail.debugo.fr valid 60 days"),
+      // The first check again for AAAA: it differs only by type, and must stay a check of its own.
+      dns("blog.debugo.fr", "AAAA", "hairpin", "203.0.113.1", "extra", 0.0021),
   };
 }
 
@@ -128,6 +133,7 @@ run_result critical() {
   dns_hp.served_serial.reset();
   check_result smtp;
   smtp.name = "mail.debugo.fr";
+  smtp.type = "A";
   smtp.service = "smtp";
   smtp.path = "hairpin";
   smtp.address = "203.0.113.2";
@@ -226,6 +232,7 @@ run_result special_chars() {
              {"ex\\tra", {}, {}}};
   check_result c;
   c.name = "we\"ird\\name\nx";
+  c.type = "AAAA";
   c.service = "tcp/8080";
   c.path = "hairpin";
   c.address = "2001:db8::1";
@@ -327,6 +334,7 @@ class generator {
       hc::check_result cr;
       // Few distinct names so that label sets collide.
       cr.name = pick(0, 2) ? "n" + std::to_string(pick(0, 3)) : text();
+      cr.type = pick(0, 2) ? (pick(0, 1) ? "A" : "AAAA") : text();
       cr.service = pick(0, 1) ? "https" : text();
       cr.path = pick(0, 1) ? "hairpin" : text();
       cr.address = pick(0, 1) ? "203.0.113.1" : text();

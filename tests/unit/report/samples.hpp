@@ -11,7 +11,7 @@ namespace hc::report::samples {
 // Unix time every sample finished at: 2026-11-28T02:45:00Z.
 inline constexpr std::int64_t finished_at = 1795833900;
 
-run_result all_ok();        // live checks all through, one info finding
+run_result all_ok();        // live checks all through (two differ only by type, A and AAAA), one info finding
 run_result warnings();      // warnings only: extra-only, stale-zone, cert-expiry
 run_result critical();      // criticals with evidence and fix, a failed check, notes
 run_result unknown();       // config-error: named.conf cannot be read

@@ -58,3 +58,19 @@ TEST_CASE("text: multi-line evidence stays indented and an empty result renders"
   const std::string empty = render_text(hc::run_result{}, {});
   CHECK(empty.rfind("hairpin-check: OK (no findings), no live checks\n", 0) == 0);
 }
+
+TEST_CASE("text: the checks table has a TYPE column after NAME, so an A and an AAAA check are two rows") {
+  const std::string t = render_text(samples::all_ok(), {});
+  const auto table = t.find("\nchecks\n");
+  REQUIRE(table != std::string::npos);
+  const auto header_end = t.find('\n', table + 8);
+  const std::string header = t.substr(table + 8, header_end - table - 8);
+  CHECK(header.rfind("  NAME            TYPE  SERVICE  PATH      ADDRESS", 0) == 0);
+  // The A and AAAA DNS checks of one name over one path to one server: two distinct rows.
+  CHECK(t.find("\n  blog.debugo.fr  A     dns/udp  hairpin   203.0.113.1:53") != std::string::npos);
+  CHECK(t.find("\n  blog.debugo.fr  AAAA  dns/udp  hairpin   203.0.113.1:53") != std::string::npos);
+  // A check without a type shows '-' in the column.
+  hc::run_result r;
+  r.checks.push_back({.name = "x.example", .service = "tcp/22", .ok = true});
+  CHECK(render_text(r, {}).find("\n  x.example  -     tcp/22") != std::string::npos);
+}
