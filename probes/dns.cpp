@@ -18,24 +18,12 @@
 
 #include "core/dns_text.hpp"
 #include "probes/dns_wire.hpp"
+#include "probes/tcp_common.hpp"
 
 namespace hc::probes {
 namespace {
 
-using error_code = boost::system::error_code;
-using asio::ip::tcp;
 using asio::ip::udp;
-
-asio::ip::address to_asio(const ip_address& a) {
-  if (a.v6) {
-    asio::ip::address_v6::bytes_type b{};
-    std::copy_n(a.bytes.begin(), 16, b.begin());
-    return asio::ip::address_v6(b);
-  }
-  asio::ip::address_v4::bytes_type b{};
-  std::copy_n(a.bytes.begin(), 4, b.begin());
-  return asio::ip::address_v4(b);
-}
 
 ip_address from_asio(const asio::ip::address& a) {
   ip_address out;
@@ -57,30 +45,10 @@ double seconds_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// This probe's bound: its own timeout, capped by the run's deadline when one is set.
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req) {
-  auto own = clock::now() + req.timeout;
-  if (ctx.deadline == clock::time_point{}) return own;
-  return std::min(own, ctx.deadline);
-}
-
-
 std::string display_name(const probe_request& req) {
   std::string n = req.name.empty() ? req.qname : req.name;
   if (n.size() > 1 && n.back() == '.') n.pop_back();
   return n;
-}
-
-probe_result initial_result(const probe_request& req) {
-  probe_result r;
-  r.check.name = display_name(req);
-  r.check.service = req.service;
-  r.check.path = req.path;
-  r.check.address = req.target.address.str();
-  r.check.port = req.target.port;
-  r.check.stage = "start";
-  r.dns.emplace();
-  return r;
 }
 
 dns_question question_of(const probe_request& req) {
@@ -119,26 +87,6 @@ void set_facts(probe_result& r) {
 bool is_unreachable(const error_code& ec) {
   return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
          ec == asio::error::network_unreachable;
-}
-
-// The socket and the state a deadline timer shares with the coroutine; the timer's handler keeps it
-// alive, so it may run after the coroutine has finished.
-template <typename Socket>
-struct guarded_socket {
-  explicit guarded_socket(const asio::any_io_executor& ex) : socket(ex) {}
-  Socket socket;
-  bool expired = false;
-};
-
-template <typename Socket>
-void arm(asio::steady_timer& timer, clock::time_point deadline, const std::shared_ptr<guarded_socket<Socket>>& g) {
-  timer.expires_at(deadline);
-  timer.async_wait([g](const error_code& ec) {
-    if (ec) return;
-    g->expired = true;
-    error_code ignored;
-    g->socket.cancel(ignored);
-  });
 }
 
 // Reads the queued ICMP errors of a socket with IP_RECVERR on; returns the description of the one
@@ -204,7 +152,8 @@ std::optional<std::string> drain_icmp_errors(int fd, const ip_endpoint& target, 
   return match;
 }
 
-// One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback.
+// One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback. It ends at
+// deadline (the request's, never recomputed).
 struct tcp_exchange {
   bool ok = false;
   std::optional<finding_kind> failure;
@@ -216,30 +165,22 @@ struct tcp_exchange {
   double request_s = 0;
 };
 
-asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::optional<ip_address> source,
-                                           ip_endpoint target, dns_question q, bool rd, std::uint16_t edns_size,
-                                           clock::time_point deadline) {
+asio::awaitable<tcp_exchange> exchange_tcp(const probe_context& ctx, ip_endpoint target, dns_question q,
+                                           const dns_bytes& query, clock::time_point deadline) {
   tcp_exchange x;
-  auto g = std::make_shared<guarded_socket<tcp::socket>>(ex);
-  asio::steady_timer timer(ex);
-  arm(timer, deadline, g);
-  tcp::endpoint peer(to_asio(target.address), target.port);
-  error_code ec;
+  tcp::socket socket(ctx.executor);
+  deadline_guard guard(ctx.executor, deadline, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
   x.stage = "connect";
-  g->socket.open(peer.protocol(), ec);
-  if (!ec && source && source->v6 == target.address.v6) g->socket.bind(tcp::endpoint(to_asio(*source), 0), ec);
-  if (ec) {
-    x.failure = finding_kind::refused;
-    x.detail = "cannot open a TCP socket: " + ec.message();
-    co_return x;
-  }
   auto t0 = clock::now();
-  co_await g->socket.async_connect(peer, asio::redirect_error(asio::use_awaitable, ec));
+  auto ec = co_await tcp_connect(socket, ctx, target);
   auto t1 = clock::now();
   x.connect_s = seconds_between(t0, t1);
   auto wait_ms = [&] { return std::to_string(static_cast<long long>(seconds_between(t0, clock::now()) * 1000)); };
   if (ec) {
-    if (g->expired) {
+    if (guard.expired()) {
       x.failure = finding_kind::timeout;
       x.detail = "TCP connect to " + target.str() + " timed out";
     } else if (ec == asio::error::connection_reset) {
@@ -252,18 +193,18 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
     co_return x;
   }
   x.stage = "request";
-  auto query = build_dns_query(q, rd, edns_size);
-  auto framed = query ? tcp_frame(*query) : std::nullopt;
+  auto framed = tcp_frame(query);
   if (!framed) {
-    x.stage = "query";
-    x.detail = "cannot encode the query for " + q.qname;
+    x.stage = "encode";
+    x.failure = finding_kind::not_checked;
+    x.detail = "internal error: the query for " + q.qname + " does not fit a TCP frame";
     co_return x;
   }
-  co_await asio::async_write(g->socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
   tcp_frame_decoder decoder;
   std::array<std::uint8_t, 4096> chunk{};
   while (!ec) {
-    std::size_t n = co_await g->socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!decoder.feed(std::span<const std::uint8_t>(chunk.data(), n))) {
       x.failure = finding_kind::reset;
@@ -290,7 +231,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
     }
   }
   x.request_s = seconds_between(t1, clock::now());
-  if (g->expired) {
+  if (guard.expired()) {
     x.failure = finding_kind::timeout;
     x.detail = "no reply from " + target.str() + " over TCP within " + wait_ms() + " ms";
   } else if (ec == asio::error::eof) {
@@ -314,45 +255,54 @@ const char* tcp_hint(std::optional<finding_kind> failure) {
   return "";
 }
 
-asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+// What both DNS probes do first: the check line names the name without its trailing dot, and the
+// result carries a dns_outcome.
+void begin_dns(const probe_request& req, probe_result& r) {
+  r.check.name = display_name(req);
+  r.dns.emplace();
+}
+
+asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                              clock::time_point) {
+  begin_dns(req, r);
   auto& d = *r.dns;
-  auto deadline = probe_deadline(ctx, req);
-  auto ex = ctx.executor;
-  auto g = std::make_shared<guarded_socket<udp::socket>>(ex);
+  const auto ex = ctx.executor;
+  udp::socket socket(ex);
+  deadline_guard guard(ex, req.deadline, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
   udp::endpoint peer(to_asio(req.target.address), req.target.port);
   error_code ec;
+  dns_question q = question_of(req);
+  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
+  if (!query) {
+    fail_result(r, "query", finding_kind::not_checked, "cannot encode the query for " + q.qname);
+    co_return;
+  }
   r.check.stage = "send";
-  g->socket.open(peer.protocol(), ec);
+  socket.open(peer.protocol(), ec);
   if (!ec) {
     // Unconnected sockets only hear of ICMP errors with IP_RECVERR on.
     int on = 1;
     if (req.target.address.v6)
-      ::setsockopt(g->socket.native_handle(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
+      ::setsockopt(socket.native_handle(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
     else
-      ::setsockopt(g->socket.native_handle(), SOL_IP, IP_RECVERR, &on, sizeof on);
+      ::setsockopt(socket.native_handle(), SOL_IP, IP_RECVERR, &on, sizeof on);
     if (ctx.source && ctx.source->v6 == req.target.address.v6)
-      g->socket.bind(udp::endpoint(to_asio(*ctx.source), 0), ec);
+      socket.bind(udp::endpoint(to_asio(*ctx.source), 0), ec);
     else
-      g->socket.bind(udp::endpoint(peer.protocol(), 0), ec);
+      socket.bind(udp::endpoint(peer.protocol(), 0), ec);
   }
   if (ec) {
     r.failure = finding_kind::refused;
     r.check.detail = "cannot open a UDP socket: " + ec.message();
     co_return;
   }
-  dns_question q = question_of(req);
-  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
-  if (!query) {
-    r.check.stage = "query";
-    r.check.detail = "cannot encode the query for " + q.qname;
-    co_return;
-  }
-  asio::steady_timer timer(ex);
-  arm(timer, deadline, g);
   auto t0 = clock::now();
-  co_await g->socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    r.failure = g->expired ? finding_kind::timeout : finding_kind::refused;
+    r.failure = guard.expired() ? finding_kind::timeout : finding_kind::refused;
     r.check.detail = "sending to " + req.target.str() + ": " + ec.message();
     r.hint = "check the route and the firewall towards " + req.target.address.str();
     co_return;
@@ -364,11 +314,11 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   while (!accepted) {
     udp::endpoint from;
     std::size_t n =
-        co_await g->socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+        co_await socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (g->expired) break;
+      if (guard.expired()) break;
       if (is_unreachable(ec)) {
-        auto icmp = drain_icmp_errors(g->socket.native_handle(), req.target, ec);
+        auto icmp = drain_icmp_errors(socket.native_handle(), req.target, ec);
         if (!icmp) continue;  // about some other datagram: keep listening
         r.check.phases.push_back({"request", seconds_between(t0, clock::now())});
         r.failure = finding_kind::refused;
@@ -429,8 +379,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   r.check.phases.push_back({"processing", seconds_between(t1, t2)});
   if (d.tc) {
     r.check.stage = "tcp-fallback";
-    auto x = co_await exchange_tcp(ex, ctx.source, req.target, question_of(req), req.recursion_desired,
-                                   req.edns_size, deadline);
+    auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
     r.check.phases.push_back({"connect", x.connect_s});
     r.check.phases.front().seconds += x.request_s;
     d.mismatched += x.mismatched;
@@ -446,19 +395,22 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     d.tcp_fallback = true;
     set_facts(r);
   }
-  r.check.ok = true;
-  r.check.stage = "done";
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
 }
 
-asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                              clock::time_point) {
+  begin_dns(req, r);
   auto& d = *r.dns;
-  auto deadline = probe_deadline(ctx, req);
   dns_question q = question_of(req);
+  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
+  if (!query) {
+    fail_result(r, "query", finding_kind::not_checked, "cannot encode the query for " + q.qname);
+    co_return;
+  }
   r.check.stage = "connect";
-  auto x = co_await exchange_tcp(ctx.executor, ctx.source, req.target, q, req.recursion_desired, req.edns_size,
-                                 deadline);
+  auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
   r.check.phases.push_back({"connect", x.connect_s});
   if (x.stage != "connect") r.check.phases.push_back({"request", x.request_s});
   d.mismatched = x.mismatched;
@@ -474,51 +426,18 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
   fill_dns_outcome(x.pkt.get(), d);
   set_facts(r);
   r.check.phases.push_back({"processing", seconds_between(t1, clock::now())});
-  r.check.ok = true;
-  r.check.stage = "done";
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
-}
-
-void internal_error(probe_result& r, const std::string& what) {
-  r.check.ok = false;
-  r.check.stage = "internal";
-  r.failure = finding_kind::not_checked;
-  r.check.detail = "internal error: " + what;
-}
-
-}  // namespace
-
-namespace {
-
-// The top of both DNS probes: runs body on its own copies of the context and request, turns an
-// escaping exception into stage "internal", and measures the whole.
-asio::awaitable<probe_result> run_dns_probe(const probe_context& context, const probe_request& request,
-                                            asio::awaitable<void> (*body)(const probe_context&, const probe_request&,
-                                                                          probe_result&)) {
-  probe_context ctx = context;
-  probe_request req = request;
-  probe_result r = initial_result(req);
-  auto start = clock::now();
-  try {
-    co_await body(ctx, req, r);
-  } catch (const std::exception& e) {
-    internal_error(r, e.what());
-  } catch (...) {
-    internal_error(r, "unknown exception");
-  }
-  r.check.duration_s = seconds_between(start, clock::now());
-  co_return r;
 }
 
 }  // namespace
 
 asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request) {
-  co_return co_await run_dns_probe(context, request, run_udp);
+  co_return co_await run_guarded(context, request, run_udp);
 }
 
 asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request) {
-  co_return co_await run_dns_probe(context, request, run_tcp);
+  co_return co_await run_guarded(context, request, run_tcp);
 }
 
 std::optional<ip_endpoint> parse_resolver_address(std::string_view text, std::uint16_t default_port) {

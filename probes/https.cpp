@@ -288,7 +288,7 @@ double seconds(curl_off_t us) {
 asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& req, probe_result& r,
                                clock::time_point start, bool tls) {
   curl_global();
-  auto deadline = probe_deadline(ctx, req, start);
+  const auto deadline = req.deadline;
   std::string host = req.name;
   if (!host.empty() && host.back() == '.') host.pop_back();
   std::string address = req.target.address.str();
@@ -348,8 +348,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   }
 
   r.check.stage = "connect";
-  // curl enforces the deadline itself; the hard deadline is a bound in case it does not.
-  CURLcode rc = co_await transfer->run(deadline + std::chrono::milliseconds(250));
+  // curl enforces the deadline itself; the same deadline bounds the transfer in case it does not.
+  CURLcode rc = co_await transfer->run(deadline);
 
   curl_off_t t_connect = 0, t_app = 0, t_first = 0, t_total = 0;
   long status = 0, os_errno = 0, verify_result = 0;

@@ -15,7 +15,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   std::string ca_error;
   auto ssl_ctx = tls_client_context(ctx, ca_error);
   asio::ssl::stream<tcp::socket> stream(ctx.executor, *ssl_ctx);
-  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&stream] {
+  deadline_guard guard(ctx.executor, req.deadline, [&stream] {
     error_code ignored;
     stream.lowest_layer().close(ignored);
   });

@@ -7,12 +7,6 @@
 
 namespace hc::probes {
 
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start) {
-  auto own = start + std::max(req.timeout, std::chrono::milliseconds(0));
-  if (ctx.deadline == clock::time_point{}) return own;
-  return std::min(own, ctx.deadline);
-}
-
 probe_result start_result(const probe_request& req) {
   probe_result r;
   r.check.name = req.name;
@@ -186,7 +180,10 @@ asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_
   auto start = clock::now();
   probe_result r = start_result(req);
   try {
-    co_await body(ctx, req, r, start);
+    if (req.deadline == clock::time_point{})
+      fail_result(r, "start", finding_kind::not_checked, "internal error: the probe was given no deadline");
+    else
+      co_await body(ctx, req, r, start);
   } catch (const std::exception& e) {
     fail_result(r, r.check.stage, finding_kind::not_checked, std::string("internal error: ") + e.what());
   } catch (...) {

@@ -1,7 +1,7 @@
 #pragma once
-// What the TCP-based service probes share: the probe's deadline, a guard that stops the I/O when
-// it passes, connecting (from the context's source address), and how transport errors map to the
-// contract's finding kinds.
+// What every probe shares (DNS over UDP and TCP, HTTP(S), SMTP, IMAPS, TCP): the top that catches
+// everything, a guard that stops the I/O at the request's deadline, connecting (from the context's
+// source address), and how transport errors map to the contract's finding kinds.
 
 #include <functional>
 #include <memory>
@@ -15,9 +15,6 @@ namespace hc::probes {
 
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-
-// min(start + request.timeout, context.deadline).
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start);
 
 // A result with the request's name, service, path, address and port filled, not ok, stage "start".
 probe_result start_result(const probe_request& req);
@@ -35,8 +32,9 @@ void add_phase(probe_result& r, std::string phase, clock::time_point since, cloc
 using probe_body = asio::awaitable<void> (*)(const probe_context&, const probe_request&, probe_result&,
                                              clock::time_point start);
 
-// The top of every TCP-based probe: runs body, turns whatever it throws into a failed result
-// ("reset" with the internal error), and finishes the result.
+// The top of every probe: runs body, turns whatever it throws into a failed result (not-checked,
+// "internal error: ..."), and finishes the result (duration_s from start to the end, also on
+// failure). A request without a deadline is an internal error and sends nothing.
 asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body);
 
 // The hint for a failure kind seen on one path ("refused": nothing listens, or the router answers).

@@ -101,14 +101,13 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   std::vector<bool> done(requests.size(), false);
   if (requests.empty()) return results;
 
-  // Each probe gets its own copy of the request with its timeout capped by the deadline; declared
+  // Each probe gets its own copy of the request with its deadline, computed here once; declared
   // before the io_context so that coroutine frames it destroys never outlive their requests.
   std::vector<probes::probe_request> work = requests;
   asio::io_context io;
   asio::steady_timer backstop(io);
   probes::probe_context ctx;
   ctx.executor = io.get_executor();
-  ctx.deadline = options.deadline;
   ctx.ca_file = options.ca_file;
   ctx.insecure = options.insecure;
   ctx.source = options.source;
@@ -156,8 +155,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
 
   start = [&](std::size_t i) -> bool {
     auto now = probes::clock::now();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
-    if (left <= std::chrono::milliseconds(0)) {
+    if (now >= options.deadline) {
       results[i] = base_result(work[i]);
       results[i].failure = finding_kind::timeout;
       results[i].check.stage = "deadline";
@@ -165,7 +163,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
       done[i] = true;
       return false;
     }
-    work[i].timeout = std::min(options.probe_timeout, left);
+    work[i].deadline = std::min(now + options.probe_timeout, options.deadline);
     const probes::probe_fn* fn = probes::find_probe(work[i].service);
     if (!fn) {
       results[i] = base_result(work[i]);

@@ -41,6 +41,33 @@ TEST_CASE("execute ends at the run's deadline however many probes wait") {
   }
 }
 
+TEST_CASE("execute gives each probe min(now + probe timeout, run deadline), computed once") {
+  // A TCP server that accepts and never speaks: the SMTP probe can only wait for its banner.
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  probes::probe_request r;
+  r.name = "mail.debugo.fr";
+  r.service = "smtp";
+  r.path = "hairpin";
+  r.target = {*ip_address::parse("127.0.0.1"), acceptor.local_endpoint().port()};
+  for (auto [run, probe] : {std::pair{400ms, 5000ms}, std::pair{5000ms, 400ms}}) {
+    CAPTURE(run.count());
+    check::execute_options eo;
+    eo.deadline = probes::clock::now() + run;
+    eo.probe_timeout = probe;
+    auto t0 = probes::clock::now();
+    auto results = check::execute({r}, eo);
+    auto took = probes::clock::now() - t0;
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].failure == hc::finding_kind::timeout);
+    CHECK(results[0].check.stage == "banner");
+    CHECK(took >= 350ms);
+    CHECK(took < 900ms);
+    CHECK(results[0].check.duration_s >= 0.35);
+    CHECK(results[0].check.duration_s < 0.9);
+  }
+}
+
 TEST_CASE("execute reports an unknown service without sending anything") {
   probes::probe_request r;
   r.service = "gopher";

@@ -40,18 +40,16 @@ probe_request blog_request(hc::ip_endpoint target, std::string service, std::chr
   r.service = std::move(service);
   r.path = "hairpin";
   r.target = target;
-  r.timeout = timeout;
+  r.deadline = clock::now() + timeout;  // the caller owns the deadline
   return r;
 }
 
-// Runs one probe on io until it completes; the probe bounds itself, the run deadline is 2 s.
+// Runs one probe on io until it completes; the probe bounds itself by the request's deadline.
 probe_result run_probe(asio::io_context& io, const probe_request& req,
-                       std::optional<std::chrono::milliseconds> run_deadline = std::nullopt,
                        std::optional<hc::ip_address> source = std::nullopt) {
   probe_context ctx;
   ctx.source = source;
   ctx.executor = io.get_executor();
-  ctx.deadline = clock::now() + run_deadline.value_or(2000ms);
   std::optional<probe_result> out;
   auto probe = req.service == "dns/tcp" ? probe_dns_tcp : probe_dns_udp;
   asio::co_spawn(io, probe(ctx, req), [&](std::exception_ptr e, probe_result r) {
@@ -278,12 +276,17 @@ TEST_CASE("dns probe: a silent server is a timeout within the bound, over UDP an
   }
 }
 
-TEST_CASE("dns probe: the run's deadline caps the probe's own timeout") {
+TEST_CASE("dns probe: a request without a deadline sends nothing and is not-checked") {
   asio::io_context io;
   udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes&) { return std::vector<udp_send>{}; });
-  auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp", 5000ms), 200ms);
-  CHECK(r.failure == hc::finding_kind::timeout);
-  CHECK(r.check.duration_s < 0.6);
+  auto req = blog_request(to_hc(u.endpoint()), "dns/udp");
+  req.deadline = {};
+  auto r = run_probe(io, req);
+  CHECK(r.failure == hc::finding_kind::not_checked);
+  CHECK(r.check.detail.find("internal error") == 0);
+  io.restart();
+  io.run_for(50ms);
+  CHECK(u.queries == 0);
 }
 
 TEST_CASE("dns probe: a closed port is refused, over UDP (ICMP) and TCP (RST)") {
@@ -485,7 +488,7 @@ TEST_CASE("dns probe: queries leave from the context's source address and a rand
     spec.answer = {extra_a};
     dual_server server(io, spec);
     auto req = blog_request(server.target(), service);
-    auto r = run_probe(io, req, std::nullopt, hc::ip_address::parse("127.0.0.5"));
+    auto r = run_probe(io, req, hc::ip_address::parse("127.0.0.5"));
     CHECK(r.check.ok);
     auto peer = service == "dns/udp" ? server.udp.last_peer.address() : server.tcp.last_peer.address();
     CHECK(peer.to_string() == "127.0.0.5");
