@@ -203,7 +203,8 @@ asio::awaitable<tcp_exchange> exchange_tcp(const probe_context& ctx, ip_endpoint
   co_await asio::async_write(socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
   tcp_frame_decoder decoder;
   std::array<std::uint8_t, 4096> chunk{};
-  while (!ec) {
+  // Checked on every read: a peer that streams endless data must not hold the probe.
+  while (!ec && !guard.expired()) {
     std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!decoder.feed(std::span<const std::uint8_t>(chunk.data(), n))) {
@@ -311,7 +312,8 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   std::vector<std::uint8_t> buf(dns_max_message);
   ldns_pkt_ptr accepted;
   std::optional<dns_outcome> stray;
-  while (!accepted) {
+  // Checked on every datagram: a flood of stray datagrams must not hold the probe.
+  while (!accepted && !guard.expired()) {
     udp::endpoint from;
     std::size_t n =
         co_await socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));

@@ -68,6 +68,7 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
     curl_easy_setopt(easy_.get(), CURLOPT_CLOSESOCKETDATA, this);
     if (curl_multi_add_handle(m, easy_.get()) != CURLM_OK) co_return CURLE_FAILED_INIT;
     added_ = true;
+    deadline_ = hard_deadline;
     done_.expires_at(hard_deadline);
     if (!finished_) {
       error_code ec;
@@ -171,6 +172,11 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
     else
       it->second->writing = false;
     if (ec == asio::error::operation_aborted || finished_) return;
+    // A peer that keeps the socket readable must not keep the transfer past its deadline.
+    if (clock::now() >= deadline_) {
+      done_.cancel();
+      return;
+    }
     int running = 0;
     curl_multi_socket_action(multi_.get(), fd, ec ? CURL_CSELECT_ERR : flag, &running);
     check_done();
@@ -214,6 +220,7 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
   unsigned generation_ = 0;
   bool added_ = false;
   bool finished_ = false;
+  clock::time_point deadline_;
   CURLcode result_ = CURLE_OK;
 };
 

@@ -79,17 +79,14 @@ class deadline_guard {
 void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
              clock::time_point start, std::string_view what, std::string_view received = {});
 
-asio::ip::address to_asio(const ip_address& a);
-tcp::endpoint to_asio(const ip_endpoint& e);
-
-// Opens socket and connects it to target, bound to ctx.source when set. Never throws.
-asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
-
-// Reads into buf until done(buf) is true, the peer closes or an error occurs. Never throws.
+// Reads into buf until done(buf) is true, the peer closes, an error occurs or guard's deadline
+// passes (asio::error::timed_out): a peer that keeps the socket readable (an endless stream)
+// cannot hold the probe past its deadline. Never throws.
 template <typename Stream, typename Done>
-asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, Done done) {
+asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, const deadline_guard& guard, Done done) {
   char chunk[4096];
   while (!done(std::string_view(buf))) {
+    if (guard.expired()) co_return asio::error::timed_out;
     error_code ec;
     std::size_t n = co_await stream.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     buf.append(chunk, n);
@@ -97,6 +94,12 @@ asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, Do
   }
   co_return error_code{};
 }
+
+asio::ip::address to_asio(const ip_address& a);
+tcp::endpoint to_asio(const ip_endpoint& e);
+
+// Opens socket and connects it to target, bound to ctx.source when set. Never throws.
+asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
 
 // Writes all of data. Never throws.
 template <typename Stream>

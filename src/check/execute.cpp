@@ -99,6 +99,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
 
   std::vector<probes::probe_result> results(requests.size());
   std::vector<bool> done(requests.size(), false);
+  std::vector<probes::clock::time_point> started(requests.size());  // when each probe was spawned
   if (requests.empty()) return results;
 
   // Each probe gets its own copy of the request with its deadline, computed here once; declared
@@ -173,6 +174,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
       return false;
     }
     ++running;
+    started[i] = now;
     if (bounded(i)) ++in_flight[key_of(i)];
     asio::co_spawn(io, (*fn)(ctx, work[i]),
                    [&, i](std::exception_ptr e, probes::probe_result r) {
@@ -204,12 +206,16 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   if (running == 0) return results;  // nothing was started
   io.run();
 
+  // A probe still in flight here did not honour its deadline; it took as long as the run let it.
+  const auto ended = probes::clock::now();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (done[i]) continue;
     results[i] = base_result(requests[i]);
     results[i].failure = finding_kind::timeout;
     results[i].check.stage = "deadline";
     results[i].check.detail = "no answer before the run's deadline";
+    if (started[i] != probes::clock::time_point{})
+      results[i].check.duration_s = std::chrono::duration<double>(ended - started[i]).count();
   }
   return results;
 }

@@ -2,6 +2,10 @@
 // the probe result then goes through validate_dns and must yield exactly its finding.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "check/dns_validate.hpp"
 #include "dns_test_server.hpp"
 #include "probes/dns.hpp"
@@ -500,4 +504,118 @@ TEST_CASE("dns probe: queries leave from the context's source address and a rand
       CHECK(server.udp.last_peer.port() != 53);
     }
   }
+}
+
+namespace {
+
+// A TCP peer that reads the query, then writes what next() gives until the test ends, as fast as
+// the socket takes it (or at the pace next() sleeps): it keeps the probe's socket readable.
+struct endless_tcp_peer {
+  endless_tcp_peer(std::function<hc::probes::dns_bytes(const hc::probes::dns_bytes& query)> next)
+      : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0)) {
+    port = acceptor.local_endpoint().port();
+    thread = std::thread([this, next] {
+      boost::system::error_code ec;
+      asio::ip::tcp::socket s(io);
+      acceptor.accept(s, ec);
+      if (ec) return;
+      std::array<std::uint8_t, 4096> buf{};
+      hc::probes::tcp_frame_decoder d;
+      std::optional<hc::probes::dns_bytes> q;
+      while (!q && !stop) {
+        std::size_t n = s.read_some(asio::buffer(buf), ec);
+        if (ec) return;
+        d.feed(std::span<const std::uint8_t>(buf.data(), n));
+        q = d.next();
+      }
+      while (!stop && !ec) asio::write(s, asio::buffer(next(*q)), ec);
+    });
+  }
+  ~endless_tcp_peer() {
+    stop = true;
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    thread.join();
+  }
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor;
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+void check_hostile_timeout(const probe_result& r, double timeout_s) {
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage);
+  CHECK(r.failure == hc::finding_kind::timeout);
+  CHECK(r.check.duration_s >= timeout_s - 0.05);
+  CHECK(r.check.duration_s < timeout_s + 0.5);
+}
+
+}  // namespace
+
+TEST_CASE("dns probe over TCP: endless wrong-ID replies end at the deadline as a timeout") {
+  endless_tcp_peer peer([](const hc::probes::dns_bytes& q) {
+    reply_spec bad;
+    bad.id_delta = 1;
+    bad.answer = {intra_a};
+    return framed(make_reply(q, bad));
+  });
+  asio::io_context io;
+  auto start = clock::now();
+  auto r = run_probe(io, blog_request({*hc::ip_address::parse("127.0.0.2"), peer.port}, "dns/tcp", 400ms));
+  CHECK(clock::now() - start < 900ms);
+  check_hostile_timeout(r, 0.4);
+  REQUIRE(r.dns);
+  CHECK(r.dns->mismatched > 0);
+}
+
+TEST_CASE("dns probe over TCP: a huge length, then a byte at a time, ends at the deadline as a timeout") {
+  bool first = true;
+  endless_tcp_peer peer([&first](const hc::probes::dns_bytes&) {
+    if (first) {
+      first = false;
+      return hc::probes::dns_bytes{0xff, 0xff};
+    }
+    std::this_thread::sleep_for(1ms);
+    return hc::probes::dns_bytes{0x00};
+  });
+  asio::io_context io;
+  auto r = run_probe(io, blog_request({*hc::ip_address::parse("127.0.0.2"), peer.port}, "dns/tcp", 400ms));
+  check_hostile_timeout(r, 0.4);
+}
+
+TEST_CASE("dns probe over UDP: a flood of wrong-ID replies from the server ends at the deadline as a timeout") {
+  // The server's own socket, in a thread: it takes the query, then answers it with wrong IDs as
+  // fast as it can until the test ends.
+  asio::io_context server_io;
+  asio::ip::udp::socket s(server_io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned long> sent{0};
+  std::thread flood([&] {
+    std::array<std::uint8_t, 512> buf{};
+    asio::ip::udp::endpoint from;
+    boost::system::error_code ec;
+    std::size_t n = s.receive_from(asio::buffer(buf), from, 0, ec);
+    if (ec) return;
+    reply_spec bad;
+    bad.id_delta = 1;
+    bad.answer = {intra_a};
+    auto bytes = make_reply(hc::probes::dns_bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)), bad);
+    while (!stop) {
+      s.send_to(asio::buffer(bytes), from, 0, ec);
+      ++sent;
+    }
+  });
+  asio::io_context io;
+  auto start = clock::now();
+  auto r = run_probe(io, blog_request(to_hc(s.local_endpoint()), "dns/udp", 400ms));
+  auto took = clock::now() - start;
+  stop = true;
+  flood.join();
+  CHECK(took < 900ms);
+  CHECK(sent.load() > 100);
+  check_hostile_timeout(r, 0.4);
+  REQUIRE(r.dns);
+  CHECK(r.dns->mismatched > 0);
+  CHECK(r.dns->unexpected_sources.empty());
 }
