@@ -69,6 +69,11 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+// "N stray datagrams ignored".
+std::string stray_text(unsigned n) {
+  return std::to_string(n) + (n == 1 ? " stray datagram ignored" : " stray datagrams ignored");
+}
+
 std::string outcome_detail(const dns_outcome& d) {
   std::string s = rcode_name(d.rcode);
   s += ", " + std::to_string(d.answer.size()) + (d.answer.size() == 1 ? " answer" : " answers");
@@ -76,6 +81,7 @@ std::string outcome_detail(const dns_outcome& d) {
   if (d.tc) s += d.tcp_fallback ? ", truncated over UDP, fetched over TCP" : ", truncated";
   if (d.soa_serial) s += ", serial " + std::to_string(*d.soa_serial);
   if (d.mismatched) s += ", " + std::to_string(d.mismatched) + " mismatched replies dropped";
+  if (d.stray_ignored) s += ", " + stray_text(d.stray_ignored);
   return s;
 }
 
@@ -335,10 +341,16 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     ip_endpoint source{from_asio(from.address()), from.port()};
     auto parsed = parse_dns_message(std::span<const std::uint8_t>(buf.data(), n));
     if (source != req.target) {
+      // Only a real reply to our query (QR=1, our ID, our question) from elsewhere tells of a
+      // missing SNAT; anything else (junk, another query's reply) is noise, counted and ignored.
+      if (!parsed.pkt || !dns_reply_matches(parsed.pkt.get(), q)) {
+        ++d.stray_ignored;
+        continue;
+      }
       // Distinct sources only, and a bounded list even under a flood.
       auto& u = d.unexpected_sources;
       if (std::find(u.begin(), u.end(), source) == u.end() && u.size() < 16) u.push_back(source);
-      if (parsed.pkt && dns_reply_matches(parsed.pkt.get(), q) && !stray) {
+      if (!stray) {
         stray.emplace();
         fill_dns_outcome(parsed.pkt.get(), *stray);
       }
@@ -364,12 +376,14 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
         r.check.detail += " (it said " + rcode_name(stray->rcode) +
                           (stray->answer.empty() ? std::string() : ": " + join(stray->answer, "; ")) + ")";
       }
+      if (d.stray_ignored) r.check.detail += " (" + stray_text(d.stray_ignored) + ")";
       r.hint = "the reply does not come back through the NAT: add an SNAT (masquerade) rule for LAN clients "
                "reaching the public address, so the server's reply returns through the router";
     } else {
       r.failure = finding_kind::timeout;
       r.check.detail = "no reply from " + req.target.str() + " within " + std::to_string(waited) + " ms";
       if (d.mismatched) r.check.detail += " (" + std::to_string(d.mismatched) + " mismatched replies dropped)";
+      if (d.stray_ignored) r.check.detail += " (" + stray_text(d.stray_ignored) + ")";
       r.hint = "check that a DNS server listens on " + req.target.str() + " and that no firewall drops the query";
     }
     co_return;

@@ -52,8 +52,11 @@ struct probe_request {
 // What a DNS exchange showed, apart from whether the transport worked.
 struct dns_outcome {
   std::optional<ip_endpoint> responder;           // who gave the accepted reply
-  std::vector<ip_endpoint> unexpected_sources;    // replies from other addresses than the one asked
+  std::vector<ip_endpoint> unexpected_sources;    // well-formed replies to our query (QR=1, our ID and
+                                                  // question) from other addresses than the one asked
   unsigned mismatched = 0;                        // replies with a wrong ID or question, dropped
+  unsigned stray_ignored = 0;                     // datagrams from other addresses that are no reply
+                                                  // to our query (not DNS, wrong ID or question), ignored
   int rcode = -1;
   bool aa = false;
   bool tc = false;                                // the UDP answer was truncated

@@ -619,3 +619,44 @@ TEST_CASE("dns probe over UDP: a flood of wrong-ID replies from the server ends 
   CHECK(r.dns->mismatched > 0);
   CHECK(r.dns->unexpected_sources.empty());
 }
+
+TEST_CASE("dns probe: stray datagrams from another address that are no reply to our query are ignored and counted") {
+  SUBCASE("seven NUL bytes and a wrong-ID reply from 127.0.0.3, nothing from the server: timeout") {
+    asio::io_context io;
+    udp_server server(
+        io, "127.0.0.2",
+        [](const hc::probes::dns_bytes& q) {
+          reply_spec bad;
+          bad.id_delta = 1;
+          bad.answer = {intra_a};
+          return std::vector<udp_send>{{1, hc::probes::dns_bytes(7, 0)}, {1, make_reply(q, bad)}};
+        },
+        {"127.0.0.3"});
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp", 300ms));
+    INFO(r.check.detail);
+    CHECK(r.failure == hc::finding_kind::timeout);
+    REQUIRE(r.dns);
+    CHECK(r.dns->unexpected_sources.empty());
+    CHECK(r.dns->stray_ignored == 2);
+    CHECK(r.check.detail.find("(2 stray datagrams ignored)") != std::string::npos);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"timeout"});
+  }
+  SUBCASE("seven NUL bytes from 127.0.0.3, then the right reply: OK, the stray one counted") {
+    asio::io_context io;
+    udp_server server(
+        io, "127.0.0.2",
+        [](const hc::probes::dns_bytes& q) {
+          reply_spec good;
+          good.answer = {extra_a};
+          return std::vector<udp_send>{{1, hc::probes::dns_bytes(7, 0)}, {0, make_reply(q, good)}};
+        },
+        {"127.0.0.3"});
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp"));
+    CHECK(r.check.ok);
+    REQUIRE(r.dns);
+    CHECK(r.dns->unexpected_sources.empty());
+    CHECK(r.check.detail.find("1 stray datagram ignored") != std::string::npos);
+    CHECK(validate_dns(r, blog_expectation()).empty());
+  }
+}
