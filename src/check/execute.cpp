@@ -13,6 +13,18 @@
 namespace hc::check {
 namespace {
 
+// A probe that never started because the run's deadline came first: nothing is known about the server.
+probes::probe_result not_started(probes::probe_result out) {
+  out.failure = finding_kind::not_checked;
+  out.check.ok = false;
+  out.check.stage = "deadline";
+  out.check.duration_s = 0;
+  out.check.detail = "not started: the run's deadline came first; raise -t or lower the number of names";
+  out.hint = "the check was not made, so nothing is known about the server: give the run more time (-t) "
+             "or check fewer names at once";
+  return out;
+}
+
 probes::probe_result base_result(const probes::probe_request& r) {
   probes::probe_result out;
   out.check.name = r.name;
@@ -157,10 +169,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   start = [&](std::size_t i) -> bool {
     auto now = probes::clock::now();
     if (now >= options.deadline) {
-      results[i] = base_result(work[i]);
-      results[i].failure = finding_kind::timeout;
-      results[i].check.stage = "deadline";
-      results[i].check.detail = "not started: the run's deadline was reached";
+      results[i] = not_started(base_result(work[i]));
       done[i] = true;
       return false;
     }
@@ -169,7 +178,8 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     if (!fn) {
       results[i] = base_result(work[i]);
       results[i].check.stage = "internal";
-      results[i].check.detail = "no probe for service " + work[i].service;
+      results[i].failure = finding_kind::not_checked;
+      results[i].check.detail = "internal error: no probe for service " + work[i].service;
       done[i] = true;
       return false;
     }
@@ -181,6 +191,7 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
                      if (e) {
                        r = base_result(work[i]);
                        r.check.stage = "internal";
+                       r.failure = finding_kind::not_checked;
                        try {
                          std::rethrow_exception(e);
                        } catch (const std::exception& ex) {
@@ -210,12 +221,15 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   const auto ended = probes::clock::now();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (done[i]) continue;
+    if (started[i] == probes::clock::time_point{}) {  // still queued (DNS over TCP per server)
+      results[i] = not_started(base_result(requests[i]));
+      continue;
+    }
     results[i] = base_result(requests[i]);
     results[i].failure = finding_kind::timeout;
     results[i].check.stage = "deadline";
     results[i].check.detail = "no answer before the run's deadline";
-    if (started[i] != probes::clock::time_point{})
-      results[i].check.duration_s = std::chrono::duration<double>(ended - started[i]).count();
+    results[i].check.duration_s = std::chrono::duration<double>(ended - started[i]).count();
   }
   return results;
 }
