@@ -262,6 +262,19 @@ const char* tcp_hint(std::optional<finding_kind> failure) {
   return "";
 }
 
+// The query for q, or nullopt with r failed at stage "encode" (not-checked: the check cannot be
+// made, nothing is known about the server) when the name cannot be encoded.
+std::optional<dns_bytes> encode_query(const dns_question& q, const probe_request& req, probe_result& r) {
+  r.check.stage = "encode";
+  if (auto problem = dns_name_problem(q.qname)) {
+    fail_result(r, "encode", finding_kind::not_checked, "unsupported name: " + *problem);
+    return std::nullopt;
+  }
+  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
+  if (!query) fail_result(r, "encode", finding_kind::not_checked, "unsupported name: cannot encode " + q.qname);
+  return query;
+}
+
 // What both DNS probes do first: the check line names the name without its trailing dot, and the
 // result carries a dns_outcome.
 void begin_dns(const probe_request& req, probe_result& r) {
@@ -282,11 +295,8 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   udp::endpoint peer(to_asio(req.target.address), req.target.port);
   error_code ec;
   dns_question q = question_of(req);
-  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
-  if (!query) {
-    fail_result(r, "query", finding_kind::not_checked, "cannot encode the query for " + q.qname);
-    co_return;
-  }
+  auto query = encode_query(q, req, r);
+  if (!query) co_return;
   r.check.stage = "send";
   socket.open(peer.protocol(), ec);
   if (!ec) {
@@ -420,11 +430,8 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
   begin_dns(req, r);
   auto& d = *r.dns;
   dns_question q = question_of(req);
-  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
-  if (!query) {
-    fail_result(r, "query", finding_kind::not_checked, "cannot encode the query for " + q.qname);
-    co_return;
-  }
+  auto query = encode_query(q, req, r);
+  if (!query) co_return;
   r.check.stage = "connect";
   auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
   r.check.phases.push_back({"connect", x.connect_s});

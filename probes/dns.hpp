@@ -20,8 +20,8 @@ namespace hc::probes {
 // "timeout". A TC=1 answer is fetched again over TCP (dns.tcp_fallback), "truncated-no-tcp" when
 // that fails. Never throws: an internal error gives stage "internal".
 // Both DNS probes run under run_guarded and deadline_guard like the TCP probes: an exception is
-// not-checked "internal error: ...". Failed stages: "send", "receive", "tcp-fallback", "query"
-// (the name cannot be encoded). The deadline timer and the socket
+// not-checked "internal error: ...". Failed stages: "send", "receive", "tcp-fallback", "encode"
+// (the name cannot be encoded: not-checked, "unsupported name: label longer than 63 octets"). The deadline timer and the socket
 // share the probe's executor: run the io_context on one thread, or give the probes a strand.
 asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request);
 

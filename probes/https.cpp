@@ -311,7 +311,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   auto transfer = std::make_shared<curl_transfer>(ctx.executor);
   CURL* easy = transfer->easy_.get();
   if (!easy || !transfer->multi_) {
-    fail_result(r, "start", finding_kind::reset, "libcurl could not be initialised");
+    fail_result(r, "start", finding_kind::not_checked, "internal error: libcurl could not be initialised");
     co_return;
   }
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -453,6 +453,15 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     case CURLE_HTTP2_STREAM:
     case CURLE_UNSUPPORTED_PROTOCOL:
       fail_result(r, "response", finding_kind::bad_status, "malformed HTTP response: " + curl_text);
+      co_return;
+    case CURLE_FAILED_INIT:
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_FUNCTION_NOT_FOUND:
+      // Our side failed before or around the transfer: nothing is known about the server.
+      fail_result(r, stage, finding_kind::not_checked, "internal error: " + curl_text);
       co_return;
     default:
       fail_result(r, stage, finding_kind::reset, curl_text);

@@ -660,3 +660,26 @@ TEST_CASE("dns probe: stray datagrams from another address that are no reply to 
     CHECK(validate_dns(r, blog_expectation()).empty());
   }
 }
+
+TEST_CASE("dns probe: a name the encoder cannot encode is not-checked at stage encode, nothing sent") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {extra_a};
+    dual_server server(io, spec);
+    auto req = blog_request(server.target(), service);
+    req.qname = std::string(64, 'a') + ".debugo.fr.";
+    auto r = run_probe(io, req);
+    CHECK_FALSE(r.check.ok);
+    CHECK(r.failure == hc::finding_kind::not_checked);
+    CHECK(r.check.stage == "encode");
+    CHECK(r.check.detail == "unsupported name: label longer than 63 octets");
+    CHECK(server.udp.queries + server.tcp.queries == 0);
+  }
+  CHECK(dns_name_problem(std::string(63, 'a') + ".fr.") == std::nullopt);
+  CHECK(dns_name_problem("a..fr.") == std::optional<std::string>("empty label"));
+  std::string long_name;
+  for (int i = 0; i < 5; ++i) long_name += std::string(60, 'b') + ".";
+  CHECK(dns_name_problem(long_name) == std::optional<std::string>("name longer than 255 octets"));
+}
