@@ -189,6 +189,9 @@ asio::awaitable<tcp_exchange> exchange_tcp(const probe_context& ctx, ip_endpoint
     if (guard.expired()) {
       x.failure = finding_kind::timeout;
       x.detail = "TCP connect to " + target.str() + " timed out";
+    } else if (is_local_failure(ec)) {
+      x.failure = finding_kind::not_checked;
+      x.detail = "the vantage point cannot send: " + ec.message() + " (TCP connect to " + target.str() + ")";
     } else if (ec == asio::error::connection_reset) {
       x.failure = finding_kind::reset;
       x.detail = "TCP connect to " + target.str() + ": " + ec.message();
@@ -312,12 +315,16 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
       socket.bind(udp::endpoint(peer.protocol(), 0), ec);
   }
   if (ec) {
-    r.failure = finding_kind::refused;
-    r.check.detail = "cannot open a UDP socket: " + ec.message();
+    // Our own socket: whatever went wrong, nothing left this host.
+    fail_local(r, "send", ec.message() + " (opening a UDP socket)");
     co_return;
   }
   auto t0 = clock::now();
   co_await socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec && !guard.expired() && is_local_failure(ec)) {
+    fail_local(r, "send", ec.message() + " (sending to " + req.target.str() + ")");
+    co_return;
+  }
   if (ec) {
     r.failure = guard.expired() ? finding_kind::timeout : finding_kind::refused;
     r.check.detail = "sending to " + req.target.str() + ": " + ec.message();
@@ -409,6 +416,10 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     r.check.phases.push_back({"connect", x.connect_s});
     r.check.phases.front().seconds += x.request_s;
     d.mismatched += x.mismatched;
+    if (!x.ok && x.failure == finding_kind::not_checked) {
+      fail_result(r, "tcp-fallback", finding_kind::not_checked, "UDP answer truncated (TC=1); " + x.detail);
+      co_return;
+    }
     if (!x.ok) {
       r.failure = finding_kind::truncated_no_tcp;
       r.check.detail = "UDP answer truncated (TC=1) and the TCP retry failed: " + x.detail;
@@ -441,7 +452,7 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
     r.check.stage = x.stage;
     r.failure = x.failure;
     r.check.detail = x.detail;
-    r.hint = tcp_hint(x.failure);
+    r.hint = x.failure == finding_kind::not_checked ? default_hint(*x.failure) : tcp_hint(x.failure);
     co_return;
   }
   auto t1 = clock::now();

@@ -394,6 +394,15 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   bool reset_errno = os_errno == ECONNRESET || os_errno == EPIPE || os_errno == ECONNABORTED;
 
   if (rc == CURLE_WRITE_ERROR && data.body_capped) rc = CURLE_OK;
+  // This host could not send (no route, no descriptors, no buffers, a local firewall, a --source
+  // address it does not have): nothing is known about the server.
+  bool local_errno = os_errno == ENETUNREACH || os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS ||
+                     os_errno == ENOMEM || os_errno == EPERM || os_errno == EACCES || os_errno == EADDRNOTAVAIL;
+  if (rc == CURLE_INTERFACE_FAILED || (rc == CURLE_COULDNT_CONNECT && local_errno)) {
+    std::string why = local_errno ? std::string(std::strerror(static_cast<int>(os_errno))) : curl_text;
+    fail_local(r, "connect", why + " (connect to " + req.target.str() + ": " + curl_text + ")");
+    co_return;
+  }
   switch (rc) {
     case CURLE_OK:
       break;

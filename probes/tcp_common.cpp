@@ -37,6 +37,10 @@ void fail_result(probe_result& r, std::string stage, finding_kind kind, std::str
   r.failure = kind;
 }
 
+void fail_local(probe_result& r, std::string stage, const std::string& why) {
+  fail_result(r, std::move(stage), finding_kind::not_checked, "the vantage point cannot send: " + why);
+}
+
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until) {
   r.check.phases.push_back({std::move(phase), std::chrono::duration<double>(until - since).count()});
 }
@@ -143,6 +147,8 @@ void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, co
                   fmt::format("{}: only {} byte{} and no complete reply after {:.1f} s ('{}')", what,
                               received.size(), received.size() == 1 ? "" : "s", waited, printable_prefix(received)));
     }
+  } else if (is_local_failure(ec)) {
+    fail_local(r, std::move(stage), fmt::format("{} ({})", ec.message(), what));
   } else {
     fail_result(r, std::move(stage), failure_kind(ec), fmt::format("{}: {}", what, error_text(ec)));
   }

@@ -25,6 +25,10 @@ void finish_result(probe_result& r, clock::time_point start);
 // Marks r failed at stage with a contract kind, a detail and kind's default hint.
 void fail_result(probe_result& r, std::string stage, finding_kind kind, std::string detail);
 
+// Marks r not-checked at stage because this host could not send (is_local_failure): detail
+// "the vantage point cannot send: <why>", the not-checked hint (nothing is known about the server).
+void fail_local(probe_result& r, std::string stage, const std::string& why);
+
 // Adds a phase timing, in seconds since since.
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until);
 

@@ -6,6 +6,10 @@
 #include <mutex>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "check/dns_validate.hpp"
 #include "dns_test_server.hpp"
 #include "probes/dns.hpp"
@@ -682,4 +686,53 @@ TEST_CASE("dns probe: a name the encoder cannot encode is not-checked at stage e
   std::string long_name;
   for (int i = 0; i < 5; ++i) long_name += std::string(60, 'b') + ".";
   CHECK(dns_name_problem(long_name) == std::optional<std::string>("name longer than 255 octets"));
+}
+
+TEST_CASE("dns probe: the vantage point's own failures are not-checked, never the server's") {
+  auto check_local = [](const probe_result& r, const std::string& errno_text) {
+    INFO("detail: " << r.check.detail << ", stage " << r.check.stage);
+    CHECK(r.failure == hc::finding_kind::not_checked);
+    CHECK(r.check.detail.find("the vantage point cannot send: " + errno_text) == 0);
+    CHECK(r.hint.find("nothing is known about the server") != std::string::npos);
+  };
+  SUBCASE("UDP to the limited broadcast address: EACCES from this host") {
+    asio::io_context io;
+    check_local(run_probe(io, blog_request({*hc::ip_address::parse("255.255.255.255"), 53}, "dns/udp", 300ms)),
+                "Permission denied");
+  }
+  SUBCASE("TCP to a multicast address: ENETUNREACH from this host") {
+    asio::io_context io;
+    check_local(run_probe(io, blog_request({*hc::ip_address::parse("224.0.0.1"), 53}, "dns/tcp", 300ms)),
+                "Network is unreachable");
+  }
+  SUBCASE("a source address this host does not have: EADDRNOTAVAIL") {
+    for (std::string service : {"dns/udp", "dns/tcp"}) {
+      CAPTURE(service);
+      asio::io_context io;
+      reply_spec spec;
+      dual_server server(io, spec);
+      check_local(run_probe(io, blog_request(server.target(), service, 300ms), hc::ip_address::parse("198.51.100.77")),
+                  "Cannot assign requested address");
+    }
+  }
+  SUBCASE("out of file descriptors: EMFILE") {
+    for (std::string service : {"dns/udp", "dns/tcp"}) {
+      CAPTURE(service);
+      asio::io_context io;
+      reply_spec spec;
+      dual_server server(io, spec);
+      auto req = blog_request(server.target(), service, 300ms);
+      rlimit old{};
+      REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+      rlimit low = old;
+      low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 256);
+      REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+      std::vector<int> fds;
+      for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) fds.push_back(fd);
+      auto r = run_probe(io, req);
+      for (int fd : fds) ::close(fd);
+      ::setrlimit(RLIMIT_NOFILE, &old);
+      check_local(r, "Too many open files");
+    }
+  }
 }
