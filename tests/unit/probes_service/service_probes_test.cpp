@@ -866,3 +866,21 @@ TEST_CASE("http probe: a response body streamed forever ends at the deadline as 
   auto r = l.run(probe_http, l.request("www.test", "http", target, 500ms));
   check_endless_peer(r, "response", clock::now() - start, 500ms);
 }
+
+TEST_CASE("https, http, smtp, imaps and tcp probes: no route from this host is not-checked, never the server's") {
+  // TCP to a multicast address: the kernel refuses it before anything leaves (ENETUNREACH).
+  const ip_endpoint unroutable{*ip_address::parse("224.0.0.1"), 443};
+  for (const auto& [service, probe] : std::vector<std::pair<std::string, probe_fn>>{
+           {"https", probe_https}, {"http", probe_http}, {"smtp", probe_smtp}, {"imaps", probe_imaps},
+           {"tcp/443", probe_tcp}}) {
+    const std::string svc = service;
+    CAPTURE(svc);
+    lab l;
+    auto r = l.run(probe, l.request("www.test", service, unroutable, 500ms));
+    INFO("detail: " << r.check.detail << ", stage " << r.check.stage);
+    CHECK(r.failure == hc::finding_kind::not_checked);
+    CHECK(r.check.stage == "connect");
+    CHECK(r.check.detail.find("the vantage point cannot send: Network is unreachable") == 0);
+    CHECK(r.hint.find("nothing is known about the server") != std::string::npos);
+  }
+}
