@@ -14,24 +14,12 @@
 
 #include "core/dns_text.hpp"
 #include "probes/dns_wire.hpp"
+#include "probes/tcp_common.hpp"
 
 namespace hc::probes {
 namespace {
 
-using error_code = boost::system::error_code;
-using asio::ip::tcp;
 using asio::ip::udp;
-
-asio::ip::address to_asio(const ip_address& a) {
-  if (a.v6) {
-    asio::ip::address_v6::bytes_type b{};
-    std::copy_n(a.bytes.begin(), 16, b.begin());
-    return asio::ip::address_v6(b);
-  }
-  asio::ip::address_v4::bytes_type b{};
-  std::copy_n(a.bytes.begin(), 4, b.begin());
-  return asio::ip::address_v4(b);
-}
 
 ip_address from_asio(const asio::ip::address& a) {
   ip_address out;
@@ -53,24 +41,7 @@ double seconds_between(clock::time_point a, clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// This probe's bound: its own timeout, capped by the run's deadline when one is set.
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req) {
-  auto own = clock::now() + req.timeout;
-  if (ctx.deadline == clock::time_point{}) return own;
-  return std::min(own, ctx.deadline);
-}
-
-probe_result initial_result(const probe_request& req) {
-  probe_result r;
-  r.check.name = display_name(req.name.empty() ? req.qname : req.name);
-  r.check.service = req.service;
-  r.check.path = req.path;
-  r.check.address = req.target.address.str();
-  r.check.port = req.target.port;
-  r.check.stage = "start";
-  r.dns.emplace();
-  return r;
-}
+std::string display_name(const probe_request& req) { return hc::display_name(req.name.empty() ? req.qname : req.name); }
 
 dns_question question_of(const probe_request& req) {
   dns_question q;
@@ -90,6 +61,11 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+// "N stray datagrams ignored".
+std::string stray_text(unsigned n) {
+  return std::to_string(n) + (n == 1 ? " stray datagram ignored" : " stray datagrams ignored");
+}
+
 std::string outcome_detail(const dns_outcome& d) {
   std::string s = rcode_name(d.rcode);
   s += ", " + std::to_string(d.answer.size()) + (d.answer.size() == 1 ? " answer" : " answers");
@@ -97,6 +73,7 @@ std::string outcome_detail(const dns_outcome& d) {
   if (d.tc) s += d.tcp_fallback ? ", truncated over UDP, fetched over TCP" : ", truncated";
   if (d.soa_serial) s += ", serial " + std::to_string(*d.soa_serial);
   if (d.mismatched) s += ", " + std::to_string(d.mismatched) + " mismatched replies dropped";
+  if (d.stray_ignored) s += ", " + stray_text(d.stray_ignored);
   return s;
 }
 
@@ -108,26 +85,6 @@ void set_facts(probe_result& r) {
 bool is_unreachable(const error_code& ec) {
   return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
          ec == asio::error::network_unreachable;
-}
-
-// The socket and the state a deadline timer shares with the coroutine; the timer's handler keeps it
-// alive, so it may run after the coroutine has finished.
-template <typename Socket>
-struct guarded_socket {
-  explicit guarded_socket(const asio::any_io_executor& ex) : socket(ex) {}
-  Socket socket;
-  bool expired = false;
-};
-
-template <typename Socket>
-void arm(asio::steady_timer& timer, clock::time_point deadline, const std::shared_ptr<guarded_socket<Socket>>& g) {
-  timer.expires_at(deadline);
-  timer.async_wait([g](const error_code& ec) {
-    if (ec) return;
-    g->expired = true;
-    error_code ignored;
-    g->socket.cancel(ignored);
-  });
 }
 
 // Reads the queued ICMP errors of a socket with IP_RECVERR on; returns the description of the one
@@ -193,7 +150,8 @@ std::optional<std::string> drain_icmp_errors(int fd, const ip_endpoint& target, 
   return match;
 }
 
-// One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback.
+// One DNS exchange over TCP, shared by the TCP probe and the UDP probe's fallback. It ends at
+// deadline (the request's, never recomputed).
 struct tcp_exchange {
   bool ok = false;
   std::optional<finding_kind> failure;
@@ -205,32 +163,27 @@ struct tcp_exchange {
   double request_s = 0;
 };
 
-asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::optional<ip_address> source,
-                                           ip_endpoint target, dns_question q, bool rd, std::uint16_t edns_size,
-                                           clock::time_point deadline) {
+asio::awaitable<tcp_exchange> exchange_tcp(const probe_context& ctx, ip_endpoint target, dns_question q,
+                                           const dns_bytes& query, clock::time_point deadline) {
   tcp_exchange x;
-  auto g = std::make_shared<guarded_socket<tcp::socket>>(ex);
-  asio::steady_timer timer(ex);
-  arm(timer, deadline, g);
-  tcp::endpoint peer(to_asio(target.address), target.port);
-  error_code ec;
+  tcp::socket socket(ctx.executor);
+  deadline_guard guard(ctx.executor, deadline, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
   x.stage = "connect";
-  g->socket.open(peer.protocol(), ec);
-  if (!ec && source && source->v6 == target.address.v6) g->socket.bind(tcp::endpoint(to_asio(*source), 0), ec);
-  if (ec) {
-    x.failure = finding_kind::refused;
-    x.detail = "cannot open a TCP socket: " + ec.message();
-    co_return x;
-  }
   auto t0 = clock::now();
-  co_await g->socket.async_connect(peer, asio::redirect_error(asio::use_awaitable, ec));
+  auto ec = co_await tcp_connect(socket, ctx, target);
   auto t1 = clock::now();
   x.connect_s = seconds_between(t0, t1);
   auto wait_ms = [&] { return std::to_string(static_cast<long long>(seconds_between(t0, clock::now()) * 1000)); };
   if (ec) {
-    if (g->expired) {
+    if (guard.expired()) {
       x.failure = finding_kind::timeout;
       x.detail = "TCP connect to " + target.str() + " timed out";
+    } else if (is_local_failure(ec)) {
+      x.failure = finding_kind::not_checked;
+      x.detail = "the vantage point cannot send: " + ec.message() + " (TCP connect to " + target.str() + ")";
     } else if (ec == asio::error::connection_reset) {
       x.failure = finding_kind::reset;
       x.detail = "TCP connect to " + target.str() + ": " + ec.message();
@@ -241,18 +194,19 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
     co_return x;
   }
   x.stage = "request";
-  auto query = build_dns_query(q, rd, edns_size);
-  auto framed = query ? tcp_frame(*query) : std::nullopt;
+  auto framed = tcp_frame(query);
   if (!framed) {
-    x.stage = "query";
-    x.detail = "cannot encode the query for " + q.qname;
+    x.stage = "encode";
+    x.failure = finding_kind::not_checked;
+    x.detail = "internal error: the query for " + q.qname + " does not fit a TCP frame";
     co_return x;
   }
-  co_await asio::async_write(g->socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(socket, asio::buffer(*framed), asio::redirect_error(asio::use_awaitable, ec));
   tcp_frame_decoder decoder;
   std::array<std::uint8_t, 4096> chunk{};
-  while (!ec) {
-    std::size_t n = co_await g->socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+  // Checked on every read: a peer that streams endless data must not hold the probe.
+  while (!ec && !guard.expired()) {
+    std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!decoder.feed(std::span<const std::uint8_t>(chunk.data(), n))) {
       x.failure = finding_kind::reset;
@@ -279,7 +233,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(asio::any_io_executor ex, std::option
     }
   }
   x.request_s = seconds_between(t1, clock::now());
-  if (g->expired) {
+  if (guard.expired()) {
     x.failure = finding_kind::timeout;
     x.detail = "no reply from " + target.str() + " over TCP within " + wait_ms() + " ms";
   } else if (ec == asio::error::eof) {
@@ -303,45 +257,68 @@ const char* tcp_hint(std::optional<finding_kind> failure) {
   return "";
 }
 
-asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+// The query for q, or nullopt with r failed at stage "encode" (not-checked: the check cannot be
+// made, nothing is known about the server) when the name cannot be encoded.
+std::optional<dns_bytes> encode_query(const dns_question& q, const probe_request& req, probe_result& r) {
+  r.check.stage = "encode";
+  if (auto problem = dns_name_problem(q.qname)) {
+    fail_result(r, "encode", finding_kind::not_checked, "unsupported name: " + *problem);
+    return std::nullopt;
+  }
+  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
+  if (!query) fail_result(r, "encode", finding_kind::not_checked, "unsupported name: cannot encode " + q.qname);
+  return query;
+}
+
+// What both DNS probes do first: the check line names the name without its trailing dot, and the
+// result carries a dns_outcome.
+void begin_dns(const probe_request& req, probe_result& r) {
+  r.check.name = display_name(req);
+  r.dns.emplace();
+}
+
+asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                              clock::time_point) {
+  begin_dns(req, r);
   auto& d = *r.dns;
-  auto deadline = probe_deadline(ctx, req);
-  auto ex = ctx.executor;
-  auto g = std::make_shared<guarded_socket<udp::socket>>(ex);
+  const auto ex = ctx.executor;
+  udp::socket socket(ex);
+  deadline_guard guard(ex, req.deadline, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
   udp::endpoint peer(to_asio(req.target.address), req.target.port);
   error_code ec;
+  dns_question q = question_of(req);
+  auto query = encode_query(q, req, r);
+  if (!query) co_return;
   r.check.stage = "send";
-  g->socket.open(peer.protocol(), ec);
+  socket.open(peer.protocol(), ec);
   if (!ec) {
     // Unconnected sockets only hear of ICMP errors with IP_RECVERR on.
     int on = 1;
     if (req.target.address.v6)
-      ::setsockopt(g->socket.native_handle(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
+      ::setsockopt(socket.native_handle(), SOL_IPV6, IPV6_RECVERR, &on, sizeof on);
     else
-      ::setsockopt(g->socket.native_handle(), SOL_IP, IP_RECVERR, &on, sizeof on);
+      ::setsockopt(socket.native_handle(), SOL_IP, IP_RECVERR, &on, sizeof on);
     if (ctx.source && ctx.source->v6 == req.target.address.v6)
-      g->socket.bind(udp::endpoint(to_asio(*ctx.source), 0), ec);
+      socket.bind(udp::endpoint(to_asio(*ctx.source), 0), ec);
     else
-      g->socket.bind(udp::endpoint(peer.protocol(), 0), ec);
+      socket.bind(udp::endpoint(peer.protocol(), 0), ec);
   }
   if (ec) {
-    r.failure = finding_kind::refused;
-    r.check.detail = "cannot open a UDP socket: " + ec.message();
+    // Our own socket: whatever went wrong, nothing left this host.
+    fail_local(r, "send", ec.message() + " (opening a UDP socket)");
     co_return;
   }
-  dns_question q = question_of(req);
-  auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
-  if (!query) {
-    r.check.stage = "query";
-    r.check.detail = "cannot encode the query for " + q.qname;
-    co_return;
-  }
-  asio::steady_timer timer(ex);
-  arm(timer, deadline, g);
   auto t0 = clock::now();
-  co_await g->socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec && !guard.expired() && is_local_failure(ec)) {
+    fail_local(r, "send", ec.message() + " (sending to " + req.target.str() + ")");
+    co_return;
+  }
   if (ec) {
-    r.failure = g->expired ? finding_kind::timeout : finding_kind::refused;
+    r.failure = guard.expired() ? finding_kind::timeout : finding_kind::refused;
     r.check.detail = "sending to " + req.target.str() + ": " + ec.message();
     r.hint = "check the route and the firewall towards " + req.target.address.str();
     co_return;
@@ -350,14 +327,15 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   std::vector<std::uint8_t> buf(dns_max_message);
   ldns_pkt_ptr accepted;
   std::optional<dns_outcome> stray;
-  while (!accepted) {
+  // Checked on every datagram: a flood of stray datagrams must not hold the probe.
+  while (!accepted && !guard.expired()) {
     udp::endpoint from;
     std::size_t n =
-        co_await g->socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
+        co_await socket.async_receive_from(asio::buffer(buf), from, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (g->expired) break;
+      if (guard.expired()) break;
       if (is_unreachable(ec)) {
-        auto icmp = drain_icmp_errors(g->socket.native_handle(), req.target, ec);
+        auto icmp = drain_icmp_errors(socket.native_handle(), req.target, ec);
         if (!icmp) continue;  // about some other datagram: keep listening
         r.check.phases.push_back({"request", seconds_between(t0, clock::now())});
         r.failure = finding_kind::refused;
@@ -372,10 +350,16 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     ip_endpoint source{from_asio(from.address()), from.port()};
     auto parsed = parse_dns_message(std::span<const std::uint8_t>(buf.data(), n));
     if (source != req.target) {
+      // Only a real reply to our query (QR=1, our ID, our question) from elsewhere tells of a
+      // missing SNAT; anything else (junk, another query's reply) is noise, counted and ignored.
+      if (!parsed.pkt || !dns_reply_matches(parsed.pkt.get(), q)) {
+        ++d.stray_ignored;
+        continue;
+      }
       // Distinct sources only, and a bounded list even under a flood.
       auto& u = d.unexpected_sources;
       if (std::find(u.begin(), u.end(), source) == u.end() && u.size() < 16) u.push_back(source);
-      if (parsed.pkt && dns_reply_matches(parsed.pkt.get(), q) && !stray) {
+      if (!stray) {
         stray.emplace();
         fill_dns_outcome(parsed.pkt.get(), *stray);
       }
@@ -401,12 +385,14 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
         r.check.detail += " (it said " + rcode_name(stray->rcode) +
                           (stray->answer.empty() ? std::string() : ": " + join(stray->answer, "; ")) + ")";
       }
+      if (d.stray_ignored) r.check.detail += " (" + stray_text(d.stray_ignored) + ")";
       r.hint = "the reply does not come back through the NAT: add an SNAT (masquerade) rule for LAN clients "
                "reaching the public address, so the server's reply returns through the router";
     } else {
       r.failure = finding_kind::timeout;
       r.check.detail = "no reply from " + req.target.str() + " within " + std::to_string(waited) + " ms";
       if (d.mismatched) r.check.detail += " (" + std::to_string(d.mismatched) + " mismatched replies dropped)";
+      if (d.stray_ignored) r.check.detail += " (" + stray_text(d.stray_ignored) + ")";
       r.hint = "check that a DNS server listens on " + req.target.str() + " and that no firewall drops the query";
     }
     co_return;
@@ -418,11 +404,14 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   r.check.phases.push_back({"processing", seconds_between(t1, t2)});
   if (d.tc) {
     r.check.stage = "tcp-fallback";
-    auto x = co_await exchange_tcp(ex, ctx.source, req.target, question_of(req), req.recursion_desired,
-                                   req.edns_size, deadline);
+    auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
     r.check.phases.push_back({"connect", x.connect_s});
     r.check.phases.front().seconds += x.request_s;
     d.mismatched += x.mismatched;
+    if (!x.ok && x.failure == finding_kind::not_checked) {
+      fail_result(r, "tcp-fallback", finding_kind::not_checked, "UDP answer truncated (TC=1); " + x.detail);
+      co_return;
+    }
     if (!x.ok) {
       r.failure = finding_kind::truncated_no_tcp;
       r.check.detail = "UDP answer truncated (TC=1) and the TCP retry failed: " + x.detail;
@@ -435,19 +424,19 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     d.tcp_fallback = true;
     set_facts(r);
   }
-  r.check.ok = true;
-  r.check.stage = "done";
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
 }
 
-asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r) {
+asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r,
+                              clock::time_point) {
+  begin_dns(req, r);
   auto& d = *r.dns;
-  auto deadline = probe_deadline(ctx, req);
   dns_question q = question_of(req);
+  auto query = encode_query(q, req, r);
+  if (!query) co_return;
   r.check.stage = "connect";
-  auto x = co_await exchange_tcp(ctx.executor, ctx.source, req.target, q, req.recursion_desired, req.edns_size,
-                                 deadline);
+  auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
   r.check.phases.push_back({"connect", x.connect_s});
   if (x.stage != "connect") r.check.phases.push_back({"request", x.request_s});
   d.mismatched = x.mismatched;
@@ -455,7 +444,7 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
     r.check.stage = x.stage;
     r.failure = x.failure;
     r.check.detail = x.detail;
-    r.hint = tcp_hint(x.failure);
+    r.hint = x.failure == finding_kind::not_checked ? default_hint(*x.failure) : tcp_hint(x.failure);
     co_return;
   }
   auto t1 = clock::now();
@@ -463,51 +452,18 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
   fill_dns_outcome(x.pkt.get(), d);
   set_facts(r);
   r.check.phases.push_back({"processing", seconds_between(t1, clock::now())});
-  r.check.ok = true;
-  r.check.stage = "done";
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
-}
-
-void internal_error(probe_result& r, const std::string& what) {
-  r.check.ok = false;
-  r.check.stage = "internal";
-  r.failure = finding_kind::not_checked;
-  r.check.detail = "internal error: " + what;
-}
-
-}  // namespace
-
-namespace {
-
-// The top of both DNS probes: runs body on its own copies of the context and request, turns an
-// escaping exception into stage "internal", and measures the whole.
-asio::awaitable<probe_result> run_dns_probe(const probe_context& context, const probe_request& request,
-                                            asio::awaitable<void> (*body)(const probe_context&, const probe_request&,
-                                                                          probe_result&)) {
-  probe_context ctx = context;
-  probe_request req = request;
-  probe_result r = initial_result(req);
-  auto start = clock::now();
-  try {
-    co_await body(ctx, req, r);
-  } catch (const std::exception& e) {
-    internal_error(r, e.what());
-  } catch (...) {
-    internal_error(r, "unknown exception");
-  }
-  r.check.duration_s = seconds_between(start, clock::now());
-  co_return r;
 }
 
 }  // namespace
 
 asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request) {
-  co_return co_await run_dns_probe(context, request, run_udp);
+  co_return co_await run_guarded(context, request, run_udp);
 }
 
 asio::awaitable<probe_result> probe_dns_tcp(const probe_context& context, const probe_request& request) {
-  co_return co_await run_dns_probe(context, request, run_tcp);
+  co_return co_await run_guarded(context, request, run_tcp);
 }
 
 std::optional<ip_address> first_nameserver(std::string_view resolv_conf) {

@@ -14,13 +14,14 @@ namespace hc::probes {
 
 // Asks request.qname/qtype of request.target over UDP from a random port with a random ID.
 // Replies from other addresses are recorded (dns.unexpected_sources) and the probe keeps listening
-// for the right source until min(request.timeout, context.deadline); replies with a wrong ID or
+// for the right source until request.deadline (the caller's, never recomputed); replies with a wrong ID or
 // question are counted (dns.mismatched) and dropped. ICMP unreachable → failure "refused"; only
 // stray replies → "unexpected-source" (their answer kept in facts "stray_answer"); nothing →
 // "timeout". A TC=1 answer is fetched again over TCP (dns.tcp_fallback), "truncated-no-tcp" when
 // that fails. Never throws: an internal error gives stage "internal".
-// A context.deadline equal to clock::time_point{} counts as unset. Failed stages: "send", "receive",
-// "tcp-fallback", "query" (the name cannot be encoded), "internal". The deadline timer and the socket
+// Both DNS probes run under run_guarded and deadline_guard like the TCP probes: an exception is
+// not-checked "internal error: ...". Failed stages: "send", "receive", "tcp-fallback", "encode"
+// (the name cannot be encoded: not-checked, "unsupported name: label longer than 63 octets"). The deadline timer and the socket
 // share the probe's executor: run the io_context on one thread, or give the probes a strand.
 asio::awaitable<probe_result> probe_dns_udp(const probe_context& context, const probe_request& request);
 

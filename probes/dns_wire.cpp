@@ -1,5 +1,6 @@
 #include "probes/dns_wire.hpp"
 
+#include <cctype>
 #include <random>
 
 #include <openssl/rand.h>
@@ -12,6 +13,34 @@ std::uint16_t random_dns_id() {
   unsigned char b[2];
   if (RAND_bytes(b, sizeof b) == 1) return static_cast<std::uint16_t>((b[0] << 8) | b[1]);
   return static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
+}
+
+std::optional<std::string> dns_name_problem(std::string_view name) {
+  if (name == ".") return std::nullopt;
+  std::size_t label = 0, wire = 1;  // the root's zero octet
+  bool any = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c == '.') {
+      if (label == 0) return std::string("empty label");
+      wire += 1 + label;
+      label = 0;
+      continue;
+    }
+    if (c == '\\' && i + 1 < name.size()) {
+      bool digits = i + 3 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 1])) &&
+                    std::isdigit(static_cast<unsigned char>(name[i + 2])) &&
+                    std::isdigit(static_cast<unsigned char>(name[i + 3]));
+      i += digits ? 3 : 1;
+    }
+    ++label;
+    any = true;
+    if (label > 63) return std::string("label longer than 63 octets");
+  }
+  if (label > 0) wire += 1 + label;
+  if (!any) return std::string("empty name");
+  if (wire > 255) return std::string("name longer than 255 octets");
+  return std::nullopt;
 }
 
 std::optional<dns_bytes> build_dns_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size) {

@@ -34,6 +34,10 @@ struct dns_question {
 // in every thread and in a forked child. Falls back to std::random_device should OpenSSL fail.
 std::uint16_t random_dns_id();
 
+// Why a presentation-form name cannot go into a query ("label longer than 63 octets", "name longer
+// than 255 octets", "empty label"), or nullopt when it can. Escapes (\. \DDD) count as one octet.
+std::optional<std::string> dns_name_problem(std::string_view name);
+
 // The wire form of a query for q: RD as asked, EDNS0 OPT with edns_size when edns_size > 0
 // (no OPT at all when 0). Empty optional when the name cannot be encoded.
 std::optional<dns_bytes> build_dns_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size);

@@ -68,6 +68,7 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
     curl_easy_setopt(easy_.get(), CURLOPT_CLOSESOCKETDATA, this);
     if (curl_multi_add_handle(m, easy_.get()) != CURLM_OK) co_return CURLE_FAILED_INIT;
     added_ = true;
+    deadline_ = hard_deadline;
     done_.expires_at(hard_deadline);
     if (!finished_) {
       error_code ec;
@@ -171,6 +172,11 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
     else
       it->second->writing = false;
     if (ec == asio::error::operation_aborted || finished_) return;
+    // A peer that keeps the socket readable must not keep the transfer past its deadline.
+    if (clock::now() >= deadline_) {
+      done_.cancel();
+      return;
+    }
     int running = 0;
     curl_multi_socket_action(multi_.get(), fd, ec ? CURL_CSELECT_ERR : flag, &running);
     check_done();
@@ -214,6 +220,7 @@ class curl_transfer : public std::enable_shared_from_this<curl_transfer> {
   unsigned generation_ = 0;
   bool added_ = false;
   bool finished_ = false;
+  clock::time_point deadline_;
   CURLcode result_ = CURLE_OK;
 };
 
@@ -288,7 +295,7 @@ double seconds(curl_off_t us) {
 asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& req, probe_result& r,
                                clock::time_point start, bool tls) {
   curl_global();
-  auto deadline = probe_deadline(ctx, req, start);
+  const auto deadline = req.deadline;
   std::string host = tls_host_name(req.name);
   std::string address = req.target.address.str();
   std::string address_url = req.target.address.v6 ? "[" + address + "]" : address;
@@ -303,7 +310,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   auto transfer = std::make_shared<curl_transfer>(ctx.executor);
   CURL* easy = transfer->easy_.get();
   if (!easy || !transfer->multi_) {
-    fail_result(r, "start", finding_kind::reset, "libcurl could not be initialised");
+    fail_result(r, "start", finding_kind::not_checked, "internal error: libcurl could not be initialised");
     co_return;
   }
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -347,8 +354,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   }
 
   r.check.stage = "connect";
-  // curl enforces the deadline itself; the hard deadline is a bound in case it does not.
-  CURLcode rc = co_await transfer->run(deadline + std::chrono::milliseconds(250));
+  // curl enforces the deadline itself; the same deadline bounds the transfer in case it does not.
+  CURLcode rc = co_await transfer->run(deadline);
 
   curl_off_t t_connect = 0, t_app = 0, t_first = 0, t_total = 0;
   long status = 0, os_errno = 0, verify_result = 0;
@@ -386,6 +393,15 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   bool reset_errno = os_errno == ECONNRESET || os_errno == EPIPE || os_errno == ECONNABORTED;
 
   if (rc == CURLE_WRITE_ERROR && data.body_capped) rc = CURLE_OK;
+  // This host could not send (no route, no descriptors, no buffers, a local firewall, a --source
+  // address it does not have): nothing is known about the server.
+  bool local_errno = os_errno == ENETUNREACH || os_errno == EMFILE || os_errno == ENFILE || os_errno == ENOBUFS ||
+                     os_errno == ENOMEM || os_errno == EPERM || os_errno == EACCES || os_errno == EADDRNOTAVAIL;
+  if (rc == CURLE_INTERFACE_FAILED || (rc == CURLE_COULDNT_CONNECT && local_errno)) {
+    std::string why = local_errno ? std::string(std::strerror(static_cast<int>(os_errno))) : curl_text;
+    fail_local(r, "connect", why + " (connect to " + req.target.str() + ": " + curl_text + ")");
+    co_return;
+  }
   switch (rc) {
     case CURLE_OK:
       break;
@@ -445,6 +461,15 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     case CURLE_HTTP2_STREAM:
     case CURLE_UNSUPPORTED_PROTOCOL:
       fail_result(r, "response", finding_kind::bad_status, "malformed HTTP response: " + curl_text);
+      co_return;
+    case CURLE_FAILED_INIT:
+    case CURLE_OUT_OF_MEMORY:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_FUNCTION_NOT_FOUND:
+      // Our side failed before or around the transfer: nothing is known about the server.
+      fail_result(r, stage, finding_kind::not_checked, "internal error: " + curl_text);
       co_return;
     default:
       fail_result(r, stage, finding_kind::reset, curl_text);

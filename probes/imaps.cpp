@@ -15,7 +15,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   std::string ca_error;
   auto ssl_ctx = tls_client_context(ctx, ca_error);
   asio::ssl::stream<tcp::socket> stream(ctx.executor, *ssl_ctx);
-  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&stream] {
+  deadline_guard guard(ctx.executor, req.deadline, [&stream] {
     error_code ignored;
     stream.lowest_layer().close(ignored);
   });
@@ -56,7 +56,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
 
   // Greeting.
   r.check.stage = "greeting";
-  ec = co_await read_until_done(stream, buf, [](std::string_view b) {
+  ec = co_await read_until_done(stream, buf, guard, [](std::string_view b) {
     return parse_imap_greeting(b).status != parse_status::incomplete;
   });
   auto greeting = parse_imap_greeting(buf);
@@ -81,7 +81,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   r.check.stage = "capability";
   ec = co_await write_all(stream, "a1 CAPABILITY\r\n");
   if (!ec)
-    ec = co_await read_until_done(stream, buf, [](std::string_view b) {
+    ec = co_await read_until_done(stream, buf, guard, [](std::string_view b) {
       return parse_imap_completion(b, "a1").status != parse_status::incomplete;
     });
   auto caps = parse_imap_completion(buf, "a1");
@@ -108,7 +108,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   r.check.stage = "logout";
   ec = co_await write_all(stream, "a2 LOGOUT\r\n");
   if (!ec)
-    co_await read_until_done(stream, buf, [](std::string_view b) {
+    co_await read_until_done(stream, buf, guard, [](std::string_view b) {
       return parse_imap_completion(b, "a2").status != parse_status::incomplete;
     });
 

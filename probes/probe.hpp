@@ -18,10 +18,10 @@ namespace hc::probes {
 
 using clock = std::chrono::steady_clock;
 
-// Shared by all probes of a run: the event loop, the run's deadline and the TLS trust settings.
+// Shared by all probes of a run: the event loop and the TLS trust settings. The deadlines are the
+// caller's: each request carries its own.
 struct probe_context {
   asio::any_io_executor executor;
-  clock::time_point deadline;              // the whole run's deadline; no probe waits past it
   std::string ca_file;                     // empty: the system store
   bool insecure = false;                   // only --insecure turns TLS verification off
   std::optional<ip_address> source;        // bind to this local address when set
@@ -33,7 +33,10 @@ struct probe_request {
   std::string service;  // "dns/udp", "dns/tcp", "https", "http", "smtp", "imaps", "tcp/PORT"
   std::string path;     // "hairpin", "direct", "resolver"
   ip_endpoint target;
-  std::chrono::milliseconds timeout{5000};  // this probe's own bound (also capped by the deadline)
+  // When this probe gives up. The caller computes it once (execute(): min(start + the probe
+  // timeout, the run's deadline)); the probe never recomputes, extends or caps it, and every wait
+  // and read loop of the probe ends at it. time_point{} (unset) is an internal error.
+  clock::time_point deadline;
 
   // DNS
   std::string qname;          // absolute, with trailing dot
@@ -49,8 +52,11 @@ struct probe_request {
 // What a DNS exchange showed, apart from whether the transport worked.
 struct dns_outcome {
   std::optional<ip_endpoint> responder;           // who gave the accepted reply
-  std::vector<ip_endpoint> unexpected_sources;    // replies from other addresses than the one asked
+  std::vector<ip_endpoint> unexpected_sources;    // well-formed replies to our query (QR=1, our ID and
+                                                  // question) from other addresses than the one asked
   unsigned mismatched = 0;                        // replies with a wrong ID or question, dropped
+  unsigned stray_ignored = 0;                     // datagrams from other addresses that are no reply
+                                                  // to our query (not DNS, wrong ID or question), ignored
   int rcode = -1;
   bool aa = false;
   bool tc = false;                                // the UDP answer was truncated

@@ -12,8 +12,9 @@ namespace {
 
 // Reads one SMTP reply from stream into reply; buf keeps what came after it.
 template <typename Stream>
-asio::awaitable<error_code> read_reply(Stream& stream, std::string& buf, smtp_reply& reply) {
-  auto ec = co_await read_until_done(stream, buf, [](std::string_view b) {
+asio::awaitable<error_code> read_reply(Stream& stream, std::string& buf, const deadline_guard& guard,
+                                       smtp_reply& reply) {
+  auto ec = co_await read_until_done(stream, buf, guard, [](std::string_view b) {
     return parse_smtp_reply(b).status != parse_status::incomplete;
   });
   reply = parse_smtp_reply(buf);
@@ -41,7 +42,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   std::string ca_error;
   auto ssl_ctx = tls_client_context(ctx, ca_error);
   asio::ssl::stream<tcp::socket> stream(ctx.executor, *ssl_ctx);
-  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&stream] {
+  deadline_guard guard(ctx.executor, req.deadline, [&stream] {
     error_code ignored;
     stream.lowest_layer().close(ignored);
   });
@@ -60,7 +61,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
 
   // Greeting.
   r.check.stage = "banner";
-  ec = co_await read_reply(plain, buf, reply);
+  ec = co_await read_reply(plain, buf, guard, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
     fail_result(r, "banner", finding_kind::bad_banner, "malformed greeting: " + reply.error);
     co_return;
@@ -82,7 +83,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   // EHLO over plain text.
   r.check.stage = "ehlo";
   ec = co_await write_all(plain, ehlo_command(plain));
-  if (!ec) ec = co_await read_reply(plain, buf, reply);
+  if (!ec) ec = co_await read_reply(plain, buf, guard, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
     fail_result(r, "ehlo", finding_kind::bad_banner, "malformed EHLO reply: " + reply.error);
     co_return;
@@ -104,7 +105,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   // STARTTLS.
   r.check.stage = "starttls";
   ec = co_await write_all(plain, "STARTTLS\r\n");
-  if (!ec) ec = co_await read_reply(plain, buf, reply);
+  if (!ec) ec = co_await read_reply(plain, buf, guard, reply);
   if (reply.status == parse_status::malformed || reply.status == parse_status::too_long) {
     fail_result(r, "starttls", finding_kind::no_starttls, "malformed STARTTLS reply: " + reply.error);
     co_return;
@@ -152,7 +153,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   // EHLO again, now inside TLS, then QUIT.
   r.check.stage = "ehlo-tls";
   ec = co_await write_all(stream, ehlo_command(plain));
-  if (!ec) ec = co_await read_reply(stream, buf, reply);
+  if (!ec) ec = co_await read_reply(stream, buf, guard, reply);
   if (reply.status != parse_status::complete) {
     if (reply.status == parse_status::malformed || reply.status == parse_status::too_long)
       fail_result(r, "ehlo-tls", finding_kind::no_starttls, "malformed EHLO reply over TLS: " + reply.error);
@@ -168,7 +169,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
 
   r.check.stage = "quit";
   ec = co_await write_all(stream, "QUIT\r\n");
-  if (!ec) co_await read_reply(stream, buf, reply);  // a missing 221 is no failure
+  if (!ec) co_await read_reply(stream, buf, guard, reply);  // a missing 221 is no failure
 
   std::string cert = tls_detail(r.tls);
   r.check.detail = fmt::format("220 {}, STARTTLS ok{}", banner_host, cert);

@@ -11,7 +11,7 @@ namespace {
 asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req, probe_result& r,
                               clock::time_point start) {
   tcp::socket socket(ctx.executor);
-  deadline_guard guard(ctx.executor, probe_deadline(ctx, req, start), [&socket] {
+  deadline_guard guard(ctx.executor, req.deadline, [&socket] {
     error_code ignored;
     socket.close(ignored);
   });

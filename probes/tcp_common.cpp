@@ -7,12 +7,6 @@
 
 namespace hc::probes {
 
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start) {
-  auto own = start + std::max(req.timeout, std::chrono::milliseconds(0));
-  if (ctx.deadline == clock::time_point{}) return own;
-  return std::min(own, ctx.deadline);
-}
-
 probe_result start_result(const probe_request& req) {
   probe_result r;
   r.check.name = req.name;
@@ -41,6 +35,10 @@ void fail_result(probe_result& r, std::string stage, finding_kind kind, std::str
   r.check.detail = std::move(detail);
   r.hint = default_hint(kind);
   r.failure = kind;
+}
+
+void fail_local(probe_result& r, std::string stage, const std::string& why) {
+  fail_result(r, std::move(stage), finding_kind::not_checked, "the vantage point cannot send: " + why);
 }
 
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until) {
@@ -149,6 +147,8 @@ void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, co
                   fmt::format("{}: only {} byte{} and no complete reply after {:.1f} s ('{}')", what,
                               received.size(), received.size() == 1 ? "" : "s", waited, printable_prefix(received)));
     }
+  } else if (is_local_failure(ec)) {
+    fail_local(r, std::move(stage), fmt::format("{} ({})", ec.message(), what));
   } else {
     fail_result(r, std::move(stage), failure_kind(ec), fmt::format("{}: {}", what, error_text(ec)));
   }
@@ -186,7 +186,10 @@ asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_
   auto start = clock::now();
   probe_result r = start_result(req);
   try {
-    co_await body(ctx, req, r, start);
+    if (req.deadline == clock::time_point{})
+      fail_result(r, "start", finding_kind::not_checked, "internal error: the probe was given no deadline");
+    else
+      co_await body(ctx, req, r, start);
   } catch (const std::exception& e) {
     fail_result(r, r.check.stage, finding_kind::not_checked, std::string("internal error: ") + e.what());
   } catch (...) {

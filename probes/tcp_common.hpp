@@ -1,7 +1,7 @@
 #pragma once
-// What the TCP-based service probes share: the probe's deadline, a guard that stops the I/O when
-// it passes, connecting (from the context's source address), and how transport errors map to the
-// contract's finding kinds.
+// What every probe shares (DNS over UDP and TCP, HTTP(S), SMTP, IMAPS, TCP): the top that catches
+// everything, a guard that stops the I/O at the request's deadline, connecting (from the context's
+// source address), and how transport errors map to the contract's finding kinds.
 
 #include <functional>
 #include <memory>
@@ -16,9 +16,6 @@ namespace hc::probes {
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-// min(start + request.timeout, context.deadline).
-clock::time_point probe_deadline(const probe_context& ctx, const probe_request& req, clock::time_point start);
-
 // A result with the request's name, service, path, address and port filled, not ok, stage "start".
 probe_result start_result(const probe_request& req);
 
@@ -28,6 +25,10 @@ void finish_result(probe_result& r, clock::time_point start);
 // Marks r failed at stage with a contract kind, a detail and kind's default hint.
 void fail_result(probe_result& r, std::string stage, finding_kind kind, std::string detail);
 
+// Marks r not-checked at stage because this host could not send (is_local_failure): detail
+// "the vantage point cannot send: <why>", the not-checked hint (nothing is known about the server).
+void fail_local(probe_result& r, std::string stage, const std::string& why);
+
 // Adds a phase timing, in seconds since since.
 void add_phase(probe_result& r, std::string phase, clock::time_point since, clock::time_point until);
 
@@ -35,8 +36,9 @@ void add_phase(probe_result& r, std::string phase, clock::time_point since, cloc
 using probe_body = asio::awaitable<void> (*)(const probe_context&, const probe_request&, probe_result&,
                                              clock::time_point start);
 
-// The top of every TCP-based probe: runs body, turns whatever it throws into a failed result
-// ("reset" with the internal error), and finishes the result.
+// The top of every probe: runs body, turns whatever it throws into a failed result (not-checked,
+// "internal error: ..."), and finishes the result (duration_s from start to the end, also on
+// failure). A request without a deadline is an internal error and sends nothing.
 asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body);
 
 // The hint for a failure kind seen on one path ("refused": nothing listens, or the router answers).
@@ -81,17 +83,14 @@ class deadline_guard {
 void fail_io(probe_result& r, const deadline_guard& guard, std::string stage, const error_code& ec,
              clock::time_point start, std::string_view what, std::string_view received = {});
 
-asio::ip::address to_asio(const ip_address& a);
-tcp::endpoint to_asio(const ip_endpoint& e);
-
-// Opens socket and connects it to target, bound to ctx.source when set. Never throws.
-asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
-
-// Reads into buf until done(buf) is true, the peer closes or an error occurs. Never throws.
+// Reads into buf until done(buf) is true, the peer closes, an error occurs or guard's deadline
+// passes (asio::error::timed_out): a peer that keeps the socket readable (an endless stream)
+// cannot hold the probe past its deadline. Never throws.
 template <typename Stream, typename Done>
-asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, Done done) {
+asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, const deadline_guard& guard, Done done) {
   char chunk[4096];
   while (!done(std::string_view(buf))) {
+    if (guard.expired()) co_return asio::error::timed_out;
     error_code ec;
     std::size_t n = co_await stream.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
     buf.append(chunk, n);
@@ -99,6 +98,12 @@ asio::awaitable<error_code> read_until_done(Stream& stream, std::string& buf, Do
   }
   co_return error_code{};
 }
+
+asio::ip::address to_asio(const ip_address& a);
+tcp::endpoint to_asio(const ip_endpoint& e);
+
+// Opens socket and connects it to target, bound to ctx.source when set. Never throws.
+asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
 
 // Writes all of data. Never throws.
 template <typename Stream>

@@ -13,6 +13,18 @@
 namespace hc::check {
 namespace {
 
+// A probe that never started because the run's deadline came first: nothing is known about the server.
+probes::probe_result not_started(probes::probe_result out) {
+  out.failure = finding_kind::not_checked;
+  out.check.ok = false;
+  out.check.stage = "deadline";
+  out.check.duration_s = 0;
+  out.check.detail = "not started: the run's deadline came first; raise -t or lower the number of names";
+  out.hint = "the check was not made, so nothing is known about the server: give the run more time (-t) "
+             "or check fewer names at once";
+  return out;
+}
+
 probes::probe_result base_result(const probes::probe_request& r) {
   probes::probe_result out;
   out.check.name = r.name;
@@ -99,16 +111,16 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
 
   std::vector<probes::probe_result> results(requests.size());
   std::vector<bool> done(requests.size(), false);
+  std::vector<probes::clock::time_point> started(requests.size());  // when each probe was spawned
   if (requests.empty()) return results;
 
-  // Each probe gets its own copy of the request with its timeout capped by the deadline; declared
+  // Each probe gets its own copy of the request with its deadline, computed here once; declared
   // before the io_context so that coroutine frames it destroys never outlive their requests.
   std::vector<probes::probe_request> work = requests;
   asio::io_context io;
   asio::steady_timer backstop(io);
   probes::probe_context ctx;
   ctx.executor = io.get_executor();
-  ctx.deadline = options.deadline;
   ctx.ca_file = options.ca_file;
   ctx.insecure = options.insecure;
   ctx.source = options.source;
@@ -156,31 +168,30 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
 
   start = [&](std::size_t i) -> bool {
     auto now = probes::clock::now();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(options.deadline - now);
-    if (left <= std::chrono::milliseconds(0)) {
-      results[i] = base_result(work[i]);
-      results[i].failure = finding_kind::timeout;
-      results[i].check.stage = "deadline";
-      results[i].check.detail = "not started: the run's deadline was reached";
+    if (now >= options.deadline) {
+      results[i] = not_started(base_result(work[i]));
       done[i] = true;
       return false;
     }
-    work[i].timeout = std::min(options.probe_timeout, left);
+    work[i].deadline = std::min(now + options.probe_timeout, options.deadline);
     const probes::probe_fn* fn = probes::find_probe(work[i].service);
     if (!fn) {
       results[i] = base_result(work[i]);
       results[i].check.stage = "internal";
-      results[i].check.detail = "no probe for service " + work[i].service;
+      results[i].failure = finding_kind::not_checked;
+      results[i].check.detail = "internal error: no probe for service " + work[i].service;
       done[i] = true;
       return false;
     }
     ++running;
+    started[i] = now;
     if (bounded(i)) ++in_flight[key_of(i)];
     asio::co_spawn(io, (*fn)(ctx, work[i]),
                    [&, i](std::exception_ptr e, probes::probe_result r) {
                      if (e) {
                        r = base_result(work[i]);
                        r.check.stage = "internal";
+                       r.failure = finding_kind::not_checked;
                        try {
                          std::rethrow_exception(e);
                        } catch (const std::exception& ex) {
@@ -206,12 +217,19 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
   if (running == 0) return results;  // nothing was started
   io.run();
 
+  // A probe still in flight here did not honour its deadline; it took as long as the run let it.
+  const auto ended = probes::clock::now();
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (done[i]) continue;
+    if (started[i] == probes::clock::time_point{}) {  // still queued (DNS over TCP per server)
+      results[i] = not_started(base_result(requests[i]));
+      continue;
+    }
     results[i] = base_result(requests[i]);
     results[i].failure = finding_kind::timeout;
     results[i].check.stage = "deadline";
     results[i].check.detail = "no answer before the run's deadline";
+    results[i].check.duration_s = std::chrono::duration<double>(ended - started[i]).count();
   }
   return results;
 }

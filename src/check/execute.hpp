@@ -27,8 +27,11 @@ struct execute_options {
 };
 
 // Carries out the requests, all at once up to the bound, and returns one result per request in the
-// same order. A probe that cannot finish before the deadline yields a timeout result; an exception
-// escaping a probe yields stage "internal". Never throws for probe failures.
+// same order. Each probe's deadline is computed here, once: min(start + probe_timeout, deadline).
+// A probe that could not start before the run's deadline is not-checked at stage "deadline" (it
+// says nothing about the server); one still running at the deadline is a timeout with the time it
+// ran. An exception escaping a probe, or a service without a probe, is not-checked at stage
+// "internal" ("internal error: ..."). Never throws for probe failures.
 std::vector<probes::probe_result> execute(const std::vector<probes::probe_request>& requests,
                                           const execute_options& options);
 

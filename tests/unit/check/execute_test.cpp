@@ -35,9 +35,48 @@ TEST_CASE("execute ends at the run's deadline however many probes wait") {
   auto took = probes::clock::now() - t0;
   CHECK(took < 1500ms);
   REQUIRE(results.size() == reqs.size());
-  for (const auto& r : results) {
+  // The first four ran into the deadline: timeouts that took the run's 400 ms. The others never
+  // started: not-checked, blaming nobody.
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    CAPTURE(i);
+    const auto& r = results[i];
     CHECK_FALSE(r.check.ok);
-    CHECK(r.failure == hc::finding_kind::timeout);
+    if (i < 4) {
+      CHECK(r.failure == hc::finding_kind::timeout);
+      CHECK(r.check.duration_s >= 0.35);
+    } else {
+      CHECK(r.failure == hc::finding_kind::not_checked);
+      CHECK(r.check.stage == "deadline");
+      CHECK(r.check.detail == "not started: the run's deadline came first; raise -t or lower the number of names");
+      CHECK(r.hint.find("nothing is known about the server") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("execute gives each probe min(now + probe timeout, run deadline), computed once") {
+  // A TCP server that accepts and never speaks: the SMTP probe can only wait for its banner.
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  probes::probe_request r;
+  r.name = "mail.debugo.fr";
+  r.service = "smtp";
+  r.path = "hairpin";
+  r.target = {*ip_address::parse("127.0.0.1"), acceptor.local_endpoint().port()};
+  for (auto [run, probe] : {std::pair{400ms, 5000ms}, std::pair{5000ms, 400ms}}) {
+    CAPTURE(run.count());
+    check::execute_options eo;
+    eo.deadline = probes::clock::now() + run;
+    eo.probe_timeout = probe;
+    auto t0 = probes::clock::now();
+    auto results = check::execute({r}, eo);
+    auto took = probes::clock::now() - t0;
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].failure == hc::finding_kind::timeout);
+    CHECK(results[0].check.stage == "banner");
+    CHECK(took >= 350ms);
+    CHECK(took < 900ms);
+    CHECK(results[0].check.duration_s >= 0.35);
+    CHECK(results[0].check.duration_s < 0.9);
   }
 }
 
@@ -50,6 +89,8 @@ TEST_CASE("execute reports an unknown service without sending anything") {
   auto results = check::execute({r}, eo);
   REQUIRE(results.size() == 1);
   CHECK(results[0].check.stage == "internal");
+  CHECK(results[0].failure == hc::finding_kind::not_checked);
+  CHECK(results[0].check.detail.find("internal error: ") == 0);
 }
 
 TEST_CASE("skipped_result carries the gate's failure") {

@@ -2,6 +2,14 @@
 // the probe result then goes through validate_dns and must yield exactly its finding.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "check/dns_validate.hpp"
 #include "dns_test_server.hpp"
 #include "probes/dns.hpp"
@@ -40,18 +48,16 @@ probe_request blog_request(hc::ip_endpoint target, std::string service, std::chr
   r.service = std::move(service);
   r.path = "hairpin";
   r.target = target;
-  r.timeout = timeout;
+  r.deadline = clock::now() + timeout;  // the caller owns the deadline
   return r;
 }
 
-// Runs one probe on io until it completes; the probe bounds itself, the run deadline is 2 s.
+// Runs one probe on io until it completes; the probe bounds itself by the request's deadline.
 probe_result run_probe(asio::io_context& io, const probe_request& req,
-                       std::optional<std::chrono::milliseconds> run_deadline = std::nullopt,
                        std::optional<hc::ip_address> source = std::nullopt) {
   probe_context ctx;
   ctx.source = source;
   ctx.executor = io.get_executor();
-  ctx.deadline = clock::now() + run_deadline.value_or(2000ms);
   std::optional<probe_result> out;
   auto probe = req.service == "dns/tcp" ? probe_dns_tcp : probe_dns_udp;
   asio::co_spawn(io, probe(ctx, req), [&](std::exception_ptr e, probe_result r) {
@@ -278,12 +284,17 @@ TEST_CASE("dns probe: a silent server is a timeout within the bound, over UDP an
   }
 }
 
-TEST_CASE("dns probe: the run's deadline caps the probe's own timeout") {
+TEST_CASE("dns probe: a request without a deadline sends nothing and is not-checked") {
   asio::io_context io;
   udp_server u(io, "127.0.0.2", [](const hc::probes::dns_bytes&) { return std::vector<udp_send>{}; });
-  auto r = run_probe(io, blog_request(to_hc(u.endpoint()), "dns/udp", 5000ms), 200ms);
-  CHECK(r.failure == hc::finding_kind::timeout);
-  CHECK(r.check.duration_s < 0.6);
+  auto req = blog_request(to_hc(u.endpoint()), "dns/udp");
+  req.deadline = {};
+  auto r = run_probe(io, req);
+  CHECK(r.failure == hc::finding_kind::not_checked);
+  CHECK(r.check.detail.find("internal error") == 0);
+  io.restart();
+  io.run_for(50ms);
+  CHECK(u.queries == 0);
 }
 
 TEST_CASE("dns probe: a closed port is refused, over UDP (ICMP) and TCP (RST)") {
@@ -485,7 +496,7 @@ TEST_CASE("dns probe: queries leave from the context's source address and a rand
     spec.answer = {extra_a};
     dual_server server(io, spec);
     auto req = blog_request(server.target(), service);
-    auto r = run_probe(io, req, std::nullopt, hc::ip_address::parse("127.0.0.5"));
+    auto r = run_probe(io, req, hc::ip_address::parse("127.0.0.5"));
     CHECK(r.check.ok);
     auto peer = service == "dns/udp" ? server.udp.last_peer.address() : server.tcp.last_peer.address();
     CHECK(peer.to_string() == "127.0.0.5");
@@ -495,6 +506,233 @@ TEST_CASE("dns probe: queries leave from the context's source address and a rand
       CHECK(run_probe(io, req).check.ok);
       CHECK(server.udp.last_peer.port() != first);
       CHECK(server.udp.last_peer.port() != 53);
+    }
+  }
+}
+
+namespace {
+
+// A TCP peer that reads the query, then writes what next() gives until the test ends, as fast as
+// the socket takes it (or at the pace next() sleeps): it keeps the probe's socket readable.
+struct endless_tcp_peer {
+  endless_tcp_peer(std::function<hc::probes::dns_bytes(const hc::probes::dns_bytes& query)> next)
+      : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0)) {
+    port = acceptor.local_endpoint().port();
+    thread = std::thread([this, next] {
+      boost::system::error_code ec;
+      asio::ip::tcp::socket s(io);
+      acceptor.accept(s, ec);
+      if (ec) return;
+      std::array<std::uint8_t, 4096> buf{};
+      hc::probes::tcp_frame_decoder d;
+      std::optional<hc::probes::dns_bytes> q;
+      while (!q && !stop) {
+        std::size_t n = s.read_some(asio::buffer(buf), ec);
+        if (ec) return;
+        d.feed(std::span<const std::uint8_t>(buf.data(), n));
+        q = d.next();
+      }
+      while (!stop && !ec) asio::write(s, asio::buffer(next(*q)), ec);
+    });
+  }
+  ~endless_tcp_peer() {
+    stop = true;
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    thread.join();
+  }
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor;
+  std::uint16_t port = 0;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+};
+
+void check_hostile_timeout(const probe_result& r, double timeout_s) {
+  INFO("detail: " << r.check.detail << ", stage " << r.check.stage);
+  CHECK(r.failure == hc::finding_kind::timeout);
+  CHECK(r.check.duration_s >= timeout_s - 0.05);
+  CHECK(r.check.duration_s < timeout_s + 0.5);
+}
+
+}  // namespace
+
+TEST_CASE("dns probe over TCP: endless wrong-ID replies end at the deadline as a timeout") {
+  endless_tcp_peer peer([](const hc::probes::dns_bytes& q) {
+    reply_spec bad;
+    bad.id_delta = 1;
+    bad.answer = {intra_a};
+    return framed(make_reply(q, bad));
+  });
+  asio::io_context io;
+  auto start = clock::now();
+  auto r = run_probe(io, blog_request({*hc::ip_address::parse("127.0.0.2"), peer.port}, "dns/tcp", 400ms));
+  CHECK(clock::now() - start < 900ms);
+  check_hostile_timeout(r, 0.4);
+  REQUIRE(r.dns);
+  CHECK(r.dns->mismatched > 0);
+}
+
+TEST_CASE("dns probe over TCP: a huge length, then a byte at a time, ends at the deadline as a timeout") {
+  bool first = true;
+  endless_tcp_peer peer([&first](const hc::probes::dns_bytes&) {
+    if (first) {
+      first = false;
+      return hc::probes::dns_bytes{0xff, 0xff};
+    }
+    std::this_thread::sleep_for(1ms);
+    return hc::probes::dns_bytes{0x00};
+  });
+  asio::io_context io;
+  auto r = run_probe(io, blog_request({*hc::ip_address::parse("127.0.0.2"), peer.port}, "dns/tcp", 400ms));
+  check_hostile_timeout(r, 0.4);
+}
+
+TEST_CASE("dns probe over UDP: a flood of wrong-ID replies from the server ends at the deadline as a timeout") {
+  // The server's own socket, in a thread: it takes the query, then answers it with wrong IDs as
+  // fast as it can until the test ends.
+  asio::io_context server_io;
+  asio::ip::udp::socket s(server_io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned long> sent{0};
+  std::thread flood([&] {
+    std::array<std::uint8_t, 512> buf{};
+    asio::ip::udp::endpoint from;
+    boost::system::error_code ec;
+    std::size_t n = s.receive_from(asio::buffer(buf), from, 0, ec);
+    if (ec) return;
+    reply_spec bad;
+    bad.id_delta = 1;
+    bad.answer = {intra_a};
+    auto bytes = make_reply(hc::probes::dns_bytes(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n)), bad);
+    while (!stop) {
+      s.send_to(asio::buffer(bytes), from, 0, ec);
+      ++sent;
+    }
+  });
+  asio::io_context io;
+  auto start = clock::now();
+  auto r = run_probe(io, blog_request(to_hc(s.local_endpoint()), "dns/udp", 400ms));
+  auto took = clock::now() - start;
+  stop = true;
+  flood.join();
+  CHECK(took < 900ms);
+  CHECK(sent.load() > 100);
+  check_hostile_timeout(r, 0.4);
+  REQUIRE(r.dns);
+  CHECK(r.dns->mismatched > 0);
+  CHECK(r.dns->unexpected_sources.empty());
+}
+
+TEST_CASE("dns probe: stray datagrams from another address that are no reply to our query are ignored and counted") {
+  SUBCASE("seven NUL bytes and a wrong-ID reply from 127.0.0.3, nothing from the server: timeout") {
+    asio::io_context io;
+    udp_server server(
+        io, "127.0.0.2",
+        [](const hc::probes::dns_bytes& q) {
+          reply_spec bad;
+          bad.id_delta = 1;
+          bad.answer = {intra_a};
+          return std::vector<udp_send>{{1, hc::probes::dns_bytes(7, 0)}, {1, make_reply(q, bad)}};
+        },
+        {"127.0.0.3"});
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp", 300ms));
+    INFO(r.check.detail);
+    CHECK(r.failure == hc::finding_kind::timeout);
+    REQUIRE(r.dns);
+    CHECK(r.dns->unexpected_sources.empty());
+    CHECK(r.dns->stray_ignored == 2);
+    CHECK(r.check.detail.find("(2 stray datagrams ignored)") != std::string::npos);
+    auto f = validate_dns(r, blog_expectation());
+    REQUIRE(kinds(f) == std::vector<std::string>{"timeout"});
+  }
+  SUBCASE("seven NUL bytes from 127.0.0.3, then the right reply: OK, the stray one counted") {
+    asio::io_context io;
+    udp_server server(
+        io, "127.0.0.2",
+        [](const hc::probes::dns_bytes& q) {
+          reply_spec good;
+          good.answer = {extra_a};
+          return std::vector<udp_send>{{1, hc::probes::dns_bytes(7, 0)}, {0, make_reply(q, good)}};
+        },
+        {"127.0.0.3"});
+    auto r = run_probe(io, blog_request(to_hc(server.endpoint()), "dns/udp"));
+    CHECK(r.check.ok);
+    REQUIRE(r.dns);
+    CHECK(r.dns->unexpected_sources.empty());
+    CHECK(r.check.detail.find("1 stray datagram ignored") != std::string::npos);
+    CHECK(validate_dns(r, blog_expectation()).empty());
+  }
+}
+
+TEST_CASE("dns probe: a name the encoder cannot encode is not-checked at stage encode, nothing sent") {
+  for (std::string service : {"dns/udp", "dns/tcp"}) {
+    CAPTURE(service);
+    asio::io_context io;
+    reply_spec spec;
+    spec.answer = {extra_a};
+    dual_server server(io, spec);
+    auto req = blog_request(server.target(), service);
+    req.qname = std::string(64, 'a') + ".debugo.fr.";
+    auto r = run_probe(io, req);
+    CHECK_FALSE(r.check.ok);
+    CHECK(r.failure == hc::finding_kind::not_checked);
+    CHECK(r.check.stage == "encode");
+    CHECK(r.check.detail == "unsupported name: label longer than 63 octets");
+    CHECK(server.udp.queries + server.tcp.queries == 0);
+  }
+  CHECK(dns_name_problem(std::string(63, 'a') + ".fr.") == std::nullopt);
+  CHECK(dns_name_problem("a..fr.") == std::optional<std::string>("empty label"));
+  std::string long_name;
+  for (int i = 0; i < 5; ++i) long_name += std::string(60, 'b') + ".";
+  CHECK(dns_name_problem(long_name) == std::optional<std::string>("name longer than 255 octets"));
+}
+
+TEST_CASE("dns probe: the vantage point's own failures are not-checked, never the server's") {
+  auto check_local = [](const probe_result& r, const std::string& errno_text) {
+    INFO("detail: " << r.check.detail << ", stage " << r.check.stage);
+    CHECK(r.failure == hc::finding_kind::not_checked);
+    CHECK(r.check.detail.find("the vantage point cannot send: " + errno_text) == 0);
+    CHECK(r.hint.find("nothing is known about the server") != std::string::npos);
+  };
+  SUBCASE("UDP to the limited broadcast address: EACCES from this host") {
+    asio::io_context io;
+    check_local(run_probe(io, blog_request({*hc::ip_address::parse("255.255.255.255"), 53}, "dns/udp", 300ms)),
+                "Permission denied");
+  }
+  SUBCASE("TCP to a multicast address: ENETUNREACH from this host") {
+    asio::io_context io;
+    check_local(run_probe(io, blog_request({*hc::ip_address::parse("224.0.0.1"), 53}, "dns/tcp", 300ms)),
+                "Network is unreachable");
+  }
+  SUBCASE("a source address this host does not have: EADDRNOTAVAIL") {
+    for (std::string service : {"dns/udp", "dns/tcp"}) {
+      CAPTURE(service);
+      asio::io_context io;
+      reply_spec spec;
+      dual_server server(io, spec);
+      check_local(run_probe(io, blog_request(server.target(), service, 300ms), hc::ip_address::parse("198.51.100.77")),
+                  "Cannot assign requested address");
+    }
+  }
+  SUBCASE("out of file descriptors: EMFILE") {
+    for (std::string service : {"dns/udp", "dns/tcp"}) {
+      CAPTURE(service);
+      asio::io_context io;
+      reply_spec spec;
+      dual_server server(io, spec);
+      auto req = blog_request(server.target(), service, 300ms);
+      rlimit old{};
+      REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+      rlimit low = old;
+      low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 256);
+      REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+      std::vector<int> fds;
+      for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) fds.push_back(fd);
+      auto r = run_probe(io, req);
+      for (int fd : fds) ::close(fd);
+      ::setrlimit(RLIMIT_NOFILE, &old);
+      check_local(r, "Too many open files");
     }
   }
 }
