@@ -1,5 +1,6 @@
 #include "check/schedule.hpp"
 
+#include <cstdint>
 #include <map>
 
 #include <fmt/format.h>
@@ -34,6 +35,15 @@ plan_results run_plan(const plan& p, const send_fn& send) {
   std::map<std::string, std::size_t> endpoint_index;  // address#port → index in round1
   for (const auto& d : p.dns)
     if (d.soa_gate && !d.done && gate_index.emplace(d.gate_key, round1.size()).second) round1.push_back(d.request);
+  // Probes behind no gate (the resolver, the internal servers asked directly) go in round 1 too:
+  // waiting for the gates of other servers would only spend the run's deadline.
+  std::vector<std::size_t> ungated(p.dns.size(), SIZE_MAX);  // index in round1
+  for (std::size_t i = 0; i < p.dns.size(); ++i) {
+    const auto& d = p.dns[i];
+    if (d.done || d.soa_gate || gate_index.count(d.gate_key)) continue;
+    ungated[i] = round1.size();
+    round1.push_back(d.request);
+  }
   for (const auto& s : p.services) {
     std::string key = s.request.target.str();
     if (endpoint_index.count(key)) continue;
@@ -51,6 +61,10 @@ plan_results run_plan(const plan& p, const send_fn& send) {
     const auto& d = p.dns[i];
     if (d.done) {
       out.dns[i] = *d.done;
+      continue;
+    }
+    if (ungated[i] != SIZE_MAX) {
+      out.dns[i] = r1[ungated[i]];
       continue;
     }
     auto g = gate_index.find(d.gate_key);

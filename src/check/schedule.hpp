@@ -1,7 +1,8 @@
 #pragma once
 // Stage 5 of a run: carries out a plan in two rounds, so that a dead server costs one timeout and
 // not one per name. Round 1: one SOA question per DNS server, transport and zone (the gates) and
-// one TCP connect per service endpoint. Round 2: every other probe whose gate answered; a probe
+// one TCP connect per service endpoint, with every DNS probe that waits for no gate (the resolver,
+// the internal servers asked directly). Round 2: every other probe whose gate answered; a probe
 // whose gate failed at the transport is not sent and carries the gate's failure, stage "skipped".
 // Probes the plan already carried out (one-shot discovery) are not sent again.
 
