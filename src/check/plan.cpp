@@ -37,10 +37,6 @@ void collect_roles(const zone::zone_set& zones, const std::string& view, roles& 
   }
 }
 
-std::string gate_key(const ip_endpoint& e, const std::string& transport, const std::string& zone) {
-  return fmt::format("{}/{}/{}", e.str(), transport, zone);
-}
-
 // The name whose answers differ most plainly between the views: intra-only first, then split A data.
 // Read straight from the two zones (one pass over the internal one), not through answer_from_zone.
 std::optional<std::string> discriminator(const zone::zone_data& zi, const zone::zone_data& ze) {
@@ -136,40 +132,278 @@ std::vector<std::string> all_names(const zone::zone_set& zones, const bind::view
   return names;
 }
 
-plan make_plan(const plan_inputs& in) {
-  plan p;
-  const run_options& o = *in.options;
-  if (!in.zones || !in.internal || !in.external) return p;
-  const zone::zone_set& zones = *in.zones;
-  const std::string& iv = in.internal->name;
-  const std::string& ev = in.external->name;
+namespace {
 
-  bool want_dns = o.services.empty() ||
-                  std::any_of(o.services.begin(), o.services.end(), [](auto& s) { return s.rfind("dns", 0) == 0; });
-  auto want_transport = [&](const std::string& t) {
-    return o.services.empty() || std::find(o.services.begin(), o.services.end(), "dns/" + t) != o.services.end();
-  };
-  std::optional<ip_prefix> lan = in.lan.empty() ? std::nullopt : std::optional<ip_prefix>(in.lan.front());
+// Typed de-duplication keys: each probe or flow is planned once per key.
+struct flow_key {  // a NAT flow through the router
+  ip_address address;
+  int protocol;
+  std::uint16_t port;
+  auto operator<=>(const flow_key&) const = default;
+};
+struct gate_id {  // an SOA gate (and its discriminator): one per server, transport and zone
+  ip_endpoint server;
+  std::string transport;
+  std::string zone;
+  auto operator<=>(const gate_id&) const = default;
+  std::string str() const { return fmt::format("{}/{}/{}", server.str(), transport, zone); }
+};
+struct direct_soa_key {  // an internal server asked directly: one per address and zone
+  ip_address address;
+  std::string zone;
+  auto operator<=>(const direct_soa_key&) const = default;
+};
+struct service_key {  // a service on one public address of a name
+  std::string name;
+  std::string service;
+  ip_address address;
+  auto operator<=>(const service_key&) const = default;
+  std::string str() const { return fmt::format("{}|{}|{}", name, service, address.str()); }
+};
 
-  roles r;
-  collect_roles(zones, iv, r);
-  collect_roles(zones, ev, r);
+// The DNS servers on the public side of a zone, each with its NS name (for NAT findings).
+struct external_servers {
+  std::vector<ip_endpoint> servers;
+  std::map<ip_address, std::string> names;
+};
 
-  std::set<ip_address> mx_addresses;  // where the mail servers are, for names without NAT rules
-  for (const auto& mx : r.mx_targets)
-    for (const auto& a : addresses_of(zones, ev, mx)) mx_addresses.insert(a);
+// Builds the plan of a run from the zone files, one method per concern, state in one object (in
+// the manner of view_diff's differ).
+class planner {
+ public:
+  explicit planner(const plan_inputs& in)
+      : in_(in), o_(*in.options), zones_(*in.zones), iv_(in.internal->name), ev_(in.external->name),
+        checked_(in.names.begin(), in.names.end()) {
+    want_dns_ = o_.services.empty() || std::any_of(o_.services.begin(), o_.services.end(),
+                                                   [](const std::string& s) { return s.rfind("dns", 0) == 0; });
+    if (!in.lan.empty()) lan_ = in.lan.front();
+    collect_roles(zones_, iv_, roles_);
+    collect_roles(zones_, ev_, roles_);
+    for (const auto& mx : roles_.mx_targets)
+      for (const auto& a : addresses_of(zones_, ev_, mx)) mx_addresses_.insert(a);
+    if (in.nat) published_ = nat::published(*in.nat);
+  }
 
-  std::set<std::string> gates_done;      // SOA gates and discriminators, once per server/transport/zone
-  std::set<std::string> direct_done;     // direct SOA probes, once per server/zone
-  std::set<std::string> flows_done;      // NAT flows, once per (address, protocol, port)
-  std::set<std::string> checked(in.names.begin(), in.names.end());
-  std::set<std::string> missing_zone_noted;
-  std::map<const zone::zone_data*, std::optional<std::string>> discriminators;
+  plan run() {
+    for (const auto& name : in_.names) plan_name(name);
+    return std::move(p_);
+  }
 
-  auto add_flow = [&](const ip_address& pub, int proto, std::uint16_t port, const std::string& name,
-                      std::optional<ip_address> internal_addr) {
-    std::string key = fmt::format("{}/{}/{}", pub.str(), proto, port);
-    if (!flows_done.insert(key).second) return;
+ private:
+  void plan_name(const std::string& name) {
+    const zone::zone_data* zi = zones_.best_zone(iv_, name);
+    const zone::zone_data* ze = zones_.best_zone(ev_, name);
+    if (!zi && !ze) {
+      p_.notes.push_back(fmt::format("{}: no zone of views {} or {} holds it; nothing to compare it with", name, iv_, ev_));
+      return;
+    }
+    auto external_addrs = addresses_of(zones_, ev_, name);
+    const auto internal_addrs = addresses_of(zones_, iv_, name);
+    if (want_dns_ && in_.flows_only && ze) {
+      dns_flows(name, *ze);
+    } else if (want_dns_) {
+      const auto qtypes = qtypes_for(internal_addrs, external_addrs);
+      if (zi) resolver_probes(name, *zi, qtypes);
+      if (ze) hairpin_dns_probes(name, zi, *ze, qtypes);
+      if (zi) direct_soa_probes(*zi);
+    }
+    if (roles_.ns_targets.count(name) && o_.services.empty()) return;  // a name server: DNS only
+    std::erase_if(external_addrs, [&](const ip_address& a) { return !family_wanted(o_, a); });
+    for (const auto& ext : external_addrs)
+      for (const auto& service : services_for(name, ext, external_addrs)) service_pair(name, service, ext, internal_addrs);
+  }
+
+  // A and, when a view publishes an IPv6 address for the name, AAAA (a CNAME answers every type:
+  // look at the addresses themselves).
+  std::vector<std::uint16_t> qtypes_for(const std::vector<ip_address>& internal_addrs,
+                                        const std::vector<ip_address>& external_addrs) const {
+    std::vector<std::uint16_t> qtypes;
+    if (o_.ipv4) qtypes.push_back(type_a);
+    if (o_.ipv6) {
+      auto v6 = [](const ip_address& a) { return a.v6; };
+      if (std::any_of(internal_addrs.begin(), internal_addrs.end(), v6) ||
+          std::any_of(external_addrs.begin(), external_addrs.end(), v6))
+        qtypes.push_back(type_aaaa);
+    }
+    if (qtypes.empty()) qtypes.push_back(type_a);
+    return qtypes;
+  }
+
+  bool want_transport(const std::string& t) const {
+    return o_.services.empty() || std::find(o_.services.begin(), o_.services.end(), "dns/" + t) != o_.services.end();
+  }
+
+  // --static: the flows of the DNS servers through the router, nothing to send.
+  void dns_flows(const std::string& name, const zone::zone_data& ze) {
+    auto ext = external_servers_of(ze);
+    for (const auto& server : ext.servers) {
+      if (!family_wanted(o_, server.address)) continue;
+      auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
+      auto sn = ext.names.find(server.address);
+      for (int proto : {nat::proto_udp, nat::proto_tcp})
+        add_flow(server.address, proto, server.port, sn != ext.names.end() ? sn->second : name,
+                 dnat ? std::optional(dnat->first) : std::nullopt);
+    }
+  }
+
+  // The internal resolver answers from the internal view.
+  void resolver_probes(const std::string& name, const zone::zone_data& zi, const std::vector<std::uint16_t>& qtypes) {
+    if (!in_.resolver || !want_transport("udp")) return;
+    for (auto qt : qtypes) {
+      auto d = dns_probe(name, qt, "udp", "resolver", *in_.resolver, true);
+      d.expect = expectation(zi, iv_, ev_, name, qt, false);
+      p_.dns.push_back(std::move(d));
+    }
+  }
+
+  // The DNS server on the public address, through the hairpin, answers from the external view:
+  // one SOA gate per server, transport and zone, a discriminator that tells the views apart, then
+  // the name's own questions.
+  void hairpin_dns_probes(const std::string& name, const zone::zone_data* zi, const zone::zone_data& ze,
+                          const std::vector<std::uint16_t>& qtypes) {
+    auto ext = external_servers_of(ze);
+    if (ext.servers.empty() && noted_.insert("ns:" + ze.origin()).second)
+      p_.notes.push_back(fmt::format(
+          "{}: the {} view publishes no address for the zone's name servers; use --external-dns", ze.origin(), ev_));
+    for (const auto& server : ext.servers) {
+      if (!family_wanted(o_, server.address)) continue;
+      auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
+      std::optional<ip_address> internal = dnat ? std::optional(dnat->first) : std::nullopt;
+      auto sn = ext.names.find(server.address);
+      for (const std::string transport : {"udp", "tcp"}) {
+        if (!want_transport(transport)) continue;
+        add_flow(server.address, transport == "udp" ? nat::proto_udp : nat::proto_tcp, server.port,
+                 sn != ext.names.end() ? sn->second : name, internal);
+        gate_id gate{server, transport, ze.origin()};
+        if (gates_.insert(gate).second) gate_probes(gate, zi, ze, internal);
+        for (auto qt : qtypes) {
+          auto d = dns_probe(name, qt, transport, "hairpin", server, false);
+          d.expect = expectation(ze, ev_, iv_, name, qt, true);
+          d.expect.internal_address = internal;
+          d.gate_key = gate.str();
+          p_.dns.push_back(std::move(d));
+        }
+      }
+    }
+  }
+
+  void gate_probes(const gate_id& gate, const zone::zone_data* zi, const zone::zone_data& ze,
+                   const std::optional<ip_address>& internal) {
+    auto soa = dns_probe(ze.origin(), type_soa, gate.transport, "hairpin", gate.server, false);
+    soa.expect = expectation(ze, ev_, iv_, ze.origin(), type_soa, false);
+    soa.expect.file_serial = ze.serial();
+    soa.expect.internal_address = internal;
+    soa.soa_gate = true;
+    soa.gate_key = gate.str();
+    p_.dns.push_back(std::move(soa));
+    if (!zi) return;
+    // A name the views answer differently tells which view answered (found once per zone pair).
+    auto cached = discriminators_.find(zi);
+    if (cached == discriminators_.end()) cached = discriminators_.emplace(zi, discriminator(*zi, ze)).first;
+    const auto& disc = cached->second;
+    if (!disc || checked_.count(*disc)) return;
+    auto d = dns_probe(*disc, type_a, gate.transport, "hairpin", gate.server, false);
+    d.expect = expectation(ze, ev_, iv_, *disc, type_a, true);
+    d.expect.internal_address = internal;
+    d.gate_key = gate.str();
+    p_.dns.push_back(std::move(d));
+  }
+
+  // The internal name servers, asked directly, serve the internal view's serial.
+  void direct_soa_probes(const zone::zone_data& zi) {
+    if (!want_transport("udp")) return;
+    for (const auto& ns : zi.lookup(zi.origin(), type_ns)) {
+      for (const auto& a : addresses_of(zones_, iv_, ns)) {
+        if (!family_wanted(o_, a) || !direct_soa_.insert({a, zi.origin()}).second) continue;
+        bool is_resolver = in_.resolver && in_.resolver->address == a && in_.resolver->port == 53;
+        auto soa = dns_probe(zi.origin(), type_soa, "udp", is_resolver ? "resolver" : "direct", {a, 53}, false);
+        soa.expect = expectation(zi, iv_, ev_, zi.origin(), type_soa, false);
+        soa.expect.file_serial = zi.serial();
+        p_.dns.push_back(std::move(soa));
+      }
+    }
+  }
+
+  // What the name is for decides which services to try on one of its public addresses.
+  std::vector<std::string> services_for(const std::string& name, const ip_address& ext,
+                                        const std::vector<ip_address>& external_addrs) const {
+    std::vector<std::string> services;
+    if (!o_.services.empty()) {
+      for (const auto& s : o_.services)
+        if (s.rfind("dns", 0) != 0) services.push_back(s);
+      return services;
+    }
+    const bool mail_role = roles_.mx_targets.count(name) > 0;
+    if (in_.nat) return forwarded_services(ext, mail_role);
+    if (mail_role) return {"smtp", "imaps"};
+    // Without NAT rules: a name on the address of a mail server gets the mailbox service.
+    for (const auto& a : external_addrs)
+      if (mx_addresses_.count(a)) return {"imaps"};
+    return {"https"};
+  }
+
+  // Every port the router forwards on that address, by what the name is for: an MX target gets
+  // the mail ports, another name the rest (DNS aside), or else the mailbox ports.
+  std::vector<std::string> forwarded_services(const ip_address& ext, bool mail_role) const {
+    std::set<std::uint16_t> mail_ports, mailbox_ports, other_ports;
+    for (const auto& s : published_) {
+      if (s.public_address != ext || (s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
+      for (unsigned port = s.port; port <= std::max(s.port, s.port_last) && port - s.port < 16; ++port) {
+        auto p16 = static_cast<std::uint16_t>(port);
+        if (p16 == 53) continue;
+        if (!is_mail_port(p16)) other_ports.insert(p16);
+        else {
+          mail_ports.insert(p16);
+          if (is_mailbox_port(p16)) mailbox_ports.insert(p16);
+        }
+      }
+    }
+    const auto& chosen = mail_role ? mail_ports : (!other_ports.empty() ? other_ports : mailbox_ports);
+    std::vector<std::string> services;
+    for (auto port : chosen) services.push_back(service_for_tcp_port(port));
+    return services;
+  }
+
+  // The hairpin probe of a service and its direct twin: the internal view's own address for the
+  // name, else where the router DNATs to.
+  void service_pair(const std::string& name, const std::string& service, const ip_address& ext,
+                    const std::vector<ip_address>& internal_addrs) {
+    auto svc = service_by_name(service);
+    if (!svc) return;
+    const service_key key{name, service, ext};
+    service_probe_plan h;
+    h.request.name = display_name(name);
+    h.request.service = service;
+    h.request.path = "hairpin";
+    h.request.target = {ext, svc->port};
+    h.pair_key = key.str();
+    p_.services.push_back(h);
+
+    std::optional<ip_endpoint> direct;
+    for (const auto& a : internal_addrs)
+      if (a != ext && a.v6 == ext.v6) {
+        direct = ip_endpoint{a, svc->port};
+        break;
+      }
+    auto dnat = dnat_of(ext, nat::proto_tcp, svc->port);
+    if (!direct && dnat) direct = ip_endpoint{dnat->first, dnat->second};
+    add_flow(ext, nat::proto_tcp, svc->port, name, direct ? std::optional(direct->address) : std::nullopt);
+    if (direct) {
+      service_probe_plan d = h;
+      d.request.path = "direct";
+      d.request.target = *direct;
+      p_.services.push_back(std::move(d));
+    } else if (noted_.insert("direct:" + key.str()).second) {
+      p_.notes.push_back(fmt::format(
+          "{} {}: no internal address known (the {} view publishes the public one and no NAT rules map it); "
+          "direct path not checked",
+          name, service, iv_));
+    }
+  }
+
+  void add_flow(const ip_address& pub, int proto, std::uint16_t port, const std::string& name,
+                std::optional<ip_address> internal_addr) {
+    if (!flows_.insert({pub, proto, port}).second) return;
     nat_flow_plan f;
     f.service.public_address = pub;
     f.service.protocol = proto;
@@ -177,17 +411,15 @@ plan make_plan(const plan_inputs& in) {
     f.service.name = display_name(name);
     f.service.internal_address = internal_addr;
     f.service_name = nat::service_name(proto, port);
-    p.nat_flows.push_back(std::move(f));
-  };
+    p_.nat_flows.push_back(std::move(f));
+  }
 
-  // Every DNAT'd service of the rules, read once.
-  const std::vector<nat::published_service> published = in.nat ? nat::published(*in.nat) : std::vector<nat::published_service>{};
-
-  auto dnat_of = [&](const ip_address& pub, int proto, std::uint16_t port) -> std::optional<std::pair<ip_address, std::uint16_t>> {
-    if (!in.nat) return std::nullopt;
-    // A DNAT bound to an inbound interface is not the LAN's way in: prefer one that is not.
+  // Where the router DNATs a public address and port. A DNAT bound to an inbound interface is not
+  // the LAN's way in: one that is not bound is preferred.
+  std::optional<std::pair<ip_address, std::uint16_t>> dnat_of(const ip_address& pub, int proto,
+                                                               std::uint16_t port) const {
     const nat::published_service* found = nullptr;
-    for (const auto& s : published) {
+    for (const auto& s : published_) {
       if (s.public_address != pub) continue;
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
@@ -197,32 +429,27 @@ plan make_plan(const plan_inputs& in) {
       }
       if (!found) found = &s;  // interface-bound: taken only when no other DNAT matches
     }
-    if (found) {
-      std::uint16_t iport = found->internal_port ? found->internal_port : port;  // --to-destination ADDR:PORT takes every port of a range
-      return std::make_pair(found->internal_address, iport);
-    }
-    return std::nullopt;
-  };
+    if (!found) return std::nullopt;
+    // --to-destination ADDR:PORT takes every port of a range
+    return std::make_pair(found->internal_address, found->internal_port ? found->internal_port : port);
+  }
 
-  // The DNS servers on the public side of a zone: --external-dns, else the external view's NS glue,
-  // each with its NS name (for NAT findings).
-  auto external_servers = [&](const zone::zone_data& ze) {
-    std::pair<std::vector<ip_endpoint>, std::map<ip_address, std::string>> out{o.external_dns, {}};
-    auto& [servers, names] = out;
-    if (servers.empty()) {
-      for (const auto& ns : ze.lookup(ze.origin(), type_ns))
-        for (const auto& a : addresses_of(zones, ev, ns)) {
-          servers.push_back({a, 53});
-          names.emplace(a, display_name(canonical_name(ns)));
-        }
-      std::sort(servers.begin(), servers.end());
-      servers.erase(std::unique(servers.begin(), servers.end()), servers.end());
-    }
+  // --external-dns, else the external view's NS glue.
+  external_servers external_servers_of(const zone::zone_data& ze) const {
+    external_servers out{o_.external_dns, {}};
+    if (!out.servers.empty()) return out;
+    for (const auto& ns : ze.lookup(ze.origin(), type_ns))
+      for (const auto& a : addresses_of(zones_, ev_, ns)) {
+        out.servers.push_back({a, 53});
+        out.names.emplace(a, display_name(canonical_name(ns)));
+      }
+    std::sort(out.servers.begin(), out.servers.end());
+    out.servers.erase(std::unique(out.servers.begin(), out.servers.end()), out.servers.end());
     return out;
-  };
+  }
 
-  auto dns_probe = [&](const std::string& qname, std::uint16_t qtype, const std::string& transport,
-                       const std::string& path, const ip_endpoint& target, bool rd) {
+  static dns_probe_plan dns_probe(const std::string& qname, std::uint16_t qtype, const std::string& transport,
+                                  const std::string& path, const ip_endpoint& target, bool rd) {
     dns_probe_plan d;
     d.request.name = display_name(canonical_name(qname));
     d.request.service = "dns/" + transport;
@@ -232,211 +459,55 @@ plan make_plan(const plan_inputs& in) {
     d.request.qtype = qtype;
     d.request.recursion_desired = rd;
     return d;
-  };
+  }
 
-  auto expectation = [&](const zone::zone_data& z, const std::string& view, const std::string& other,
-                         const std::string& qname, std::uint16_t qtype, bool with_other) {
+  // What `view`'s zone files say the answer is, and (for view-leak) what the other view would say.
+  dns_expectation expectation(const zone::zone_data& z, const std::string& view, const std::string& other,
+                              const std::string& qname, std::uint16_t qtype, bool with_other) const {
     dns_expectation e;
     e.zone = z.origin();
     e.view = view;
     e.qtype = qtype;
-    auto a = answer_from_zone(zones, view, qname, qtype);
+    auto a = answer_from_zone(zones_, view, qname, qtype);
     e.expected_answer = in_zone_records(a.records, z.origin());
     e.expected_rcode = a.rcode;
     if (with_other) {
-      auto b = answer_from_zone(zones, other, qname, qtype);
+      auto b = answer_from_zone(zones_, other, qname, qtype);
       if (b.known) {
-        const zone::zone_data* zo = zones.best_zone(other, qname);
+        const zone::zone_data* zo = zones_.best_zone(other, qname);
         e.other_view_answer = in_zone_records(b.records, zo ? zo->origin() : z.origin());
         e.other_view_rcode = b.rcode;
         e.other_view = other;
       }
     }
-    e.lan_prefix = lan;
+    e.lan_prefix = lan_;
     return e;
-  };
-
-  for (const auto& name : in.names) {
-    const zone::zone_data* zi = zones.best_zone(iv, name);
-    const zone::zone_data* ze = zones.best_zone(ev, name);
-    if (!zi && !ze) {
-      p.notes.push_back(fmt::format("{}: no zone of views {} or {} holds it; nothing to compare it with", name, iv, ev));
-      continue;
-    }
-
-    // The addresses each view publishes for the name, and so which address types to ask.
-    auto external_addrs = addresses_of(zones, ev, name);
-    const auto internal_addrs = addresses_of(zones, iv, name);
-    std::vector<std::uint16_t> qtypes;
-    if (o.ipv4) qtypes.push_back(type_a);
-    if (o.ipv6) {
-      bool has_aaaa = false;  // a CNAME answers every type: look for the addresses themselves
-      for (const auto& a : internal_addrs) has_aaaa |= a.v6;
-      for (const auto& a : external_addrs) has_aaaa |= a.v6;
-      if (has_aaaa) qtypes.push_back(type_aaaa);
-    }
-    if (qtypes.empty()) qtypes.push_back(type_a);
-
-    if (want_dns && in.flows_only && ze) {
-      // --static: the flows of the DNS servers through the router, nothing to send.
-      auto [servers, server_name] = external_servers(*ze);
-      for (const auto& server : servers) {
-        if (!family_wanted(o, server.address)) continue;
-        auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
-        auto sn = server_name.find(server.address);
-        for (int proto : {nat::proto_udp, nat::proto_tcp})
-          add_flow(server.address, proto, server.port, sn != server_name.end() ? sn->second : name,
-                   dnat ? std::optional(dnat->first) : std::nullopt);
-      }
-    } else if (want_dns) {
-      // The internal resolver answers from the internal view.
-      if (in.resolver && zi && want_transport("udp")) {
-        for (auto qt : qtypes) {
-          auto d = dns_probe(name, qt, "udp", "resolver", *in.resolver, true);
-          d.expect = expectation(*zi, iv, ev, name, qt, false);
-          p.dns.push_back(std::move(d));
-        }
-      }
-      // The DNS server on the public address, through the hairpin, answers from the external view.
-      if (ze) {
-        auto [servers, server_name] = external_servers(*ze);
-        if (servers.empty() && missing_zone_noted.insert("ns:" + ze->origin()).second)
-          p.notes.push_back(fmt::format(
-              "{}: the {} view publishes no address for the zone's name servers; use --external-dns", ze->origin(), ev));
-        for (const auto& server : servers) {
-          if (!family_wanted(o, server.address)) continue;
-          auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
-          for (const std::string transport : {"udp", "tcp"}) {
-            if (!want_transport(transport)) continue;
-            std::string gk = gate_key(server, transport, ze->origin());
-            int proto = transport == "udp" ? nat::proto_udp : nat::proto_tcp;
-            auto sn = server_name.find(server.address);
-            add_flow(server.address, proto, server.port, sn != server_name.end() ? sn->second : name,
-                     dnat ? std::optional(dnat->first) : std::nullopt);
-            if (gates_done.insert(gk).second) {
-              auto soa = dns_probe(ze->origin(), type_soa, transport, "hairpin", server, false);
-              soa.expect = expectation(*ze, ev, iv, ze->origin(), type_soa, false);
-              soa.expect.file_serial = ze->serial();
-              if (dnat) soa.expect.internal_address = dnat->first;
-              soa.soa_gate = true;
-              soa.gate_key = gk;
-              p.dns.push_back(std::move(soa));
-              // A name the views answer differently tells which view answered (found once per zone pair).
-              if (zi) {
-                auto cached = discriminators.find(zi);
-                if (cached == discriminators.end()) cached = discriminators.emplace(zi, discriminator(*zi, *ze)).first;
-                if (const auto& disc = cached->second; disc && !checked.count(*disc)) {
-                  auto d = dns_probe(*disc, type_a, transport, "hairpin", server, false);
-                  d.expect = expectation(*ze, ev, iv, *disc, type_a, true);
-                  if (dnat) d.expect.internal_address = dnat->first;
-                  d.gate_key = gk;
-                  p.dns.push_back(std::move(d));
-                }
-              }
-            }
-            for (auto qt : qtypes) {
-              auto d = dns_probe(name, qt, transport, "hairpin", server, false);
-              d.expect = expectation(*ze, ev, iv, name, qt, true);
-              if (dnat) d.expect.internal_address = dnat->first;
-              d.gate_key = gk;
-              p.dns.push_back(std::move(d));
-            }
-          }
-        }
-      }
-      // The internal name servers, asked directly, serve the internal view's serial.
-      if (zi && want_transport("udp")) {
-        for (const auto& ns : zi->lookup(zi->origin(), type_ns)) {
-          for (const auto& a : addresses_of(zones, iv, ns)) {
-            if (!family_wanted(o, a)) continue;
-            if (!direct_done.insert(a.str() + "/" + zi->origin()).second) continue;
-            bool is_resolver = in.resolver && in.resolver->address == a && in.resolver->port == 53;
-            auto soa = dns_probe(zi->origin(), type_soa, "udp", is_resolver ? "resolver" : "direct", {a, 53}, false);
-            soa.expect = expectation(*zi, iv, ev, zi->origin(), type_soa, false);
-            soa.expect.file_serial = zi->serial();
-            p.dns.push_back(std::move(soa));
-          }
-        }
-      }
-    }
-
-    // Services: what the name is for decides which ports to try.
-    if (r.ns_targets.count(name) && o.services.empty()) continue;  // a name server: DNS only
-    bool mail_role = r.mx_targets.count(name) > 0;
-    std::erase_if(external_addrs, [&](const ip_address& a) { return !family_wanted(o, a); });
-    bool on_mail_address = false;  // without NAT rules: a name on the address of a mail server
-    if (!mail_role && !in.nat)
-      for (const auto& a : external_addrs) on_mail_address |= mx_addresses.count(a) > 0;
-
-    for (const auto& ext : external_addrs) {
-      std::vector<std::string> services;
-      if (!o.services.empty()) {
-        for (const auto& s : o.services)
-          if (s.rfind("dns", 0) != 0) services.push_back(s);
-      } else if (in.nat) {
-        // Every port the router forwards on that address, by what the name is for: an MX target
-        // gets the mail ports, another name the rest (DNS aside), or else the mailbox ports.
-        std::set<std::uint16_t> mail_ports, mailbox_ports, other_ports;
-        for (const auto& s : published) {
-          if (s.public_address != ext || (s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
-          for (unsigned port = s.port; port <= std::max(s.port, s.port_last) && port - s.port < 16; ++port) {
-            auto p16 = static_cast<std::uint16_t>(port);
-            if (p16 == 53) continue;
-            if (!is_mail_port(p16)) other_ports.insert(p16);
-            else {
-              mail_ports.insert(p16);
-              if (is_mailbox_port(p16)) mailbox_ports.insert(p16);
-            }
-          }
-        }
-        const auto& chosen = mail_role ? mail_ports : (!other_ports.empty() ? other_ports : mailbox_ports);
-        for (auto port : chosen) services.push_back(service_for_tcp_port(port));
-      } else if (mail_role) {
-        services = {"smtp", "imaps"};
-      } else if (on_mail_address) {
-        services = {"imaps"};
-      } else {
-        services = {"https"};
-      }
-
-      for (const auto& service : services) {
-        auto svc = service_by_name(service);
-        if (!svc) continue;
-        std::uint16_t port = svc->port;
-        std::string key = fmt::format("{}|{}|{}", name, service, ext.str());
-        service_probe_plan h;
-        h.request.name = display_name(name);
-        h.request.service = service;
-        h.request.path = "hairpin";
-        h.request.target = {ext, port};
-        h.pair_key = key;
-        p.services.push_back(h);
-
-        // The direct path: the internal view's own address for the name, else where the router DNATs to.
-        std::optional<ip_endpoint> direct;
-        for (const auto& a : internal_addrs)
-          if (a != ext && a.v6 == ext.v6) {
-            direct = ip_endpoint{a, port};
-            break;
-          }
-        auto dnat = dnat_of(ext, nat::proto_tcp, port);
-        if (!direct && dnat) direct = ip_endpoint{dnat->first, dnat->second};
-        add_flow(ext, nat::proto_tcp, port, name, direct ? std::optional(direct->address) : std::nullopt);
-        if (direct) {
-          service_probe_plan d = h;
-          d.request.path = "direct";
-          d.request.target = *direct;
-          p.services.push_back(std::move(d));
-        } else if (missing_zone_noted.insert("direct:" + key).second) {
-          p.notes.push_back(fmt::format(
-              "{} {}: no internal address known (the {} view publishes the public one and no NAT rules map it); "
-              "direct path not checked",
-              name, service, iv));
-        }
-      }
-    }
   }
-  return p;
+
+  const plan_inputs& in_;
+  const run_options& o_;
+  const zone::zone_set& zones_;
+  const std::string& iv_;
+  const std::string& ev_;
+  bool want_dns_ = true;
+  std::optional<ip_prefix> lan_;
+  roles roles_;
+  std::set<ip_address> mx_addresses_;  // where the mail servers are, for names without NAT rules
+  std::vector<nat::published_service> published_;  // every DNAT'd service of the rules, read once
+  std::set<std::string> checked_;
+  std::set<flow_key> flows_;
+  std::set<gate_id> gates_;
+  std::set<direct_soa_key> direct_soa_;
+  std::set<std::string> noted_;  // notes already made
+  std::map<const zone::zone_data*, std::optional<std::string>> discriminators_;
+  plan p_;
+};
+
+}  // namespace
+
+plan make_plan(const plan_inputs& in) {
+  if (!in.zones || !in.internal || !in.external) return {};
+  return planner(in).run();
 }
 
 }  // namespace hc::check
