@@ -4,10 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
+#include <thread>
 #include <string>
 
 #include "check/runner.hpp"
 #include "core/asio.hpp"
+#include "probes_dns/dns_test_server.hpp"
 
 using namespace hc;
 namespace fs = std::filesystem;
@@ -162,4 +165,49 @@ TEST_CASE("runner: a check slower than the -w/-c range is slow-response, with th
   o.warning = nagios_range::parse("100");  // within 0..100 s: no alert
   o.critical = nagios_range::parse("~:100");
   CHECK_FALSE(slow(o));
+}
+
+TEST_CASE("runner: -w means the same with and without named.conf (one-shot is the same pipeline)") {
+  asio::io_context io;
+  // One loopback DNS server answers every question: web.example.test is 127.0.0.5.
+  test::udp_server dns(io, "127.0.0.8", [](const probes::dns_bytes& q) {
+    test::reply_spec spec;
+    spec.answer = {"web.example.test. 300 IN A 127.0.0.5"};
+    return std::vector<test::udp_send>{{0, test::make_reply(q, spec)}};
+  });
+  auto guard = asio::make_work_guard(io);
+  std::thread server([&] { io.run(); });
+  const ip_endpoint at{*ip_address::parse("127.0.0.8"), dns.endpoint().port()};
+
+  auto slow_paths = [](const check::run_options& opts) {
+    std::set<std::string> paths;
+    for (const auto& f : check::run(opts).findings)
+      if (f.kind == hc::finding_kind::slow_response) paths.insert(f.path + " " + f.service + " " + f.type);
+    return paths;
+  };
+  check::run_options o;
+  o.names = {"web.example.test."};
+  o.services = {"dns/udp"};
+  o.ipv6 = false;
+  o.resolver = at;
+  o.external_dns = {at};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 5.0;
+  o.warning = nagios_range::parse("0.000001");
+
+  o.named_conf.clear();  // --no-named-conf
+  const auto oneshot = slow_paths(o);
+  CHECK(oneshot.count("resolver dns/udp A") == 1);
+  CHECK(oneshot.count("hairpin dns/udp A") == 1);
+
+  loopback_site site;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  const auto with_conf = slow_paths(o);
+  CHECK(with_conf.count("resolver dns/udp A") == 1);
+  CHECK(with_conf.count("hairpin dns/udp A") == 1);
+
+  guard.reset();
+  io.stop();
+  server.join();
 }
