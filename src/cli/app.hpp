@@ -1,5 +1,5 @@
 #pragma once
-// The command line of ../shared/CONTRACT.md: parse, run, print, return the exit status.
+// The command line (docs/hairpin-check.1): parse, run, print, return the exit status.
 
 namespace hc::cli {
 

@@ -1,5 +1,5 @@
 #pragma once
-// Parsing the command line of ../shared/CONTRACT.md into run options and output choices.
+// Parsing the command line (docs/hairpin-check.1) into run options and output choices.
 
 #include <optional>
 #include <string>

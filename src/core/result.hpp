@@ -1,5 +1,5 @@
 #pragma once
-// The one result model every layer fills and every output writer reads (../shared/CONTRACT.md).
+// The one result model every layer fills and every output writer reads (docs/json-schema.md).
 
 #include <cstdint>
 #include <map>

@@ -1,4 +1,4 @@
-// JSON schema 1 of ../shared/CONTRACT.md; documented in docs/json-schema.md.
+// JSON schema 1, documented in docs/json-schema.md.
 #include <nlohmann/json.hpp>
 
 #include "report/format.hpp"

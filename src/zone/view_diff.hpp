@@ -1,6 +1,6 @@
 #pragma once
 // The view diff: what LAN clients (the internal view) and the Internet (the external view) are told
-// about the same names, and which differences are faults (../shared/CONTRACT.md finding kinds
+// about the same names, and which differences are faults (docs/findings.md finding kinds
 // extra-only, intra-only, split, split-via-nat, disagree, leak, dangling-target, zone-missing).
 
 #include <functional>

@@ -199,7 +199,7 @@ class zone_set {
 // files in parallel. `in-view` zones share the data of the view they point to.
 zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_options& opts = {});
 
-// The `views` section of the result (CONTRACT.md): every view in order with its match-clients texts
+// The `views` section of the result (docs/json-schema.md): every view in order with its match-clients texts
 // and its zones, with records and serial for the zones that loaded; master → primary, slave → secondary.
 std::vector<view_summary> view_summaries(const bind::config& cfg, const zone_set& zones);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -78,4 +79,23 @@ TEST_CASE("kinds: docs/findings.md lists exactly the table, with the same severi
   std::sort(want.begin(), want.end());
   std::sort(got.begin(), got.end());
   CHECK(got == want);
+}
+
+TEST_CASE("kinds: the README and the man page name every kind of the table") {
+  for (const char* doc : {"/README.md", "/docs/hairpin-check.1"}) {
+    std::ifstream in(std::string(HC_SOURCE_DIR) + doc);
+    REQUIRE(in);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The man page escapes hyphens.
+    std::string plain;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '-') continue;
+      plain += text[i];
+    }
+    for (const auto& k : hc::all_kinds()) {
+      CAPTURE(doc);
+      CAPTURE(k.name);
+      CHECK(plain.find(std::string(k.name)) != std::string::npos);
+    }
+  }
 }
