@@ -105,6 +105,24 @@ class builder {
     return diags_.is_private(at.file) ? "(" + describe_token(text) + ")" : "'" + escape_text(text) + "'";
   }
 
+  // The optional class after a view's or zone's name (`view "x" IN { ... }`): false, with an
+  // error, when there is more than one argument after the name or the class is unknown.
+  bool class_argument(const node& n, std::string& rrclass) {
+    if (n.arguments.size() > 2) {
+      diags_.error(n.arguments[2].where, "unexpected token", describe(n.arguments[2]));
+      return false;
+    }
+    if (n.arguments.size() == 2) {
+      auto c = normal_class(n.arguments[1].text);
+      if (!c) {
+        diags_.error(n.arguments[1].where, "unknown class", n.arguments[1].text);
+        return false;
+      }
+      rrclass = *c;
+    }
+    return true;
+  }
+
   static std::string describe_keyword(const node& n) { return n.keyword_quoted ? "\"" + n.keyword + "\"" : n.keyword; }
 
   static address_match_list any_list() {
@@ -301,18 +319,7 @@ class builder {
     view_decl v;
     v.name = n.arguments[0].text;
     v.where = n.where;
-    if (n.arguments.size() > 2) {
-      diags_.error(n.arguments[2].where, "unexpected token", describe(n.arguments[2]));
-      return;
-    }
-    if (n.arguments.size() == 2) {
-      auto c = normal_class(n.arguments[1].text);
-      if (!c) {
-        diags_.error(n.arguments[1].where, "unknown class", n.arguments[1].text);
-        return;
-      }
-      v.rrclass = *c;
-    }
+    if (!class_argument(n, v.rrclass)) return;
     if (n.blocks.size() != 1) {
       diags_.error(n.where, "view " + q(n.where, v.name) + " expects one block in braces", v.name);
       return;
@@ -386,17 +393,8 @@ class builder {
       diags_.error(n.arguments[0].where, "empty zone name", "\"\"");
       return;
     }
-    if (n.arguments.size() > 2) {
-      diags_.error(n.arguments[2].where, "unexpected token", describe(n.arguments[2]));
-      return;
-    }
+    if (!class_argument(n, z.rrclass)) return;
     if (n.arguments.size() == 2) {
-      auto c = normal_class(n.arguments[1].text);
-      if (!c) {
-        diags_.error(n.arguments[1].where, "unknown class", n.arguments[1].text);
-        return;
-      }
-      z.rrclass = *c;
       if (z.rrclass != v.rrclass) {
         diags_.error(n.arguments[1].where,
                      "zone " + q(n.where, written) + ": class " + z.rrclass + " does not match the view's class " + v.rrclass,

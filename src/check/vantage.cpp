@@ -54,20 +54,16 @@ std::string view_names(const bind::config& cfg) {
 // The views named with --internal-view / --external-view, else inferred from the vantage address,
 // else from TSIG keys, else from the first view that keeps some clients for itself.
 void choose_views(const run_options& o, const bind::config& cfg, vantage_point& vp) {
-  if (!o.internal_view.empty()) {
-    vp.internal = bind::find_view(cfg, o.internal_view);
-    if (!vp.internal)
-      vp.findings.push_back(config_error(fmt::format("--internal-view: {} has no view named '{}'", o.named_conf,
-                                                     o.internal_view),
+  auto named = [&](const char* option, const std::string& name) -> const bind::view_decl* {
+    if (name.empty()) return nullptr;
+    const bind::view_decl* v = bind::find_view(cfg, name);
+    if (!v)
+      vp.findings.push_back(config_error(fmt::format("{}: {} has no view named '{}'", option, o.named_conf, name),
                                          "name one of the views: " + view_names(cfg)));
-  }
-  if (!o.external_view.empty()) {
-    vp.external = bind::find_view(cfg, o.external_view);
-    if (!vp.external)
-      vp.findings.push_back(config_error(fmt::format("--external-view: {} has no view named '{}'", o.named_conf,
-                                                     o.external_view),
-                                         "name one of the views: " + view_names(cfg)));
-  }
+    return v;
+  };
+  vp.internal = named("--internal-view", o.internal_view);
+  vp.external = named("--external-view", o.external_view);
   if (!o.internal_view.empty() && !o.external_view.empty()) return;
 
   if (cfg.views.size() == 1) {

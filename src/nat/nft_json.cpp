@@ -15,9 +15,9 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Byte offsets of every '{' and '[' outside strings, in document order.
-std::vector<std::size_t> container_offsets(std::string_view text) {
-  std::vector<std::size_t> out;
+// Calls on_bracket(offset, c) for every '{', '[', '}' and ']' outside strings, in document order.
+template <typename F>
+void for_each_bracket(std::string_view text, F on_bracket) {
   bool in_string = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -26,30 +26,28 @@ std::vector<std::size_t> container_offsets(std::string_view text) {
       else if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '{' || c == '[') {
-      out.push_back(i);
+    } else if (c == '{' || c == '[' || c == '}' || c == ']') {
+      on_bracket(i, c);
     }
   }
+}
+
+// Byte offsets of every '{' and '[' outside strings, in document order.
+std::vector<std::size_t> container_offsets(std::string_view text) {
+  std::vector<std::size_t> out;
+  for_each_bracket(text, [&](std::size_t i, char c) {
+    if (c == '{' || c == '[') out.push_back(i);
+  });
   return out;
 }
 
 // The deepest nesting of objects and arrays, outside strings.
 std::size_t nesting_depth(std::string_view text) {
   std::size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
+  for_each_bracket(text, [&](std::size_t, char c) {
+    if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
+    else if (depth > 0) --depth;
+  });
   return deepest;
 }
 
