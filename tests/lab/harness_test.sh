@@ -47,6 +47,14 @@ case_ fail "stale-zone: an extra warning" -- --json-file "$H/stale-zone-extra-wa
 case_ fail "stale-zone report with exit 2" -- --json-file "$H/stale-zone.json" --rc 2 stale-zone
 case_ fail "output that is not JSON (today's binary prints its version, exit 3)" -- --json-file "$H/not-json.txt" --rc 3 ok
 case_ fail "missing report file" -- --json-file "$H/does-not-exist.json" ok
+case_ pass "acl-views: no finding, vantage views intra/extra" -- --json-file "$H/ok.json" acl-views
+case_ fail "acl-views: the vantage views swapped" -- --json-file "$H/acl-views-swapped.json" acl-views
+case_ pass "nat-unsimulated --static: a warning per flow naming the mark rule" -- --json-file "$H/nat-unsimulated-static.json" nat-unsimulated --static
+case_ fail "nat-unsimulated --static: the findings name another rule" -- --json-file "$H/nat-unsimulated-static-other-rule.json" nat-unsimulated --static
+case_ fail "nat-unsimulated live: the warnings kept although the probes worked" -- --json-file "$H/nat-unsimulated-static.json" --rc 1 nat-unsimulated
+case_ pass "no-route: every hairpin check not-checked, exit 3" -- --json-file "$H/no-route.json" no-route
+case_ fail "no-route: DNS through the hairpin blamed as refused" -- --json-file "$H/no-route-refused.json" no-route
+case_ fail "no-route: not-checked findings in a report for ok" -- --json-file "$H/no-route.json" --rc 3 ok
 
 # --cited-file: a file:line a finding cites must be that line of the file.
 tmp=$(mktemp -d)
