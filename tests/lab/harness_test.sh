@@ -59,11 +59,11 @@ case_ fail "no-route: not-checked findings in a report for ok" -- --json-file "$
 # --cited-file: a file:line a finding cites must be that line of the file.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '*nat\n-A PREROUTING -m mark --mark 0x1 -j ACCEPT\n-A PREROUTING -d 203.0.113.1/32 -j DNAT --to-destination 198.18.1.10\n' >"$tmp/router.rules"
-cite_case() { # cite_case OUTCOME DESCRIPTION LINE
+printf '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m mark --mark 0x1 -j ACCEPT\n-A PREROUTING -d 203.0.113.1/32 -j DNAT --to-destination 198.18.1.10\n' >"$tmp/router.rules"
+cite_case() { # cite_case OUTCOME DESCRIPTION LINE [CITED-TEXT]
   local want=$1 what=$2 rc
-  printf '{"schema": 1, "status": "WARNING", "exit_code": 1, "views": [], "findings": [{"kind": "nat-unsimulated", "severity": "warning", "evidence": "not simulated (%s:%s:1: -A PREROUTING -m mark --mark 0x1 -j ACCEPT)"}]}\n' \
-    "$tmp/router.rules" "$3" >"$tmp/report.json"
+  printf '{"schema": 1, "status": "WARNING", "exit_code": 1, "views": [], "findings": [{"kind": "nat-unsimulated", "severity": "warning", "evidence": "not simulated (%s:%s: %s)"}]}\n' \
+    "$tmp/router.rules" "$3" "${4:--A PREROUTING -m mark --mark 0x1 -j ACCEPT}" >"$tmp/report.json"
   N=$((N + 1))
   python3 "$HERE/check_findings.py" --json "$tmp/report.json" --expect nat-unsimulated --exit 1 --rc 1 \
     --cited-file "$tmp/router.rules" >"$tmp/out" 2>&1
@@ -74,9 +74,12 @@ cite_case() { # cite_case OUTCOME DESCRIPTION LINE
     FAILS=$((FAILS + 1)); printf 'FAIL  %s: expected %s, exit %d:\n%s\n' "$what" "$want" $rc "$(cat "$tmp/out")"
   fi
 }
-cite_case pass "a finding citing the rule's own line" 2
-cite_case fail "a finding citing the line after the rule" 3
-cite_case fail "a finding citing a line past the end" 9
+cite_case pass "a finding citing the rule's own line" 3:1
+cite_case pass "a finding citing the rule's own line, no column" 3
+cite_case fail "a finding citing the line after the rule" 4:1
+cite_case fail "a finding citing a line past the end" 9:1
+cite_case pass "a finding citing the chain's policy at its line" 2 "policy ACCEPT"
+cite_case fail "a finding citing another policy than the line's" 2 "policy DROP"
 
 # Every row of expected.tsv must parse.
 while IFS=$'\t' read -r scen target kinds rc fields; do
