@@ -47,13 +47,46 @@ case_ fail "stale-zone: an extra warning" -- --json-file "$H/stale-zone-extra-wa
 case_ fail "stale-zone report with exit 2" -- --json-file "$H/stale-zone.json" --rc 2 stale-zone
 case_ fail "output that is not JSON (today's binary prints its version, exit 3)" -- --json-file "$H/not-json.txt" --rc 3 ok
 case_ fail "missing report file" -- --json-file "$H/does-not-exist.json" ok
+case_ pass "acl-views: no finding, vantage views intra/extra" -- --json-file "$H/ok.json" acl-views
+case_ fail "acl-views: the vantage views swapped" -- --json-file "$H/acl-views-swapped.json" acl-views
+case_ pass "nat-unsimulated --static: a warning per flow naming the mark rule" -- --json-file "$H/nat-unsimulated-static.json" nat-unsimulated --static
+case_ fail "nat-unsimulated --static: the findings name another rule" -- --json-file "$H/nat-unsimulated-static-other-rule.json" nat-unsimulated --static
+case_ fail "nat-unsimulated live: the warnings kept although the probes worked" -- --json-file "$H/nat-unsimulated-static.json" --rc 1 nat-unsimulated
+case_ pass "no-route: every hairpin check not-checked, exit 3" -- --json-file "$H/no-route.json" no-route
+case_ fail "no-route: DNS through the hairpin blamed as refused" -- --json-file "$H/no-route-refused.json" no-route
+case_ fail "no-route: not-checked findings in a report for ok" -- --json-file "$H/no-route.json" --rc 3 ok
+
+# --cited-file: a file:line a finding cites must be that line of the file.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m mark --mark 0x1 -j ACCEPT\n-A PREROUTING -d 203.0.113.1/32 -j DNAT --to-destination 198.18.1.10\n' >"$tmp/router.rules"
+cite_case() { # cite_case OUTCOME DESCRIPTION LINE [CITED-TEXT]
+  local want=$1 what=$2 rc
+  printf '{"schema": 1, "status": "WARNING", "exit_code": 1, "views": [], "findings": [{"kind": "nat-unsimulated", "severity": "warning", "evidence": "not simulated (%s:%s: %s)"}]}\n' \
+    "$tmp/router.rules" "$3" "${4:--A PREROUTING -m mark --mark 0x1 -j ACCEPT}" >"$tmp/report.json"
+  N=$((N + 1))
+  python3 "$HERE/check_findings.py" --json "$tmp/report.json" --expect nat-unsimulated --exit 1 --rc 1 \
+    --cited-file "$tmp/router.rules" >"$tmp/out" 2>&1
+  rc=$?
+  if { [ "$want" = pass ] && [ $rc -eq 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 1 ]; }; then
+    printf 'ok    %s (%s, exit %d)\n' "$what" "$want" $rc
+  else
+    FAILS=$((FAILS + 1)); printf 'FAIL  %s: expected %s, exit %d:\n%s\n' "$what" "$want" $rc "$(cat "$tmp/out")"
+  fi
+}
+cite_case pass "a finding citing the rule's own line" 3:1
+cite_case pass "a finding citing the rule's own line, no column" 3
+cite_case fail "a finding citing the line after the rule" 4:1
+cite_case fail "a finding citing a line past the end" 9:1
+cite_case pass "a finding citing the chain's policy at its line" 2 "policy ACCEPT"
+cite_case fail "a finding citing another policy than the line's" 2 "policy DROP"
 
 # Every row of expected.tsv must parse.
-while IFS=$'\t' read -r scen target kinds rc; do
+while IFS=$'\t' read -r scen target kinds rc fields; do
   case $scen in '#'* | '') continue ;; esac
   N=$((N + 1))
-  if python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check_findings as c; c.parse_spec(sys.argv[2])' \
-    "$HERE" "$kinds" 2>/dev/null && [[ $rc =~ ^[0-3]$ ]]; then
+  if python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check_findings as c; c.parse_spec(sys.argv[2]); c.parse_fields(sys.argv[3])' \
+    "$HERE" "$kinds" "$fields" 2>/dev/null && [[ $rc =~ ^[0-3]$ ]]; then
     printf 'ok    expected.tsv row %s %s parses\n' "$scen" "$target"
   else
     FAILS=$((FAILS + 1))

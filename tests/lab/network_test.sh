@@ -232,6 +232,43 @@ case $scen in
     direct_ok
     wan_ok
     ;;
+  acl-views)
+    conf=$(cat "$RUN/named.conf")
+    expect_match "named.conf: ACL lan covers 198.18.0.0/15 and localhost" "$conf" '^acl lan \{ 198\.18\.0\.0/15; localhost; \};'
+    expect_match "named.conf: the intra view matches through the ACL" "$conf" '^ +match-clients \{ lan; \};'
+    expect_no_match "named.conf: no inline address list left in match-clients" "$conf" 'match-clients \{ 198\.'
+    # localhost is only in the ACL now: the server itself asking gets the intra view.
+    dns hc-dns 127.0.0.1 blogint.debugo.fr
+    expect_eq "dns @127.0.0.1 from the server blogint (intra view through the ACL's localhost)" "$DNS_STATUS $DNS_ANSWER" "NOERROR 198.18.1.10"
+    hairpin_ok
+    direct_ok
+    wan_ok
+    ;;
+  nat-unsimulated)
+    mark_line=$(grep -n -- '^-A PREROUTING -m mark --mark 0x1 -j ACCEPT$' "$RUN/router.rules" | cut -d: -f1)
+    dnat_line=$(grep -n -- '^-A PREROUTING .*-j DNAT' "$RUN/router.rules" | head -n1 | cut -d: -f1)
+    expect_match "rules: the mark rule is loaded" "$mark_line" '^[0-9]+$'
+    expect_eq "rules: the mark rule comes right before the first DNAT" "$((${mark_line:-0} + 1))" "${dnat_line:-x}"
+    hairpin_ok
+    direct_ok
+    wan_ok
+    # No packet carries the mark: the rule matched nothing while every path above worked.
+    pkts=$("$LAB" exec hc-router iptables -t nat -L PREROUTING 1 -v -n -x | awk '{print $1}')
+    expect_eq "router: packets that matched the mark rule" "$pkts" 0
+    ;;
+  no-route)
+    routes=$(ip -n hc-client -4 route show)
+    expect_no_match "client: no default route" "$routes" '^default'
+    expect_match "client: the on-link LAN route kept" "$routes" '^198\.18\.1\.0/24 dev eth0'
+    dns hc-client 203.0.113.1 blog.debugo.fr
+    expect_match "hairpin: dns/udp @203.0.113.1 cannot be sent (network unreachable)" "$DNS_OUT" 'network unreachable'
+    out=$("$LAB" exec hc-client timeout 2 bash -c 'exec 3<>/dev/tcp/203.0.113.1/443' 2>&1)
+    expect_match "hairpin: tcp connect 203.0.113.1:443 fails locally" "$out" 'Network is unreachable'
+    https hc-client 203.0.113.1
+    expect_eq "hairpin: https 203.0.113.1 (curl: could not connect)" "$HTTP_RC" 7
+    direct_ok
+    wan_ok
+    ;;
   *)
     echo "FAIL: unknown scenario $scen"
     exit 1

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Tool-level lab test: switches the lab to SCENARIO, runs hairpin-check in the client namespace
-# (`--all`, or one NAME) with JSON output and a 10 s deadline, and asserts against expected.tsv the
-# exact set of warning/critical finding kinds, the exit status and that the run kept its deadline.
+# (`--all`, `--static --all`, or one NAME) with JSON output and a 10 s deadline, and asserts against
+# expected.tsv the exact set of warning/critical/unknown finding kinds, the exit status, the report
+# fields of the optional fifth column, that every file:line of the router rules a finding cites is
+# that line, and that the run kept its deadline.
 #
-#   tests/lab/scenario_test.sh SCENARIO [TARGET]          TARGET: --all (default) or a name
+#   tests/lab/scenario_test.sh SCENARIO [TARGET]          TARGET: --all (default), --static or a name
 #   tests/lab/scenario_test.sh --json-file FILE [--rc N] [--elapsed S] SCENARIO [TARGET]
 #       debug/self-test: assert a report saved earlier (or made by hand) instead of running the lab;
 #       --rc is the exit status to assume (default: the expected one), --elapsed the run time (default 0).
@@ -20,7 +22,7 @@ while [ $# -gt 0 ]; do
     --rc) rc=$2; shift 2 ;;
     --elapsed) elapsed=$2; shift 2 ;;
     --) shift; break ;;
-    -*) [ "$1" = --all ] && break; echo "usage: scenario_test.sh [--json-file FILE [--rc N] [--elapsed S]] SCENARIO [TARGET]" >&2; exit 2 ;;
+    -*) [ "$1" = --all ] || [ "$1" = --static ] && break; echo "usage: scenario_test.sh [--json-file FILE [--rc N] [--elapsed S]] SCENARIO [TARGET]" >&2; exit 2 ;;
     *) break ;;
   esac
 done
@@ -34,7 +36,12 @@ if [ -z "$row" ]; then
 fi
 expect=$(cut -f3 <<<"$row")
 want_rc=$(cut -f4 <<<"$row")
-echo "scenario $scen, target $target: expecting [$expect], exit $want_rc"
+fields=$(cut -s -f5 <<<"$row")
+echo "scenario $scen, target $target: expecting [$expect], exit $want_rc${fields:+, report fields [$fields]}"
+# --static: no network at all, every name of the configuration.
+args=("$target")
+[ "$target" != --static ] || args=(--static --all)
+cited=()
 
 if [ -n "$json_file" ]; then
   out=$json_file
@@ -47,7 +54,7 @@ else
   err=$(mktemp)
   trap 'rm -f "$out" "$err"' EXIT
   t0=$(date +%s.%N)
-  "$LAB" hairpin-check "$target" --format json -t "$DEADLINE" >"$out" 2>"$err"
+  "$LAB" hairpin-check "${args[@]}" --format json -t "$DEADLINE" >"$out" 2>"$err"
   rc=$?
   t1=$(date +%s.%N)
   elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
@@ -60,7 +67,8 @@ else
     mkdir -p "$HC_LAB_KEEP_JSON"
     cp "$out" "$HC_LAB_KEEP_JSON/$scen${target/#--all/}.json"
   fi
+  cited=(--cited-file "$RUN/router.rules")
 fi
 
 python3 "$HERE/check_findings.py" --json "$out" --expect "$expect" --exit "$want_rc" --rc "$rc" \
-  --elapsed "$elapsed" --deadline "$DEADLINE"
+  --elapsed "$elapsed" --deadline "$DEADLINE" --fields "$fields" "${cited[@]}"
