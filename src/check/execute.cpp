@@ -43,9 +43,11 @@ probes::probe_result skipped_result(const probes::probe_request& request, const 
   out.hint = gate.hint;
   out.check.ok = false;
   out.check.stage = "skipped";
-  out.check.detail = fmt::format("not sent: {} {} to {}#{} already failed ({})", gate.check.service,
+  // The gate's own detail carries the cause (a timeout, "Network is unreachable"...): repeat it.
+  out.check.detail = fmt::format("not sent: {} {} to {}#{} already failed ({}{}{})", gate.check.service,
                                  gate.check.name, gate.check.address, gate.check.port,
-                                 gate.failure ? std::string(name(*gate.failure)) : gate.check.stage);
+                                 gate.failure ? std::string(name(*gate.failure)) : gate.check.stage,
+                                 gate.check.detail.empty() ? "" : ": ", gate.check.detail);
   return out;
 }
 
