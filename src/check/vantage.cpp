@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -21,9 +22,13 @@ std::vector<ip_prefix> lan_prefixes(const bind::config& cfg, const bind::view_de
   return ps;
 }
 
-// A probe address on the LAN side of a view's match-clients, for when the vantage point is not known.
+// A probe address on the LAN side of a view's match-clients, for when the vantage point is not known:
+// from a LAN prefix, else (a view for the host itself) from a loopback one.
 std::optional<ip_address> address_inside(const bind::config& cfg, const bind::view_decl& v) {
-  for (const auto& p : lan_prefixes(cfg, v)) {
+  auto ps = bind::accepted_prefixes(cfg, v.match_clients);
+  std::erase_if(ps, [](const ip_prefix& p) { return p.length == 0; });
+  std::stable_partition(ps.begin(), ps.end(), [](const ip_prefix& p) { return !p.network.is_loopback(); });
+  for (const auto& p : ps) {
     ip_address a = p.network;
     if (p.length < a.bits()) a.bytes[a.v6 ? 15 : 3] |= 1;
     if (bind::matches(cfg, v.match_clients, a)) return a;

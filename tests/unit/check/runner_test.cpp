@@ -211,3 +211,62 @@ TEST_CASE("runner: -w means the same with and without named.conf (one-shot is th
   io.stop();
   server.join();
 }
+
+TEST_CASE("runner: a configuration without views still checks a name it does not hold, never 'no live checks'") {
+  // A stock-like named.conf: no views, one local zone; the name asked for is in no zone.
+  loopback_site site;
+  site.write("named.conf", "zone \"localhost\" { type master; file \"db.local\"; };\n");
+  site.write("db.local", "$TTL 300\n@ IN SOA localhost. root.localhost. 1 3600 900 604800 300\n@ IN NS localhost.\n"
+                         "@ IN A 127.0.0.1\n");
+  asio::io_context io;
+  asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.4"), 0));
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.names = {"blog.debugo.fr."};
+  o.resolver = ip_endpoint{*ip_address::parse("127.0.0.4"), silent.local_endpoint().port()};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 1.0;
+  auto r = check::run(o);
+  CHECK(exit_code(r.status()) != 0);
+  REQUIRE_FALSE(r.checks.empty());  // the resolver was asked
+  bool says_no_views = false;
+  for (const auto& n : r.notes) says_no_views |= n.find("no split-horizon views") != std::string::npos;
+  CHECK(says_no_views);
+
+  // --all on it: the only zone is BIND's own localhost, nothing of the site's to check: UNKNOWN.
+  o.names.clear();
+  o.all = true;
+  r = check::run(o);
+  CHECK(exit_code(r.status()) == 3);
+  bool not_checked = false;
+  for (const auto& f : r.findings) not_checked |= f.kind == hc::finding_kind::not_checked;
+  CHECK(not_checked);
+}
+
+TEST_CASE("runner: a name asked for that exists in no view is no-such-name, a name in no zone is not-checked with --static") {
+  loopback_site site;
+  auto o = static_options(site.conf());
+  o.names = {"nosuch.example.test.", "elsewhere.example.net."};
+  auto r = check::run(o);
+  std::set<std::string> got;
+  for (const auto& f : r.findings) got.insert(std::string(hc::name(f.kind)) + " " + f.name);
+  CHECK(got.count("no-such-name nosuch.example.test") == 1);
+  CHECK(got.count("not-checked elsewhere.example.net") == 1);
+  CHECK(exit_code(r.status()) == 3);
+}
+
+TEST_CASE("runner: views that cannot be told apart are not-checked, not OK") {
+  loopback_site site;
+  // Two views selected only by keys, neither for keyless clients: no way to tell which is inside.
+  site.write("named.conf",
+             "key \"a\" { algorithm hmac-sha256; secret \"AAAA\"; };\nkey \"b\" { algorithm hmac-sha256; secret \"AAAA\"; };\n"
+             "view \"one\" { match-clients { key \"a\"; }; zone \"example.test\" { type master; file \"db.intra\"; }; };\n"
+             "view \"two\" { match-clients { key \"b\"; }; zone \"example.test\" { type master; file \"db.extra\"; }; };\n");
+  auto r = check::run(static_options(site.conf()));
+  CHECK(exit_code(r.status()) == 3);
+  bool not_checked = false;
+  for (const auto& f : r.findings)
+    not_checked |= f.kind == hc::finding_kind::not_checked && f.fix.find("--internal-view") != std::string::npos;
+  CHECK(not_checked);
+}
