@@ -231,6 +231,7 @@ struct transfer_data {
   bool body_capped = false;
   bool tls_started = false;  // curl set up TLS: the TCP connection was open
   tls_capture capture;
+  std::string host;  // the name the certificate must carry (tls_expect_name)
   X509_STORE* store = nullptr;  // the run's shared trust store (owned by the shared TLS context)
 };
 
@@ -265,6 +266,12 @@ extern "C" CURLcode ssl_ctx_cb(CURL*, void* ssl_ctx, void* userp) noexcept {
   // The trust anchors parsed once for the run instead of once per connection.
   if (d->store) SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), d->store);
   tls_attach_capture(static_cast<SSL_CTX*>(ssl_ctx), &d->capture);
+  // The name is checked by OpenSSL with the rule of every TLS probe, not by curl's own.
+  try {
+    tls_expect_name(SSL_CTX_get0_param(static_cast<SSL_CTX*>(ssl_ctx)), d->host);
+  } catch (...) {
+    return CURLE_OUT_OF_MEMORY;
+  }
   return CURLE_OK;
 }
 
@@ -299,6 +306,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   std::string host = tls_host_name(req.name);
   std::string address = req.target.address.str();
   std::string address_url = req.target.address.v6 ? "[" + address + "]" : address;
+  // The name the certificate must carry: the checked name, else the address itself.
+  const std::string cert_name = host.empty() ? address : host;
   if (host.empty()) host = address_url;
   std::string path = req.url_path.empty() || req.url_path.front() != '/' ? "/" + req.url_path : req.url_path;
   std::string url = fmt::format("{}://{}:{}{}", tls ? "https" : "http", host, req.target.port, path);
@@ -348,7 +357,10 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
       curl_easy_setopt(easy, CURLOPT_CAINFO, ctx.ca_file.c_str());
     }
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, ctx.insecure ? 0L : 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, ctx.insecure ? 0L : 2L);
+    // curl's own name check differs from the one of SMTP and IMAPS (it takes an IP SAN as a reason
+    // to refuse the CN and says so as "unspecified"): ssl_ctx_cb makes OpenSSL check it instead.
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    data.host = cert_name;
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &data);
   }
@@ -375,7 +387,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
 
   std::optional<tls_outcome> outcome;
   if (data.capture.leaf) {
-    outcome = tls_outcome_from(data.capture, host);
+    outcome = tls_outcome_from(data.capture, cert_name);
     r.tls = outcome;
     r.check.cert_not_after = outcome->not_after;
   }
@@ -421,10 +433,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
       co_return;
     case CURLE_PEER_FAILED_VERIFICATION: {
       std::string why;
-      if (data.capture.first_error != X509_V_OK)
-        why = tls_verify_error_text(data.capture.first_error);
-      else if (data.capture.leaf && !tls_name_matches(data.capture.leaf.get(), host))
-        why = tls_verify_error_text(X509_V_ERR_HOSTNAME_MISMATCH);
+      if (r.tls && !r.tls->verified)
+        why = r.tls->verify_error;
       else if (verify_result != X509_V_OK)
         why = tls_verify_error_text(static_cast<int>(verify_result));
       else
@@ -442,7 +452,9 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     case CURLE_SSL_CONNECT_ERROR:
       if (data.capture.first_error != X509_V_OK) {
         fail_result(r, "tls", finding_kind::tls_verify,
-                    fmt::format("certificate for {}: {} ({})", host, tls_verify_error_text(data.capture.first_error),
+                    fmt::format("certificate for {}: {} ({})", host,
+                                r.tls && !r.tls->verified ? r.tls->verify_error
+                                                          : tls_verify_error_text(data.capture.first_error),
                                 curl_text));
       } else if (reset_errno || curl_text.find("SSL_ERROR_SYSCALL") != std::string::npos ||
                  curl_text.find("reset") != std::string::npos || curl_text.find("EOF") != std::string::npos) {

@@ -1,10 +1,12 @@
 #include "probes/tls.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -40,6 +42,50 @@ tls_capture* capture_of(X509_STORE_CTX* store) {
 
 bool is_ip_literal(const std::string& name) {
   return ip_address::parse(name).has_value();
+}
+
+// RFC 6125 as browsers apply it: names come from the subjectAltName only, never from the CN.
+constexpr unsigned tls_host_flags = X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+
+// The subjectAltName entries of cert as "DNS:name" / "IP:address" (other types as "other"), in
+// certificate order; empty when it has no subjectAltName.
+std::vector<std::string> subject_alt_names(X509* cert) {
+  std::vector<std::string> out;
+  general_names_ptr names{
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))};
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+    if (gn->type == GEN_DNS) {
+      const ASN1_IA5STRING* s = gn->d.dNSName;
+      out.push_back("DNS:" + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                         static_cast<std::size_t>(ASN1_STRING_length(s))));
+    } else if (gn->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* s = gn->d.iPAddress;
+      const unsigned char* b = ASN1_STRING_get0_data(s);
+      int len = ASN1_STRING_length(s);
+      if (len == 4) {
+        out.push_back(fmt::format("IP:{}.{}.{}.{}", b[0], b[1], b[2], b[3]));
+      } else if (len == 16) {
+        ip_address a;
+        a.v6 = true;
+        std::copy(b, b + 16, a.bytes.begin());
+        out.push_back("IP:" + a.str());
+      } else {
+        out.push_back("IP:?");
+      }
+    } else {
+      out.push_back("other");
+    }
+  }
+  return out;
+}
+
+// Printable text of a name taken from a certificate (control bytes as '?').
+std::string printable(std::string s) {
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  return s;
 }
 
 }  // namespace
@@ -100,15 +146,21 @@ std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx,
 
 std::string tls_host_name(std::string_view name) { return name == "." ? std::string() : display_name(name); }
 
+void tls_expect_name(X509_VERIFY_PARAM* param, const std::string& name) {
+  std::string host = tls_host_name(name);
+  if (host.empty()) return;
+  if (is_ip_literal(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set_hostflags(param, tls_host_flags);
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  }
+}
+
 void tls_prepare(SSL* ssl, const std::string& name, tls_capture* capture) {
   std::string host = tls_host_name(name);
   if (!host.empty() && !is_ip_literal(host)) SSL_set_tlsext_host_name(ssl, host.c_str());
-  if (!host.empty()) {
-    if (is_ip_literal(host))
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
-    else
-      SSL_set1_host(ssl, host.c_str());
-  }
+  tls_expect_name(SSL_get0_param(ssl), name);
   tls_attach_capture(ssl, capture);
 }
 
@@ -135,17 +187,8 @@ tls_outcome tls_describe(X509* cert) {
     }
   }
 
-  general_names_ptr names{
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))};
-  if (names) {
-    for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
-      if (gn->type != GEN_DNS) continue;
-      const ASN1_IA5STRING* s = gn->d.dNSName;
-      out.names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                             static_cast<std::size_t>(ASN1_STRING_length(s)));
-    }
-  }
+  for (const auto& n : subject_alt_names(cert))
+    if (n.starts_with("DNS:")) out.names.push_back(n.substr(4));
 
   if (const ASN1_TIME* t = X509_get0_notAfter(cert)) {
     std::tm tm{};
@@ -156,12 +199,17 @@ tls_outcome tls_describe(X509* cert) {
 
 tls_outcome tls_outcome_from(const tls_capture& capture, const std::string& name) {
   tls_outcome out = tls_describe(capture.leaf.get());
-  if (capture.first_error != X509_V_OK) {
+  if (capture.first_error == X509_V_ERR_HOSTNAME_MISMATCH || capture.first_error == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    out.verified = false;
+    out.verify_error = capture.leaf ? tls_name_problem(capture.leaf.get(), name) : std::string();
+    if (out.verify_error.empty()) out.verify_error = tls_verify_error_text(capture.first_error);
+  } else if (capture.first_error != X509_V_OK) {
     out.verified = false;
     out.verify_error = tls_verify_error_text(capture.first_error);
-  } else if (capture.leaf && !name.empty() && !tls_name_matches(capture.leaf.get(), name)) {
+  } else if (std::string why = capture.leaf && !name.empty() ? tls_name_problem(capture.leaf.get(), name) : "";
+             !why.empty()) {
     out.verified = false;
-    out.verify_error = tls_verify_error_text(X509_V_ERR_HOSTNAME_MISMATCH);
+    out.verify_error = why;
   } else {
     out.verified = capture.leaf != nullptr;
   }
@@ -173,11 +221,24 @@ std::string tls_verify_error_text(int x509_error) {
   return s ? s : "certificate verification failed";
 }
 
-bool tls_name_matches(X509* cert, std::string_view name) {
-  if (!cert) return false;
+std::string tls_name_problem(X509* cert, std::string_view name) {
   std::string host = tls_host_name(name);
-  if (is_ip_literal(host)) return X509_check_ip_asc(cert, host.c_str(), 0) == 1;
-  return X509_check_host(cert, host.data(), host.size(), 0, nullptr) == 1;
+  if (!cert) return "no certificate";
+  if (host.empty()) return {};
+  bool ip = is_ip_literal(host);
+  int rc = ip ? X509_check_ip_asc(cert, host.c_str(), 0) : X509_check_host(cert, host.data(), host.size(), tls_host_flags, nullptr);
+  if (rc == 1) return {};
+  if (rc < 0) return "hostname mismatch: " + host + " cannot be checked against the certificate";
+  auto names = subject_alt_names(cert);
+  if (names.empty())
+    return "hostname mismatch: the certificate has no subjectAltName: the name only in the CN is not accepted";
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + printable(n);
+  return fmt::format("hostname mismatch: certificate names {}; {} is not among them", list, host);
+}
+
+bool tls_name_matches(X509* cert, std::string_view name) {
+  return cert && tls_name_problem(cert, name).empty();
 }
 
 std::int64_t tls_days_left(std::int64_t not_after, std::int64_t now) {

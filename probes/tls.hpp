@@ -54,8 +54,18 @@ tls_outcome tls_outcome_from(const tls_capture& capture, const std::string& name
 // OpenSSL's text for an X509_V_ERR_* code ("certificate has expired", "hostname mismatch").
 std::string tls_verify_error_text(int x509_error);
 
-// Whether cert carries name (wildcards as RFC 6125 allows).
+// The one name rule of every TLS probe (HTTPS, SMTP STARTTLS, IMAPS): RFC 6125 as browsers apply
+// it, the subjectAltName only (no fallback to the CN), wildcards only as a whole left-most label.
+// Empty when cert carries name (or name is empty); else why not, naming what the certificate holds:
+// "hostname mismatch: certificate names DNS:a.example, DNS:b.example; blog.example is not among them".
+std::string tls_name_problem(X509* cert, std::string_view name);
+
+// Whether cert carries name: tls_name_problem(cert, name) is empty.
 bool tls_name_matches(X509* cert, std::string_view name);
+
+// Makes a verification (an SSL's or a context's parameters) check name by the same rule during the
+// handshake: the DNS name by the subjectAltName only, an IP literal as an IP address.
+void tls_expect_name(X509_VERIFY_PARAM* param, const std::string& name);
 
 // Whole days from now to not_after (negative when expired), rounded down.
 std::int64_t tls_days_left(std::int64_t not_after, std::int64_t now);

@@ -396,7 +396,7 @@ TEST_CASE("https probe: wrong name is tls-verify (hostname mismatch)") {
   check_single_finding(r, "tls-verify", "tls");
   REQUIRE(r.tls);
   CHECK_FALSE(r.tls->verified);
-  CHECK(r.tls->verify_error == "hostname mismatch");
+  CHECK(r.tls->verify_error == "hostname mismatch: certificate names DNS:www.test; other.test is not among them");
   CHECK(r.check.detail.find("hostname mismatch") != std::string::npos);
 }
 
@@ -531,7 +531,7 @@ TEST_CASE("smtp probe: the certificate must carry the checked name") {
   l.spawn(smtp_server(std::move(acc), l.tls_for({"mx.elsewhere.test"}), smtp_config{}));
   auto r = l.run(probe_smtp, l.request("mail.test", "smtp", target));
   check_single_finding(r, "tls-verify", "tls");
-  CHECK(r.tls->verify_error == "hostname mismatch");
+  CHECK(r.tls->verify_error == "hostname mismatch: certificate names DNS:mx.elsewhere.test; mail.test is not among them");
 }
 
 TEST_CASE("smtp probe: no STARTTLS offered is no-starttls") {
@@ -650,6 +650,87 @@ TEST_CASE("imaps probe: expired certificate is tls-verify") {
   auto r = l.run(probe_imaps, l.request("mail.test", "imaps", target));
   check_single_finding(r, "tls-verify", "tls");
   CHECK(r.tls->verify_error == "certificate has expired");
+}
+
+namespace {
+
+// Runs the HTTPS, SMTP (STARTTLS) and IMAPS probes for name against servers showing leaf.
+std::vector<probe_result> probe_all_tls(lab& l, const test::test_cert& leaf, const std::string& name) {
+  std::vector<probe_result> out;
+  {
+    auto acc = listen_on(l.io, "127.0.0.1");
+    auto target = endpoint_of(acc);
+    l.spawn(http_server(std::move(acc), server_context(leaf), 200, "a"));
+    out.push_back(l.run(probe_https, l.request(name, "https", target)));
+  }
+  {
+    auto acc = listen_on(l.io, "127.0.0.1");
+    auto target = endpoint_of(acc);
+    l.spawn(smtp_server(std::move(acc), server_context(leaf), smtp_config{}));
+    out.push_back(l.run(probe_smtp, l.request(name, "smtp", target)));
+  }
+  {
+    auto acc = listen_on(l.io, "127.0.0.1");
+    auto target = endpoint_of(acc);
+    l.spawn(imaps_server(std::move(acc), server_context(leaf), "* OK ready\r\n"));
+    out.push_back(l.run(probe_imaps, l.request(name, "imaps", target)));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("https, smtp and imaps probes: the name only in the CN, beside an IP subjectAltName, is tls-verify for all three") {
+  lab l;
+  auto leaf = test::make_leaf_cn(l.ca, "mail.test", "IP:127.0.0.1");
+  for (const auto& r : probe_all_tls(l, leaf, "mail.test")) {
+    INFO("service " << r.check.service);
+    check_single_finding(r, "tls-verify", "tls");
+    REQUIRE(r.tls);
+    CHECK_FALSE(r.tls->verified);
+    CHECK(r.tls->verify_error == "hostname mismatch: certificate names IP:127.0.0.1; mail.test is not among them");
+    CHECK(r.check.detail.find("certificate names IP:127.0.0.1; mail.test is not among them") != std::string::npos);
+  }
+}
+
+TEST_CASE("https, smtp and imaps probes: a certificate without subjectAltName is tls-verify for all three") {
+  lab l;
+  auto leaf = test::make_leaf_cn(l.ca, "mail.test", "");
+  for (const auto& r : probe_all_tls(l, leaf, "mail.test")) {
+    INFO("service " << r.check.service);
+    check_single_finding(r, "tls-verify", "tls");
+    REQUIRE(r.tls);
+    CHECK(r.tls->verify_error ==
+          "hostname mismatch: the certificate has no subjectAltName: the name only in the CN is not accepted");
+  }
+}
+
+TEST_CASE("https, smtp and imaps probes: the same mismatch reason lists the certificate's names") {
+  lab l;
+  auto leaf = test::make_leaf(l.ca, {"a.test", "b.test"});
+  for (const auto& r : probe_all_tls(l, leaf, "blog.test")) {
+    INFO("service " << r.check.service);
+    check_single_finding(r, "tls-verify", "tls");
+    REQUIRE(r.tls);
+    CHECK(r.tls->verify_error == "hostname mismatch: certificate names DNS:a.test, DNS:b.test; blog.test is not among them");
+  }
+  for (const auto& r : probe_all_tls(l, leaf, "b.test")) {
+    INFO("service " << r.check.service);
+    check_no_finding(r);
+  }
+}
+
+TEST_CASE("tls_name_problem: subjectAltName only, wildcards as a whole left-most label") {
+  lab l;
+  auto wild = test::make_leaf(l.ca, {"*.example.test"});
+  CHECK(tls_name_problem(wild.cert.get(), "www.example.test").empty());
+  CHECK(tls_name_problem(wild.cert.get(), "www.example.test.").empty());
+  CHECK_FALSE(tls_name_problem(wild.cert.get(), "a.b.example.test").empty());
+  auto cn_only = test::make_leaf_cn(l.ca, "www.test", "");
+  CHECK_FALSE(tls_name_matches(cn_only.cert.get(), "www.test"));
+  auto ip = test::make_leaf_cn(l.ca, "www.test", "IP:192.0.2.1");
+  CHECK(tls_name_problem(ip.cert.get(), "192.0.2.1").empty());
+  CHECK_FALSE(tls_name_matches(ip.cert.get(), "www.test"));
 }
 
 TEST_CASE("tcp probe: open port works, closed port is refused") {

@@ -64,20 +64,32 @@ test_cert make_ca(const std::string& cn) {
   return ca;
 }
 
-test_cert make_leaf(const test_cert& ca, const std::vector<std::string>& names, long from_days, long to_days) {
+namespace {
+
+test_cert signed_leaf(const test_cert& ca, const std::string& cn, const std::string& san, long from_days, long to_days) {
   test_cert leaf;
   leaf.key = make_key();
-  leaf.cert = new_cert(leaf.key.get(), names.empty() ? "leaf" : names.front(), from_days, to_days);
+  leaf.cert = new_cert(leaf.key.get(), cn, from_days, to_days);
   X509_set_issuer_name(leaf.cert.get(), X509_get_subject_name(ca.cert.get()));
   add_ext(leaf.cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   add_ext(leaf.cert.get(), ca.cert.get(), NID_key_usage, "critical,digitalSignature");
   add_ext(leaf.cert.get(), ca.cert.get(), NID_ext_key_usage, "serverAuth");
   add_ext(leaf.cert.get(), ca.cert.get(), NID_authority_key_identifier, "keyid");
-  std::string san;
-  for (const auto& n : names) san += (san.empty() ? "DNS:" : ",DNS:") + n;
   if (!san.empty()) add_ext(leaf.cert.get(), ca.cert.get(), NID_subject_alt_name, san);
   if (X509_sign(leaf.cert.get(), ca.key.get(), EVP_sha256()) == 0) throw std::runtime_error("leaf signing failed");
   return leaf;
+}
+
+}  // namespace
+
+test_cert make_leaf(const test_cert& ca, const std::vector<std::string>& names, long from_days, long to_days) {
+  std::string san;
+  for (const auto& n : names) san += (san.empty() ? "DNS:" : ",DNS:") + n;
+  return signed_leaf(ca, names.empty() ? "leaf" : names.front(), san, from_days, to_days);
+}
+
+test_cert make_leaf_cn(const test_cert& ca, const std::string& cn, const std::string& san) {
+  return signed_leaf(ca, cn, san, -1, 365);
 }
 
 std::string write_pem(const test_cert& cert, const std::string& tag) {
