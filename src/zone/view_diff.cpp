@@ -150,6 +150,7 @@ class differ {
           sub.dangling(*z, view, zs);
           if (with_leaks) sub.leaks(*z);
         }
+      sub.cname_loops(view, zs);
     };
     auto in_task = std::async(std::launch::async, [&] { own_checks(zin, in_, side_in, false); });
     auto ex_task = std::async(std::launch::async, [&] { own_checks(zex, ex_, side_ex, true); });
@@ -535,6 +536,96 @@ class differ {
         const loaded_zone* tl = zones_.entry(view.name, tz->origin());
         f.fix = fmt::format("add {} to {} (view {}), or point the {} of {} at a name that exists", relative(target, tz->origin()),
                             tl ? tl->decl.file : lz.decl.file, view.name, rr_type_name(r.type), relative(owner, z.origin()));
+        out_->push_back(std::move(f));
+      }
+    }
+  }
+
+  // One step of a CNAME chain as the plan follows it from a view: the name answered by the view
+  // when it serves a zone for it, else (from the internal view) by the external view, which is what
+  // the public delegation answers.
+  struct cname_step {
+    std::optional<std::string> target;  // the CNAME target (canonical), or none: the chain ends
+    const bind::view_decl* view = nullptr;
+    const zone_data* zone = nullptr;
+  };
+
+  cname_step cname_of(const bind::view_decl& from, const std::string& name) const {
+    const bind::view_decl* v = &from;
+    const zone_data* z = zones_.best_zone(v->name, name);
+    if (!z && v == &in_) {
+      v = &ex_;
+      z = zones_.best_zone(v->name, name);
+    }
+    if (!z || z->below_cut(name)) return {};
+    std::optional<std::string> target;
+    if (z->has_name(name))
+      target = z->find_cname(name);
+    else if (auto w = z->wildcard_for(name))
+      target = z->find_cname(*w);
+    if (target && canonical_name(*target) != *target) target = canonical_name(*target);
+    return {std::move(target), v, z};
+  }
+
+  // CNAME chains that come back to a name already on them (a → b → a, a → a), followed within the
+  // view and, from the internal view, into the external view for names it does not serve. One
+  // finding per loop, named by its least member, whichever CNAME led into it.
+  void cname_loops(const bind::view_decl& view, const std::vector<const loaded_zone*>& view_zones) {
+    constexpr std::size_t max_hops = 64;  // resolvers give up well before
+    std::set<std::vector<std::string>> seen;
+    for (const auto* lz : view_zones) {
+      if (!lz->data) continue;
+      const zone_data& z = *lz->data;
+      for (std::size_t i = 0; i < z.name_count(); ++i) {
+        std::string_view owner = z.name_at(i);
+        if (!wanted(owner) || z.lookup(owner, rr_type::cname).empty()) continue;
+        std::vector<std::string> chain{std::string(owner)};
+        std::vector<cname_step> steps;
+        std::optional<std::size_t> loop_at;
+        while (chain.size() <= max_hops) {
+          cname_step step = cname_of(view, chain.back());
+          if (!step.target) break;
+          steps.push_back(step);
+          const auto again = static_cast<std::size_t>(std::find(chain.begin(), chain.end(), *step.target) - chain.begin());
+          chain.push_back(*step.target);
+          if (again + 1 < chain.size()) {
+            loop_at = again;
+            break;
+          }
+        }
+        if (!loop_at) continue;
+        // The loop's members from its least one, so every entry into it gives the same key.
+        std::vector<std::string> cycle(chain.begin() + static_cast<std::ptrdiff_t>(*loop_at), chain.end() - 1);
+        std::vector<cname_step> cycle_steps(steps.begin() + static_cast<std::ptrdiff_t>(*loop_at), steps.end());
+        auto least = static_cast<std::size_t>(std::min_element(cycle.begin(), cycle.end()) - cycle.begin());
+        std::rotate(cycle.begin(), cycle.begin() + static_cast<std::ptrdiff_t>(least), cycle.end());
+        std::rotate(cycle_steps.begin(), cycle_steps.begin() + static_cast<std::ptrdiff_t>(least), cycle_steps.end());
+        bool crosses = std::any_of(cycle_steps.begin(), cycle_steps.end(), [&](const cname_step& s) { return s.view != &view; });
+        bool only_other = std::all_of(cycle_steps.begin(), cycle_steps.end(), [&](const cname_step& s) { return s.view != &view; });
+        if (only_other) continue;  // a loop of the other view alone: that view reports it
+        if (!seen.insert(cycle).second) continue;
+
+        std::string text;
+        for (std::size_t k = 0; k < cycle.size(); ++k) {
+          if (crosses) text += cycle_steps[k].view->name + ": ";
+          text += display_name(cycle[k]) + " → ";
+        }
+        text += display_name(cycle.front());
+        std::string files;
+        for (const auto& st : cycle_steps) {
+          const loaded_zone* l = zones_.entry(st.view->name, st.zone->origin());
+          std::string f = l ? l->decl.file : std::string();
+          if (!f.empty() && files.find(f) == std::string::npos) files += (files.empty() ? "" : ", ") + f;
+        }
+        const zone_data* first_zone = cycle_steps.front().zone;
+        finding f = make(finding_kind::cname_loop, severity::warning, cycle.front(), first_zone->origin(),
+                         crosses ? both_views() : view.name, rr_type::cname);
+        f.evidence = fmt::format("{}: the CNAME chain loops: {}", crosses ? both_views() : view.name, text);
+        if (cycle.size() == 1)
+          f.fix = fmt::format("point the CNAME of {} at another name, or replace it with the records it should have ({})",
+                              relative(cycle.front(), first_zone->origin()), files);
+        else
+          f.fix = fmt::format("end the chain: one of these CNAMEs must point at a name with addresses ({})", files);
         out_->push_back(std::move(f));
       }
     }

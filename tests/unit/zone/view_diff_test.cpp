@@ -301,3 +301,91 @@ TEST_CASE("view diff: a leak is decided through named ACLs, nested, negated and 
   REQUIRE(web);
   CHECK(web->evidence == "extra: 198.18.1.10, inside the match-clients of view intra");
 }
+
+namespace {
+
+// Zone files written for one test in a fresh directory, removed at the end.
+struct zone_dir {
+  std::filesystem::path path;
+  zone_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "hc-cname-loop-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~zone_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& origin, const std::string& body) {
+    auto p = path / name;
+    std::ofstream(p) << "$ORIGIN " << origin << ".\n$TTL 300\n@ SOA ns hostmaster 1 3600 900 604800 300\n  NS ns\nns A 203.0.113.1\n"
+                     << body;
+    return p.string();
+  }
+};
+
+std::vector<const hc::finding*> loops(const std::vector<hc::finding>& fs) {
+  std::vector<const hc::finding*> out;
+  for (const auto& f : fs)
+    if (f.kind == hc::finding_kind::cname_loop) out.push_back(&f);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("view diff: CNAME loops within a view are cname-loop, one per loop, naming the chain") {
+  zone_dir d;
+  const std::string body = "a CNAME b\nb CNAME a\nself CNAME self\nentry CNAME a\nok CNAME ns\n";
+  auto cfg = two_views(d.write("intra", "example.net", body), d.write("extra", "example.net", "www A 203.0.113.1\n"));
+  auto fs = run(cfg);
+  auto ls = loops(fs);
+  REQUIRE(ls.size() == 2);
+  const hc::finding* ab = find(fs, "cname-loop", "a");
+  REQUIRE(ab);
+  CHECK(ab->sev == hc::severity::warning);
+  CHECK(ab->view == "intra");
+  CHECK(ab->type == "CNAME");
+  CHECK(ab->zone == "example.net");
+  CHECK(ab->evidence == "intra: the CNAME chain loops: a.example.net → b.example.net → a.example.net");
+  CHECK(ab->fix.find(d.path.string() + "/intra") != std::string::npos);
+  const hc::finding* self = find(fs, "cname-loop", "self");
+  REQUIRE(self);
+  CHECK(self->evidence == "intra: the CNAME chain loops: self.example.net → self.example.net");
+
+  SUBCASE("in the external view too, and a wildcard CNAME that leads back to itself") {
+    auto cfg2 = two_views(d.write("intra2", "example.net", "www A 198.18.1.1\n"),
+                          d.write("extra2", "example.net", "www CNAME www\n*.w CNAME x.y.w\n"));
+    auto fs2 = run(cfg2);
+    auto s = summary(fs2);
+    CHECK(std::count(s.begin(), s.end(), "cname-loop www CNAME extra") == 1);
+    const hc::finding* wild = find(fs2, "cname-loop", "x.y.w");
+    REQUIRE(wild);
+    CHECK(wild->evidence == "extra: the CNAME chain loops: x.y.w.example.net → x.y.w.example.net");
+  }
+
+  SUBCASE("checked names: the loop a checked name leads into is reported, others are not") {
+    diff_options o;
+    o.names = V{"entry.example.net"};
+    auto ls2 = loops(run(cfg, o));
+    REQUIRE(ls2.size() == 1);
+    CHECK(short_name(*ls2.front()) == "a");
+  }
+}
+
+TEST_CASE("view diff: a CNAME loop across the views, through a zone the internal view does not serve") {
+  zone_dir d;
+  // intra serves example.net only; other.example is served by extra alone (what the public delegation
+  // answers), and leads back into the internal view's example.net.
+  auto cfg = two_views(d.write("intra", "example.net", "www CNAME www.other.example.\n"),
+                       d.write("extra", "example.net", "www A 203.0.113.1\n"));
+  cfg.views[1].zones.push_back(zone("other.example", d.write("other", "other.example", "www CNAME www.example.net.\n")));
+  auto fs = run(cfg);
+  auto ls = loops(fs);
+  REQUIRE(ls.size() == 1);
+  CHECK(ls[0]->view == "intra,extra");
+  CHECK(ls[0]->sev == hc::severity::warning);
+  CHECK(ls[0]->evidence ==
+        "intra,extra: the CNAME chain loops: intra: www.example.net → extra: www.other.example → www.example.net");
+  // From the external view alone the chain ends at an address: no loop there.
+  for (const auto* f : ls) CHECK(f->view != "extra");
+}
