@@ -241,8 +241,9 @@ class planner {
       auto dnat = dnat_of(server.address, nat::proto_udp, server.port);
       auto sn = ext.names.find(server.address);
       for (int proto : {nat::proto_udp, nat::proto_tcp})
-        add_flow(server.address, proto, server.port, sn != ext.names.end() ? sn->second : name,
-                 dnat ? std::optional(dnat->first) : std::nullopt);
+        if (want_transport(proto == nat::proto_udp ? "udp" : "tcp"))
+          add_flow(server.address, proto, server.port, sn != ext.names.end() ? sn->second : name,
+                   dnat ? std::optional(dnat->first) : std::nullopt);
     }
   }
 

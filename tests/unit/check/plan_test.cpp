@@ -162,3 +162,39 @@ TEST_CASE("make_plan without NAT rules infers services from the records and hono
   CHECK(has(only, "tcp/8443 hairpin 203.0.113.1#8443 blog.debugo.fr"));
   CHECK(std::none_of(only.begin(), only.end(), [](const std::string& s) { return s.rfind("dns/", 0) == 0; }));
 }
+
+TEST_CASE("make_plan with --services dns/udp plans UDP only: no DNS over TCP, no TCP service, no TCP flow") {
+  bundled b;
+  check::run_options o;
+  o.services = {"dns/udp"};
+  check::plan_inputs in;
+  in.options = &o;
+  in.config = &b.cfg;
+  in.zones = &b.zones;
+  in.internal = b.intra;
+  in.external = b.extra;
+  in.nat = &b.rules;
+  in.resolver = ip_endpoint{*ip_address::parse("198.18.1.53"), 53};
+  in.lan = {*ip_prefix::parse("198.18.1.0/24")};
+  in.names = {"blog.debugo.fr.", "mail.debugo.fr.", "ns.debugo.fr."};
+  auto p = check::make_plan(in);
+  auto d = describe(p);
+  INFO(doctest::String([&] {
+    std::string all;
+    for (const auto& s : d) all += s + "\n";
+    return all;
+  }().c_str()));
+  CHECK(has(d, "dns/udp hairpin 203.0.113.1#53 blog.debugo.fr. 1"));
+  CHECK(has(d, "dns/udp resolver 198.18.1.53#53 blog.debugo.fr. 1"));
+  CHECK(std::all_of(d.begin(), d.end(), [](const std::string& s) { return s.rfind("dns/udp ", 0) == 0; }));
+  CHECK(p.services.empty());
+  CHECK(std::none_of(p.nat_flows.begin(), p.nat_flows.end(), [](const auto& f) { return f.service_name != "dns/udp"; }));
+
+  SUBCASE("--static: the flows predicted are UDP only too") {
+    in.flows_only = true;
+    auto s = check::make_plan(in);
+    CHECK(s.services.empty());
+    CHECK_FALSE(s.nat_flows.empty());
+    CHECK(std::none_of(s.nat_flows.begin(), s.nat_flows.end(), [](const auto& f) { return f.service_name != "dns/udp"; }));
+  }
+}
