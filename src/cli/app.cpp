@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -52,6 +54,24 @@ run_result internal_failure(const std::string& what) {
   return r;
 }
 
+// The finding of a --textfile that could not be written: UNKNOWN (exit 3) with the reason.
+finding textfile_failure(const std::string& what) {
+  finding f;
+  f.kind = finding_kind::not_checked;
+  f.sev = severity::unknown;
+  f.evidence = "--textfile: " + what;
+  f.fix = "make the textfile directory writable for this user, or fix the --textfile path";
+  return f;
+}
+
+// How old a textfile temporary must be to belong to no running run: older than the run's
+// deadline (-t), rounded up to whole seconds.
+std::chrono::seconds textfile_grace(double timeout_s) {
+  double s = timeout_s > 0 ? timeout_s : 0;
+  if (s > 1e7) s = 1e7;
+  return std::chrono::seconds(static_cast<long long>(std::ceil(s)));
+}
+
 }  // namespace
 
 int run(int argc, char** argv) noexcept {
@@ -69,17 +89,20 @@ int run(int argc, char** argv) noexcept {
       result = internal_failure(std::string("internal error: ") + e.what());
     }
     phase_clock timing;
-    std::string out = render(result, o);
-    timing.lap("render");
+    // The textfile first: when it cannot be written the run is UNKNOWN, and every output says so.
     if (!o.textfile.empty()) {
       try {
+        // Temporaries of runs killed before they could clean up; a run still under way is younger
+        // than its deadline, so no temporary that young is touched.
+        report::remove_stale_temporaries(o.textfile, textfile_grace(o.run.timeout_s));
         report::write_textfile_atomically(o.textfile, report::render_prometheus(result));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "hairpin-check: %s\n", e.what());
-        print(stdout, out);
-        return 3;
+        result.findings.push_back(textfile_failure(e.what()));
       }
     }
+    std::string out = render(result, o);
+    timing.lap("render");
     print(stdout, out);
     return exit_code(result.status());
   } catch (const std::exception& e) {

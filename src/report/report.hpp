@@ -3,6 +3,7 @@
 // Nagios plugin output and the Prometheus text exposition; plus an atomic file writer for
 // node_exporter's textfile collector.
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -56,5 +57,12 @@ std::string render_prometheus(const run_result& result);
 // fsync, rename over `path`, fsync the directory. Never leaves a partial file; removes the temporary
 // file on failure. Throws hc::input_error naming the path and the system error.
 void write_textfile_atomically(const std::string& path, const std::string& content);
+
+// Removes the temporaries that write_textfile_atomically left beside `path` in runs killed before
+// they could clean up: regular files named exactly ".name.tmp.XXXXXX" (six letters or digits, as
+// mkstemp makes them) last modified more than older_than ago, so that a run still under way (which
+// ends within its deadline) keeps its own. Symbolic links and anything else are left alone; errors
+// are ignored (the write that follows reports a directory it cannot use). Returns how many it removed.
+std::size_t remove_stale_temporaries(const std::string& path, std::chrono::seconds older_than);
 
 }  // namespace hc::report

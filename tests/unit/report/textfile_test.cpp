@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -79,4 +80,37 @@ TEST_CASE("textfile: failures throw input_error naming the path and clean up") {
   CHECK(entries(d.path) == 1);
   CHECK_THROWS_AS(write_textfile_atomically("", "x"), hc::input_error);
   CHECK_THROWS_AS(write_textfile_atomically((d.path / "..").string(), "x"), hc::input_error);
+}
+
+TEST_CASE("textfile: remove_stale_temporaries removes only our own old temporaries") {
+  temp_dir d;
+  const fs::path target = d.path / "hairpin.prom";
+  auto make = [&](const std::string& name, std::chrono::seconds age) {
+    std::ofstream(d.path / name) << "x";
+    fs::last_write_time(d.path / name, fs::file_time_type::clock::now() - age);
+  };
+  using std::chrono::seconds;
+  make(".hairpin.prom.tmp.AbC123", seconds(3600));  // a killed run's: removed
+  make(".hairpin.prom.tmp.Zz9Zz9", seconds(20));    // older than the deadline: removed
+  make(".hairpin.prom.tmp.Fresh1", seconds(0));     // a run under way: kept
+  make(".hairpin.prom.tmp.Young1", seconds(5));     // younger than the deadline: kept
+  make(".other.prom.tmp.AbC123", seconds(3600));    // another file's: kept
+  make(".hairpin.prom.tmp.AbC12", seconds(3600));   // not mkstemp's six characters: kept
+  make(".hairpin.prom.tmp.AbC-23", seconds(3600));  // not letters and digits: kept
+  make("hairpin.prom.tmp.AbC123", seconds(3600));   // not hidden: kept
+  fs::create_directory(d.path / ".hairpin.prom.tmp.Dir123");
+  fs::last_write_time(d.path / ".hairpin.prom.tmp.Dir123", fs::file_time_type::clock::now() - seconds(3600));
+  fs::create_symlink(d.path / "hairpin.prom.tmp.AbC123", d.path / ".hairpin.prom.tmp.Link12");
+
+  CHECK(hc::report::remove_stale_temporaries(target.string(), seconds(10)) == 2);
+  CHECK_FALSE(fs::exists(d.path / ".hairpin.prom.tmp.AbC123"));
+  CHECK_FALSE(fs::exists(d.path / ".hairpin.prom.tmp.Zz9Zz9"));
+  for (const char* kept : {".hairpin.prom.tmp.Fresh1", ".hairpin.prom.tmp.Young1", ".other.prom.tmp.AbC123",
+                           ".hairpin.prom.tmp.AbC12", ".hairpin.prom.tmp.AbC-23", "hairpin.prom.tmp.AbC123",
+                           ".hairpin.prom.tmp.Dir123"})
+    CHECK_MESSAGE(fs::exists(d.path / kept), kept);
+  CHECK(fs::is_symlink(d.path / ".hairpin.prom.tmp.Link12"));
+  // A directory it cannot read is no error.
+  CHECK(hc::report::remove_stale_temporaries((d.path / "missing" / "hairpin.prom").string(), seconds(10)) == 0);
+  CHECK(hc::report::remove_stale_temporaries("", seconds(10)) == 0);
 }
