@@ -540,13 +540,15 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   p.oif = {"", true};
   p.ct = ct_new;
   p.dst_local = is_public(f.destination);
-  verdict pre = run_hook("prerouting", p, env);
-  if (pre.what == verdict_kind::unknown) {
+  // A verdict the simulator cannot decide: the prediction is unknown, and the rule says why.
+  auto unknown_at = [&](const char* where, const verdict& v) {
     out.result = outcome::unknown;
-    out.decided_by = ref_of(rs, pre);
-    out.reason = fmt::format("PREROUTING: {} ({})", pre.why, explain_rule(out.decided_by));
+    out.decided_by = ref_of(rs, v);
+    out.reason = fmt::format("{}: {} ({})", where, v.why, explain_rule(out.decided_by));
     return out;
-  }
+  };
+  verdict pre = run_hook("prerouting", p, env);
+  if (pre.what == verdict_kind::unknown) return unknown_at("PREROUTING", pre);
   if (pre.what == verdict_kind::drop) {
     out.result = outcome::forward_drop;
     out.decided_by = ref_of(rs, pre);
@@ -583,12 +585,7 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
       out.fix = fx.dnat(f.destination, f.protocol, f.port, internal, pre.by != nullptr);
       return out;
     }
-    if (wv.what == verdict_kind::unknown) {
-      out.result = outcome::unknown;
-      out.decided_by = ref_of(rs, wv);
-      out.reason = fmt::format("no DNAT for LAN clients, and for WAN clients: {} ({})", wv.why, explain_rule(out.decided_by));
-      return out;
-    }
+    if (wv.what == verdict_kind::unknown) return unknown_at("no DNAT for LAN clients, and for WAN clients", wv);
     out.result = outcome::not_forwarded;
     out.decided_by = lan_decider;
     out.reason = fmt::format("no DNAT rule maps {} {} to an internal server{}", f.destination.str(), proto_port,
@@ -621,12 +618,7 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   fp.dst_local = false;
   // 3. filter FORWARD.
   verdict fwd = run_hook("forward", fp, env);
-  if (fwd.what == verdict_kind::unknown) {
-    out.result = outcome::unknown;
-    out.decided_by = ref_of(rs, fwd);
-    out.reason = fmt::format("FORWARD: {} ({})", fwd.why, explain_rule(out.decided_by));
-    return out;
-  }
+  if (fwd.what == verdict_kind::unknown) return unknown_at("FORWARD", fwd);
   if (fwd.what == verdict_kind::drop) {
     out.result = outcome::forward_drop;
     out.decided_by = ref_of(rs, fwd);
@@ -642,12 +634,7 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   // 4. nat POSTROUTING on the outbound interface.
   packet pp = fp;
   verdict post = run_hook("postrouting", pp, env);
-  if (post.what == verdict_kind::unknown) {
-    out.result = outcome::unknown;
-    out.decided_by = ref_of(rs, post);
-    out.reason = fmt::format("POSTROUTING: {} ({})", post.why, explain_rule(out.decided_by));
-    return out;
-  }
+  if (post.what == verdict_kind::unknown) return unknown_at("POSTROUTING", post);
   if (post.what == verdict_kind::drop) {
     out.result = outcome::forward_drop;
     out.decided_by = ref_of(rs, post);
@@ -711,12 +698,7 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   rp.oif = state_of(in_if);
   rp.ct = ct_established | ct_dnat | (snatted ? ct_snat : 0u);
   verdict rfwd = run_hook("forward", rp, env);
-  if (rfwd.what == verdict_kind::unknown) {
-    out.result = outcome::unknown;
-    out.decided_by = ref_of(rs, rfwd);
-    out.reason = fmt::format("FORWARD (reply): {} ({})", rfwd.why, explain_rule(out.decided_by));
-    return out;
-  }
+  if (rfwd.what == verdict_kind::unknown) return unknown_at("FORWARD (reply)", rfwd);
   if (rfwd.what == verdict_kind::drop) {
     out.result = outcome::forward_drop;
     out.decided_by = ref_of(rs, rfwd);
