@@ -2,10 +2,14 @@
 # The shipped systemd unit and timer: `systemd-analyze verify` accepts them (the binary replaced by a
 # stub, since the tool is not installed here) and `systemd-analyze security --offline=yes` rates the
 # service's exposure at most 3.0 (OK).
+# The sysusers.d snippet makes the user, in group bind (systemd-sysusers --root on a scratch /etc),
+# and the tmpfiles.d snippet gives a user rwx on the textfile directory by an ACL (systemd-tmpfiles
+# --root; the user is nobody there, since tmpfiles resolves names on the host).
 # usage: systemd_test.sh SERVICE_FILE (configured from contrib/hairpin-check.service.in) TIMER_FILE
 set -u
 service=$1
 timer=$2
+contrib=$(cd "$(dirname "$timer")" && pwd)
 analyze=$(command -v systemd-analyze || true)
 if [ -z "$analyze" ] || ! "$analyze" --version >/dev/null 2>&1; then
   echo "SKIP: systemd-analyze not found (Debian package systemd)"
@@ -45,5 +49,30 @@ else
   echo "FAIL: exposure level $score > 3.0:"
   echo "$out" | grep '✗'
   fail=1
+fi
+# sysusers: the user exists and is in group bind.
+mkdir -p "$tmp/root/etc"
+printf 'root:x:0:0::/root:/bin/sh\n' > "$tmp/root/etc/passwd"
+printf 'root:x:0:\nbind:x:104:\n' > "$tmp/root/etc/group"
+if out=$(systemd-sysusers --root="$tmp/root" "$contrib/hairpin-check.sysusers" 2>&1) &&
+   grep -q '^hairpin-check:' "$tmp/root/etc/passwd" && grep -q '^bind:x:104:hairpin-check$' "$tmp/root/etc/group"; then
+  echo "ok: systemd-sysusers makes the hairpin-check user, in group bind"
+else
+  echo "FAIL: systemd-sysusers:"; echo "$out"; cat "$tmp/root/etc/passwd" "$tmp/root/etc/group"; fail=1
+fi
+# tmpfiles: the directory gets an ACL entry with rwx for the user (nobody, uid 65534, here).
+sed 's/u:hairpin-check:/u:nobody:/' "$contrib/hairpin-check.tmpfiles" > "$tmp/tmpfiles.conf"
+dir="$tmp/root/var/lib/prometheus/node-exporter"
+if out=$(systemd-tmpfiles --root="$tmp/root" --create "$tmp/tmpfiles.conf" 2>&1) && [ -z "$out" ] &&
+   python3 - "$dir" <<'PY'
+import os, struct, sys
+acl = os.getxattr(sys.argv[1], "system.posix_acl_access")
+entries = [struct.unpack("<HHI", acl[i:i + 8]) for i in range(4, len(acl), 8)]
+sys.exit(0 if (2, 7, 65534) in entries else 1)  # ACL_USER, rwx, nobody
+PY
+then
+  echo "ok: systemd-tmpfiles gives the user rwx on the textfile directory by an ACL"
+else
+  echo "FAIL: systemd-tmpfiles, or no rwx ACL entry for the user on $dir:"; echo "$out"; fail=1
 fi
 exit $fail
