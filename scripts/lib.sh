@@ -15,6 +15,7 @@ HC_LAB_PACKAGES=(
   iproute2 iptables nftables conntrack procps psmisc curl openssl ca-certificates python3
   bind9 bind9-utils bind9-dnsutils nginx-light postfix dovecot-imapd
   prometheus prometheus-node-exporter monitoring-plugins-basic monitoring-plugins-standard liburiparser1 nagios4-core
+  systemd icinga2-bin
 )
 
 hc_log() { printf '==> %s\n' "$*" >&2; }

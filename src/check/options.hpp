@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ip.hpp"
@@ -13,6 +14,13 @@ namespace hc::check {
 struct run_options {
   std::vector<std::string> names;  // checked names, absolute lower case ("blog.debugo.fr.")
   bool all = false;                // every owner name of the checked zones, both views
+  // --exclude: shell globs (fnmatch(3), flags 0) over canonical names, canonical themselves (lower
+  // case, trailing dot): "*.internal.debugo.fr.". The CLI has removed the excluded explicit names;
+  // the names --all finds are still to be filtered.
+  std::vector<std::string> exclude;
+  // --accept KIND[:NAME]: findings of a kind (its stable name, known to kind_from_name) to report as
+  // accepted, for one canonical name or for every name when the second member is empty.
+  std::vector<std::pair<std::string, std::string>> accept;
 
   std::string named_conf = "/etc/bind/named.conf";
   bool named_conf_given = false;  // -C given: a missing file is an error, not one-shot mode

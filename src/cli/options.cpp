@@ -4,12 +4,15 @@
 #include <charconv>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fnmatch.h>
+#include <map>
 #include <string_view>
 #include <tuple>
 
 #include "core/diagnostics.hpp"
 #include "core/dns_text.hpp"
 #include "core/ip.hpp"
+#include "core/kinds.hpp"
 #include "report/report.hpp"
 
 namespace hc::cli {
@@ -62,9 +65,71 @@ bool is_existing_file(const std::string& v) {
   return std::filesystem::is_regular_file(v, ec);
 }
 
+// CLI11's INI reader with profiles: keeps the top-level keys, lets the keys of the selected section
+// override them and drops the other sections. The profile comes from --profile (parsed from the
+// command line before CLI11 reads the file) or else from a top-level "profile" key.
+class profile_config : public CLI::ConfigINI {
+ public:
+  // The --profile option, read raw: CLI11 reads the file before it stores options in their variables.
+  void profile_option(const CLI::Option* option) { profile_option_ = option; }
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    read_ = true;
+    std::vector<CLI::ConfigItem> top;
+    std::map<std::string, std::vector<CLI::ConfigItem>> sections;
+    std::string profile;
+    if (profile_option_ && !profile_option_->results().empty()) profile = profile_option_->results().back();
+    for (auto& item : CLI::ConfigINI::from_config(input)) {
+      if (item.name == "--") continue;  // CLI11's end-of-section marker
+      if (item.parents.size() > 1)
+        throw CLI::ConfigError(fmt::format("unknown key '{}'", item.fullname()));
+      if (item.parents.empty()) {
+        if (item.name == "profile") {
+          if (profile.empty() && !item.inputs.empty()) profile = item.inputs.front();
+          continue;
+        }
+        top.push_back(std::move(item));
+      } else {
+        auto section = item.parents.front();
+        item.parents.clear();
+        sections[section].push_back(std::move(item));
+      }
+    }
+    if (profile.empty()) return top;
+    auto it = sections.find(profile);
+    if (it == sections.end()) {
+      std::string known;
+      for (const auto& [name, items] : sections) known += (known.empty() ? "" : ", ") + name;
+      throw CLI::ConfigError(fmt::format("unknown profile '{}' ({})", profile,
+                                         known.empty() ? "the file has no [PROFILE] sections"
+                                                       : "profiles: " + known));
+    }
+    // CLI11 takes the first value of a key; the profile's come first so that they win.
+    std::vector<CLI::ConfigItem> merged = std::move(it->second);
+    for (auto& item : top) {
+      bool overridden = false;
+      for (const auto& m : merged) overridden = overridden || m.name == item.name;
+      if (!overridden) merged.push_back(std::move(item));
+    }
+    return merged;
+  }
+
+  bool read() const { return read_; }
+
+ private:
+  const CLI::Option* profile_option_ = nullptr;
+  mutable bool read_ = false;
+};
+
 }  // namespace
 
-parse_outcome parse_command_line(int argc, const char* const* argv) {
+bool name_excluded(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns)
+    if (::fnmatch(p.c_str(), name.c_str(), 0) == 0) return true;
+  return false;
+}
+
+parse_outcome parse_command_line(int argc, const char* const* argv, const std::string& default_config) {
   cli_options o;
   auto& r = o.run;
   CLI::App app{"hairpin-check: prove a NAT loopback works and split-horizon DNS is consistent",
@@ -123,12 +188,29 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--color", color, "colour the text output even when not on a terminal");
   app.add_flag("--no-color", no_color, "never colour the text output");
   app.add_flag("-v,--verbose", r.verbosity, "more detail; repeat for more (-vv)");
+  std::vector<std::string> exclude, accept;
+  app.add_option("--exclude", exclude, "skip the names matching this shell glob (repeatable), e.g. '*.internal.debugo.fr'")
+      ->type_name("PATTERN")
+      ->allow_extra_args(false);
+  app.add_option("--accept", accept, "report findings of KIND (for NAME only, if given) as accepted (repeatable)")
+      ->type_name("KIND[:NAME]")
+      ->allow_extra_args(false);
+  std::string profile;
+  auto config = std::make_shared<profile_config>();
+  app.config_formatter(config);
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  auto* config_option = app.set_config("--config", default_config,
+                                       fmt::format("options file, INI (default {} when present)", default_config));
+  config_option->type_name("PATH");
+  config->profile_option(app.add_option("--profile", profile, "use the [NAME] section of the options file over its top-level keys")
+                             ->type_name("NAME")
+                             ->configurable(false));
 
   parse_outcome out;
   // A usage error: exit 3, said the way the output format asks for.
   auto usage_error = [&](const std::string& reason, bool hint) {
     out.exit_status = 3;
-    if (nagios_requested(argc, argv)) {
+    if (nagios_requested(argc, argv) || format == "nagios") {
       out.message = report::render_nagios_unknown(reason);
       out.to_stdout = true;
     } else {
@@ -146,6 +228,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::CallForVersion&) {
     out.message = std::string("hairpin-check ") + HC_VERSION + "\n";
     return out;
+  } catch (const CLI::ConfigError& e) {
+    // A bad key or profile in the options file: name the file.
+    return usage_error(fmt::format("{}: {}", config_option->as<std::string>(), e.what()), false);
   } catch (const CLI::ParseError& e) {
     return usage_error(e.what(), true);
   }
@@ -173,10 +258,32 @@ parse_outcome parse_command_line(int argc, const char* const* argv) {
     if (r.named_conf_given) return fail("--named-conf and --no-named-conf exclude each other");
     r.named_conf.clear();
   }
+  if (!profile.empty() && !config->read())
+    return fail(fmt::format("--profile {}: no options file (--config PATH, or {})", profile, default_config));
+  for (const auto& p : exclude) {
+    if (p.empty()) return fail("--exclude: empty pattern");
+    r.exclude.push_back(canonical_name(p));
+  }
+  for (const auto& a : accept) {
+    const auto colon = a.find(':');
+    std::string kind = a.substr(0, colon), name = colon == std::string::npos ? "" : a.substr(colon + 1);
+    if (!kind_from_name(kind)) return fail(fmt::format("--accept: unknown finding kind '{}'", kind));
+    if (colon != std::string::npos) {
+      if (!valid_name(name)) return fail(fmt::format("--accept: '{}' is not a domain name", name));
+      name = canonical_name(name);
+    }
+    r.accept.emplace_back(std::move(kind), std::move(name));
+  }
+  const bool names_given = !r.names.empty();
+  std::vector<std::string> kept;
   for (auto& n : r.names) {
     if (!valid_name(n)) return fail(fmt::format("'{}' is not a domain name", n));
     n = canonical_name(n);
+    if (!name_excluded(n, r.exclude)) kept.push_back(std::move(n));
   }
+  r.names = std::move(kept);
+  if (names_given && r.names.empty() && !r.all && !r.static_only)
+    return fail("--exclude excludes every NAME given: nothing to check");
   if (!source.empty()) {
     r.source = ip_address::parse(source);
     if (!r.source) return fail(fmt::format("--source: '{}' is not an IP address", source));

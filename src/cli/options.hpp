@@ -30,6 +30,17 @@ struct parse_outcome {
   bool to_stdout = true;  // where message goes
 };
 
-parse_outcome parse_command_line(int argc, const char* const* argv);
+// The options file read when --config is not given, if it exists.
+inline constexpr const char* default_config_file = "/etc/hairpin-check.conf";
+
+// Options come from the command line, then from the options file (--config PATH, else
+// default_config): INI, every long option by its name ("timeout = 20"), its top-level keys overridden
+// by those of the section named by --profile (or by a top-level "profile = NAME"). The command line
+// wins over the file. Usage errors in the file name the file.
+parse_outcome parse_command_line(int argc, const char* const* argv,
+                                 const std::string& default_config = default_config_file);
+
+// True when the canonical NAME matches one of the canonical --exclude globs (run_options::exclude).
+bool name_excluded(const std::string& name, const std::vector<std::string>& patterns);
 
 }  // namespace hc::cli
