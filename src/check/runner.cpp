@@ -61,6 +61,7 @@ checked_names sort_names(const run_options& o, const run_inputs& in, const vanta
   }
   out.in_zones = all_names(in.zones, *vp.internal, *vp.external);
   if (vp.single_view) std::erase_if(out.in_zones, [](const std::string& n) { return is_local_name(n); });
+  std::erase_if(out.in_zones, [&](const std::string& n) { return name_matches_any(n, o.exclude); });
   if (o.all && out.in_zones.empty())
     report.findings.push_back(not_checked("", fmt::format("--all: the zones of view{} {} hold no name to check",
                                                           vp.single_view ? "" : "s",
@@ -92,6 +93,21 @@ void no_such_names(const run_options& o, const run_inputs& in, const vantage_poi
     report.findings.push_back(std::move(f));
   }
   (void)o;
+}
+
+// --accept KIND[:NAME]: a known, accepted finding is still reported, as info, saying what it was.
+void accept_findings(const run_options& o, std::vector<finding>& fs) {
+  if (o.accept.empty()) return;
+  for (auto& f : fs) {
+    const std::string n = f.name.empty() ? std::string() : canonical_name(f.name);
+    bool hit = std::any_of(o.accept.begin(), o.accept.end(), [&](const auto& a) {
+      return a.first == name(f.kind) && (a.second.empty() || a.second == n);
+    });
+    if (!hit) continue;
+    f.accepted = true;
+    f.evidence = fmt::format("accepted with --accept (was {}): {}", to_string(f.sev), f.evidence);
+    f.sev = std::min(f.sev, severity::info);
+  }
 }
 
 execute_options execution_of(const run_options& o, steady::time_point deadline) {
@@ -195,6 +211,12 @@ run_result run(const run_options& o) {
   for (auto& f : pl.findings) r.findings.push_back(std::move(f));
   timing.lap("probes");
 
+  // --exclude: names left out of --all are left out of the view diff's findings too.
+  if (!o.exclude.empty())
+    std::erase_if(r.findings, [&](const finding& f) {
+      return !f.name.empty() && name_matches_any(canonical_name(f.name), o.exclude);
+    });
+  accept_findings(o, r.findings);
   sort_and_dedupe(r.findings);
   timing.lap("sort");
   r.duration_s = std::chrono::duration<double>(steady::now() - started).count();

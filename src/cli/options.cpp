@@ -124,9 +124,7 @@ class profile_config : public CLI::ConfigINI {
 }  // namespace
 
 bool name_excluded(const std::string& name, const std::vector<std::string>& patterns) {
-  for (const auto& p : patterns)
-    if (::fnmatch(p.c_str(), name.c_str(), 0) == 0) return true;
-  return false;
+  return name_matches_any(name, patterns);
 }
 
 parse_outcome parse_command_line(int argc, const char* const* argv, const std::string& default_config) {

@@ -1,10 +1,18 @@
 #include "core/dns_text.hpp"
 
+#include <fnmatch.h>
+
 #include <cctype>
 
 #include "core/handles.hpp"
 
 namespace hc {
+
+bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns)
+    if (::fnmatch(p.c_str(), name.c_str(), 0) == 0) return true;
+  return false;
+}
 namespace {
 
 std::string rdf_text(const ldns_rdf* rdf) {

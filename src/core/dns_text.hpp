@@ -9,10 +9,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/ldns.hpp"
 
 namespace hc {
+
+// Does a canonical name match one of the shell globs (fnmatch(3), flags 0), e.g. "*.internal.debugo.fr."?
+bool name_matches_any(const std::string& name, const std::vector<std::string>& patterns);
 
 // The canonical text of an ldns record (see above).
 std::string canonical_rr(const ldns_rr* rr);

@@ -31,6 +31,7 @@ struct finding {
   std::string address;  // the address the check went to, when there is one
   std::string evidence;
   std::string fix;
+  bool accepted = false;  // --accept KIND[:NAME]: reported as info, saying what it was
 };
 
 // Duration of one phase of a check ("resolve", "connect", "tls", "request", "processing").

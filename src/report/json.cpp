@@ -116,6 +116,7 @@ std::string findings_text(const std::vector<finding>& findings) {
     field("address", f.address);
     field("evidence", f.evidence);
     field("fix", f.fix);
+    if (f.accepted) out += ",\n      \"accepted\": true";
     out += "\n    }";
   }
   out += "\n  ]";
