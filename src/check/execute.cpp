@@ -71,6 +71,184 @@ void execute_on_one_loop(const std::vector<probes::probe_request>& requests, con
 
 }  // namespace
 
+namespace {
+
+// One event loop over a list of requests: a bound on probes in flight, DNS over TCP bounded per
+// server, one deadline per probe computed once here, a backstop shortly after the run's deadline.
+class loop_run {
+ public:
+  loop_run(const std::vector<probes::probe_request>& requests, const execute_options& options)
+      : options_(options), work_(requests), results_(requests.size()), done_(requests.size(), false),
+        started_(requests.size()), backstop_(io_), limit_(std::max(1u, options.concurrency)) {
+    ctx_.executor = io_.get_executor();
+    ctx_.ca_file = options.ca_file;
+    ctx_.insecure = options.insecure;
+    ctx_.source = options.source;
+  }
+
+  std::vector<probes::probe_result> run() {
+    if (work_.empty()) return std::move(results_);
+    // A backstop: whatever a probe does, the loop ends shortly after the run's deadline.
+    backstop_.expires_at(options_.deadline + std::chrono::milliseconds(300));
+    backstop_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) io_.stop();
+    });
+    launch();
+    if (running_ > 0) io_.run();
+    settle_leftovers();
+    return std::move(results_);
+  }
+
+ private:
+  using server_key = std::pair<std::string, std::uint16_t>;
+
+  // DNS over TCP is bounded per server: a request over the bound waits in its server's queue and
+  // starts when one of that server's probes ends; the others go on meanwhile.
+  bool bounded(std::size_t i) const { return options_.dns_tcp_per_server > 0 && work_[i].service == "dns/tcp"; }
+  server_key key_of(std::size_t i) const { return {work_[i].target.address.str(), work_[i].target.port}; }
+
+  void launch() {
+    while (running_ < limit_ && next_ < work_.size()) {
+      std::size_t i = next_++;
+      if (bounded(i)) {
+        auto key = key_of(i);
+        if (in_flight_[key] >= options_.dns_tcp_per_server) {
+          waiting_[key].push_back(i);
+          continue;
+        }
+      }
+      start(i);
+    }
+  }
+
+  void finished(std::size_t i) {
+    --running_;
+    if (bounded(i)) {
+      auto key = key_of(i);
+      --in_flight_[key];
+      auto w = waiting_.find(key);
+      while (w != waiting_.end() && !w->second.empty()) {
+        std::size_t j = w->second.front();
+        w->second.pop_front();
+        if (start(j)) break;  // room: `running_` was just lowered
+      }
+    }
+    launch();
+    if (running_ == 0 && next_ == work_.size()) io_.stop();  // leftover timers of probes must not hold the run
+  }
+
+  // Starts probe i; false when it was settled without a probe (deadline passed, unknown service).
+  bool start(std::size_t i) {
+    auto now = probes::clock::now();
+    if (now >= options_.deadline) {
+      settle(i, not_started(base_result(work_[i])));
+      return false;
+    }
+    work_[i].deadline = std::min(now + options_.probe_timeout, options_.deadline);
+    const probes::probe_fn* fn = probes::find_probe(work_[i].service);
+    if (!fn) {
+      settle(i, internal_error(work_[i], "no probe for service " + work_[i].service));
+      return false;
+    }
+    ++running_;
+    started_[i] = now;
+    if (bounded(i)) ++in_flight_[key_of(i)];
+    asio::co_spawn(io_, (*fn)(ctx_, work_[i]), [this, i](std::exception_ptr e, probes::probe_result r) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          r = internal_error(work_[i], ex.what());
+        } catch (...) {
+          r = internal_error(work_[i], "unknown exception");
+        }
+      }
+      settle(i, std::move(r));
+      finished(i);
+    });
+    return true;
+  }
+
+  void settle(std::size_t i, probes::probe_result r) {
+    results_[i] = std::move(r);
+    done_[i] = true;
+  }
+
+  static probes::probe_result internal_error(const probes::probe_request& req, const std::string& what) {
+    auto r = base_result(req);
+    r.check.stage = "internal";
+    r.failure = finding_kind::not_checked;
+    r.check.detail = "internal error: " + what;
+    return r;
+  }
+
+  // A probe still in flight here did not honour its deadline; it took as long as the run let it.
+  void settle_leftovers() {
+    const auto ended = probes::clock::now();
+    for (std::size_t i = 0; i < work_.size(); ++i) {
+      if (done_[i]) continue;
+      if (started_[i] == probes::clock::time_point{}) {  // never started, or still queued (DNS over TCP per server)
+        results_[i] = not_started(base_result(work_[i]));
+        continue;
+      }
+      results_[i] = base_result(work_[i]);
+      results_[i].failure = finding_kind::timeout;
+      results_[i].check.stage = "deadline";
+      results_[i].check.detail = "no answer before the run's deadline";
+      results_[i].check.duration_s = std::chrono::duration<double>(ended - started_[i]).count();
+    }
+  }
+
+  const execute_options& options_;
+  // Each probe gets its own copy of the request with its deadline; declared before the io_context
+  // so that coroutine frames it destroys never outlive their requests.
+  std::vector<probes::probe_request> work_;
+  std::vector<probes::probe_result> results_;
+  std::vector<bool> done_;
+  std::vector<probes::clock::time_point> started_;  // when each probe was spawned
+  asio::io_context io_;
+  asio::steady_timer backstop_;
+  probes::probe_context ctx_;
+  const unsigned limit_;
+  std::size_t next_ = 0, running_ = 0;
+  std::map<server_key, unsigned> in_flight_;
+  std::map<server_key, std::deque<std::size_t>> waiting_;
+};
+
+// Interleaved shares of the requests on `threads` event loops, so that every loop gets a mix of
+// services and servers; a share no thread can be made for (process limits) runs on this thread.
+std::vector<probes::probe_result> execute_shared(const std::vector<probes::probe_request>& requests,
+                                                 const execute_options& options, unsigned threads) {
+  std::vector<std::vector<std::size_t>> shares(threads);
+  for (std::size_t i = 0; i < requests.size(); ++i) shares[i % threads].push_back(i);
+  std::vector<probes::probe_result> results(requests.size());
+  const unsigned limit = std::max(1u, options.concurrency / threads);
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> errors(threads);
+  auto run_share = [&](unsigned t) {
+    try {
+      execute_on_one_loop(requests, shares[t], options, threads, limit, results);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<unsigned> here{0};  // shares this thread runs: its own, and any no thread could take
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(run_share, t);
+    } catch (const std::system_error&) {
+      here.push_back(t);
+    }
+  }
+  for (unsigned t : here) run_share(t);
+  for (auto& th : pool) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return results;
+}
+
+}  // namespace
+
 std::vector<probes::probe_result> execute(const std::vector<probes::probe_request>& requests,
                                           const execute_options& options) {
   unsigned threads = options.threads;
@@ -81,159 +259,8 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
     if (requests.size() < 256) threads = 1;
   }
   threads = std::min<unsigned>(threads, std::max(1u, options.concurrency));
-  if (threads > 1) {
-    // Interleaved shares, so that every loop gets a mix of services and servers.
-    std::vector<std::vector<std::size_t>> shares(threads);
-    for (std::size_t i = 0; i < requests.size(); ++i) shares[i % threads].push_back(i);
-    std::vector<probes::probe_result> results(requests.size());
-    const unsigned limit = std::max(1u, options.concurrency / threads);
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(threads);
-    auto run_share = [&](unsigned t) {
-      try {
-        execute_on_one_loop(requests, shares[t], options, threads, limit, results);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    };
-    std::vector<unsigned> here{0};  // shares this thread runs: its own, and any no thread could take
-    for (unsigned t = 1; t < threads; ++t) {
-      try {
-        pool.emplace_back(run_share, t);
-      } catch (const std::system_error&) {
-        here.push_back(t);  // no thread (process limits): run it here, after our own
-      }
-    }
-    for (unsigned t : here) run_share(t);
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    return results;
-  }
-
-  std::vector<probes::probe_result> results(requests.size());
-  std::vector<bool> done(requests.size(), false);
-  std::vector<probes::clock::time_point> started(requests.size());  // when each probe was spawned
-  if (requests.empty()) return results;
-
-  // Each probe gets its own copy of the request with its deadline, computed here once; declared
-  // before the io_context so that coroutine frames it destroys never outlive their requests.
-  std::vector<probes::probe_request> work = requests;
-  asio::io_context io;
-  asio::steady_timer backstop(io);
-  probes::probe_context ctx;
-  ctx.executor = io.get_executor();
-  ctx.ca_file = options.ca_file;
-  ctx.insecure = options.insecure;
-  ctx.source = options.source;
-
-  std::size_t next = 0, running = 0;
-  const unsigned limit = std::max(1u, options.concurrency);
-
-  // DNS over TCP is bounded per server: a request over the bound waits in its server's queue and
-  // starts when one of that server's probes ends; the others go on meanwhile.
-  using server_key = std::pair<std::string, std::uint16_t>;
-  auto bounded = [&](std::size_t i) { return options.dns_tcp_per_server > 0 && work[i].service == "dns/tcp"; };
-  auto key_of = [&](std::size_t i) { return server_key{work[i].target.address.str(), work[i].target.port}; };
-  std::map<server_key, unsigned> in_flight;
-  std::map<server_key, std::deque<std::size_t>> waiting;
-
-  std::function<bool(std::size_t)> start;  // false: settled without a probe (deadline, unknown service)
-  std::function<void()> launch = [&]() {
-    while (running < limit && next < work.size()) {
-      std::size_t i = next++;
-      if (bounded(i)) {
-        auto key = key_of(i);
-        if (in_flight[key] >= options.dns_tcp_per_server) {
-          waiting[key].push_back(i);
-          continue;
-        }
-      }
-      start(i);
-    }
-  };
-  auto finished = [&](std::size_t i) {
-    --running;
-    if (bounded(i)) {
-      auto key = key_of(i);
-      --in_flight[key];
-      auto w = waiting.find(key);
-      while (w != waiting.end() && !w->second.empty()) {
-        std::size_t j = w->second.front();
-        w->second.pop_front();
-        if (start(j)) break;  // room: `running` was just lowered
-      }
-    }
-    launch();
-    if (running == 0 && next == work.size()) io.stop();  // leftover timers of probes must not hold the run
-  };
-
-  start = [&](std::size_t i) -> bool {
-    auto now = probes::clock::now();
-    if (now >= options.deadline) {
-      results[i] = not_started(base_result(work[i]));
-      done[i] = true;
-      return false;
-    }
-    work[i].deadline = std::min(now + options.probe_timeout, options.deadline);
-    const probes::probe_fn* fn = probes::find_probe(work[i].service);
-    if (!fn) {
-      results[i] = base_result(work[i]);
-      results[i].check.stage = "internal";
-      results[i].failure = finding_kind::not_checked;
-      results[i].check.detail = "internal error: no probe for service " + work[i].service;
-      done[i] = true;
-      return false;
-    }
-    ++running;
-    started[i] = now;
-    if (bounded(i)) ++in_flight[key_of(i)];
-    asio::co_spawn(io, (*fn)(ctx, work[i]),
-                   [&, i](std::exception_ptr e, probes::probe_result r) {
-                     if (e) {
-                       r = base_result(work[i]);
-                       r.check.stage = "internal";
-                       r.failure = finding_kind::not_checked;
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         r.check.detail = std::string("internal error: ") + ex.what();
-                       } catch (...) {
-                         r.check.detail = "internal error";
-                       }
-                     }
-                     results[i] = std::move(r);
-                     done[i] = true;
-                     finished(i);
-                   });
-    return true;
-  };
-
-  // A backstop: whatever a probe does, the loop ends shortly after the run's deadline.
-  backstop.expires_at(options.deadline + std::chrono::milliseconds(300));
-  backstop.async_wait([&](const boost::system::error_code& ec) {
-    if (!ec) io.stop();
-  });
-
-  launch();
-  if (running == 0) return results;  // nothing was started
-  io.run();
-
-  // A probe still in flight here did not honour its deadline; it took as long as the run let it.
-  const auto ended = probes::clock::now();
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (done[i]) continue;
-    if (started[i] == probes::clock::time_point{}) {  // still queued (DNS over TCP per server)
-      results[i] = not_started(base_result(requests[i]));
-      continue;
-    }
-    results[i] = base_result(requests[i]);
-    results[i].failure = finding_kind::timeout;
-    results[i].check.stage = "deadline";
-    results[i].check.detail = "no answer before the run's deadline";
-    results[i].check.duration_s = std::chrono::duration<double>(ended - started[i]).count();
-  }
-  return results;
+  if (threads > 1) return execute_shared(requests, options, threads);
+  return loop_run(requests, options).run();
 }
 
 }  // namespace hc::check
