@@ -5,6 +5,20 @@
 #include <fmt/format.h>
 
 namespace hc::check {
+namespace {
+
+// A fix that fits the error, where one is known; else the general one.
+std::string fix_for(const diagnostic& d) {
+  if (d.message.find("not a text zone file") != std::string::npos)
+    return fmt::format("hairpin-check reads zone files in text format: convert it with named-compilezone -f raw "
+                       "-F text -o {}.txt ZONE {} (or -f map), and point the zone's file statement at the text copy",
+                       d.where.file, d.where.file);
+  if (d.message.find("not a regular file") != std::string::npos)
+    return "name a regular file: devices, FIFOs and directories are never read";
+  return "correct the input at the position named in the evidence";
+}
+
+}  // namespace
 
 run_inputs load_inputs(const run_options& o) {
   run_inputs in;
@@ -34,7 +48,7 @@ run_inputs load_inputs(const run_options& o) {
   }
   if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
   for (const auto& d : diags.all()) {
-    if (d.is_error) in.findings.push_back(config_error(d.str()));
+    if (d.is_error) in.findings.push_back(config_error(d.str(), fix_for(d)));
     else in.notes.push_back("warning: " + d.str());
   }
   return in;

@@ -312,3 +312,14 @@ TEST_CASE("runner: --accept reports a known finding as accepted info; --exclude 
     }
   CHECK(reported);
 }
+
+TEST_CASE("runner: a zone file in raw format is a config-error whose fix is named-compilezone") {
+  loopback_site site;
+  site.write("db.extra", std::string("\0\0\0\x01raw zone", 12));
+  auto r = check::run(static_options(site.conf()));
+  CHECK(exit_code(r.status()) == 3);
+  bool fitting = false;
+  for (const auto& f : r.findings)
+    fitting |= f.kind == hc::finding_kind::config_error && f.fix.find("named-compilezone -f raw -F text") != std::string::npos;
+  CHECK(fitting);
+}
