@@ -60,6 +60,11 @@ class judge_run {
   // response-time verdict.
   void add_check(probes::probe_result& res, bool direct_ok) {
     if (res.tls && res.tls->not_after && !res.check.cert_not_after) res.check.cert_not_after = res.tls->not_after;
+    if (res.http_status > 0) res.check.http_status = res.http_status;
+    if (res.dns && res.dns->rcode >= 0) {
+      res.check.dns_rcode = res.dns->rcode;
+      res.check.dns_answer_rrs = res.dns->answer.size();
+    }
     if (res.check.path == "hairpin") {
       if (const auto* pr = prediction_for(res)) {
         nat::flow f{in_.source.value_or(ip_address{}), pr->service.public_address, pr->service.protocol,

@@ -57,6 +57,9 @@ struct check_result {
   std::string detail;
   std::vector<phase_time> phases;
   std::optional<std::int64_t> cert_not_after;  // unix time, for TLS services
+  std::optional<int> http_status;              // HTTP(S) checks: the status code received
+  std::optional<int> dns_rcode;                // DNS checks that got a reply: its RCODE
+  std::optional<std::size_t> dns_answer_rrs;   // and the number of records in its answer section
   std::optional<std::uint32_t> served_serial;  // SOA serial served, for DNS checks
   std::optional<std::uint32_t> file_serial;    // SOA serial of the zone file of that view
   std::string zone;                            // the zone of a DNS check

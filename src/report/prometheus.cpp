@@ -135,7 +135,10 @@ std::string render_prometheus(const run_result& result) {
   // Per check. Two checks with the same labels (say, two ports) merge: success is the AND, durations the maximum.
   struct check_agg {
     bool ok = true;
-    std::map<std::string, double> phases;  // "total" included
+    double total = 0;                      // the longest check of the series
+    std::map<std::string, double> phases;  // without "total": phases add up to at most the total
+    std::optional<int> http_status, dns_rcode;
+    std::optional<std::size_t> dns_answer_rrs;
   };
   std::vector<check_key> order;
   std::map<check_key, check_agg> checks;
@@ -151,7 +154,11 @@ std::string render_prometheus(const run_result& result) {
     };
     for (const auto& p : c.phases)
       if (!p.phase.empty() && p.phase != "total") merge(p.phase, p.seconds);
-    merge("total", c.duration_s);
+    agg.total = std::max(agg.total, c.duration_s);
+    // Blackbox-style facts of the answer; with two checks in one series, the last one's.
+    if (c.http_status) agg.http_status = c.http_status;
+    if (c.dns_rcode) agg.dns_rcode = c.dns_rcode;
+    if (c.dns_answer_rrs) agg.dns_answer_rrs = c.dns_answer_rrs;
   }
   if (!order.empty()) {
     e.family("hairpin_check_success", "gauge", "1 when the check got through, else 0.");
@@ -161,8 +168,35 @@ std::string render_prometheus(const run_result& result) {
                {{"name", name}, {"type", type}, {"service", service}, {"path", path}, {"address", address}},
                checks[key].ok ? 1 : 0);
     }
+    e.family("hairpin_check_total_duration_seconds", "gauge", "Duration of the whole check, like blackbox_exporter's probe_duration_seconds.");
+    for (const auto& key : order) {
+      const auto& [name, type, service, path, address] = key;
+      e.sample("hairpin_check_total_duration_seconds",
+               {{"name", name}, {"type", type}, {"service", service}, {"path", path}, {"address", address}},
+               detail::round_us(checks[key].total));
+    }
+    // One gauge per fact of the answer, for the checks that have it.
+    auto fact = [&](const char* metric, const char* help, auto get) {
+      bool any = false;
+      for (const auto& key : order) {
+        auto v = get(checks[key]);
+        if (!v) continue;
+        if (!any) e.family(metric, "gauge", help);
+        any = true;
+        const auto& [name, type, service, path, address] = key;
+        e.sample(metric, {{"name", name}, {"type", type}, {"service", service}, {"path", path}, {"address", address}},
+                 static_cast<double>(*v));
+      }
+    };
+    fact("hairpin_check_http_status_code", "HTTP status code of an HTTP(S) check, like probe_http_status_code.",
+         [](const check_agg& a) { return a.http_status; });
+    fact("hairpin_check_dns_rcode", "RCODE of a DNS check's reply (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED).",
+         [](const check_agg& a) { return a.dns_rcode; });
+    fact("hairpin_check_dns_answer_rrs", "Records in the answer section of a DNS check's reply, like probe_dns_answer_rrs.",
+         [](const check_agg& a) { return a.dns_answer_rrs; });
     e.family("hairpin_check_duration_seconds", "gauge",
-             "Duration of each phase of a check (resolve, connect, tls, request, processing) and in total.");
+             "Duration of each phase of a check (resolve, connect, tls, request, processing); the whole check is "
+             "hairpin_check_total_duration_seconds.");
     for (const auto& key : order) {
       const auto& [name, type, service, path, address] = key;
       for (const auto& [phase, s] : checks[key].phases)

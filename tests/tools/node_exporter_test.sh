@@ -95,7 +95,7 @@ expect hairpin_findings_by_severity 3 'severity="critical"'
 expect hairpin_findings 1 'kind="unexpected-source"' 'severity="critical"'
 expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="A"' 'service="https"' 'path="hairpin"'
 expect hairpin_check_success 0 'name="mail.debugo.fr"' 'service="smtp"'
-expect hairpin_check_duration_seconds 0.012 'name="blog.debugo.fr"' 'type="A"' 'service="https"' 'path="hairpin"' 'phase="total"'
+expect hairpin_check_total_duration_seconds 0.012 'name="blog.debugo.fr"' 'type="A"' 'service="https"' 'path="hairpin"'
 # The A check failed, the AAAA check of the same name, service, path and server got through: two series.
 expect hairpin_check_success 0 'name="blog.debugo.fr"' 'type="A"' 'service="dns/udp"' 'path="hairpin"'
 expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="AAAA"' 'service="dns/udp"' 'path="hairpin"'

@@ -99,7 +99,13 @@ TEST_CASE("prometheus: per check success, phase durations, certificates, serials
     l["phase"] = phase;
     return l;
   };
-  CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("total")) == "0.012");
+  CHECK(value(crit, "hairpin_check_total_duration_seconds", https_hp) == "0.012");
+  // Blackbox-style facts of the answers.
+  CHECK(value(crit, "hairpin_check_http_status_code", https_hp) == "200");
+  CHECK(value(crit, "hairpin_check_dns_rcode", {{"name", "blog.debugo.fr"}, {"service", "dns/udp"}, {"type", "AAAA"}}) == "0");
+  CHECK(value(crit, "hairpin_check_dns_answer_rrs", {{"name", "blog.debugo.fr"}, {"service", "dns/udp"}, {"type", "AAAA"}}) == "1");
+  CHECK(value(crit, "hairpin_check_http_status_code", {{"service", "smtp"}}).empty());
+  CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("total")).empty());  // not a phase: sums stay true
   CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("tls")) == "0.006");
   CHECK(value(crit, "hairpin_check_duration_seconds", with_phase("connect")) == "0.003");
   CHECK(value(crit, "hairpin_cert_not_after_timestamp_seconds",
@@ -151,12 +157,8 @@ TEST_CASE("prometheus: two checks that differ only by type are two series, never
   const std::map<std::string, std::string> aaaa{{"name", "blog.debugo.fr"}, {"type", "AAAA"}, {"service", "dns/udp"}};
   CHECK(value(all, "hairpin_check_success", a) == "1");
   CHECK(value(all, "hairpin_check_success", aaaa) == "0");
-  auto total = [](std::map<std::string, std::string> l) {
-    l["phase"] = "total";
-    return l;
-  };
-  CHECK(value(all, "hairpin_check_duration_seconds", total(a)) == "0.002");
-  CHECK(value(all, "hairpin_check_duration_seconds", total(aaaa)) == "0.5");
+  CHECK(value(all, "hairpin_check_total_duration_seconds", a) == "0.002");
+  CHECK(value(all, "hairpin_check_total_duration_seconds", aaaa) == "0.5");
   CHECK(value(all, "hairpin_cert_not_after_timestamp_seconds", {{"type", "A"}}) ==
         std::to_string(samples::finished_at + 86400));
   CHECK(value(all, "hairpin_cert_not_after_timestamp_seconds", {{"type", "AAAA"}}) ==
@@ -184,8 +186,7 @@ TEST_CASE("prometheus: label values escaped, duplicate series merged, no scienti
   CHECK(text.find('e' + std::string("-0")) == std::string::npos);
   const auto sp = parse(samples::special_chars());
   CHECK(value(sp, "hairpin_check_success", {{"name", "we\"ird\\name\nx"}}) == "0");  // ok AND failed
-  CHECK(value(sp, "hairpin_check_duration_seconds", {{"name", "we\"ird\\name\nx"}, {"phase", "total"}}) ==
-        "12345678.5");
+  CHECK(value(sp, "hairpin_check_total_duration_seconds", {{"name", "we\"ird\\name\nx"}}) == "12345678.5");
   CHECK(value(sp, "hairpin_zone_serial", {{"source", "served"}}) == "4294967295");
   CHECK(value(sp, "hairpin_run_duration_seconds") == "0");
 }

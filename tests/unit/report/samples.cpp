@@ -36,6 +36,8 @@ check_result dns(std::string name, std::string type, std::string path, std::stri
   c.view = std::move(view);
   c.file_serial = 2024091101;
   c.served_serial = 2024091101;
+  c.dns_rcode = 0;
+  c.dns_answer_rrs = 1;
   return c;
 }
 
@@ -54,6 +56,7 @@ check_result tls(std::string name, std::string service, std::uint16_t port, std:
   c.detail = std::move(detail);
   c.phases = {{"resolve", 0}, {"connect", s * 0.25}, {"tls", s * 0.5}, {"processing", s * 0.25}};
   c.cert_not_after = finished_at + static_cast<std::int64_t>(days_left) * 86400 + 3600;
+  if (c.service == "https") c.http_status = 200;
   return c;
 }
 
