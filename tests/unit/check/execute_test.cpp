@@ -62,7 +62,10 @@ TEST_CASE("execute gives each probe min(now + probe timeout, run deadline), comp
   r.service = "smtp";
   r.path = "hairpin";
   r.target = {*ip_address::parse("127.0.0.1"), acceptor.local_endpoint().port()};
-  for (auto [run, probe] : {std::pair{400ms, 5000ms}, std::pair{5000ms, 400ms}}) {
+  for (auto bounds : {std::pair{400ms, 5000ms}, std::pair{5000ms, 400ms}}) {
+    // Named variables, not a structured binding: clang 14 cannot capture those (CAPTURE).
+    const auto run = bounds.first;
+    const auto probe = bounds.second;
     CAPTURE(run.count());
     check::execute_options eo;
     eo.deadline = probes::clock::now() + run;
