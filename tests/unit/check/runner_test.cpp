@@ -196,10 +196,25 @@ TEST_CASE("runner: -w means the same with and without named.conf (one-shot is th
   o.timeout_s = 5.0;
   o.warning = nagios_range::parse("0.000001");
 
+  // The other options, the same in both modes: -c, --services dns/udp (UDP only), -4, --concurrency.
+  auto same_in_both = [&](const check::run_options& opts) {
+    const run_result r = check::run(opts);
+    bool critical = false;
+    for (const auto& f : r.findings) critical |= f.kind == hc::finding_kind::slow_response && f.sev == severity::critical;
+    CHECK(critical);
+    for (const auto& c : r.checks) {
+      CHECK(c.service == "dns/udp");
+      CHECK(c.type != "AAAA");
+    }
+  };
   o.named_conf.clear();  // --no-named-conf
   const auto oneshot = slow_paths(o);
   CHECK(oneshot.count("resolver dns/udp A") == 1);
   CHECK(oneshot.count("hairpin dns/udp A") == 1);
+  auto both = o;
+  both.critical = nagios_range::parse("@0:100");
+  both.concurrency = 1;
+  same_in_both(both);
 
   loopback_site site;
   o.named_conf = site.conf();
@@ -207,6 +222,9 @@ TEST_CASE("runner: -w means the same with and without named.conf (one-shot is th
   const auto with_conf = slow_paths(o);
   CHECK(with_conf.count("resolver dns/udp A") == 1);
   CHECK(with_conf.count("hairpin dns/udp A") == 1);
+  both.named_conf = o.named_conf;
+  both.named_conf_given = true;
+  same_in_both(both);
 
   guard.reset();
   io.stop();
