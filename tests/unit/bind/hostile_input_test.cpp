@@ -10,25 +10,12 @@
 #include "bind/parser.hpp"
 #include "test_files.hpp"
 
+using bind_test::all_text;
+using bind_test::has;
 using bind_test::scratch_dir;
+using bind_test::seconds_since;
+using bind_test::secret;
 
-namespace {
-
-const std::string secret = "HC-SECRET-7f3a9c-do-not-print";
-
-std::string all_text(const hc::diagnostics& d) {
-  std::string out;
-  for (const auto& x : d.all()) out += x.str() + "\n";
-  return out;
-}
-
-bool has(const hc::diagnostics& d, const std::string& text) { return all_text(d).find(text) != std::string::npos; }
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-}  // namespace
 
 TEST_CASE("hostile named.conf: an included file's text is never quoted, only described") {
   scratch_dir dir;

@@ -3,9 +3,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "core/diagnostics.hpp"
 
 namespace bind_test {
 
@@ -35,5 +38,21 @@ class scratch_dir {
  private:
   std::filesystem::path path_;
 };
+
+// For the hostile-input tests of named.conf and zone files: a string that must never be printed,
+// every diagnostic as one text, and the time a read took.
+inline const std::string secret = "HC-SECRET-7f3a9c-do-not-print";
+
+inline std::string all_text(const hc::diagnostics& d) {
+  std::string out;
+  for (const auto& x : d.all()) out += x.str() + "\n";
+  return out;
+}
+
+inline bool has(const hc::diagnostics& d, const std::string& text) { return all_text(d).find(text) != std::string::npos; }
+
+inline double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 }  // namespace bind_test

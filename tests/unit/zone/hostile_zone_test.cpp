@@ -10,26 +10,18 @@
 #include "zone/source.hpp"
 #include "zone/zone.hpp"
 
+using bind_test::all_text;
+using bind_test::has;
 using bind_test::scratch_dir;
+using bind_test::seconds_since;
+using bind_test::secret;
 using hc::zone::load_zone_file;
 using hc::zone::reader_kind;
 
 namespace {
 
-const std::string secret = "HC-SECRET-7f3a9c-do-not-print";
 const std::string soa = "$TTL 300\n@ IN SOA ns h 1 3600 900 604800 300\n@ IN NS ns\nns IN A 192.0.2.53\n";
 
-std::string all_text(const hc::diagnostics& d) {
-  std::string out;
-  for (const auto& x : d.all()) out += x.str() + "\n";
-  return out;
-}
-
-bool has(const hc::diagnostics& d, const std::string& text) { return all_text(d).find(text) != std::string::npos; }
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 }  // namespace
 
