@@ -32,6 +32,11 @@ struct finding {
   std::string evidence;
   std::string fix;
   bool accepted = false;  // --accept KIND[:NAME]: reported as info, saying what it was
+  // One cause explaining many names (a missing target, a DNAT without loopback SNAT): count is the
+  // number of names it affects and names lists them (every one in JSON, the first few elsewhere).
+  // count 0 means a finding about `name` alone; JSON then omits both fields.
+  std::size_t count = 0;
+  std::vector<std::string> names;
 };
 
 // Duration of one phase of a check ("resolve", "connect", "tls", "request", "processing").
@@ -58,6 +63,7 @@ struct check_result {
   std::vector<phase_time> phases;
   std::optional<std::int64_t> cert_not_after;  // unix time, for TLS services
   std::optional<int> http_status;              // HTTP(S) checks: the status code received
+  std::string tls_version;                     // TLS services: the negotiated version ("TLSv1.3"), when known
   std::optional<int> dns_rcode;                // DNS checks that got a reply: its RCODE
   std::optional<std::size_t> dns_answer_rrs;   // and the number of records in its answer section
   std::optional<std::uint32_t> served_serial;  // SOA serial served, for DNS checks
