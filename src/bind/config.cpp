@@ -422,7 +422,11 @@ class builder {
           z.type = ty;
         }
       } else if (iequals(s.keyword, "file")) {
-        if (auto f = single(s)) z.file = resolve(*f);
+        if (auto f = single(s)) {
+          z.file = resolve(*f);
+          z.file_written = *f;
+          z.file_where = s.where;
+        }
       } else if (iequals(s.keyword, "in-view")) {
         if (auto f = single(s)) z.in_view = *f;
       }

@@ -45,6 +45,8 @@ struct zone_decl {
   std::string rrclass = "IN";
   std::string type;        // primary, secondary, forward, stub, hint, mirror, redirect, static-stub, delegation-only, in-view
   std::string file;        // resolved against options { directory }; empty when none
+  std::string file_written;     // the `file` argument as written (relative names: against directory)
+  source_location file_where;   // the `file` statement, for errors about the zone file
   std::string in_view;     // set for `in-view NAME;` zones
   source_location where;
 };

@@ -1,5 +1,13 @@
 #include "check/inputs.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -7,18 +15,206 @@
 namespace hc::check {
 namespace {
 
-// A fix that fits the error, where one is known; else the general one.
-std::string fix_for(const diagnostic& d) {
-  if (d.message.find("not a text zone file") != std::string::npos)
-    return fmt::format("hairpin-check reads zone files in text format: convert it with named-compilezone -f raw "
-                       "-F text -o {}.txt ZONE {} (or -f map), and point the zone's file statement at the text copy",
-                       d.where.file, d.where.file);
-  if (d.message.find("not a regular file") != std::string::npos)
-    return "name a regular file: devices, FIFOs and directories are never read";
-  return "correct the input at the position named in the evidence";
+// Why a file could not be read, from the reason that ends the message of its error.
+enum class read_cause { none, missing, denied, directory, not_regular, too_large };
+
+read_cause cause_of(std::string_view message) {
+  auto ends = [&](std::string_view reason) { return message.ends_with(reason); };
+  if (ends(std::strerror(ENOENT)) || ends(std::strerror(ENOTDIR))) return read_cause::missing;
+  if (ends(std::strerror(EACCES)) || ends(std::strerror(EPERM))) return read_cause::denied;
+  if (ends(std::strerror(EISDIR))) return read_cause::directory;
+  if (ends("not a regular file")) return read_cause::not_regular;
+  if (message.find("HC_MAX_") != std::string_view::npos) return read_cause::too_large;
+  return read_cause::none;
+}
+
+// The file an open error names: "cannot open 'PATH': REASON" (named.conf), "cannot open PATH:
+// REASON" ($INCLUDE), "cannot read PATH: REASON" (a zone file); empty when there is none.
+std::string path_in(std::string_view message) {
+  for (std::string_view verb : {"cannot open ", "cannot read "}) {
+    auto at = message.find(verb);
+    if (at == std::string_view::npos) continue;
+    auto rest = message.substr(at + verb.size());
+    auto colon = rest.rfind(": ");
+    if (colon == std::string_view::npos) return {};
+    rest = rest.substr(0, colon);
+    if (rest.size() >= 2 && rest.front() == '\'' && rest.back() == '\'') rest = rest.substr(1, rest.size() - 2);
+    if (rest.starts_with("the NAT rules")) return {};
+    return std::string(rest);
+  }
+  return {};
+}
+
+std::string shown(std::string_view path) { return escape_text(path, 512); }
+
+// The name of the user this run is, for the fix of a permission error.
+std::string user_name() {
+  if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  return fmt::format("uid {}", ::geteuid());
+}
+
+// The environment variable a limit error names (HC_MAX_FILE_BYTES, ...).
+std::string limit_variable(std::string_view message) {
+  auto at = message.find("HC_MAX_");
+  if (at == std::string_view::npos) return "HC_MAX_FILE_BYTES";
+  auto end = at;
+  while (end < message.size() && (std::isupper(static_cast<unsigned char>(message[end])) || message[end] == '_')) ++end;
+  return std::string(message.substr(at, end - at));
+}
+
+// The zone (and its view) whose `file` statement is at `where`.
+struct zone_ref {
+  const bind::view_decl* view = nullptr;
+  const bind::zone_decl* zone = nullptr;
+};
+
+zone_ref zone_named_at(const bind::config* cfg, const source_location& where) {
+  if (!cfg || where.file.empty() || where.line == 0) return {};
+  for (const auto& v : cfg->views)
+    for (const auto& z : v.zones)
+      if (z.file_where.file == where.file && z.file_where.line == where.line && z.file_where.column == where.column)
+        return {&v, &z};
+  return {};
 }
 
 }  // namespace
+
+std::string read_access_fix(const std::string& path) {
+  std::string user = user_name();
+  std::string group_name = "bind";
+  struct stat st {};
+  if (!path.empty() && ::stat(path.c_str(), &st) == 0) {
+    const struct group* g = ::getgrgid(st.st_gid);
+    if (g && std::string_view(g->gr_name) != "root") group_name = g->gr_name;
+  }
+  std::string file = path.empty() ? std::string("FILE") : shown(path);
+  return fmt::format(
+      "the user running hairpin-check ({0}) needs read access to {1} and search (x) access to every directory "
+      "above it: e.g. make {0} a member of group {2} (usermod -aG {2} {0}; the hairpin-check service user of the "
+      ".deb is in group bind) and let the group read it (chgrp {2} {1}; chmod g+r {1})",
+      user, file, group_name);
+}
+
+std::string config_error_fix(const diagnostic& d, const bind::config* cfg) {
+  const read_cause cause = cause_of(d.message);
+  const zone_ref at = zone_named_at(cfg, d.where);
+  if (at.zone) {
+    // An error about a zone file itself, reported at the `file` statement that names it.
+    const auto& z = *at.zone;
+    const std::string file = shown(z.file);
+    const std::string stmt = d.where.str();
+    if (d.message.find("is not a text zone file") != std::string::npos)
+      return fmt::format(
+          "hairpin-check reads zone files in text format: convert a copy with named-compilezone -f raw -F text "
+          "-o {0}.txt {1} {0} (from a map file: -f map), and check a named.conf whose file statement at {2} "
+          "names the copy (named reads text with masterfile-format text, the default)",
+          file, shown(z.name), stmt);
+    switch (cause) {
+      case read_cause::missing: {
+        std::string where_from =
+            std::filesystem::path(z.file_written).is_relative() && cfg
+                ? fmt::format("the path in the file statement at {} or the directory option (relative names are "
+                              "read from {})",
+                              stmt, shown(cfg->options.directory))
+                : fmt::format("the path in the file statement at {}", stmt);
+        std::error_code ec;
+        auto parent = std::filesystem::path(z.file).parent_path();
+        std::string no_dir = !parent.empty() && !std::filesystem::exists(parent, ec)
+                                 ? fmt::format(" (its directory {} does not exist either)", shown(parent.string()))
+                                 : std::string();
+        if (z.type == "secondary" || z.type == "mirror" || z.type == "stub")
+          return fmt::format(
+              "named writes a {0} zone's file after its first transfer: check that the transfer works "
+              "(rndc retransfer {1} IN {2}; the log says why it fails), or correct {3}{4}",
+              z.type, shown(z.name), shown(at.view->name), where_from, no_dir);
+        return fmt::format("create {} with the zone's data (a zone file in text format), or correct {}{}", file,
+                           where_from, no_dir);
+      }
+      case read_cause::denied: return read_access_fix(z.file);
+      case read_cause::directory:
+        return fmt::format("{0} is a directory: the file statement at {1} must name the zone file itself, e.g. "
+                           "file \"{0}/db.{2}\"",
+                           file, stmt, shown(z.name));
+      case read_cause::not_regular:
+        return fmt::format("{} is not a regular file (a FIFO, a socket or a device, which can block or never end): "
+                           "make the file statement at {} name a regular file that holds the zone's data",
+                           file, stmt);
+      case read_cause::too_large: break;
+      case read_cause::none:
+        return fmt::format("{} could not be read for the reason in the evidence: correct it, or the file statement "
+                           "at {}",
+                           file, stmt);
+    }
+  }
+  if (d.message.find("not a text zone file") != std::string::npos)
+    return fmt::format("hairpin-check reads zone files in text format: convert it with named-compilezone -f raw "
+                       "-F text -o {0}.txt ZONE {0} (from a map file: -f map), and point the zone's file statement "
+                       "at the text copy",
+                       shown(d.where.file));
+  if (d.message.starts_with("out of memory"))
+    return "give the run more memory (ulimit -v, the service's MemoryMax=) or check a configuration with fewer or "
+           "smaller zones";
+  if (d.message.find("in-view") != std::string::npos && d.message.find("does not declare it") != std::string::npos)
+    return "declare the zone in the view that in-view names (with its type and file), or name in in-view the view "
+           "that declares it";
+  const bool nat = d.message.find("the NAT rules") != std::string::npos;
+  const std::string path = nat ? d.where.file : path_in(d.message);
+  const std::string stmt = d.where.line ? "the statement at " + d.where.str() : std::string("the option");
+  switch (cause) {
+    case read_cause::missing:
+      if (nat)
+        return fmt::format("save the router's rules first (iptables-save > {0}, or nft -j list ruleset > {0}), or "
+                           "correct --nat-rules",
+                           shown(path));
+      return fmt::format("create {}, or correct the name in {} (relative names are read from the directory option)",
+                         path.empty() ? std::string("the file") : shown(path), stmt);
+    case read_cause::denied: return read_access_fix(path);
+    case read_cause::directory:
+      return fmt::format("{} is a directory: name the file itself in {}", path.empty() ? "it" : shown(path), stmt);
+    case read_cause::not_regular:
+      if (nat)
+        return "give a regular file, or pipe the rules in: iptables-save | hairpin-check --nat-rules - ...; FIFOs "
+               "and devices are never read (they can block or never end)";
+      return fmt::format("name a regular file in {}: devices, FIFOs and sockets are never read (they can block or "
+                         "never end)",
+                         stmt);
+    case read_cause::too_large: {
+      std::string var = limit_variable(d.message);
+      return fmt::format("the input is over a safety limit: if it is genuine, raise it for the run with the "
+                         "environment variable {} (e.g. {}=N hairpin-check ...)",
+                         var, var);
+    }
+    case read_cause::none: break;
+  }
+  if (d.where.line == 0)
+    return fmt::format("{} could not be used for the reason in the evidence: correct the file, or the option that "
+                       "names it",
+                       d.where.file.empty() ? std::string("the input") : shown(d.where.file));
+  return "correct the input at the position named in the evidence";
+}
+
+std::string named_conf_fix(const std::string& path, const std::string& message) {
+  switch (cause_of(message)) {
+    case read_cause::denied: return read_access_fix(path);
+    case read_cause::missing:
+      return fmt::format("give the BIND configuration with -C PATH ({} does not exist), or --no-named-conf for "
+                         "one-shot checks of the names given",
+                         shown(path));
+    case read_cause::directory:
+    case read_cause::not_regular:
+      return fmt::format("give the BIND configuration file itself with -C PATH (e.g. {}/named.conf), or "
+                         "--no-named-conf",
+                         shown(path));
+    case read_cause::too_large:
+      return fmt::format("the configuration is over a safety limit: if it is genuine, raise it with the "
+                         "environment variable {}",
+                         limit_variable(message));
+    case read_cause::none: break;
+  }
+  if (message.starts_with("out of memory"))
+    return "give the run more memory (ulimit -v, the service's MemoryMax=), or -C a smaller configuration";
+  return "give the BIND configuration with -C PATH, or --no-named-conf";
+}
 
 run_inputs load_inputs(const run_options& o) {
   run_inputs in;
@@ -29,7 +225,7 @@ run_inputs load_inputs(const run_options& o) {
     try {
       in.config = bind::read_named_conf(o.named_conf, diags);
     } catch (const input_error& e) {
-      in.findings.push_back(config_error(e.what(), "give the BIND configuration with -C PATH, or --no-named-conf"));
+      in.findings.push_back(config_error(e.what(), named_conf_fix(o.named_conf, e.what())));
     }
   } else if (o.names.empty()) {
     in.findings.push_back(config_error(
@@ -47,8 +243,9 @@ run_inputs load_inputs(const run_options& o) {
     in.views = zone::view_summaries(*in.config, in.zones);
   }
   if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
+  const bind::config* cfg = in.config ? &*in.config : nullptr;
   for (const auto& d : diags.all()) {
-    if (d.is_error) in.findings.push_back(config_error(d.str(), fix_for(d)));
+    if (d.is_error) in.findings.push_back(config_error(d.str(), config_error_fix(d, cfg)));
     else in.notes.push_back("warning: " + d.str());
   }
   return in;

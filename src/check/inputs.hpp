@@ -21,4 +21,18 @@ struct run_inputs : stage_report {
 
 run_inputs load_inputs(const run_options& options);
 
+// The fix of the config-error that diagnostic `d` becomes, fitting its case: a zone file that
+// cannot be read (missing, a directory, not a regular file, permission denied: found through the
+// `file` statement of cfg that d's position names), a raw zone file (named-compilezone), a
+// configuration include or $INCLUDE, the NAT rules, a safety limit; "correct the input at the
+// position named in the evidence" only for errors that have a line.
+std::string config_error_fix(const diagnostic& d, const bind::config* cfg);
+
+// The fix when the BIND configuration at `path` itself cannot be read (`message` says why).
+std::string named_conf_fix(const std::string& path, const std::string& message);
+
+// The fix of a permission error on `path`: the user of this run needs read access, e.g. through
+// membership in the file's group (bind when the file's group is root or unknown).
+std::string read_access_fix(const std::string& path);
+
 }  // namespace hc::check

@@ -18,11 +18,14 @@
 
 namespace hc::zone::detail {
 
+open_error::open_error(const std::string& path, std::string reason)
+    : input_error(fmt::format("cannot open {}: {}", path, reason)), reason_(std::move(reason)) {}
+
 mapped_file::mapped_file(const std::string& path, std::uint64_t max_bytes) {
   std::string error;
   std::uint64_t size = 0;
   int fd = open_regular_file(path, max_bytes, size, error);
-  if (fd < 0) throw input_error(fmt::format("cannot open {}: {}", path, error));
+  if (fd < 0) throw open_error(path, error);
   size_ = static_cast<std::size_t>(size);
   if (size_ > 0) {
     addr_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -30,7 +33,7 @@ mapped_file::mapped_file(const std::string& path, std::uint64_t max_bytes) {
       addr_ = nullptr;
       int e = errno;
       ::close(fd);
-      throw input_error(fmt::format("cannot map {}: {}", path, std::strerror(e)));
+      throw open_error(path, fmt::format("cannot map it: {}", std::strerror(e)));
     }
     ::madvise(addr_, size_, MADV_SEQUENTIAL);
   }
@@ -69,6 +72,9 @@ std::string absolute_name(std::string_view name, std::string_view origin) {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// The most bytes of a path an error about the zone file named.conf names shows (escaped).
+constexpr std::size_t max_path_shown = 512;
 
 // Splits a directive line into tokens, stopping at a comment; quotes group.
 std::vector<std::pair<std::string_view, std::size_t>> split_tokens(std::string_view line) {
@@ -203,6 +209,8 @@ struct expander {
   zone_source& out;
   diagnostics& diags;
   std::string directory;
+  const source_location* named_at = nullptr;  // the named.conf `file` statement naming the top file
+  std::string_view context;                   // "zone X (view V): file \"F\"", when named_at is set
   const input_limits& limits = input_limits::current();
   bool stopped = false;              // a limit on the whole zone was reached (and reported)
   std::uint64_t includes = 0;        // files read through $INCLUDE, repeats counted
@@ -282,12 +290,17 @@ struct expander {
     std::uint64_t cap = std::min(limits.max_file_bytes, left);
     try {
       mf = std::make_unique<mapped_file>(path, cap);
-    } catch (const input_error& e) {
+    } catch (const open_error& e) {
       std::string msg = e.what();
-      if (cap < limits.max_file_bytes && msg.ends_with(too_large_message(cap, "HC_MAX_FILE_BYTES"))) {
+      if (cap < limits.max_file_bytes && e.reason() == too_large_message(cap, "HC_MAX_FILE_BYTES")) {
         msg = fmt::format("cannot read {}: the zone file with its $INCLUDEs is {}", path,
                           too_large_message(limits.max_total_bytes, "HC_MAX_TOTAL_BYTES"));
         stopped = true;
+      } else if (!from && named_at) {
+        // The zone file named.conf names: said where named.conf names it, since that is where it
+        // is fixed (the path, the `directory` option) as often as the file itself.
+        diags.error(*named_at, fmt::format("{}: cannot read {}: {}", context, escape_text(path, max_path_shown), e.reason()));
+        return false;
       }
       diags.error(from ? *from : source_location{path, 0, 0}, msg, from ? path : std::string());
       return false;
@@ -300,7 +313,11 @@ struct expander {
     // A binary file (raw or map masterfile-format) is not zone file text.
     // (An empty file maps to no memory at all: memchr must not see its null pointer.)
     if (!text.empty() && std::memchr(text.data(), '\0', std::min<std::size_t>(text.size(), 512))) {
-      diags.error({path, 0, 0}, "not a text zone file (raw or map masterfile-format?)");
+      if (!from && named_at)
+        diags.error(*named_at, fmt::format("{}: {} is not a text zone file (raw or map masterfile-format?)", context,
+                                           escape_text(path, max_path_shown)));
+      else
+        diags.error({path, 0, 0}, "not a text zone file (raw or map masterfile-format?)");
       return false;
     }
     std::size_t seg = 0;
@@ -452,10 +469,11 @@ bool expand_generate(std::string_view body, std::string& out, std::string& error
 }
 
 bool expand_zone_source(const std::string& file, std::string_view origin, const std::string& directory,
-                        zone_source& out, diagnostics& diags) {
+                        zone_source& out, diagnostics& diags, const source_location* named_at,
+                        std::string_view context) {
   std::string dir = directory;
   if (dir.empty()) dir = std::filesystem::path(file).parent_path().string();
-  expander ex{out, diags, dir};
+  expander ex{out, diags, dir, named_at, context};
   return ex.expand(file, std::string(origin), 0, nullptr);
 }
 

@@ -14,10 +14,22 @@
 
 namespace hc::zone::detail {
 
+// Why a file could not be opened: what() is "cannot open PATH: REASON", reason() the REASON alone
+// ("No such file or directory", "Permission denied", "Is a directory", "not a regular file", or
+// too_large_message()).
+class open_error : public input_error {
+ public:
+  open_error(const std::string& path, std::string reason);
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
 // A read-only memory mapping of a whole file; empty files map to an empty view.
 class mapped_file {
  public:
-  // Throws input_error when the file cannot be opened or mapped, is not a regular file (checked
+  // Throws open_error when the file cannot be opened or mapped, is not a regular file (checked
   // before it is opened, and opened with O_NONBLOCK: a FIFO never blocks) or is larger than
   // max_bytes.
   explicit mapped_file(const std::string& path, std::uint64_t max_bytes);
@@ -71,8 +83,13 @@ struct zone_source {
 // input_limits (core/input_file.hpp): $INCLUDE depth, files included, bytes per file and in all
 // (repeats counted), records generated. Files reached through $INCLUDE are private to diags (their
 // text is never quoted).
+// `named_at`, when given, is the named.conf `file` statement that names `file`, and `context` says
+// which ("zone debugo.fr (view intra): file \"db.x\""): when `file` itself cannot be read or is not
+// zone file text, the error is reported there, "CONTEXT: cannot read PATH: REASON" or "CONTEXT:
+// PATH is not a text zone file (...)"; without it, at `file` itself.
 bool expand_zone_source(const std::string& file, std::string_view origin, const std::string& directory,
-                        zone_source& out, diagnostics& diags);
+                        zone_source& out, diagnostics& diags, const source_location* named_at = nullptr,
+                        std::string_view context = {});
 
 // Reads one $GENERATE line body ("1-3 host$ A 198.18.1.$") into spec; false with an error (column
 // relative to body) when it is malformed.

@@ -492,11 +492,14 @@ std::unique_ptr<zone_data> zone_builder::finish() {
 // ---- loading ----
 
 std::unique_ptr<zone_data> load_zone_file(const std::string& file, std::string_view origin, diagnostics& diags,
-                                          reader_kind reader, const std::string& directory) {
+                                          reader_kind reader, const std::string& directory,
+                                          const zone_file_ref* named_at) {
   try {
     detail::zone_source src;
     std::string org = canonical_name(origin);
-    if (!detail::expand_zone_source(file, org, directory, src, diags)) return nullptr;
+    if (!detail::expand_zone_source(file, org, directory, src, diags, named_at ? &named_at->where : nullptr,
+                                    named_at ? std::string_view(named_at->what) : std::string_view()))
+      return nullptr;
     // Generous: pages of the reserve that are never written are never resident.
     zone_builder builder(org, src.bytes / 16 + 16);
     if (reader == reader_kind::fast)
@@ -550,6 +553,8 @@ zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_opti
     std::string file, origin;
     std::shared_ptr<const zone_data> data;
     diagnostics diags;
+    const bind::zone_decl* decl = nullptr;  // the first zone statement naming the file
+    std::vector<std::string> views;         // every view whose zone names it
   };
   std::vector<job> jobs;
   std::map<std::pair<std::string, std::string>, std::size_t> job_of;
@@ -558,7 +563,9 @@ zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_opti
     for (const auto& z : v.zones) {
       if (z.file.empty() || !z.in_view.empty() || !is_loaded_type(z.type)) continue;
       auto key = std::make_pair(z.file, canonical_name(z.name));
-      if (job_of.emplace(key, jobs.size()).second) jobs.push_back({z.file, key.second, nullptr, {}});
+      auto [at, fresh] = job_of.emplace(key, jobs.size());
+      if (fresh) jobs.push_back({z.file, key.second, nullptr, {}, &z, {}});
+      jobs[at->second].views.push_back(v.name);
     }
   unsigned threads = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = std::min<unsigned>(threads, static_cast<unsigned>(jobs.size()));
@@ -567,7 +574,15 @@ zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_opti
     for (std::size_t i = next++; i < jobs.size(); i = next++) {
       auto& j = jobs[i];
       try {
-        j.data = load_zone_file(j.file, j.origin, j.diags, opts.reader, cfg.options.directory);
+        std::optional<zone_file_ref> ref;
+        if (!j.decl->file_where.file.empty()) {
+          std::string views;
+          for (const auto& v : j.views) views += (views.empty() ? "" : ", ") + escape_text(v);
+          ref = zone_file_ref{j.decl->file_where,
+                              fmt::format("zone {} (view{} {}): file \"{}\"", escape_text(j.decl->name, 255),
+                                          j.views.size() > 1 ? "s" : "", views, escape_text(j.decl->file_written, 512))};
+        }
+        j.data = load_zone_file(j.file, j.origin, j.diags, opts.reader, cfg.options.directory, ref ? &*ref : nullptr);
       } catch (const std::exception& e) {
         j.diags.error({j.file, 0, 0}, e.what());
       }

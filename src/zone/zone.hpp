@@ -160,14 +160,23 @@ struct load_options {
   unsigned threads = 0;  // 0: one per core, at most one per zone file
 };
 
+// Where named.conf names a zone file: its `file` statement and which zone and views it serves.
+struct zone_file_ref {
+  source_location where;  // the `file` statement
+  std::string what;       // "zone debugo.fr (view intra): file \"db.x\"" (texts escaped)
+};
+
 // Reads one zone file (with its $INCLUDEs relative to `directory`, the directory named works in;
 // empty: the file's own directory). Errors go to diags with file:line:col; records that cannot be
 // read are skipped, the rest is kept. Returns nullptr when the file itself cannot be read, is not
 // zone file text (null bytes in its first 512 bytes: a raw or map masterfile-format file), or when
 // memory runs out ("out of memory while reading FILE"). Bounded by core/input_file.hpp's limits.
+// With `named_at`, those errors about the file itself are reported at the `file` statement
+// ("named.conf:12:5: zone debugo.fr (view intra): file \"db.x\": cannot read /etc/bind/db.x: REASON").
 std::unique_ptr<zone_data> load_zone_file(const std::string& file, std::string_view origin,
                                           diagnostics& diags, reader_kind reader = reader_kind::fast,
-                                          const std::string& directory = {});
+                                          const std::string& directory = {},
+                                          const zone_file_ref* named_at = nullptr);
 
 // One zone of one view, as loaded.
 struct loaded_zone {

@@ -70,7 +70,7 @@ run nat-rules-dev-zero 3 '/dev/zero: cannot read the NAT rules: not a regular fi
 mkfifo "$work/fifo"
 run fifo-named-conf 3 "fifo': not a regular file" -- "${static[@]}" --named-conf "$work/fifo"
 conf "$work/fifo-zone.conf" fifo
-run fifo-zone-file 3 'cannot open [^ ]*/fifo: not a regular file' -- "${static[@]}" --named-conf "$work/fifo-zone.conf"
+run fifo-zone-file 3 'file "fifo": cannot read [^ ]*/fifo: not a regular file' -- "${static[@]}" --named-conf "$work/fifo-zone.conf"
 { cat "$work/db.ok"; echo "\$INCLUDE fifo"; } >"$work/db.fifo"
 conf "$work/fifo-include.conf" db.fifo
 run fifo-zone-include 3 'db.fifo:6:10: cannot open [^ ]*/fifo: not a regular file' -- "${static[@]}" --named-conf "$work/fifo-include.conf"

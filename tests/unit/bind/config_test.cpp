@@ -280,3 +280,32 @@ TEST_CASE("config: redefined match lists and zone classes that differ from the v
   CHECK(hc::bind::match_list_texts(cfg.views.at(0).match_clients) == std::vector<std::string>{"10/8"});
   CHECK(cfg.views.at(0).zones.empty());
 }
+
+TEST_CASE("config: a zone keeps its file statement's position and the name as written") {
+  scratch_dir dir;
+  std::string conf = dir.write("named.conf",
+                               "options { directory \"" + dir.str() + "/data\"; };\n"
+                               "view \"intra\" {\n"
+                               "  zone \"example.test\" {\n"
+                               "    type master;\n"
+                               "    file \"db.intra\";\n"
+                               "  };\n"
+                               "  zone \"abs.test\" { type master; file \"/var/lib/db.abs\"; };\n"
+                               "  zone \"nofile.test\" { type forward; forwarders { 192.0.2.1; }; };\n"
+                               "};\n");
+  hc::diagnostics d;
+  auto cfg = hc::bind::read_named_conf(conf, d);
+  CHECK(messages(d).empty());
+  REQUIRE(cfg.views.size() == 1);
+  REQUIRE(cfg.views[0].zones.size() == 3);
+  const auto& rel = cfg.views[0].zones[0];
+  CHECK(rel.file == dir.str() + "/data/db.intra");
+  CHECK(rel.file_written == "db.intra");
+  CHECK(rel.file_where.str() == conf + ":5:5");
+  const auto& abs = cfg.views[0].zones[1];
+  CHECK(abs.file_written == "/var/lib/db.abs");
+  CHECK(abs.file_where.str() == conf + ":7:34");
+  const auto& none = cfg.views[0].zones[2];
+  CHECK(none.file_written.empty());
+  CHECK(none.file_where.line == 0u);
+}

@@ -2,7 +2,12 @@
 
 #include "print_vector.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "core/dns_text.hpp"
@@ -246,4 +251,42 @@ TEST_CASE("zone cuts: names at and below a delegation") {
   hc::diagnostics d2;
   auto flat = load("directives.zone", "example.net", d2);
   CHECK_FALSE(flat->below_cut("host.sub.example.net"));
+}
+
+TEST_CASE("zone loading: a zone file that cannot be read is reported where named.conf names it") {
+  const zone_file_ref ref{{"/etc/bind/named.conf", 12, 5}, "zone example.net (view intra): file \"db.x\""};
+  std::string dir = std::filesystem::temp_directory_path() / ("hc-zone-ref-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir + "/a-directory");
+  ::mkfifo((dir + "/a-fifo").c_str(), 0600);
+  struct one_case {
+    std::string file, reason;
+  };
+  const one_case cases[] = {{dir + "/missing.zone", "No such file or directory"},
+                            {dir + "/a-directory", "Is a directory"},
+                            {dir + "/a-fifo", "not a regular file"},
+                            {dir + "/missing-dir/db.x", "No such file or directory"}};
+  for (const auto& c : cases) {
+    CAPTURE(c.file);
+    hc::diagnostics d;
+    CHECK_FALSE(load_zone_file(c.file, "example.net", d, reader_kind::fast, dir, &ref));
+    REQUIRE(d.all().size() == 1);
+    CHECK(d.all()[0].str() == "/etc/bind/named.conf:12:5: zone example.net (view intra): file \"db.x\": cannot read " +
+                                  c.file + ": " + c.reason);
+  }
+  // A raw (binary) zone file: said at the file statement too.
+  hc::diagnostics raw;
+  CHECK_FALSE(load_zone_file(data_dir + "/raw.zone", "example.net", raw, reader_kind::fast, {}, &ref));
+  REQUIRE(raw.all().size() == 1);
+  CHECK(raw.all()[0].str() == "/etc/bind/named.conf:12:5: zone example.net (view intra): file \"db.x\": " + data_dir +
+                                  "/raw.zone is not a text zone file (raw or map masterfile-format?)");
+  // A $INCLUDE that cannot be read stays an error at the $INCLUDE line, not at named.conf.
+  {
+    std::ofstream(dir + "/inc.zone") << "$TTL 300\n@ IN SOA ns h 1 2 3 4 5\n$INCLUDE nowhere.inc\n";
+  }
+  hc::diagnostics inc;
+  auto z = load_zone_file(dir + "/inc.zone", "example.net", inc, reader_kind::fast, dir, &ref);
+  CHECK(z);
+  CHECK(has_diag(inc, dir + "/inc.zone:3:10", "cannot open " + dir + "/nowhere.inc: No such file or directory"));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
