@@ -103,7 +103,11 @@ table_kinds = set(re.findall(r"^\| ([a-z][a-z-]+) \| (?:info|warning|critical|un
 if len(table_kinds) < 20:
     fail(f"docs/findings.md has only {len(table_kinds)} kinds")
 kinds_section = readme.split("## Finding kinds", 1)[1].split("\n## ", 1)[0]
-readme_kinds = set(re.findall(r"`([a-z][a-z-]+)`", kinds_section))
+# The two lists: the paragraphs that start "Static" and "Live".
+kind_lists = [p for p in kinds_section.split("\n\n") if p.lstrip().startswith(("Static", "Live"))]
+if len(kind_lists) != 2:
+    fail("the README's finding kinds have no 'Static ...' and 'Live ...' paragraphs")
+readme_kinds = set(re.findall(r"`([a-z][a-z-]+)`", "\n".join(kind_lists)))
 for kind in sorted(readme_kinds - table_kinds):
     fail(f"the README's finding kinds name {kind}, which docs/findings.md (the code's table) does not have")
 for kind in sorted(table_kinds - readme_kinds):
