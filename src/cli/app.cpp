@@ -50,6 +50,8 @@ run_result internal_failure(const std::string& what) {
   f.kind = finding_kind::config_error;
   f.sev = severity::unknown;
   f.evidence = what;
+  f.fix = "a fault of hairpin-check, not of the inputs: run it again with -vv and report the evidence and that "
+          "output to its developers";
   r.findings.push_back(std::move(f));
   return r;
 }
