@@ -44,6 +44,10 @@ grep -q 'systemd-tmpfiles .*--create hairpin-check.conf' "$out/control/postinst"
 # 3. The packaged binary runs from an unpacked tree.
 dpkg-deb -x "$deb" "$out/unpacked"
 "$out/unpacked/usr/bin/hairpin-check" --version
+# The installed README's links to docs/*.md resolve in the installed tree.
+links=$(grep -o '](docs/[^)#]*\.md' "$out/unpacked$doc/README.md" | sed 's/^](//' | sort -u)
+[ -n "$links" ] || fail "the installed README links no docs/*.md"
+for l in $links; do [ -f "$out/unpacked$doc/$l" ] || fail "the installed README links $l, which the package does not hold"; done
 "$out/unpacked/usr/bin/hairpin-check" --static -C "$out/unpacked$doc/examples/named.conf" -q
 
 # 4. A real dpkg install into a throwaway root, maintainer scripts included.
