@@ -61,13 +61,15 @@ std::string plugin_text(std::string_view text) {
   return out;
 }
 
-// A perfdata label: quoted, ASCII, without ' and =.
-std::string perf_label(std::string_view text) {
-  std::string out = "'";
+// The text of a perfdata label: ASCII, without ' and =. Applied twice, the same.
+std::string label_text(std::string_view text) {
+  std::string out;
   for (char c : ascii_line(text)) out.push_back(c == '\'' || c == '=' ? '_' : c);
-  out += "'";
   return out;
 }
+
+// A perfdata label: quoted label_text.
+std::string perf_label(std::string_view text) { return "'" + label_text(text) + "'"; }
 
 std::string perf(std::string_view label, const std::string& value, const std::string& warn = {},
                  const std::string& crit = {}, const std::string& min = {}, const std::string& max = {}) {
@@ -185,6 +187,18 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
 
   // Only the thresholds the run applied: perfdata thresholds that were not checked would mislead graphs.
   const std::string warn_s = o.warning ? o.warning->str() : "", crit_s = o.critical ? o.critical->str() : "";
+  // Labels are unique across the whole perfdata, whatever the services, paths and names hold.
+  std::set<std::string> used{"findings_critical", "findings_warning", "findings_unknown", "checks_failed",
+                             "run_duration"};
+  auto unique_label = [&](std::string_view raw, const std::string& address = {}) {
+    // Compared as printed: labels that differ only in what label_text replaces are one label.
+    std::string label = label_text(raw);
+    if (used.count(label) && !address.empty()) label = label_text(label + '_' + address);
+    std::string base = label;
+    for (int n = 2; used.count(label); ++n) label = base + '_' + std::to_string(n);
+    used.insert(label);
+    return label;
+  };
   const std::string cert_warn_s = std::to_string(o.cert_warn_days) + ':';
   const std::string cert_crit_s = std::to_string(o.cert_crit_days) + ':';
 
@@ -209,22 +223,15 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
   }
   for (const auto& [key, g] : groups) {
     const std::string base = key.first + '_' + key.second;
-    perfdata.push_back(perf(base + "_checks", std::to_string(g.checks), "", "", "0"));
-    perfdata.push_back(perf(base + "_failed", std::to_string(g.failed), "", "", "0", std::to_string(g.checks)));
-    perfdata.push_back(perf(base + "_worst_time", detail::fixed(g.worst) + "s", warn_s, crit_s, "0"));
+    perfdata.push_back(perf(unique_label(base + "_checks"), std::to_string(g.checks), "", "", "0"));
+    perfdata.push_back(
+        perf(unique_label(base + "_failed"), std::to_string(g.failed), "", "", "0", std::to_string(g.checks)));
+    perfdata.push_back(perf(unique_label(base + "_worst_time"), detail::fixed(g.worst) + "s", warn_s, crit_s, "0"));
   }
   for (const auto& [service, days] : cert_days)
-    perfdata.push_back(perf(service + "_cert_days_min", std::to_string(days), cert_warn_s, cert_crit_s));
+    perfdata.push_back(perf(unique_label(service + "_cert_days_min"), std::to_string(days), cert_warn_s, cert_crit_s));
 
   if (o.perfdata == perfdata_set::checks) {
-    std::set<std::string> used;
-    auto unique_label = [&](std::string label, const std::string& address) {
-      if (used.count(label) && !address.empty()) label += '_' + address;
-      std::string base = label;
-      for (int n = 2; used.count(label); ++n) label = base + '_' + std::to_string(n);
-      used.insert(label);
-      return label;
-    };
     for (const auto& c : r.checks) {
       // The type is part of the check's identity: an A and an AAAA check get labels of their own,
       // whatever their order, instead of one taking the other's label plus a suffix.

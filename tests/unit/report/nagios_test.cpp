@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "report/report.hpp"
 #include "samples.hpp"
@@ -331,4 +332,35 @@ TEST_CASE("nagios: a finding for many names shows how many and the first three")
   r.findings[0].count = 0;
   r.findings[0].name = "blog.debugo.fr";
   CHECK(render_nagios(r, {}).find("[CRITICAL] nat-no-loopback blog.debugo.fr https: DNAT") != std::string::npos);
+}
+
+TEST_CASE("nagios: perfdata labels stay unique when services, paths and names run together") {
+  hc::run_result r;
+  auto add = [&r](const char* name, const char* service, const char* path) {
+    hc::check_result c;
+    c.name = name;
+    c.type = "A";
+    c.service = service;
+    c.path = path;
+    c.ok = true;
+    c.duration_s = 0.5;
+    r.checks.push_back(c);
+  };
+  add("n", "a_b", "c");
+  add("n", "a", "b_c");          // "a_b_c_checks" as well
+  add("n", "x'y", "p");
+  add("n", "x=y", "p");          // both print as x_y
+  add("n", "findings", "critical");  // a total's label as a prefix
+  add("n_A_x_y", "p", "checks");    // a per-check label equal to a summary label
+  const std::string first = split_lines(render_nagios(r, per_check()))[0];
+  CHECK(validate_nagios(first + '\n').empty());
+  std::set<std::string> labels;
+  for (const auto& item : perf_items(first)) {
+    CAPTURE(item);
+    CHECK(labels.insert(item.substr(0, item.find("'="))).second);
+  }
+  CHECK(labels.size() == 5 + 6 * 3 + 6);
+  CHECK(labels.count("'a_b_c_checks") == 1);
+  CHECK(labels.count("'a_b_c_checks_2") == 1);
+  CHECK(labels.count("'x_y_p_checks_2") == 1);
 }
