@@ -233,13 +233,29 @@ struct transfer_data {
   tls_capture capture;
   std::string host;  // the name the certificate must carry (tls_expect_name)
   X509_STORE* store = nullptr;  // the run's shared trust store (owned by the shared TLS context)
+  CURL* easy = nullptr;         // the transfer, to ask for its TLS connection
+  std::string tls_version;      // negotiated, read while the connection is open (tls_version())
 };
+
+// The negotiated TLS version of the transfer's connection, when it is an OpenSSL one that finished
+// its handshake. curl hands out the SSL* only while the connection is in use.
+void note_tls_version(transfer_data& d) noexcept {
+  if (!d.easy || !d.tls_version.empty()) return;
+  const curl_tlssessioninfo* info = nullptr;
+  if (curl_easy_getinfo(d.easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info) return;
+  if (info->backend != CURLSSLBACKEND_OPENSSL || !info->internals) return;
+  try {
+    d.tls_version = tls_version(static_cast<const SSL*>(info->internals));
+  } catch (...) {
+  }
+}
 
 extern "C" std::size_t header_cb(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
   auto* d = static_cast<transfer_data*>(userp);
   std::size_t len = size * n;
   try {
     std::string_view line(data, len);
+    note_tls_version(*d);
     if (line.starts_with("HTTP/")) {
       d->headers.clear();
     } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
@@ -361,6 +377,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     // to refuse the CN and says so as "unspecified"): ssl_ctx_cb makes OpenSSL check it instead.
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
     data.host = cert_name;
+    data.easy = easy;
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
     curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, &data);
   }
@@ -391,6 +408,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     r.tls = outcome;
     r.check.cert_not_after = outcome->not_after;
   }
+  note_tls_version(data);  // no header seen (a failed transfer): the connection may still be open
+  r.check.tls_version = data.tls_version;
   r.http_status = static_cast<int>(status);
   if (auto it = data.headers.find("server"); it != data.headers.end()) {
     r.banner = it->second;

@@ -51,6 +51,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
     if (!ca_error.empty()) r.check.detail += " (" + ca_error + ")";
     co_return;
   }
+  r.check.tls_version = tls_version(stream.native_handle());
   auto tls_done = clock::now();
   add_phase(r, "tls", connected, tls_done);
 

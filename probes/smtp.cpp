@@ -147,6 +147,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
     if (!ca_error.empty()) r.check.detail += " (" + ca_error + ")";
     co_return;
   }
+  r.check.tls_version = tls_version(stream.native_handle());
   auto tls_done = clock::now();
   add_phase(r, "tls", tls_start, tls_done);
 

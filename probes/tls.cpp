@@ -216,6 +216,13 @@ tls_outcome tls_outcome_from(const tls_capture& capture, const std::string& name
   return out;
 }
 
+std::string tls_version(const SSL* ssl) {
+  if (!ssl || !SSL_is_init_finished(ssl)) return {};
+  const char* v = SSL_get_version(ssl);
+  if (!v || std::string_view(v) == "unknown") return {};
+  return v;
+}
+
 std::string tls_verify_error_text(int x509_error) {
   const char* s = X509_verify_cert_error_string(x509_error);
   return s ? s : "certificate verification failed";

@@ -51,6 +51,10 @@ tls_outcome tls_describe(X509* cert);
 // The outcome of a handshake from its capture: certificate facts plus verified/verify_error.
 tls_outcome tls_outcome_from(const tls_capture& capture, const std::string& name);
 
+// The TLS version a finished handshake negotiated, as OpenSSL names it ("TLSv1.3", "TLSv1.2");
+// empty for a null SSL or a handshake that has not finished.
+std::string tls_version(const SSL* ssl);
+
 // OpenSSL's text for an X509_V_ERR_* code ("certificate has expired", "hostname mismatch").
 std::string tls_verify_error_text(int x509_error);
 

@@ -28,13 +28,14 @@ std::string render(const run_result& result, const cli_options& o) {
     case output_format::json: return report::render_json(result);
     case output_format::nagios: {
       report::nagios_options n;
+      n.perfdata = o.perfdata;
       n.warning = o.run.warning;
       n.critical = o.run.critical;
       n.cert_warn_days = o.run.cert_warn_days;
       n.cert_crit_days = o.run.cert_crit_days;
       return report::render_nagios(result, n);
     }
-    case output_format::prometheus: return report::render_prometheus(result);
+    case output_format::prometheus: return report::render_prometheus(result, {o.prometheus_detail});
     case output_format::text: break;
   }
   report::text_options t;
@@ -97,7 +98,7 @@ int run(int argc, char** argv) noexcept {
         // Temporaries of runs killed before they could clean up; a run still under way is younger
         // than its deadline, so no temporary that young is touched.
         report::remove_stale_temporaries(o.textfile, textfile_grace(o.run.timeout_s));
-        report::write_textfile_atomically(o.textfile, report::render_prometheus(result));
+        report::write_textfile_atomically(o.textfile, report::render_prometheus(result, {o.prometheus_detail}));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "hairpin-check: %s\n", e.what());
         result.findings.push_back(textfile_failure(e.what()));

@@ -182,6 +182,16 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   app.add_option("--format", format, "text (default), json, nagios, prometheus")
       ->check(CLI::IsMember({"text", "json", "nagios", "prometheus"}));
   app.add_option("--textfile", o.textfile, "also write the Prometheus exposition to PATH, atomically");
+  std::string perfdata = "summary", prometheus_detail = "names";
+  app.add_option("--perfdata", perfdata,
+                 "nagios format: summary (default: totals, per service and path, bounded) or checks (also one item per check)")
+      ->type_name("SET")
+      ->check(CLI::IsMember({"summary", "checks"}));
+  app.add_option("--prometheus-detail", prometheus_detail,
+                 "prometheus format and --textfile: names (default: series per check) or aggregate (per service, path "
+                 "and type, for large zones)")
+      ->type_name("DETAIL")
+      ->check(CLI::IsMember({"names", "aggregate"}));
   app.add_flag("-q,--quiet", o.quiet, "text format: print nothing when everything is OK");
   app.add_flag("--color", color, "colour the text output even when not on a terminal");
   app.add_flag("--no-color", no_color, "never colour the text output");
@@ -314,6 +324,9 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   if (color && no_color) return fail("--color and --no-color exclude each other");
   if (color) o.color = true;
   if (no_color) o.color = false;
+
+  if (perfdata == "checks") o.perfdata = report::perfdata_set::checks;
+  if (prometheus_detail == "aggregate") o.prometheus_detail = report::prometheus_detail::aggregate;
 
   if (format == "json") o.format = output_format::json;
   else if (format == "nagios") o.format = output_format::nagios;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "check/options.hpp"
+#include "report/report.hpp"
 
 namespace hc::cli {
 
@@ -15,6 +16,8 @@ struct cli_options {
   check::run_options run;
   output_format format = output_format::text;
   std::string textfile;  // also write the Prometheus exposition here, atomically
+  report::perfdata_set perfdata = report::perfdata_set::summary;                   // --perfdata
+  report::prometheus_detail prometheus_detail = report::prometheus_detail::names;  // --prometheus-detail
   bool quiet = false;
   std::optional<bool> color;  // --color/--no-color; unset: only on a terminal without NO_COLOR
 };

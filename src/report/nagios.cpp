@@ -3,6 +3,8 @@
 //   [CRITICAL] kind name service path: evidence - fix: ...
 // ASCII only: Nagios, Icinga and their notification paths do not all handle UTF-8.
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "report/format.hpp"
@@ -59,13 +61,15 @@ std::string plugin_text(std::string_view text) {
   return out;
 }
 
-// A perfdata label: quoted, ASCII, without ' and =.
-std::string perf_label(std::string_view text) {
-  std::string out = "'";
+// The text of a perfdata label: ASCII, without ' and =. Applied twice, the same.
+std::string label_text(std::string_view text) {
+  std::string out;
   for (char c : ascii_line(text)) out.push_back(c == '\'' || c == '=' ? '_' : c);
-  out += "'";
   return out;
 }
+
+// A perfdata label: quoted label_text.
+std::string perf_label(std::string_view text) { return "'" + label_text(text) + "'"; }
 
 std::string perf(std::string_view label, const std::string& value, const std::string& warn = {},
                  const std::string& crit = {}, const std::string& min = {}, const std::string& max = {}) {
@@ -116,6 +120,8 @@ std::string summary(const run_result& r) {
     s += name(f->kind);
     if (!f->name.empty())
       s += ' ' + f->name;
+    else if (f->count > 0)
+      s += ' ' + std::to_string(f->count) + (f->count == 1 ? " name" : " names");
     else if (!f->zone.empty())
       s += ' ' + f->zone;
     else if (!f->evidence.empty())  // config-error: where it is, file:line:col
@@ -137,6 +143,16 @@ const char* tag(severity s) {
   return "[UNKNOWN]";
 }
 
+// " (N names, e.g. a, b, c)" for a finding that one cause explains for many names; the names are
+// the first three, each bounded. Empty for a finding about one name.
+std::string names_part(const finding& f) {
+  if (f.count == 0) return {};
+  std::string s = " (" + std::to_string(f.count) + (f.count == 1 ? " name" : " names");
+  const std::size_t shown = std::min<std::size_t>(f.names.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) s += (i ? ", " : ", e.g. ") + detail::truncate_utf8(f.names[i], 80);
+  return s + ')';
+}
+
 std::string finding_line(const finding& f) {
   std::string s = tag(f.sev);
   s += ' ';
@@ -145,6 +161,7 @@ std::string finding_line(const finding& f) {
   for (const std::string* part : {&f.name, &f.type, &f.service, &f.path})
     if (!part->empty()) s += ' ' + *part;
   if (!f.view.empty()) s += " (view " + f.view + ')';
+  s += names_part(f);
   if (!f.evidence.empty()) s += ": " + f.evidence;
   if (!f.fix.empty()) s += " - fix: " + f.fix;
   return plugin_text(s);
@@ -170,38 +187,81 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
 
   // Only the thresholds the run applied: perfdata thresholds that were not checked would mislead graphs.
   const std::string warn_s = o.warning ? o.warning->str() : "", crit_s = o.critical ? o.critical->str() : "";
-  std::set<std::string> used;
-  auto unique_label = [&](std::string label, const std::string& address) {
-    if (used.count(label) && !address.empty()) label += '_' + address;
+  // Labels are unique across the whole perfdata, whatever the services, paths and names hold.
+  std::set<std::string> used{"findings_critical", "findings_warning", "findings_unknown", "checks_failed",
+                             "run_duration"};
+  auto unique_label = [&](std::string_view raw, const std::string& address = {}) {
+    // Compared as printed: labels that differ only in what label_text replaces are one label.
+    std::string label = label_text(raw);
+    if (used.count(label) && !address.empty()) label = label_text(label + '_' + address);
     std::string base = label;
     for (int n = 2; used.count(label); ++n) label = base + '_' + std::to_string(n);
     used.insert(label);
     return label;
   };
+  const std::string cert_warn_s = std::to_string(o.cert_warn_days) + ':';
+  const std::string cert_crit_s = std::to_string(o.cert_crit_days) + ':';
+
+  // The bounded set: per service and path, then the fewest certificate days per service. Its size
+  // depends on the services checked, never on the number of names.
+  struct group {
+    std::size_t checks = 0, failed = 0;
+    double worst = 0;
+  };
+  std::map<std::pair<std::string, std::string>, group> groups;  // (service, path)
+  std::map<std::string, long long> cert_days;                   // service -> fewest days left
   for (const auto& c : r.checks) {
-    // The type is part of the check's identity: an A and an AAAA check get labels of their own,
-    // whatever their order, instead of one taking the other's label plus a suffix.
-    std::string base = c.name + (c.type.empty() ? "" : '_' + c.type) + '_' + c.service + '_' + c.path;
-    perfdata.push_back(
-        perf(unique_label(base, c.address), detail::fixed(c.duration_s) + "s", warn_s, crit_s, "0"));
+    group& g = groups[{c.service, c.path}];
+    ++g.checks;
+    if (!c.ok) ++g.failed;
+    if (std::isfinite(c.duration_s)) g.worst = std::max(g.worst, c.duration_s);
     if (c.cert_not_after && r.finished_at != 0) {
       const long long days = detail::days_left(*c.cert_not_after, r.finished_at);
-      perfdata.push_back(perf(unique_label(base + "_cert_days", c.address), std::to_string(days),
-                              std::to_string(o.cert_warn_days) + ':', std::to_string(o.cert_crit_days) + ':'));
+      auto [it, fresh] = cert_days.try_emplace(c.service, days);
+      if (!fresh) it->second = std::min(it->second, days);
+    }
+  }
+  for (const auto& [key, g] : groups) {
+    const std::string base = key.first + '_' + key.second;
+    perfdata.push_back(perf(unique_label(base + "_checks"), std::to_string(g.checks), "", "", "0"));
+    perfdata.push_back(
+        perf(unique_label(base + "_failed"), std::to_string(g.failed), "", "", "0", std::to_string(g.checks)));
+    perfdata.push_back(perf(unique_label(base + "_worst_time"), detail::fixed(g.worst) + "s", warn_s, crit_s, "0"));
+  }
+  for (const auto& [service, days] : cert_days)
+    perfdata.push_back(perf(unique_label(service + "_cert_days_min"), std::to_string(days), cert_warn_s, cert_crit_s));
+
+  if (o.perfdata == perfdata_set::checks) {
+    for (const auto& c : r.checks) {
+      // The type is part of the check's identity: an A and an AAAA check get labels of their own,
+      // whatever their order, instead of one taking the other's label plus a suffix.
+      std::string base = c.name + (c.type.empty() ? "" : '_' + c.type) + '_' + c.service + '_' + c.path;
+      perfdata.push_back(
+          perf(unique_label(base, c.address), detail::fixed(c.duration_s) + "s", warn_s, crit_s, "0"));
+      if (c.cert_not_after && r.finished_at != 0) {
+        const long long days = detail::days_left(*c.cert_not_after, r.finished_at);
+        perfdata.push_back(perf(unique_label(base + "_cert_days", c.address), std::to_string(days), cert_warn_s,
+                                cert_crit_s));
+      }
     }
   }
 
+  // Whole items, as many as fit in the length Nagios keeps; the rest are counted, never cut silently.
   std::string out = head;
   std::string sep = " | ";
+  std::size_t kept = 0;
   for (const auto& p : perfdata) {
-    if (out.size() + sep.size() + p.size() > o.max_first_line) break;  // whole items only
+    if (out.size() + sep.size() + p.size() > o.max_first_line) break;
     out += sep + p;
     sep = " ";
+    ++kept;
   }
   out += '\n';
 
   // Long output: one line per finding, worst first, then the notes.
   std::vector<std::string> lines;
+  if (kept < perfdata.size())
+    lines.push_back("perfdata: " + std::to_string(perfdata.size() - kept) + " items left out, see --perfdata");
   for (const finding* f : detail::sorted_findings(r)) lines.push_back(finding_line(*f));
   for (const auto& c : r.checks)
     if (!c.ok) {

@@ -21,9 +21,19 @@ struct text_options {
   bool quiet = false;  // nothing at all when the status is OK
 };
 
+// Which perfdata the Nagios output carries (--perfdata).
+enum class perfdata_set {
+  // A bounded set: the run's totals; per service and path ("https_hairpin") the checks, the failed
+  // ones and the worst response time; per TLS service the fewest certificate days left.
+  summary,
+  // The summary set, then one item per check (and per certificate): grows with the zone.
+  checks,
+};
+
 // Thresholds and bounds of the Nagios plugin output.
 struct nagios_options {
-  // The response time ranges the run applied (-w/-c), shown in each check's perfdata; unset: none shown.
+  perfdata_set perfdata = perfdata_set::summary;
+  // The response time ranges the run applied (-w/-c), shown with the response time perfdata; unset: none shown.
   std::optional<nagios_range> warning, critical;
   int cert_warn_days = 30;      // certificate days-left thresholds (perfdata range "N:")
   int cert_crit_days = 14;
@@ -41,7 +51,9 @@ std::string render_text(const run_result& result, const text_options& options = 
 std::string render_json(const run_result& result);
 
 // The monitoring-plugins output: "HAIRPIN <STATE> - summary | perfdata", then one line per finding.
-// ASCII only: other characters become ASCII look-alikes ("->" for an arrow) or '?', and '|' outside
+// Perfdata are whole items that fit in max_first_line (the length Nagios Core keeps of the first
+// line); when some do not, the first long output line says "perfdata: N items left out, see
+// --perfdata". A finding for many names (count > 0) shows "(N names, e.g. a, b, c)". ASCII only: other characters become ASCII look-alikes ("->" for an arrow) or '?', and '|' outside
 // the perfdata becomes '/'. The exit status is the caller's: exit_code(result.status()).
 std::string render_nagios(const run_result& result, const nagios_options& options = {});
 
@@ -49,9 +61,22 @@ std::string render_nagios(const run_result& result, const nagios_options& option
 // one ASCII line; the caller exits 3.
 std::string render_nagios_unknown(std::string_view reason);
 
+// Which series the Prometheus exposition carries (--prometheus-detail).
+enum class prometheus_detail {
+  // Per check: labelled name, type, service, path (and address). Grows with the zone.
+  names,
+  // Per service, path and type only (hairpin_service_*), without name or address labels: a number
+  // of series that does not grow with the zone, and no series that comes and goes when DNS changes.
+  aggregate,
+};
+
+struct prometheus_options {
+  prometheus_detail detail = prometheus_detail::names;
+};
+
 // The Prometheus text exposition format 0.0.4, every metric named hairpin_*. Per-check series are
 // labelled name, type, service, path (and address): checks that differ only by type never merge.
-std::string render_prometheus(const run_result& result);
+std::string render_prometheus(const run_result& result, const prometheus_options& options = {});
 
 // Replaces `path` with `content` atomically: a temporary file in the same directory (".name.tmp.XXXXXX"),
 // fsync, rename over `path`, fsync the directory. Never leaves a partial file; removes the temporary

@@ -1,6 +1,7 @@
 #!/bin/sh
 # contrib/hairpin-check.bash-completion in the real bash: it registers for hairpin-check and completes
-# options, --format values, --accept kinds, --services lists and --profile sections of --config.
+# options, --format, --perfdata and --prometheus-detail values, --accept kinds, --services lists and
+# --profile sections of --config.
 # usage: bash_completion_test.sh COMPLETION_FILE
 set -u
 bash=$(command -v bash || true)
@@ -20,9 +21,13 @@ expect() {
   got="${COMPREPLY[*]}"
   if [ "$got" = "$want" ]; then echo "ok: $* -> $want"; else echo "FAIL: $*: got \"$got\", want \"$want\""; fail=1; fi
 }
-expect "--profile --probe-timeout" --pro
+expect "--profile --probe-timeout --prometheus-detail" --pro
 expect "--exclude" --exc
 expect "nagios" --format na
+expect "--perfdata" --perf
+expect "checks" --format nagios --perfdata c
+expect "--prometheus-detail" --prom
+expect "aggregate" --prometheus-detail ag
 expect "nat-no-loopback nat-not-forwarded" --accept nat-no
 expect "https,smtp" --services https,sm
 expect "office" --config "$2" --profile o

@@ -53,7 +53,8 @@ fi
 mkdir -p "$tmp/checkresults"
 # The fixed samples and a few random hostile models (control bytes, invalid UTF-8, quotes).
 # usage-error: what the plugin prints for a bad command line (one line, no perfdata, exit 3).
-samples="$("$driver" --list) hostile-0 hostile-1 hostile-2 hostile-3 hostile-4 usage-error"
+# many-3000: a zone of 3000 names, with the default (bounded) perfdata and with --perfdata checks.
+samples="$("$driver" --list) hostile-0 hostile-1 hostile-2 hostile-3 hostile-4 usage-error critical+checks many-3000 many-3000+checks"
 
 cat > "$tmp/nagios.cfg" <<CFG
 log_file=$tmp/nagios.log
@@ -212,14 +213,44 @@ case $(field critical long_plugin_output) in
   *"[CRITICAL] unexpected-source blog.debugo.fr"*) ;;
   *) echo "FAIL: critical: long output lacks the unexpected-source line"; status=1 ;;
 esac
+# The default perfdata: per service and path, no per-check items.
 case $(field critical performance_data) in
-  *"'blog.debugo.fr_A_https_hairpin'=0.012s;;;0"*) ;;  # no thresholds: none were applied
-  *) echo "FAIL: critical: perfdata lacks the https timing"; status=1 ;;
+  *"'https_hairpin_checks'=1;;;0 'https_hairpin_failed'=0;;;0;1 'https_hairpin_worst_time'=0.012s;;;0"*) ;;  # no thresholds: none were applied
+  *) echo "FAIL: critical: perfdata lack the https hairpin set"; status=1 ;;
+esac
+case $(field critical performance_data) in
+  *"blog.debugo.fr"*) echo "FAIL: critical: per-check perfdata without --perfdata checks"; status=1 ;;
+esac
+case $(field critical+checks performance_data) in
+  *"'blog.debugo.fr_A_https_hairpin'=0.012s;;;0"*) ;;
+  *) echo "FAIL: critical+checks: perfdata lack the https timing"; status=1 ;;
 esac
 # The A and AAAA DNS checks of one name, path and server keep labels of their own.
-case $(field critical performance_data) in
+case $(field critical+checks performance_data) in
   *"'blog.debugo.fr_A_dns/udp_hairpin'="*"'blog.debugo.fr_AAAA_dns/udp_hairpin'="*) ;;
-  *) echo "FAIL: critical: perfdata lack the A and AAAA dns/udp labels"; status=1 ;;
+  *) echo "FAIL: critical+checks: perfdata lack the A and AAAA dns/udp labels"; status=1 ;;
+esac
+# 3000 names: Nagios keeps every perfdata item the plugin printed, whole; with --perfdata checks the
+# items that did not fit are counted in the long output.
+for s in many-3000 many-3000+checks; do
+  printed=$("$driver" --plugin "$s" | head -n 1 | sed 's/^[^|]*| //')
+  kept=$(field "$s" performance_data)
+  if [ "$kept" = "$printed" ]; then
+    echo "ok: $s: Nagios kept all ${#printed} bytes of perfdata"
+  else
+    echo "FAIL: $s: Nagios kept ${#kept} of ${#printed} bytes of perfdata"; status=1
+  fi
+done
+case $(field many-3000 performance_data) in
+  *"'https_hairpin_checks'=3001;;;0"*) ;;
+  *) echo "FAIL: many-3000: perfdata lack the https hairpin count"; status=1 ;;
+esac
+case $(field many-3000 long_plugin_output) in
+  *"items left out"*) echo "FAIL: many-3000: the bounded set left items out"; status=1 ;;
+esac
+case $(field many-3000+checks long_plugin_output) in
+  "perfdata: "*" items left out, see --perfdata"*) ;;
+  *) echo "FAIL: many-3000+checks: long output does not say that perfdata were left out"; status=1 ;;
 esac
 [ $status -eq 0 ] && echo PASS
 exit $status

@@ -100,6 +100,22 @@ expect hairpin_check_total_duration_seconds 0.012 'name="blog.debugo.fr"' 'type=
 expect hairpin_check_success 0 'name="blog.debugo.fr"' 'type="A"' 'service="dns/udp"' 'path="hairpin"'
 expect hairpin_check_success 1 'name="blog.debugo.fr"' 'type="AAAA"' 'service="dns/udp"' 'path="hairpin"'
 expect hairpin_zone_serial 2024091101 'view="intra"' 'zone="debugo.fr"' 'source="file"'
+# The negotiated TLS version, in blackbox_exporter's form.
+expect hairpin_check_tls_version_info 1 'name="blog.debugo.fr"' 'service="https"' 'path="hairpin"' 'version="TLS 1.3"'
+expect hairpin_check_tls_version_info 1 'name="mail.debugo.fr"' 'service="imaps"' 'version="TLS 1.2"'
+
+# --prometheus-detail aggregate on 3000 names: series per service, path and type, none per name.
+"$driver" many-3000+aggregate prometheus "$prom" || fail "driver many-3000+aggregate"
+curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" -o "$tmp/metrics" || fail "aggregate scrape"
+expect node_textfile_scrape_error 0
+expect hairpin_service_checks 3001 'service="https"' 'path="hairpin"' 'type="A"' 'result="ok"'
+expect hairpin_service_checks 1 'service="smtp"' 'path="hairpin"' 'result="failed"'
+expect hairpin_service_duration_max_seconds 3 'service="smtp"'
+expect hairpin_service_tls_version_checks 3001 'service="https"' 'path="hairpin"' 'version="TLS 1.3"'
+n=$(grep -c '^hairpin_' "$tmp/metrics")
+grep -q '^hairpin_[a-z_]*{[^}]*name=' "$tmp/metrics" && fail "aggregate scrape has a name label"
+[ "$n" -lt 200 ] || fail "aggregate scrape has $n hairpin series for 3000 names"
+echo "ok: aggregate scrape of 3000 names: $n hairpin series"
 
 # Replace the file while the exporter runs: the next scrape sees the new run, never a partial file.
 "$driver" all_ok prometheus "$prom" || fail "driver could not replace $prom"

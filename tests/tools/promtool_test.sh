@@ -1,6 +1,7 @@
 #!/bin/sh
-# promtool check metrics (lint included) accepts the exposition of every sample result, and every
-# series is unique (checks that differ only by record type included).
+# promtool check metrics (lint included) accepts the exposition of every sample result, with
+# --prometheus-detail names and aggregate, and every series is unique (checks that differ only by
+# record type included).
 # usage: promtool_test.sh DRIVER
 set -u
 driver=$1
@@ -13,7 +14,9 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 # The fixed samples, then random hostile models (control bytes, invalid UTF-8, colliding labels).
-for sample in $("$driver" --list) $(seq -f "hostile-%g" 0 39); do
+# Each also with --prometheus-detail aggregate ("+aggregate"), and a zone of 3000 names both ways.
+for sample in $("$driver" --list) $(seq -f "hostile-%g" 0 39) $("$driver" --list | sed 's/$/+aggregate/') \
+  $(seq -f "hostile-%g+aggregate" 0 9) many-3000 many-3000+aggregate; do
   "$driver" "$sample" prometheus "$tmp/$sample.prom" || { echo "FAIL: driver on $sample"; fail=1; continue; }
   if out=$(timeout 30 "$promtool" check metrics < "$tmp/$sample.prom" 2>&1); then
     echo "ok: $sample"
@@ -37,6 +40,19 @@ if [ -f "$tmp/all_ok.prom" ]; then
       fail=1
     fi
   done
+fi
+# Aggregate detail: the number of series does not grow with the names.
+if [ -f "$tmp/many-3000+aggregate.prom" ] && [ -f "$tmp/critical+aggregate.prom" ]; then
+  big=$(grep -vc '^#' "$tmp/many-3000+aggregate.prom")
+  small=$(grep -vc '^#' "$tmp/critical+aggregate.prom")
+  per_name=$(grep -vc '^#' "$tmp/many-3000.prom")
+  # 3000 more names add at most the TLS version series of https hairpin A, already there.
+  if [ "$big" -eq "$small" ]; then
+    echo "ok: aggregate: $big series for 3000 names as for 7 checks (per name: $per_name)"
+  else
+    echo "FAIL: aggregate: $big series for 3000 names, $small for the critical sample"
+    fail=1
+  fi
 fi
 for f in "$tmp"/*.prom; do
   dup=$(grep -v '^#' "$f" | sed 's/ [^ ]*$//' | sort | uniq -d | head -3)

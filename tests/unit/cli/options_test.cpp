@@ -215,3 +215,27 @@ TEST_CASE("cli usage errors with --format nagios are one HAIRPIN UNKNOWN line on
     CHECK(p.message.rfind("hairpin-check: ", 0) == 0);
   }
 }
+
+TEST_CASE("cli --perfdata and --prometheus-detail choose the output detail, bounded by default") {
+  auto defaults = parse({"x.fr"});
+  REQUIRE(defaults.options);
+  CHECK(defaults.options->perfdata == hc::report::perfdata_set::summary);
+  CHECK(defaults.options->prometheus_detail == hc::report::prometheus_detail::names);
+  auto chosen = parse({"--perfdata", "checks", "--prometheus-detail=aggregate", "x.fr"});
+  REQUIRE(chosen.options);
+  CHECK(chosen.options->perfdata == hc::report::perfdata_set::checks);
+  CHECK(chosen.options->prometheus_detail == hc::report::prometheus_detail::aggregate);
+  auto summary = parse({"--perfdata", "summary", "--prometheus-detail", "names", "x.fr"});
+  REQUIRE(summary.options);
+  CHECK(summary.options->perfdata == hc::report::perfdata_set::summary);
+  CHECK(summary.options->prometheus_detail == hc::report::prometheus_detail::names);
+
+  auto bad = parse({"--format", "nagios", "--perfdata", "all", "x.fr"});
+  CHECK_FALSE(bad.options);
+  CHECK(bad.exit_status == 3);
+  CHECK(bad.message.rfind("HAIRPIN UNKNOWN - --perfdata: ", 0) == 0);
+  auto bad_detail = parse({"--prometheus-detail", "none", "x.fr"});
+  CHECK_FALSE(bad_detail.options);
+  CHECK(bad_detail.exit_status == 3);
+  CHECK(bad_detail.message.find("--prometheus-detail") != std::string::npos);
+}

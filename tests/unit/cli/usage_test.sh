@@ -44,6 +44,15 @@ run 0 --named-conf "$src/zones/named.conf" --static --format nagios -w 1 -c @0:5
 case $out in "HAIRPIN OK - "*) ;; *) fail "--named-conf with ranges: stdout '$out'" ;; esac
 if LC_ALL=C grep -q '[^ -~]' "$tmp/out"; then fail "nagios output not printable ASCII: '$out'"; fi
 
+# --perfdata and --prometheus-detail reach the writers (and the textfile).
+run 0 -C "$src/zones/named.conf" --static --format nagios --perfdata checks
+case $out in "HAIRPIN OK - "*"'checks_failed'=0;;;0;0"*) ;; *) fail "--perfdata checks: stdout '$out'" ;; esac
+run 0 -C "$src/zones/named.conf" --static --format prometheus --prometheus-detail aggregate --textfile "$tmp/h.prom"
+case $out in *"hairpin_status 0"*) ;; *) fail "--prometheus-detail aggregate: stdout '$out'" ;; esac
+cmp -s "$tmp/out" "$tmp/h.prom" || fail "--prometheus-detail aggregate: the textfile differs from stdout"
+run 3 --perfdata all --format nagios x.fr
+case $out in "HAIRPIN UNKNOWN - --perfdata: "*) ;; *) fail "--perfdata all: stdout '$out'" ;; esac
+
 run 0 -V
 case $out in "hairpin-check "[0-9]*) ;; *) fail "-V: '$out'" ;; esac
 run 0 -h

@@ -385,6 +385,7 @@ TEST_CASE("https probe: valid certificate via ca_file, pinned address, SNI and H
   std::vector<std::string> phases;
   for (const auto& p : r.check.phases) phases.push_back(p.phase);
   CHECK(phases == std::vector<std::string>{"connect", "tls", "processing", "transfer"});
+  CHECK(r.check.tls_version == "TLSv1.3");  // what OpenSSL 3 negotiates by default
 }
 
 TEST_CASE("https probe: wrong name is tls-verify (hostname mismatch)") {
@@ -522,6 +523,7 @@ TEST_CASE("smtp probe: banner, EHLO, STARTTLS, verified certificate") {
   REQUIRE(r.tls);
   CHECK(r.tls->verified);
   CHECK(r.check.detail.find("220 mail.test, STARTTLS ok, cert mail.test valid") == 0);
+  CHECK(r.check.tls_version == "TLSv1.3");
 }
 
 TEST_CASE("smtp probe: the certificate must carry the checked name") {
@@ -631,6 +633,45 @@ TEST_CASE("imaps probe: TLS, greeting, CAPABILITY, LOGOUT") {
   CHECK(r.facts["capabilities"] == "IMAP4REV1 AUTH=PLAIN");
   REQUIRE(r.tls);
   CHECK(r.tls->verified);
+  CHECK(r.check.tls_version == "TLSv1.3");
+}
+
+TEST_CASE("https, smtp and imaps probes record the TLS version the server negotiated, not a constant") {
+  lab l;
+  // Servers that stop at TLS 1.2.
+  auto tls12 = [&](const char* name) {
+    auto c = l.tls_for({name});
+    SSL_CTX_set_max_proto_version(c->native_handle(), TLS1_2_VERSION);
+    return c;
+  };
+  auto https_acc = listen_on(l.io, "127.0.0.1");
+  auto https_target = endpoint_of(https_acc);
+  l.spawn(http_server(std::move(https_acc), tls12("www.test"), 200, "a"));
+  auto smtp_acc = listen_on(l.io, "127.0.0.1");
+  auto smtp_target = endpoint_of(smtp_acc);
+  l.spawn(smtp_server(std::move(smtp_acc), tls12("mail.test"), smtp_config{}));
+  auto imaps_acc = listen_on(l.io, "127.0.0.1");
+  auto imaps_target = endpoint_of(imaps_acc);
+  l.spawn(imaps_server(std::move(imaps_acc), tls12("mail.test"), "* OK [CAPABILITY IMAP4rev1] Test IMAP ready.\r\n"));
+  const auto https = l.run(probe_https, l.request("www.test", "https", https_target));
+  check_no_finding(https);
+  CHECK(https.check.tls_version == "TLSv1.2");
+  const auto smtp = l.run(probe_smtp, l.request("mail.test", "smtp", smtp_target));
+  check_no_finding(smtp);
+  CHECK(smtp.check.tls_version == "TLSv1.2");
+  const auto imaps = l.run(probe_imaps, l.request("mail.test", "imaps", imaps_target));
+  check_no_finding(imaps);
+  CHECK(imaps.check.tls_version == "TLSv1.2");
+}
+
+TEST_CASE("a TLS probe whose handshake fails records no TLS version") {
+  lab l;
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(http_server(std::move(acc), l.tls_for({"www.test"}), 200, "a"));
+  const auto r = l.run(probe_https, l.request("other.test", "https", target));
+  CHECK(r.failure);
+  CHECK(r.check.tls_version.empty());
 }
 
 TEST_CASE("imaps probe: a bad greeting is bad-banner") {

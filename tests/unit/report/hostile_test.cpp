@@ -33,6 +33,30 @@ TEST_CASE("hostile models: every writer keeps its grammar") {
   }
 }
 
+TEST_CASE("hostile models: per-check perfdata, aggregate series and findings for many names keep the grammar") {
+  hc::report::nagios_options checks;
+  checks.perfdata = hc::report::perfdata_set::checks;
+  for (int i = 0; i < 200; ++i) {
+    CAPTURE(i);
+    hc::run_result r = hc::report::samples::hostile(static_cast<unsigned>(i));
+    // Hostile names lists: the model's own hostile strings, a count that may disagree with the list.
+    for (auto& f : r.findings) {
+      f.count = static_cast<std::size_t>(i % 3 == 0 ? 0 : i * 1000);
+      f.names = {f.evidence, f.name, f.fix, f.zone, f.view};
+    }
+    for (const auto& o : {hc::report::nagios_options{}, checks}) {
+      const std::string nagios = hc::report::render_nagios(r, o);
+      const auto errors = hc::report::testing::validate_nagios(nagios);
+      CHECK_MESSAGE(errors.empty(), nagios << "\n" << (errors.empty() ? "" : errors[0]));
+      CHECK(hc::report::testing::nagios_state(nagios) == hc::status_name(r.status()));
+    }
+    const std::string prom = hc::report::render_prometheus(r, {hc::report::prometheus_detail::aggregate});
+    const auto prom_errors = hc::report::testing::validate_prometheus(prom);
+    CHECK_MESSAGE(prom_errors.empty(), prom << "\n" << (prom_errors.empty() ? "" : prom_errors[0]));
+    CHECK(hc::report::detail::valid_utf8(prom) == prom);
+  }
+}
+
 TEST_CASE("format helpers: fixed notation, UTF-8 repair, days left") {
   using namespace hc::report::detail;
   CHECK(fixed(0.012) == "0.012");

@@ -57,6 +57,7 @@ check_result tls(std::string name, std::string service, std::uint16_t port, std:
   c.phases = {{"resolve", 0}, {"connect", s * 0.25}, {"tls", s * 0.5}, {"processing", s * 0.25}};
   c.cert_not_after = finished_at + static_cast<std::int64_t>(days_left) * 86400 + 3600;
   if (c.service == "https") c.http_status = 200;
+  c.tls_version = c.service == "imaps" ? "TLSv1.2" : "TLSv1.3";
   return c;
 }
 
@@ -348,6 +349,7 @@ class generator {
       cr.detail = text();
       for (int p = pick(0, 4); p > 0; --p) cr.phases.push_back({pick(0, 1) ? "connect" : text(), number()});
       if (pick(0, 1)) cr.cert_not_after = time();
+      if (pick(0, 1)) cr.tls_version = pick(0, 1) ? "TLSv1.3" : text();
       if (pick(0, 1)) cr.served_serial = static_cast<std::uint32_t>(rng_());
       if (pick(0, 1)) cr.file_serial = static_cast<std::uint32_t>(rng_());
       cr.zone = text();
