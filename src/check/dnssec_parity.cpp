@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::uint16_t type_ds = 43;
 constexpr std::size_t max_keys = 64;  // DNSKEYs and DS records looked at per zone and view (bounded)
+constexpr std::size_t max_listed = 8;  // of which the evidence names at most these
 
 // One DNSKEY of a view: its tag, flags and algorithm, and the record itself for DS comparisons.
 struct key_info {
@@ -44,9 +45,12 @@ ldns_rr_ptr parse_rr(const std::string& owner, const char* type, std::string_vie
   return owned;
 }
 
-std::string join(const std::vector<std::string>& parts) {
+// "a, b, c", the first max_listed of `total` items, then "and N more".
+std::string join(const std::vector<std::string>& parts, std::size_t total = 0) {
   std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  for (std::size_t i = 0; i < parts.size() && i < max_listed; ++i) out += (out.empty() ? "" : ", ") + parts[i];
+  total = std::max(total, parts.size());
+  if (total > max_listed) out += fmt::format(" and {} more", total - max_listed);
   return out;
 }
 
@@ -123,8 +127,8 @@ std::string describe_keys(const view_keys& v) {
   }
   std::string algo;
   for (auto a : algs) algo += (algo.empty() ? "" : "/") + std::to_string(a);
-  return fmt::format("signed with DNSKEY tag{} {}, algorithm {}{}{}", parts.size() == 1 ? "" : "s",
-                     join(parts), algo.empty() ? "?" : algo, v.has_rrsig ? "" : " (but no RRSIG at the apex)",
+  return fmt::format("signed with DNSKEY tag{} {}, algorithm {}{}{}", v.rdata.size() == 1 ? "" : "s",
+                     join(parts, v.rdata.size()), algo.empty() ? "?" : algo, v.has_rrsig ? "" : " (but no RRSIG at the apex)",
                      v.file.ends_with(".signed") ? fmt::format(" (in named's signed copy {})", v.file) : "");
 }
 
@@ -261,7 +265,7 @@ std::optional<finding> judge_zone(const std::string& zone, const view_keys& in, 
     ds_texts.push_back(d.text);
     any_computable = any_computable || d.computable;
   }
-  const std::string ds_list = join(ds_texts);
+  const std::string ds_list = join(ds_texts, ds.records.size());
   if (!any_computable) {
     finding f = base_finding(zone, severity::warning, both);
     f.evidence = fmt::format("{}; the parent's DS ({}: tag/algorithm/digest type {}) uses no digest type that can "

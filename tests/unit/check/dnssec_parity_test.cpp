@@ -356,3 +356,36 @@ TEST_CASE("dnssec parity: a FILE.signed copy that is not text leaves that view's
   CHECK(warning[0].sev == severity::warning);
   CHECK(has(warning[0].evidence, "view extra's keys could not be compared with the DS"));
 }
+
+TEST_CASE("dnssec parity: hostile zones: hundreds of DNSKEYs and DS records give a bounded evidence") {
+  namespace fs = std::filesystem;
+  const fs::path tmp = fs::temp_directory_path() / ("hc-dnssec-hostile-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  const char* b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string keys = "$TTL 300\n@ IN SOA ns1 h 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n";
+  std::string parent = "$TTL 300\n@ IN SOA ns1 h 1 3600 600 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+                       "signed IN NS ns1.signed\nns1.signed IN A 192.0.2.53\n";
+  for (int i = 0; i < 300; ++i) {
+    std::string key(88, 'A');
+    for (int j = 0; j < 88; ++j) key[static_cast<std::size_t>(j)] = b64[(i * 7 + j * 13) % 64];
+    key[0] = b64[i % 64];  // 300 different keys
+    key[1] = b64[i / 64];
+    keys += "@ IN DNSKEY 256 3 13 " + key + "\n";
+    parent += "signed IN DS " + std::to_string(1000 + i) + " 13 2 " + std::string(64, "0123456789ABCDEF"[i % 16]) + "\n";
+  }
+  std::ofstream(tmp / "db.keys") << keys;
+  std::ofstream(tmp / "db.parent") << parent;
+  setup s(unsigned_zone, (tmp / "db.keys").string());
+  s.add("extra", "example", (tmp / "db.parent").string());
+  auto fs_found = s.run();
+  fs::remove_all(tmp);
+
+  REQUIRE(fs_found.size() == 1);
+  const finding& f = fs_found[0];
+  CHECK(f.sev == severity::critical);
+  CHECK(f.view == "intra,extra");  // no DS names a key of either view
+  CHECK(has(f.evidence, "digest type 1000/13/2, 1001/13/2"));
+  CHECK(has(f.evidence, "(ZSK) and 292 more, algorithm 13"));  // the DNSKEYs
+  CHECK(has(f.evidence, "1007/13/2 and 292 more"));             // the DS records
+  CHECK(f.evidence.size() < 2000);
+}
