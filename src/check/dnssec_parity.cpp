@@ -302,8 +302,9 @@ std::optional<finding> judge_zone(const std::string& zone, const view_keys& in, 
   }
   std::string failing = in_fails && ex_fails ? both : in_fails ? in.view : ex.view;
   finding f = base_finding(zone, severity::critical, failing);
-  f.evidence = fmt::format("{}; DS at the parent ({}): tag/algorithm/digest type {}; {}, {}: validating resolvers "
-                           "answer SERVFAIL (bogus) for the names of {} asked through view{} {}",
+  f.evidence = fmt::format("{}; DS at the parent ({}): tag/algorithm/digest type {}; {}, {}: a validating resolver "
+                           "that gets {} from view{} {} finds its answers bogus and returns SERVFAIL for every name "
+                           "of the zone",
                            states, ds.source, ds_list, says(ex, ex_match), says(in, in_match), zname,
                            failing == both ? "s" : "", failing);
   if (ex_fails && !in_fails)
