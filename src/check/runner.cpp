@@ -180,16 +180,21 @@ run_result run(const run_options& o) {
   }
   timing.lap("plan");
 
-  // 4. Static analysis: views, view diff, NAT rules.
-  static_result st = analyse_statically(in, vp, pl, names.in_zones, names.whole);
+  // 4. Static analysis: views, view diff, DNSSEC parity, NAT rules. A live run lets it ask the
+  //    internal resolver for the DS of zones whose parent is not configured.
+  const execute_options eo = execution_of(o, deadline);
+  const send_fn send = [&eo](const std::vector<probes::probe_request>& reqs) { return execute(reqs, eo); };
+  ds_lookup live_ds;
+  if (!o.static_only)
+    live_ds = vp.resolver ? ds_from_resolver(*vp.resolver, send)
+                          : ds_unavailable("no internal resolver is known to ask for the DS (give --resolver ADDR)");
+  static_result st = analyse_statically(in, vp, pl, names.in_zones, names.whole, live_ds);
   st.move_into(r);
   timing.lap("static");
 
   // 5. Live: names in no zone are planned from the resolver's answers, then every probe runs and
   //    is judged the same way.
   if (!o.static_only) {
-    const execute_options eo = execution_of(o, deadline);
-    const send_fn send = [&eo](const std::vector<probes::probe_request>& reqs) { return execute(reqs, eo); };
     if (!names.loose.empty()) pl.append(plan_from_answers(names.loose, o, vp, send));
     plan_results results = run_plan(pl, send);
     judge_inputs ji;

@@ -1,11 +1,12 @@
 #include "check/static_checks.hpp"
 
+#include "check/dnssec_parity.hpp"
 #include "zone/view_diff.hpp"
 
 namespace hc::check {
 
 static_result analyse_statically(const run_inputs& in, const vantage_point& vp, const plan& pl,
-                                 const std::vector<std::string>& names, bool whole) {
+                                 const std::vector<std::string>& names, bool whole, const ds_lookup& live_ds) {
   static_result out;
   if (in.config) out.findings = bind::shadowed_views(*in.config);
   if (in.config && vp.has_views() && !vp.single_view) {
@@ -18,6 +19,7 @@ static_result analyse_statically(const run_inputs& in, const vantage_point& vp, 
     auto diff = zone::diff_views(in.zones, *in.config, *vp.internal, *vp.external, dopt);
     out.findings.reserve(out.findings.size() + diff.size());
     for (auto& f : diff) out.findings.push_back(std::move(f));
+    for (auto& f : dnssec_parity(in.zones, *vp.internal, *vp.external, {dopt.names, live_ds})) out.findings.push_back(std::move(f));
   }
   if (in.nat) {
     nat::analysis_context actx;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "check/dnssec_parity.hpp"
 #include "check/plan.hpp"
 #include "check/vantage.hpp"
 
@@ -17,6 +18,6 @@ struct static_result : stage_report {
 
 // `names`: the names checked (canonical); `whole`: --all (the view diff covers every name).
 static_result analyse_statically(const run_inputs& inputs, const vantage_point& vantage, const plan& plan,
-                                 const std::vector<std::string>& names, bool whole);
+                                 const std::vector<std::string>& names, bool whole, const ds_lookup& live_ds = {});
 
 }  // namespace hc::check

@@ -341,3 +341,68 @@ TEST_CASE("runner: a zone file in raw format is a config-error whose fix is name
     fitting |= f.kind == hc::finding_kind::config_error && f.fix.find("named-compilezone -f raw -F text") != std::string::npos;
   CHECK(fitting);
 }
+
+TEST_CASE("runner: dnssec-split, live: the parent's DS is asked of the internal resolver; --static says it could not be") {
+  // The external view signed (its DNSKEY), the internal one not; no parent zone in the configuration.
+  loopback_site site;
+  const std::string dnskey =
+      "example.test. IN DNSKEY 257 3 13 2rbFgpNERXMAyA7fn2bznqnn5+Al9sS6QmrZFnVzjFG2bQyzjuhyJj2p "
+      "RavAjldnwsNLSbtDKb6lGTI5dyMIuw==\n";
+  site.write("db.extra", "$TTL 300\n@ IN SOA ns.example.test. h.example.test. 7 3600 900 604800 300\n@ IN NS ns\n"
+                         "ns IN A 127.0.0.2\nweb IN A 127.0.0.5\n" + dnskey);
+  asio::io_context io;
+  // The resolver: the DS of that key for example.test, and nothing else.
+  unsigned ds_questions = 0;
+  test::udp_server dns(io, "127.0.0.9", [&ds_questions](const probes::dns_bytes& q) {
+    ldns_pkt* raw = nullptr;
+    std::uint16_t qtype = 0;
+    if (ldns_wire2pkt(&raw, q.data(), q.size()) == LDNS_STATUS_OK) {
+      ldns_pkt_ptr p(raw);
+      qtype = static_cast<std::uint16_t>(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0)));
+    }
+    test::reply_spec spec;
+    if (qtype == 43) {
+      ++ds_questions;
+      spec.answer = {"example.test. 300 IN DS 25382 13 2 EB9217851682EA1C068A5874BE2FE03C3B3A428B1D4EB6A42BA67DB3418B6826"};
+    }
+    return std::vector<test::udp_send>{{0, test::make_reply(q, spec)}};
+  });
+  auto guard = asio::make_work_guard(io);
+  std::thread server([&] { io.run(); });
+  const ip_endpoint at{*ip_address::parse("127.0.0.9"), dns.endpoint().port()};
+
+  check::run_options o;
+  o.named_conf = site.conf();
+  o.named_conf_given = true;
+  o.names = {"web.example.test."};
+  o.services = {"dns/udp"};
+  o.ipv6 = false;
+  o.resolver = at;
+  o.external_dns = {at};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 2.0;
+  const run_result live = check::run(o);
+  auto st = static_options(site.conf());
+  st.source = o.source;
+  const run_result offline = check::run(st);
+  guard.reset();
+  io.stop();
+  server.join();
+
+  auto split = [](const run_result& r) -> std::optional<finding> {
+    for (const auto& f : r.findings)
+      if (f.kind == hc::finding_kind::dnssec_split) return f;
+    return std::nullopt;
+  };
+  CHECK(ds_questions == 1);
+  const auto live_split = split(live);
+  REQUIRE(live_split);
+  CHECK(live_split->sev == severity::critical);
+  CHECK(live_split->view == "intra");
+  CHECK(live_split->evidence.find("resolver " + at.str()) != std::string::npos);
+  CHECK(live_split->evidence.find("the DS names view extra's key 25382") != std::string::npos);
+  const auto offline_split = split(offline);
+  REQUIRE(offline_split);
+  CHECK(offline_split->sev == severity::warning);
+  CHECK(offline_split->evidence.find("could not be checked") != std::string::npos);
+}
