@@ -27,9 +27,9 @@ run_inputs load_inputs(const run_options& o) {
   diagnostics diags;
   std::error_code ec;
   const bool conf_exists = !o.named_conf.empty() && std::filesystem::exists(o.named_conf, ec);
+  if (conf_exists || o.named_conf_given) mark_stage("reading named.conf");  // for the watchdog's report
   if (conf_exists || o.named_conf_given) {
     try {
-      mark_stage("reading named.conf");
       in.config = bind::read_named_conf(o.named_conf, diags);
     } catch (const input_error& e) {
       in.findings.push_back(config_error(e.what(), "give the BIND configuration with -C PATH, or --no-named-conf"));
@@ -50,10 +50,8 @@ run_inputs load_inputs(const run_options& o) {
     in.zones = zone::load_zones(*in.config, diags);
     in.views = zone::view_summaries(*in.config, in.zones);
   }
-  if (!o.nat_rules.empty()) {
-    mark_stage("reading NAT rules");
-    in.nat = nat::read_nat_rules(o.nat_rules, diags);
-  }
+  if (!o.nat_rules.empty()) mark_stage("reading NAT rules");
+  if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
   for (const auto& d : diags.all()) {
     if (d.is_error) in.findings.push_back(config_error(d.str(), fix_for(d)));
     else in.notes.push_back("warning: " + d.str());
