@@ -15,20 +15,23 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+mkdir "$work/prom"
 fail=0
 zones=$HC_SOURCE_DIR/zones
 promtool=$(command -v promtool || true)
 
 # run NAME SECONDS STDIN -- ARGS...: runs the binary with --format FMT for each format, its stdin
-# from the file or descriptor STDIN, under a 4 GB address-space limit; stores the output in
-# $work/NAME.FMT, the exit status in rc_FMT and fails when it takes SECONDS or more.
+# from the file or descriptor STDIN, under a 4 GB address-space limit, with --textfile
+# $work/prom/NAME.FMT.prom; stores the output in $work/NAME.FMT, the exit status in rc_FMT and
+# fails when it takes SECONDS or more.
 run() {
   local name=$1 limit=$2 input=$3 fmt start end rc
   shift 4
   for fmt in text json nagios prometheus; do
     rc=0
     start=$(date +%s%N)
-    timeout 20 bash -c 'ulimit -v 4000000; exec "$0" "$@"' "$HC_BIN" "$@" --format "$fmt" <"$input" >"$work/$name.$fmt" 2>"$work/$name.$fmt.err" || rc=$?
+    timeout 20 bash -c 'ulimit -v 4000000; exec "$0" "$@"' "$HC_BIN" "$@" --format "$fmt" \
+      --textfile "$work/prom/$name.$fmt.prom" <"$input" >"$work/$name.$fmt" 2>"$work/$name.$fmt.err" || rc=$?
     end=$(date +%s%N)
     printf -v "rc_$fmt" %d "$rc"
     if [ $(((end - start) / 1000000)) -ge $((limit * 1000)) ]; then
@@ -38,7 +41,8 @@ run() {
   done
 }
 
-# expect NAME PATTERN: every format exits 3, is complete, and (but Prometheus) matches PATTERN.
+# expect NAME PATTERN: every format exits 3, is complete, and (but Prometheus) matches PATTERN;
+# every textfile is a complete exposition and no temporary is left beside it.
 expect() {
   local name=$1 pattern=$2 fmt
   for fmt in text json nagios prometheus; do
@@ -64,8 +68,15 @@ PY
   if ! head -n 1 "$work/$name.nagios" | grep -qE -- "^HAIRPIN UNKNOWN - .*($pattern)"; then
     echo "FAIL $name (nagios): first line: $(head -n 1 "$work/$name.nagios")"; fail=1; return
   fi
-  if ! complete_exposition "$work/$name.prometheus"; then
-    echo "FAIL $name (prometheus): not a complete UNKNOWN exposition"; fail=1; return
+  for fmt in prometheus text json nagios; do
+    local prom=$work/$name.$fmt
+    [ "$fmt" = prometheus ] || prom=$work/prom/$name.$fmt.prom
+    if ! complete_exposition "$prom"; then
+      echo "FAIL $name ($fmt): $prom is not a complete UNKNOWN exposition"; fail=1; return
+    fi
+  done
+  if [ -n "$(find "$work/prom" -name '.*.tmp.*')" ]; then
+    echo "FAIL $name: temporaries left: $(find "$work/prom" -name '.*.tmp.*')"; fail=1; return
   fi
   echo "ok   $name: $(grep -oE -m1 -- "$pattern" "$work/$name.text")"
 }
