@@ -78,21 +78,6 @@ std::chrono::seconds textfile_grace(double timeout_s) {
   return std::chrono::seconds(static_cast<long long>(std::ceil(s)));
 }
 
-// Writes the textfile (when asked for); a failure becomes a finding of the result, so every
-// output says UNKNOWN.
-void write_textfile(run_result& result, const cli_options& o) {
-  if (o.textfile.empty()) return;
-  try {
-    // Temporaries of runs killed before they could clean up; a run still under way is younger
-    // than its deadline and grace, so no temporary that young is touched.
-    report::remove_stale_temporaries(o.textfile, textfile_grace(o.run.timeout_s));
-    report::write_textfile_atomically(o.textfile, report::render_prometheus(result));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "hairpin-check: %s\n", e.what());
-    result.findings.push_back(textfile_failure(e.what()));
-  }
-}
-
 // All of `text` to a descriptor, without stdio (whose locks the run's thread may hold).
 void write_all(int fd, const std::string& text) noexcept {
   const char* p = text.data();
@@ -103,6 +88,21 @@ void write_all(int fd, const std::string& text) noexcept {
     if (n <= 0) return;
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+}
+
+// Writes the textfile (when asked for); a failure becomes a finding of the result, so every
+// output says UNKNOWN. The watchdog's thread calls it too: no stdio.
+void write_textfile(run_result& result, const cli_options& o) {
+  if (o.textfile.empty()) return;
+  try {
+    // Temporaries of runs killed before they could clean up; a run still under way is younger
+    // than its deadline and grace, so no temporary that young is touched.
+    report::remove_stale_temporaries(o.textfile, textfile_grace(o.run.timeout_s));
+    report::write_textfile_atomically(o.textfile, report::render_prometheus(result));
+  } catch (const std::exception& e) {
+    write_all(STDERR_FILENO, std::string("hairpin-check: ") + e.what() + "\n");
+    result.findings.push_back(textfile_failure(e.what()));
   }
 }
 
