@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "core/watchdog.hpp"
+
 namespace hc::check {
 namespace {
 
@@ -221,6 +223,7 @@ run_inputs load_inputs(const run_options& o) {
   diagnostics diags;
   std::error_code ec;
   const bool conf_exists = !o.named_conf.empty() && std::filesystem::exists(o.named_conf, ec);
+  if (conf_exists || o.named_conf_given) mark_stage("reading named.conf");  // for the watchdog's report
   if (conf_exists || o.named_conf_given) {
     try {
       in.config = bind::read_named_conf(o.named_conf, diags);
@@ -239,9 +242,11 @@ run_inputs load_inputs(const run_options& o) {
         o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
   }
   if (in.config) {
+    mark_stage("reading zone files");
     in.zones = zone::load_zones(*in.config, diags);
     in.views = zone::view_summaries(*in.config, in.zones);
   }
+  if (!o.nat_rules.empty()) mark_stage("reading NAT rules");
   if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
   const bind::config* cfg = in.config ? &*in.config : nullptr;
   for (const auto& d : diags.all()) {

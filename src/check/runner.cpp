@@ -15,6 +15,7 @@
 #include "check/vantage.hpp"
 #include "core/dns_text.hpp"
 #include "core/phase_clock.hpp"
+#include "core/watchdog.hpp"
 
 namespace hc::check {
 namespace {
@@ -145,13 +146,15 @@ run_result run(const run_options& o) {
   run_result r;
   phase_clock timing;
 
-  // 1. Inputs: configuration, zones, NAT rules.
+  // 1. Inputs: configuration, zones, NAT rules. Each stage is marked for the watchdog's report.
+  mark_stage("reading the inputs");
   run_inputs in = load_inputs(o);
   r.views = std::move(in.views);
   in.move_into(r);
   timing.lap("inputs");
 
   // 2. The vantage point and the two views.
+  mark_stage("finding the vantage point");
   vantage_point vp = find_vantage(o, in);
   if (vp.source) r.vantage.source = vp.source->str();
   if (vp.internal) r.vantage.internal_view = vp.internal->name;
@@ -159,6 +162,7 @@ run_result run(const run_options& o) {
   vp.move_into(r);
 
   // 3. What to check, and the plan from the zone files.
+  mark_stage("planning the checks");
   stage_report naming;
   checked_names names = sort_names(o, in, vp, naming);
   no_such_names(o, in, vp, names, naming);
@@ -182,6 +186,7 @@ run_result run(const run_options& o) {
 
   // 4. Static analysis: views, view diff, DNSSEC parity, NAT rules. A live run lets it ask the
   //    internal resolver for the DS of zones whose parent is not configured.
+  mark_stage("comparing the views and the NAT rules");
   const execute_options eo = execution_of(o, deadline);
   const send_fn send = [&eo](const std::vector<probes::probe_request>& reqs) { return execute(reqs, eo); };
   ds_lookup live_ds;
@@ -195,8 +200,10 @@ run_result run(const run_options& o) {
   // 5. Live: names in no zone are planned from the resolver's answers, then every probe runs and
   //    is judged the same way.
   if (!o.static_only) {
+    mark_stage("probing");
     if (!names.loose.empty()) pl.append(plan_from_answers(names.loose, o, vp, send));
     plan_results results = run_plan(pl, send);
+    mark_stage("judging the probes' results");
     judge_inputs ji;
     ji.options = &o;
     ji.predictions = &st.predictions;
@@ -216,6 +223,7 @@ run_result run(const run_options& o) {
   for (auto& f : pl.findings) r.findings.push_back(std::move(f));
   timing.lap("probes");
 
+  mark_stage("sorting the findings");
   // --exclude: names left out of --all are left out of the view diff's findings too.
   if (!o.exclude.empty())
     std::erase_if(r.findings, [&](const finding& f) {

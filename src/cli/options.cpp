@@ -7,7 +7,9 @@
 #include <fnmatch.h>
 #include <map>
 #include <string_view>
+#include <sys/stat.h>
 #include <tuple>
+#include <vector>
 
 #include "core/diagnostics.hpp"
 #include "core/dns_text.hpp"
@@ -50,6 +52,33 @@ bool nagios_requested(int argc, const char* const* argv) {
     else if (arg.rfind("--format=", 0) == 0) format = arg.substr(9);
   }
   return format == "nagios";
+}
+
+// The most an options file may hold: a few hundred lines are plenty.
+constexpr std::uintmax_t max_config_bytes = 1 << 20;
+
+// Why an options file that CLI11 would read cannot be one, or "" when it can be read (or does not
+// exist or is a directory: CLI11 says so itself). CLI11 opens it with a plain ifstream, which would
+// wait forever on a FIFO and read /dev/zero until memory runs out, before the run's watchdog is
+// armed. The files are those of --config (read straight from argv, like nagios_requested), else
+// the default one.
+std::string unusable_config(int argc, const char* const* argv, const std::string& default_config) {
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i] ? argv[i] : "";
+    if (arg == "--") break;
+    if (arg == "--config" && i + 1 < argc && argv[i + 1]) files.emplace_back(argv[++i]);
+    else if (arg.rfind("--config=", 0) == 0) files.emplace_back(arg.substr(9));
+  }
+  if (files.empty()) files.push_back(default_config);
+  for (const auto& f : files) {
+    struct stat st {};
+    if (f.empty() || ::stat(f.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+    if (!S_ISREG(st.st_mode)) return fmt::format("options file {}: not a regular file", f);
+    if (static_cast<std::uintmax_t>(st.st_size) > max_config_bytes)
+      return fmt::format("options file {}: larger than {} bytes", f, max_config_bytes);
+  }
+  return {};
 }
 
 // A value that reads as a file rather than a range: the BIND configuration given the pre-0.2 way (-c PATH).
@@ -227,6 +256,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
     }
     return out;
   };
+  if (auto why = unusable_config(argc, argv, default_config); !why.empty()) return usage_error(why, false);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

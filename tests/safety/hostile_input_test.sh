@@ -114,4 +114,18 @@ with open(sys.argv[1], "w") as f:
 PY
 run out-of-memory 3 'out of memory while reading [^ ]*huge.conf' -- "${static[@]}" --named-conf "$work/huge.conf"
 
+# 10. A chain of 30,000 ACL references (once a stack overflow: no output, no textfile): one error
+#     at the reference that starts it, every format written, and the textfile too.
+python3 - "$work/acl-deep.conf" "$work" <<'PY'
+import sys
+n = 30000
+with open(sys.argv[1], "w") as f:
+    f.write('options { directory "%s"; };\n' % sys.argv[2])
+    f.write("".join("acl a%d { a%d; };\n" % (i, i + 1) for i in range(1, n)) + "acl a%d { 198.18.1.0/24; };\n" % n)
+    f.write('view "intra" { match-clients { a1; }; zone "debugo.fr" { type master; file "db.ok"; }; };\n')
+    f.write('view "extra" { match-clients { any; }; zone "debugo.fr" { type master; file "db.ok"; }; };\n')
+PY
+run acl-chain-30000 3 'acl-deep.conf:2:10: ACL references nested too deeply: .a1. -> .a2. -> .a3. -> .a4. -> ... goes 29999 lists deep' -- "${static[@]}" --named-conf "$work/acl-deep.conf" --textfile "$work/acl-deep.prom"
+grep -qx 'hairpin_status 3' "$work/acl-deep.prom" || { echo "FAIL acl-chain-30000: no complete textfile"; fail=1; }
+
 exit $fail

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -227,4 +228,34 @@ TEST_CASE("config file takes several exclude and accept values as a list") {
   CHECK(p.options->run.names == std::vector<std::string>{"blog.debugo.fr."});
   CHECK(p.options->run.exclude == std::vector<std::string>{"*.lab.debugo.fr.", "*.internal.debugo.fr."});
   CHECK(p.options->run.accept.size() == 2);
+}
+
+TEST_CASE("config: a FIFO, a device or a huge file as the options file is a usage error, never read") {
+  const auto dir = std::filesystem::temp_directory_path() / ("hc_config_fifo_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string fifo = (dir / "fifo.conf").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // nobody writes to it: reading it would wait forever
+  {
+    auto p = parse({"--config", fifo, "--static"});
+    CHECK_FALSE(p.options);
+    CHECK(p.exit_status == 3);
+    CHECK(p.message.find("options file " + fifo + ": not a regular file") != std::string::npos);
+  }
+  {
+    auto p = parse({"--config=/dev/zero", "--static", "--format", "nagios"});  // endless, no newline
+    CHECK(p.exit_status == 3);
+    CHECK(p.message.rfind("HAIRPIN UNKNOWN - options file /dev/zero: not a regular file", 0) == 0);
+  }
+  {
+    auto p = parse_with(fifo, {"--static"});  // the default options file, when it exists
+    CHECK(p.exit_status == 3);
+    CHECK(p.message.find("not a regular file") != std::string::npos);
+  }
+  {
+    options_file big(std::string(2 << 20, '#'));
+    auto p = parse({"--config", big.path(), "--static"});
+    CHECK(p.exit_status == 3);
+    CHECK(p.message.find(big.path() + ": larger than 1048576 bytes") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
