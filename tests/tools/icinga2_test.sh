@@ -55,8 +55,8 @@ fi
 if list=$(timeout 60 "$icinga2" object list --type CheckCommand --name hairpin-check \
             --define Configuration.CacheDir="$tmp/cache" 2>&1) &&
    echo "$list" | grep -q '"--format", "nagios" \]' &&
-   (for a in -C -w -c -t --all names; do echo "$list" | grep -q "^ *\* $a\$" || exit 1; done); then
-  echo "ok: the CheckCommand passes --format nagios and has -C, -w, -c, -t, --all and names"
+   (for a in -C -w -c -t --all --perfdata --services names; do echo "$list" | grep -q "^ *\* $a\$" || exit 1; done); then
+  echo "ok: the CheckCommand passes --format nagios and has -C, -w, -c, -t, --all, --perfdata, --services and names"
 else
   echo "FAIL: icinga2 object list does not show the CheckCommand's arguments:"
   echo "$list"
