@@ -78,6 +78,17 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
+// "the root servers", "the fr servers".
+std::string servers_of(const std::string& zone) {
+  return zone == "." ? std::string("the root servers") : "the " + display_name(zone) + " servers";
+}
+
+// IPv4 first, in their order: a vantage point without IPv6 connectivity is the common case, and an
+// IPv6 address that blackholes costs a whole probe timeout.
+void ipv4_first(std::vector<ip_address>& v) {
+  std::stable_partition(v.begin(), v.end(), [](const ip_address& a) { return !a.v6; });
+}
+
 delegation_result failed(std::string why) {
   delegation_result r;
   r.failure = std::move(why);
@@ -250,7 +261,9 @@ delegation_result delegation_walker::walk_at(const std::string& qname, bool exac
   const std::uint16_t qtype = !address_walk ? type_ns : limits_.ipv4 ? type_a : type_aaaa;
   std::vector<ip_address> servers;
   for (const auto& a : roots_)
-    if (family_ok(a) && servers.size() < limits_.max_servers) servers.push_back(a);
+    if (family_ok(a)) servers.push_back(a);
+  ipv4_first(servers);
+  if (servers.size() > limits_.max_servers) servers.resize(limits_.max_servers);
   if (servers.empty()) return failed("no root server address to start from (root hints)");
   delegation_result r;
   r.zone = ".";
@@ -270,8 +283,8 @@ delegation_result delegation_walker::walk_at(const std::string& qname, bool exac
       // An answer with authority: the walk ends at this zone cut.
       if (rep.aa && (rep.rcode == 0 || rep.rcode == 3)) {
         if (rep.rcode == 3)
-          return failed(fmt::format("the {} servers answer with authority that {} does not exist",
-                                    display_name(r.zone), display_name(qname)));
+          return failed(fmt::format("{} answer with authority that {} does not exist", servers_of(r.zone),
+                                    display_name(qname)));
         if (address_walk) {
           for (const auto& rr : rep.answer) {
             auto rec = split_record(rr);
@@ -280,13 +293,13 @@ delegation_result delegation_walker::walk_at(const std::string& qname, bool exac
             if (a && family_ok(*a) && r.addresses.size() < limits_.max_servers) r.addresses.push_back(*a);
           }
           if (r.addresses.empty())
-            return failed(fmt::format("the {} servers give no address for it", display_name(r.zone)));
+            return failed(fmt::format("{} give no address for it", servers_of(r.zone)));
           r.found = true;
           return r;
         }
         if (exact && r.zone != qname)
-          return failed(fmt::format("not delegated: the {} servers answer for {} themselves, with authority",
-                                    display_name(r.zone), display_name(qname)));
+          return failed(fmt::format("not delegated: {} answer for {} themselves, with authority",
+                                    servers_of(r.zone), display_name(qname)));
         if (r.zone == ".")
           return failed(fmt::format("the root servers answer for {} themselves", display_name(qname)));
         r.found = true;
@@ -334,6 +347,7 @@ delegation_result delegation_walker::walk_at(const std::string& qname, bool exac
           next.push_back(*a);
       }
       std::vector<std::string> glueless_why;
+      ipv4_first(next);
       if (next.empty())
         for (const auto& n : names) {
           std::string why2;

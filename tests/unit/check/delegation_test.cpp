@@ -330,6 +330,13 @@ TEST_CASE("delegation: only the address families the run asks for are used") {
   check::delegation_walker w(net.send(), {ip("192.0.2.1")}, limits, far());
   CHECK_FALSE(w.walk("debugo.fr.").found);
   CHECK(net.sent.empty());
+
+  // Both families: IPv4 servers are asked first, in their order.
+  auto both = lab_chain();
+  check::delegation_walker w2(both.send(), {ip("2001:db8::53"), ip("192.0.2.1")}, {}, far());
+  CHECK(w2.walk("debugo.fr.").found);
+  REQUIRE_FALSE(both.sent.empty());
+  CHECK(both.sent.front().target.address.str() == "192.0.2.1");
 }
 
 namespace {
