@@ -297,6 +297,35 @@ delegation_result delegation_walker::walk_at(const std::string& qname, bool exac
           r.found = true;
           return r;
         }
+        if (exact && r.zone != qname && rep.rcode == 0) {
+          // The parent's servers serve the zone too (answering with its NS set, with authority):
+          // they are its servers.
+          std::vector<std::string> names;
+          for (const auto& rr : rep.answer) {
+            auto rec = split_record(rr);
+            if (rec && rec->type == "NS" && canonical_name(rec->owner) == qname && names.size() < limits_.max_ns)
+              names.push_back(canonical_name(rec->rdata));
+          }
+          if (!names.empty()) {
+            std::vector<ip_address> addresses;
+            for (const auto& rr : rep.additional) {
+              auto rec = split_record(rr);
+              if (!rec || (rec->type != "A" && rec->type != "AAAA")) continue;
+              if (std::find(names.begin(), names.end(), canonical_name(rec->owner)) == names.end()) continue;
+              auto a = ip_address::parse(rec->rdata);
+              if (a && family_ok(*a) && addresses.size() < limits_.max_servers &&
+                  std::find(addresses.begin(), addresses.end(), *a) == addresses.end())
+                addresses.push_back(*a);
+            }
+            if (addresses.empty()) addresses.push_back(server);
+            r.found = true;
+            r.zone = qname;
+            r.cuts.push_back(qname);
+            r.ns_names = std::move(names);
+            r.addresses = std::move(addresses);
+            return r;
+          }
+        }
         if (exact && r.zone != qname)
           return failed(fmt::format("not delegated: {} answer for {} themselves, with authority",
                                     servers_of(r.zone), display_name(qname)));

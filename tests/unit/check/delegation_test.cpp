@@ -269,6 +269,20 @@ TEST_CASE("delegation: a zone the public DNS does not delegate is no delegation,
   CHECK(contains(r3.failure, "not delegated"));
 }
 
+TEST_CASE("delegation: parent servers that serve the zone too answer for it with authority: they are its servers") {
+  auto net = lab_chain();
+  net.set("192.0.2.2", "debugo.fr.", 2,
+          {0, true, {"debugo.fr. NS ns.nic.fr."}, {}, {"ns.nic.fr. A 192.0.2.2"}});
+  check::delegation_walker w(net.send(), {ip("192.0.2.1")}, {}, far());
+  auto r = w.walk("debugo.fr.");
+  REQUIRE(r.found);
+  CHECK(r.zone == "debugo.fr.");
+  CHECK(cuts_of(r) == ". fr. debugo.fr.");
+  REQUIRE(r.addresses.size() == 1);
+  CHECK(r.addresses[0].str() == "192.0.2.2");
+  CHECK(w.queries() == 2);
+}
+
 TEST_CASE("delegation: a huge referral is cut to max_ns names and max_servers addresses") {
   fake_net net;
   reply big;
