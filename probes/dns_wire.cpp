@@ -120,10 +120,13 @@ void fill_dns_outcome(const ldns_pkt* pkt, dns_outcome& out) {
   out.tc = ldns_pkt_tc(pkt);
   out.answer.clear();
   out.authority.clear();
+  out.additional.clear();
   out.soa_serial.reset();
   add_section(ldns_pkt_answer(pkt), out.answer, out.soa_serial);
   std::optional<std::uint32_t> auth_serial;
   add_section(ldns_pkt_authority(pkt), out.authority, auth_serial);
+  std::optional<std::uint32_t> ignored;
+  add_section(ldns_pkt_additional(pkt), out.additional, ignored);
   if (!out.soa_serial) out.soa_serial = auth_serial;
 }
 

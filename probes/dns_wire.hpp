@@ -54,7 +54,7 @@ dns_parse_result parse_dns_message(std::span<const std::uint8_t> wire);
 // with the same name (ASCII case-insensitive), type and class.
 bool dns_reply_matches(const ldns_pkt* pkt, const dns_question& q);
 
-// The part of a dns_outcome a reply carries: rcode, AA, TC, answer and authority in canonical
+// The part of a dns_outcome a reply carries: rcode, AA, TC, answer, authority and additional in canonical
 // record text (hc::canonical_rr), SOA serial from the answer or else the authority section.
 void fill_dns_outcome(const ldns_pkt* pkt, dns_outcome& out);
 

@@ -63,6 +63,7 @@ struct dns_outcome {
   bool tcp_fallback = false;                      // the answer was fetched again over TCP
   std::vector<std::string> answer;                // answer RRs, canonical presentation form
   std::vector<std::string> authority;
+  std::vector<std::string> additional;            // glue and the like (no OPT, no TSIG)
   std::optional<std::uint32_t> soa_serial;        // from an SOA in answer or authority
 };
 

@@ -1,18 +1,23 @@
 #include "check/answer_plan.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "check/delegation.hpp"
 #include "check/services.hpp"
+#include "check/stage.hpp"
 #include "core/dns_text.hpp"
+#include "core/input_file.hpp"
 
 namespace hc::check {
 namespace {
 
 constexpr std::uint16_t type_a = 1, type_ns = 2, type_soa = 6, type_aaaa = 28;
+constexpr std::uint64_t max_hints_bytes = 1 << 20;  // a root hints file is 3 KiB
 
 std::vector<std::string> split_words(const std::string& s) {
   std::vector<std::string> out;
@@ -150,13 +155,103 @@ class answer_planner {
     }
   }
 
-  // The DNS server on the public address: --external-dns, else the zone's NS records as the
-  // resolver gives them, kept only when public.
+  // The DNS server on the public address: --external-dns, else the zone's public delegation walked
+  // from the root servers, else (the walk failed) the zone's NS records as the resolver gives them.
   void find_external_servers() {
     servers_ = o_.external_dns;
-    if (!servers_.empty() || !vp_.resolver) return;
+    if (!servers_.empty()) return;
+    if (walk_delegation()) return;
+    if (!vp_.resolver) return;
+    find_external_by_resolver();
+    if (!servers_.empty() || !external_unknown_.empty())
+      p_.notes.push_back(fmt::format("the public delegation could not be walked from the root servers ({}): the "
+                                     "external DNS was taken from the zone's NS records as the resolver gives them",
+                                     walk_failure_));
+  }
+
+  // The root servers to start the walk at, from the hints file; empty with walk_failure_ set when
+  // there are none. A hints file that cannot be read or parsed is a config-error.
+  std::vector<ip_address> root_servers() {
+    if (o_.root_hints.empty()) {
+      walk_failure_ = "no root hints (--root-hints none, or /usr/share/dns/root.hints absent)";
+      return {};
+    }
+    std::string error;
+    auto text = read_regular_file(o_.root_hints, max_hints_bytes, error);
+    if (!text) {
+      p_.findings.push_back(config_error(fmt::format("{}: cannot read the root hints: {}", o_.root_hints, error),
+                                         "give a readable BIND hints file with --root-hints FILE"));
+      walk_failure_ = fmt::format("the root hints {} cannot be read", o_.root_hints);
+      return {};
+    }
+    diagnostics diags;
+    auto roots = parse_root_hints(*text, o_.root_hints, diags);
+    for (const auto& d : diags.all())
+      if (d.is_error)
+        p_.findings.push_back(config_error(d.str(), "correct the root hints file (BIND's named.root format)"));
+    if (roots.empty()) walk_failure_ = fmt::format("the root hints {} give no root server", o_.root_hints);
+    return roots;
+  }
+
+  // The walk of the public delegation of every name's zone (of the name itself when the resolver
+  // gave no zone). False when it found no server at all, with walk_failure_ saying why.
+  bool walk_delegation() {
+    auto roots = root_servers();
+    if (roots.empty()) return false;
+    delegation_limits limits;
+    limits.ipv4 = o_.ipv4;
+    limits.ipv6 = o_.ipv6;
+    // Half the run at most, so that the checks themselves keep time.
+    const auto budget = std::chrono::duration_cast<probes::clock::duration>(std::chrono::duration<double>(o_.timeout_s / 2));
+    delegation_walker walker(send_, std::move(roots), limits, probes::clock::now() + budget);
+    std::vector<std::pair<std::string, bool>> targets;
+    for (const auto& n : names_) {
+      auto z = zone_of_.find(n);
+      std::pair<std::string, bool> t = z != zone_of_.end() && !z->second.empty() ? std::pair{z->second, true}
+                                                                               : std::pair{n, false};
+      if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(std::move(t));
+    }
+    std::vector<ip_address> found, inside;
+    std::vector<std::string> walked, failures;
+    for (const auto& [target, exact] : targets) {
+      auto r = walker.walk(target, exact);
+      if (!r.found) {
+        failures.push_back(fmt::format("{}: {}", display_name(target), r.failure));
+        continue;
+      }
+      std::string cuts;
+      for (const auto& c : r.cuts) cuts += (cuts.empty() ? "" : " > ") + c;
+      walked.push_back(fmt::format("{} ({}) served by {}", display_name(r.zone), cuts, join(r.addresses)));
+      for (const auto& a : r.addresses) (is_public_address(a, vp_.lan) ? found : inside).push_back(a);
+    }
+    std::string failed;
+    for (const auto& f : failures) failed += (failed.empty() ? "" : "; ") + f;
+    if (walked.empty()) {
+      walk_failure_ = failed;
+      return false;
+    }
+    sort_unique(found);
+    sort_unique(inside);
+    for (const auto& a : found) servers_.push_back({a, 53});
+    std::string how;
+    for (const auto& w : walked) how += (how.empty() ? "" : "; ") + w;
+    p_.notes.push_back(fmt::format("external DNS found through the public delegation walked from the root servers of "
+                                   "{} ({} questions): {}",
+                                   o_.root_hints, walker.queries(), how));
+    if (!failures.empty())
+      p_.notes.push_back("the public delegation could not be walked for " + failed);
+    if (found.empty())
+      external_unknown_ = fmt::format(
+          "the zone's public delegation leads to internal addresses only ({}) from here, which is not the hairpin path",
+          join(inside));
+    return true;
+  }
+
+  // The zone's NS records as the resolver gives them, kept only when public.
+  void find_external_by_resolver() {
     std::set<std::string> zones;
-    for (const auto& [n, z] : zone_of_) zones.insert(z);
+    for (const auto& [n, z] : zone_of_)
+      if (!z.empty()) zones.insert(z);
     std::vector<probes::probe_request> ns_reqs;
     for (const auto& z : zones) ns_reqs.push_back(question(z, type_ns, "udp", "resolver", *vp_.resolver, true));
     std::set<std::string> targets;
@@ -191,6 +286,8 @@ class answer_planner {
       std::string why = !external_unknown_.empty() ? external_unknown_
                         : vp_.resolver      ? std::string("no public name server found for the zone")
                                             : std::string("no resolver to find the zone's name servers with");
+      if (external_unknown_.empty() && !walk_failure_.empty())
+        why = fmt::format("the public delegation could not be walked from the root servers ({}), and {}", walk_failure_, why);
       if (want_dns_)
         for (const auto& n : names_)
           p_.findings.push_back(not_checked(display_name(n),
@@ -301,6 +398,7 @@ class answer_planner {
   std::map<std::string, side> internal_, external_;
   std::vector<ip_endpoint> servers_;
   std::string external_unknown_;
+  std::string walk_failure_;  // why the walk of the public delegation found no server
   plan p_;
 };
 

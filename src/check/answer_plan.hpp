@@ -2,7 +2,9 @@
 // Stage 4 for names that no zone file holds (one-shot mode, --no-named-conf, or a name outside
 // every zone of the configuration): the plan is made from the resolver's answers instead of the
 // zone files. It asks the internal resolver (the internal answer) and the DNS server on the public
-// address (the external answer), compares the two, and plans the services on both addresses: the
+// address (the external answer: --external-dns, else the zone's public delegation walked from the
+// root hints by delegation_walker, else the zone's NS records from the resolver, each fallback said
+// in a note), compares the two, and plans the services on both addresses: the
 // hairpin path only ever to a public address, the direct path to the internal one. What it could
 // not check is a not-checked finding with the reason and what to give.
 

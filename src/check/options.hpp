@@ -33,6 +33,9 @@ struct run_options {
   std::optional<ip_endpoint> resolver;      // empty: first nameserver of resolv_conf
   std::string resolv_conf = "/etc/resolv.conf";
   std::vector<ip_endpoint> external_dns;    // empty: from the external view's NS glue
+  // --root-hints: BIND hints file the one-shot walk of the public delegation starts from. The CLI
+  // defaults it to /usr/share/dns/root.hints when that file exists; empty: no walk.
+  std::string root_hints;
   std::vector<std::string> services;        // empty: inferred per name
   std::string ca_file;
   bool insecure = false;

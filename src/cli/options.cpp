@@ -94,6 +94,9 @@ bool is_existing_file(const std::string& v) {
   return std::filesystem::is_regular_file(v, ec);
 }
 
+// Where Debian's dns-root-data puts the root hints, as named uses them.
+constexpr const char* default_root_hints = "/usr/share/dns/root.hints";
+
 // CLI11's INI reader with profiles: keeps the top-level keys, lets the keys of the selected section
 // override them and drops the other sections. The profile comes from --profile (parsed from the
 // command line before CLI11 reads the file) or else from a top-level "profile" key.
@@ -189,7 +192,12 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   app.add_flag("--static", r.static_only, "no network at all: configuration, zones and NAT rules only");
   app.add_option("--resolver", resolver, "the internal resolver ADDR[#PORT] (default: first nameserver of /etc/resolv.conf)");
   app.add_option("--external-dns", external_dns,
-                 "the DNS server on the external address ADDR[#PORT] (default: the external view's NS glue)");
+                 "the DNS server on the external address ADDR[#PORT] (default: the zone's public delegation, walked from --root-hints)");
+  std::string root_hints;
+  app.add_option("--root-hints", root_hints,
+                 "BIND hints file of the root servers the public delegation is walked from (default "
+                 "/usr/share/dns/root.hints when present; none: no walk)")
+      ->type_name("FILE");
   app.add_option("--services", services, "any of dns,https,http,smtp,imaps,tcp/PORT (default: inferred per name)")
       ->delimiter(',');
   app.add_option("--ca-file", r.ca_file, "TLS trust anchors (default: the system store)");
@@ -335,6 +343,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
     if (!ep) return fail(fmt::format("--external-dns: '{}' is not ADDR[#PORT]", e));
     r.external_dns.push_back(*ep);
   }
+  // The hints are read when a walk needs them: a missing default only means no walk.
+  // `none`: no walk at all, the fallback (the zone's NS records from the resolver) at once.
+  if (root_hints == "none") r.root_hints.clear();
+  else if (!root_hints.empty()) r.root_hints = root_hints;
+  else if (is_existing_file(default_root_hints)) r.root_hints = default_root_hints;
   for (auto s : services) {
     if (!valid_service(s)) return fail(fmt::format("--services: unknown service '{}'", s));
     if (s == "dns") {

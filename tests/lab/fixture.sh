@@ -34,7 +34,7 @@ case ${1:-} in
     expect_eq "the wrapper passes the tool's exit status" "$?" 5
     expect_match "the tool runs in hc-client" "$out" '^addr: 198\.18\.1\.99/24$'
     expect_match "with the lab's arguments, then the caller's" "$out" \
-      "^args: -C $RUN/named.conf --source 198\.18\.1\.99 --resolver 198\.18\.1\.53 --ca-file $RUN/ca.pem --nat-rules $RUN/router.rules --all --format json\$"
+      "^args: -C $RUN/named.conf --source 198\.18\.1\.99 --resolver 198\.18\.1\.53 --ca-file $RUN/ca.pem --nat-rules $RUN/router.rules --root-hints $RUN/root.hints --all --format json\$"
     # The real binary runs there too.
     out=$("$LAB" hairpin-check --version 2>&1)
     expect_match "hairpin-check --version in hc-client prints the version" "$out" '^hairpin-check [0-9]'

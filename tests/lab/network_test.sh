@@ -71,6 +71,17 @@ hairpin_ok() {
   mail_ok hairpin hc-client 203.0.113.2 "${1:-}"
 }
 
+# The lab's root server, reached from the internal client through the router: it refers debugo.fr
+# to ns.debugo.fr with the glue 203.0.113.1, without authority (a referral, as the real roots give).
+root_ok() {
+  dns hc-client 198.51.100.53 debugo.fr NS +norec
+  expect_eq "root: dns @198.51.100.53 debugo.fr NS is a referral" "$DNS_STATUS $DNS_ANSWER" "NOERROR "
+  expect_match "root: the referral names ns.debugo.fr" "$DNS_OUT" '^debugo\.fr\.[[:space:]].*NS[[:space:]]+ns\.debugo\.fr\.$'
+  expect_match "root: with its glue 203.0.113.1" "$DNS_OUT" '^ns\.debugo\.fr\.[[:space:]].*A[[:space:]]+203\.0\.113\.1$'
+  expect_no_match "root: no authority claimed for debugo.fr" "$DNS_OUT" 'flags:[a-z ]* aa[ ;]'
+  expect_eq "root: the hints file names it" "$(awk '$3 == "A" {print $4}' "$RUN/root.hints")" 198.51.100.53
+}
+
 # The hairpin broken for TCP: every connection to a public address fails with curl status HTTP_FAIL.
 hairpin_tcp_broken() {
   local http_fail=$1
@@ -90,6 +101,7 @@ case $scen in
     hairpin_ok
     direct_ok
     wan_ok
+    root_ok
     ;;
   no-snat)
     expect_no_match "rules: no loopback SNAT" "$rules" "$loop_snat"

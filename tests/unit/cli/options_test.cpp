@@ -239,3 +239,16 @@ TEST_CASE("cli --perfdata and --prometheus-detail choose the output detail, boun
   CHECK(bad_detail.exit_status == 3);
   CHECK(bad_detail.message.find("--prometheus-detail") != std::string::npos);
 }
+
+TEST_CASE("cli --root-hints: a file, none (no walk), or Debian's hints when they exist") {
+  auto given = parse({"--no-named-conf", "--root-hints", "/srv/named.root", "blog.debugo.fr"});
+  REQUIRE(given.options);
+  CHECK(given.options->run.root_hints == "/srv/named.root");
+  auto none = parse({"--no-named-conf", "--root-hints", "none", "blog.debugo.fr"});
+  REQUIRE(none.options);
+  CHECK(none.options->run.root_hints.empty());
+  auto by_default = parse({"--no-named-conf", "blog.debugo.fr"});
+  REQUIRE(by_default.options);
+  const bool debian_hints = std::filesystem::is_regular_file("/usr/share/dns/root.hints");
+  CHECK(by_default.options->run.root_hints == (debian_hints ? "/usr/share/dns/root.hints" : ""));
+}

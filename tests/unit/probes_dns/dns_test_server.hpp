@@ -22,6 +22,7 @@ using hc::probes::dns_bytes;
 struct reply_spec {
   std::vector<std::string> answer;     // zone-file lines: "blog.debugo.fr. 300 IN A 203.0.113.1"
   std::vector<std::string> authority;
+  std::vector<std::string> additional;  // glue
   int rcode = 0;
   bool aa = true;
   bool tc = false;
@@ -58,6 +59,7 @@ inline dns_bytes make_reply(const dns_bytes& query, const reply_spec& spec) {
   ldns_pkt_push_rr(r.get(), LDNS_SECTION_QUESTION, qcopy);
   push_rrs(r.get(), LDNS_SECTION_ANSWER, spec.answer);
   push_rrs(r.get(), LDNS_SECTION_AUTHORITY, spec.authority);
+  push_rrs(r.get(), LDNS_SECTION_ADDITIONAL, spec.additional);
   std::uint8_t* wire = nullptr;
   std::size_t size = 0;
   if (ldns_pkt2wire(&wire, r.get(), &size) != LDNS_STATUS_OK) return {};

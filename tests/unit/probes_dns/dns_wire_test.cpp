@@ -208,6 +208,24 @@ TEST_CASE("dns outcome takes canonical answers and the SOA serial") {
   CHECK(rcode_name(23) == "RCODE23");
 }
 
+TEST_CASE("dns outcome keeps a referral's NS records and their glue, without the EDNS OPT record") {
+  auto q = blog_a();
+  auto query = *build_dns_query(q, false, 1232);
+  reply_spec s;
+  s.aa = false;
+  s.authority = {"debugo.fr. 172800 IN NS ns.debugo.fr."};
+  s.additional = {"NS.Debugo.FR. 172800 IN A 203.0.113.1"};
+  auto pkt = parse_ok(make_reply(query, s));
+  ldns_pkt_set_edns_udp_size(pkt.get(), 1232);  // an OPT record is not glue
+  dns_outcome d;
+  fill_dns_outcome(pkt.get(), d);
+  CHECK_FALSE(d.aa);
+  CHECK(d.answer.empty());
+  CHECK(d.authority == std::vector<std::string>{"debugo.fr. NS ns.debugo.fr."});
+  REQUIRE(d.additional.size() == 1);
+  CHECK(d.additional[0] == "ns.debugo.fr. A 203.0.113.1");
+}
+
 TEST_CASE("dns parsing survives hostile packets") {
   auto q = blog_a();
   auto query = *build_dns_query(q, false, 1232);
