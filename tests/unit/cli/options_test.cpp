@@ -215,3 +215,10 @@ TEST_CASE("cli usage errors with --format nagios are one HAIRPIN UNKNOWN line on
     CHECK(p.message.rfind("hairpin-check: ", 0) == 0);
   }
 }
+
+TEST_CASE("cli --tsig-key is repeatable and keeps every key file in order") {
+  auto p = parse({"--tsig-key", "/etc/bind/intra.key", "--tsig-key", "extra.key", "blog.debugo.fr"});
+  REQUIRE(p.options);
+  CHECK(p.options->run.tsig_key_files == std::vector<std::string>{"/etc/bind/intra.key", "extra.key"});
+  CHECK(p.options->run.names == std::vector<std::string>{"blog.debugo.fr."});
+}
