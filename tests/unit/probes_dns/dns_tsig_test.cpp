@@ -26,8 +26,9 @@ const tsig_key right_key{"intra-key", "hmac-sha256", "8Bf0/dT8j7y4aXqxmW3eCcIVsz
 const tsig_key wrong_key{"intra-key", "hmac-sha256", "qUj1xZ0w3Tg9hB7cKp2LmN4oR6sV8yA0dF5gH1jE3iQ="};
 const std::string blog_a = "blog.debugo.fr. 300 IN A 198.18.1.10";
 
-// How the test server answers a signed query.
-enum class signing { right, wrong, none, notauth };
+// How the test server answers a signed query: signed with the right or a wrong key, not signed,
+// NOTAUTH unsigned, or signed and carrying TSIG error BADSIG (as BIND's error replies do).
+enum class signing { right, wrong, none, notauth, badsig };
 
 // The query's TSIG verified with the server's key (what BIND does first).
 bool query_verifies(const dns_bytes& query) {
@@ -50,9 +51,14 @@ dns_bytes answer(const dns_bytes& query, signing how) {
   auto r = parse_dns_message(reply);
   if (!q.pkt || !r.pkt || !ldns_pkt_tsig(q.pkt.get())) return {};
   const ldns_rdf* query_mac = ldns_rr_rdf(ldns_pkt_tsig(q.pkt.get()), 3);
-  const tsig_key& k = how == signing::right ? right_key : wrong_key;
+  const tsig_key& k = how == signing::wrong ? wrong_key : right_key;
   if (ldns_pkt_tsig_sign(r.pkt.get(), "intra-key.", k.secret.c_str(), 300, "hmac-sha256.", query_mac) != LDNS_STATUS_OK)
     return {};
+  if (how == signing::badsig) {
+    ldns_pkt_set_rcode(r.pkt.get(), 9);
+    ldns_rdf* old = ldns_rr_set_rdf(ldns_pkt_tsig(r.pkt.get()), ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, 16), 5);
+    ldns_rdf_deep_free(old);
+  }
   std::uint8_t* wire = nullptr;
   std::size_t size = 0;
   if (ldns_pkt2wire(&wire, r.pkt.get(), &size) != LDNS_STATUS_OK) return {};
@@ -156,7 +162,7 @@ TEST_CASE("tsig wire: the reply's TSIG is checked against the query's MAC and th
   std::string error;
   auto sq = build_signed_query(q, false, 0, right_key, error);
   REQUIRE(sq);
-  for (signing how : {signing::right, signing::wrong, signing::none, signing::notauth}) {
+  for (signing how : {signing::right, signing::wrong, signing::none, signing::notauth, signing::badsig}) {
     auto reply = answer(sq->wire, how);
     REQUIRE_FALSE(reply.empty());
     auto p = parse_dns_message(reply);
@@ -170,6 +176,7 @@ TEST_CASE("tsig wire: the reply's TSIG is checked against the query's MAC and th
     if (how == signing::none) CHECK(problem == "the reply is not signed");
     if (how == signing::notauth)
       CHECK(problem == "the reply is NOTAUTH and not signed (the server does not accept key intra-key)");
+    if (how == signing::badsig) CHECK(problem == "the server answered BADSIG (NOTAUTH) to key intra-key");
   }
   // A reply signed for another query (another ID, so another MAC) does not verify either.
   hc::probes::dns_question q2 = q;
@@ -223,7 +230,7 @@ TEST_CASE("tsig probe: a reply signed with the right key verifies, over UDP and 
 }
 
 TEST_CASE("tsig probe: a reply signed with a wrong key, or not signed, is tsig-bad naming key and server, over UDP and TCP") {
-  for (signing how : {signing::wrong, signing::none, signing::notauth}) {
+  for (signing how : {signing::wrong, signing::none, signing::notauth, signing::badsig}) {
     for (std::string service : {"dns/udp", "dns/tcp"}) {
       const int how_i = static_cast<int>(how);
       CAPTURE(how_i);
