@@ -219,7 +219,7 @@ vantage_point find_vantage(const run_options& o, const run_inputs& in) {
       std::string key;
       view_signing* out;
     };
-    for (side s : {side{vp.internal, needed_key(cfg, *vp.internal, internal_key, vp.source, true), &vp.internal_signing},
+    for (const side& s : {side{vp.internal, needed_key(cfg, *vp.internal, internal_key, vp.source, true), &vp.internal_signing},
                    side{vp.external, needed_key(cfg, *vp.external, external_key, vp.source, false), &vp.external_signing}}) {
       std::string from;
       *s.out = signing_for(cfg, *s.view, s.key, given, from);
