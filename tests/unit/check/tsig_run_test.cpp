@@ -253,3 +253,14 @@ TEST_CASE("tsig run: a bad --tsig-key file is a config-error at file:line:col th
   CHECK(all.find(bad.substr(0, 12)) == std::string::npos);
   CHECK(all.find(right_secret.substr(0, 12)) == std::string::npos);
 }
+
+TEST_CASE("tsig run: a --tsig-key whose key reaches neither view is said to be unused") {
+  key_site site;
+  auto o = options_for(site, {*ip_address::parse("127.0.0.9"), 9});
+  o.static_only = true;
+  o.named_conf = std::string(HC_SOURCE_DIR) + "/zones/named.conf";
+  o.tsig_key_files = {site.write("other.key", "key \"other-key\" { algorithm hmac-sha256; secret \"" + right_secret + "\"; };\n")};
+  const run_result r = check::run(o);
+  CHECK(has_note(r, "--tsig-key " + o.tsig_key_files[0] + ": key 'other-key' is not needed to reach the internal or the external view; not used"));
+  CHECK(every_format(r).find(right_secret) == std::string::npos);
+}
