@@ -241,11 +241,14 @@ class builder {
       ok = false;
     }
     if (!ok) return;
-    for (const auto& other : cfg_.keys)
-      if (other.view == view && iequals(other.name, k.name)) {
-        diags_.error(n.where, "key " + q(n.where, name.text) + " already defined at " + other.where.str(), name.text);
-        return;
-      }
+    // One index for every key, so that a file of many key statements stays linear.
+    const std::string id = view + "/" + lower(k.name);
+    if (auto it = key_index_.find(id); it != key_index_.end()) {
+      diags_.error(n.where, "key " + q(n.where, name.text) + " already defined at " + cfg_.keys[it->second].where.str(),
+                   name.text);
+      return;
+    }
+    key_index_.emplace(id, cfg_.keys.size());
     cfg_.keys.push_back(std::move(k));
   }
 
@@ -638,6 +641,7 @@ class builder {
   diagnostics& diags_;
   std::unordered_map<std::string, std::size_t> default_index_;
   std::unordered_map<std::string, std::size_t> view_index_;
+  std::unordered_map<std::string, std::size_t> key_index_;  // "view/name" (lower case) -> index in cfg_.keys
 };
 
 }  // namespace

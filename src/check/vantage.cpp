@@ -232,14 +232,18 @@ vantage_point find_vantage(const run_options& o, const run_inputs& in) {
         vp.notes.push_back(fmt::format("view '{}' is selected by TSIG key '{}': {}", s.view->name, s.key, s.out->missing));
     }
   }
-  // A key given that reaches neither view is not used: say so, it may be a typo in the key name.
+  // A key given that reaches neither view is not used: say so (it may be a typo in the key name),
+  // for the first few keys only, whatever the key files hold.
+  std::size_t unused = 0;
   for (const auto& k : given) {
     auto is = [&](const view_signing& s) { return s.key && s.key->name == k.name; };
-    if (!is(vp.internal_signing) && !is(vp.external_signing))
+    if (is(vp.internal_signing) || is(vp.external_signing)) continue;
+    if (++unused <= 5)
       vp.notes.push_back(fmt::format("--tsig-key {}: key '{}' is not needed to reach the internal or the external view; "
                                      "not used",
                                      k.where.file, k.name));
   }
+  if (unused > 5) vp.notes.push_back(fmt::format("--tsig-key: {} more keys not used", unused - 5));
   return vp;
 }
 

@@ -117,3 +117,17 @@ TEST_CASE("keys: the algorithms BIND knows") {
   CHECK_FALSE(hc::bind::known_tsig_algorithm("hmac-sha3"));
   CHECK_FALSE(hc::bind::known_tsig_algorithm(""));
 }
+
+TEST_CASE("keys: many key statements are all read, a repeated name once an error") {
+  scratch_dir dir;
+  std::string text;
+  for (int i = 0; i < 5000; ++i)
+    text += "key \"k" + std::to_string(i) + "\" { algorithm hmac-sha256; secret \"" + secret_b64 + "\"; };\n";
+  text += "key \"K17.\" { algorithm hmac-sha256; secret \"" + secret_b64 + "\"; };\n";
+  auto path = dir.write("named.conf", text);
+  hc::diagnostics d;
+  auto cfg = hc::bind::read_named_conf(path, d);
+  CHECK(cfg.keys.size() == 5000);
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].str().find(path + ":5001:1: key 'K17.' already defined at " + path + ":18:1") == 0);
+}
