@@ -74,6 +74,7 @@ std::string outcome_detail(const dns_outcome& d) {
   if (d.soa_serial) s += ", serial " + std::to_string(*d.soa_serial);
   if (d.mismatched) s += ", " + std::to_string(d.mismatched) + " mismatched replies dropped";
   if (d.stray_ignored) s += ", " + stray_text(d.stray_ignored);
+  if (!d.tsig_key_name.empty() && d.tsig_verified) s += ", signed with key " + d.tsig_key_name + " (verified)";
   return s;
 }
 
@@ -158,6 +159,7 @@ struct tcp_exchange {
   std::string stage;
   std::string detail;
   ldns_pkt_ptr pkt;
+  dns_bytes wire;  // the accepted reply as received, for its TSIG
   unsigned mismatched = 0;
   double connect_s = 0;
   double request_s = 0;
@@ -221,6 +223,7 @@ asio::awaitable<tcp_exchange> exchange_tcp(const probe_context& ctx, ip_endpoint
         x.ok = true;
         x.stage = "done";
         x.pkt = std::move(parsed.pkt);
+        x.wire = std::move(*msg);
         co_return x;
       }
       ++x.mismatched;
@@ -257,17 +260,58 @@ const char* tcp_hint(std::optional<finding_kind> failure) {
   return "";
 }
 
-// The query for q, or nullopt with r failed at stage "encode" (not-checked: the check cannot be
-// made, nothing is known about the server) when the name cannot be encoded.
-std::optional<dns_bytes> encode_query(const dns_question& q, const probe_request& req, probe_result& r) {
+// A query as sent: its bytes and, when signed, the MAC its reply's TSIG covers.
+struct encoded_query {
+  dns_bytes wire;
+  ldns_rdf_ptr mac;
+};
+
+// The query for q (signed with req.tsig when set), or nullopt with r failed at stage "encode"
+// (not-checked: the check cannot be made, nothing is known about the server) when the name cannot
+// be encoded or the key cannot sign.
+std::optional<encoded_query> encode_query(const dns_question& q, const probe_request& req, probe_result& r) {
   r.check.stage = "encode";
   if (auto problem = dns_name_problem(q.qname)) {
     fail_result(r, "encode", finding_kind::not_checked, "unsupported name: " + *problem);
     return std::nullopt;
   }
+  if (req.tsig) {
+    r.dns->tsig_key_name = req.tsig->name;
+    std::string error;
+    auto sq = build_signed_query(q, req.recursion_desired, req.edns_size, *req.tsig, error);
+    if (!sq) {
+      fail_result(r, "encode", finding_kind::not_checked, "cannot sign the query with key " + req.tsig->name + ": " + error);
+      r.hint = "give a usable key with --tsig-key FILE (hmac-sha256, hmac-sha512, hmac-sha1 or hmac-md5)";
+      return std::nullopt;
+    }
+    return encoded_query{std::move(sq->wire), std::move(sq->mac)};
+  }
   auto query = build_dns_query(q, req.recursion_desired, req.edns_size);
-  if (!query) fail_result(r, "encode", finding_kind::not_checked, "unsupported name: cannot encode " + q.qname);
-  return query;
+  if (!query) {
+    fail_result(r, "encode", finding_kind::not_checked, "unsupported name: cannot encode " + q.qname);
+    return std::nullopt;
+  }
+  return encoded_query{std::move(*query), nullptr};
+}
+
+// For a signed query: whether the reply carries a TSIG of the same key that verifies. When it does
+// not, r fails with tsig-bad at stage "tsig", naming the key (never its secret) and the server, and
+// false is returned. The reply's rcode and records stay in r.dns as evidence.
+bool check_tsig(const probe_request& req, const ldns_pkt* pkt, std::span<const std::uint8_t> wire,
+                const encoded_query& query, probe_result& r) {
+  if (!req.tsig) return true;
+  auto problem = tsig_reply_problem(pkt, wire, *req.tsig, query.mac.get());
+  if (problem.empty()) {
+    r.dns->tsig_verified = true;
+    return true;
+  }
+  r.check.ok = false;
+  r.check.stage = "tsig";
+  r.failure = finding_kind::tsig_bad;
+  r.check.detail = "query signed with key " + req.tsig->name + " to " + req.target.str() + ": " + problem;
+  r.hint = "check that " + req.target.str() + " has key " + req.tsig->name +
+           " with the same algorithm and secret as the one given (named.conf or --tsig-key), and that both clocks agree";
+  return false;
 }
 
 // What both DNS probes do first: the check line names the name without its trailing dot, and the
@@ -312,7 +356,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     co_return;
   }
   auto t0 = clock::now();
-  co_await socket.async_send_to(asio::buffer(*query), peer, asio::redirect_error(asio::use_awaitable, ec));
+  co_await socket.async_send_to(asio::buffer(query->wire), peer, asio::redirect_error(asio::use_awaitable, ec));
   if (ec && !guard.expired() && is_local_failure(ec)) {
     fail_local(r, "send", ec.message() + " (sending to " + req.target.str() + ")");
     co_return;
@@ -326,6 +370,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   r.check.stage = "receive";
   std::vector<std::uint8_t> buf(dns_max_message);
   ldns_pkt_ptr accepted;
+  dns_bytes accepted_wire;
   std::optional<dns_outcome> stray;
   // Checked on every datagram: a flood of stray datagrams must not hold the probe.
   while (!accepted && !guard.expired()) {
@@ -370,6 +415,7 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
       continue;
     }
     accepted = std::move(parsed.pkt);
+    accepted_wire.assign(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
   }
   auto t1 = clock::now();
   r.check.phases.push_back({"request", seconds_between(t0, t1)});
@@ -400,11 +446,13 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
   d.responder = req.target;
   fill_dns_outcome(accepted.get(), d);
   set_facts(r);
+  const bool signed_ok = check_tsig(req, accepted.get(), accepted_wire, *query, r);
   auto t2 = clock::now();
   r.check.phases.push_back({"processing", seconds_between(t1, t2)});
+  if (!signed_ok) co_return;
   if (d.tc) {
     r.check.stage = "tcp-fallback";
-    auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
+    auto x = co_await exchange_tcp(ctx, req.target, q, query->wire, req.deadline);
     r.check.phases.push_back({"connect", x.connect_s});
     r.check.phases.front().seconds += x.request_s;
     d.mismatched += x.mismatched;
@@ -423,6 +471,8 @@ asio::awaitable<void> run_udp(const probe_context& ctx, const probe_request& req
     d.tc = true;
     d.tcp_fallback = true;
     set_facts(r);
+    d.tsig_verified = false;
+    if (!check_tsig(req, x.pkt.get(), x.wire, *query, r)) co_return;
   }
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
@@ -436,7 +486,7 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
   auto query = encode_query(q, req, r);
   if (!query) co_return;
   r.check.stage = "connect";
-  auto x = co_await exchange_tcp(ctx, req.target, q, *query, req.deadline);
+  auto x = co_await exchange_tcp(ctx, req.target, q, query->wire, req.deadline);
   r.check.phases.push_back({"connect", x.connect_s});
   if (x.stage != "connect") r.check.phases.push_back({"request", x.request_s});
   d.mismatched = x.mismatched;
@@ -451,7 +501,9 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
   d.responder = req.target;
   fill_dns_outcome(x.pkt.get(), d);
   set_facts(r);
+  const bool signed_ok = check_tsig(req, x.pkt.get(), x.wire, *query, r);
   r.check.phases.push_back({"processing", seconds_between(t1, clock::now())});
+  if (!signed_ok) co_return;
   r.check.detail = outcome_detail(d);
   r.check.served_serial = d.soa_serial;
 }

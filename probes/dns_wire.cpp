@@ -8,6 +8,16 @@
 #include "core/dns_text.hpp"
 
 namespace hc::probes {
+namespace {
+
+// An algorithm name for an error message: printable ASCII only, cut.
+std::string escape_algorithm(std::string_view a) {
+  std::string out;
+  for (char c : a.substr(0, 32)) out += std::isgraph(static_cast<unsigned char>(c)) ? c : '?';
+  return out.empty() ? std::string("(empty)") : out;
+}
+
+}  // namespace
 
 std::uint16_t random_dns_id() {
   unsigned char b[2];
@@ -63,6 +73,149 @@ std::optional<dns_bytes> build_dns_query(const dns_question& q, bool recursion_d
   }
   c_string_ptr owned(reinterpret_cast<char*>(wire));
   return dns_bytes(wire, wire + size);
+}
+
+std::optional<std::string> tsig_algorithm_for_ldns(std::string_view bind_name) {
+  std::string n(bind_name);
+  for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!n.empty() && n.back() == '.') n.pop_back();
+  if (n == "hmac-md5" || n == "hmac-md5.sig-alg.reg.int") return std::string("hmac-md5.sig-alg.reg.int.");
+  if (n == "hmac-sha1" || n == "hmac-sha256" || n == "hmac-sha512") return n + ".";
+  return std::nullopt;
+}
+
+namespace {
+
+// The wire form of pkt, or nullopt.
+std::optional<dns_bytes> to_wire(const ldns_pkt* pkt) {
+  std::uint8_t* wire = nullptr;
+  std::size_t size = 0;
+  if (ldns_pkt2wire(&wire, pkt, &size) != LDNS_STATUS_OK || !wire) {
+    std::free(wire);
+    return std::nullopt;
+  }
+  c_string_ptr owned(reinterpret_cast<char*>(wire));
+  return dns_bytes(wire, wire + size);
+}
+
+// A TSIG key name as a domain name, absolute.
+std::string key_dname(const std::string& name) {
+  return name.empty() || name.back() != '.' ? name + "." : name;
+}
+
+bool valid_base64(std::string_view s) {
+  std::size_t n = 0, pad = 0;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '=') {
+      ++pad;
+      ++n;
+      continue;
+    }
+    if (pad || !(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')) return false;
+    ++n;
+  }
+  return n > 0 && n % 4 == 0 && pad <= 2;
+}
+
+// The secret without the white space BIND allows inside it.
+std::string compact_secret(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') out += c;
+  return out;
+}
+
+}  // namespace
+
+std::optional<signed_query> build_signed_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size,
+                                               const tsig_key& key, std::string& error) {
+  auto algorithm = tsig_algorithm_for_ldns(key.algorithm.empty() ? "hmac-sha256" : key.algorithm);
+  if (!algorithm) {
+    error = "TSIG algorithm " + escape_algorithm(key.algorithm) + " is not supported";
+    return std::nullopt;
+  }
+  if (!valid_base64(key.secret)) {
+    error = "the secret of TSIG key " + key.name + " is not valid base64";
+    return std::nullopt;
+  }
+  std::string name = q.qname;
+  if (name.empty() || name.back() != '.') name += '.';
+  ldns_rdf* owner = ldns_dname_new_frm_str(name.c_str());
+  if (!owner) {
+    error = "cannot encode " + q.qname;
+    return std::nullopt;
+  }
+  ldns_pkt_ptr pkt(ldns_pkt_query_new(owner, static_cast<ldns_rr_type>(q.qtype),
+                                      static_cast<ldns_rr_class>(q.qclass), recursion_desired ? LDNS_RD : 0));
+  if (!pkt) {
+    error = "cannot encode " + q.qname;
+    return std::nullopt;
+  }
+  ldns_pkt_set_id(pkt.get(), q.id);
+  ldns_pkt_set_rd(pkt.get(), recursion_desired);
+  if (edns_size > 0) ldns_pkt_set_edns_udp_size(pkt.get(), edns_size);
+  const std::string secret = compact_secret(key.secret);
+  const std::string dname = key_dname(key.name);
+  if (ldns_pkt_tsig_sign(pkt.get(), dname.c_str(), secret.c_str(), 300, algorithm->c_str(), nullptr) != LDNS_STATUS_OK ||
+      !ldns_pkt_tsig(pkt.get())) {
+    error = "cannot sign with TSIG key " + key.name;
+    return std::nullopt;
+  }
+  auto wire = to_wire(pkt.get());
+  const ldns_rdf* mac = ldns_rr_rdf(ldns_pkt_tsig(pkt.get()), 3);
+  if (!wire || !mac) {
+    error = "cannot encode " + q.qname;
+    return std::nullopt;
+  }
+  signed_query out;
+  out.wire = std::move(*wire);
+  out.mac.reset(ldns_rdf_clone(mac));
+  return out;
+}
+
+std::string tsig_error_name(int error) {
+  switch (error) {
+    case 16: return "BADSIG";
+    case 17: return "BADKEY";
+    case 18: return "BADTIME";
+    case 19: return "BADMODE";
+    case 20: return "BADNAME";
+    case 21: return "BADALG";
+    case 22: return "BADTRUNC";
+    default: return "TSIG error " + std::to_string(error);
+  }
+}
+
+std::string tsig_reply_problem(const ldns_pkt* pkt, std::span<const std::uint8_t> wire, const tsig_key& key,
+                               const ldns_rdf* query_mac) {
+  if (!pkt) return "no reply";
+  const ldns_rr* tsig = ldns_pkt_tsig(pkt);
+  const int rcode = static_cast<int>(ldns_pkt_get_rcode(pkt));
+  if (!tsig) {
+    if (rcode == 9) return "the reply is NOTAUTH and not signed (the server does not accept key " + key.name + ")";
+    return "the reply is not signed";
+  }
+  if (ldns_rr_rd_count(tsig) < 6) return "the reply's TSIG record is malformed";
+  const ldns_rdf* err = ldns_rr_rdf(tsig, 5);
+  if (err && ldns_rdf_size(err) == 2) {
+    int e = ldns_rdf2native_int16(err);
+    if (e != 0) return "the server answered " + tsig_error_name(e) + " (" + rcode_name(rcode) + ") to key " + key.name;
+  }
+  if (const ldns_rdf* owner = ldns_rr_owner(tsig)) {
+    c_string_ptr text(ldns_rdf2str(owner));
+    if (!text || canonical_name(text.get()) != canonical_name(key_dname(key.name)))
+      return "the reply is signed with another key";
+  }
+  const std::string secret = compact_secret(key.secret);
+  const std::string dname = key_dname(key.name);
+  // ldns takes the packet as non-const but puts everything back; work on a copy all the same.
+  ldns_pkt_ptr copy(ldns_pkt_clone(pkt));
+  if (!copy) return "the reply's TSIG could not be checked (out of memory)";
+  if (!ldns_pkt_tsig_verify(copy.get(), wire.data(), wire.size(), dname.c_str(), secret.c_str(), query_mac))
+    return "the reply's TSIG does not verify with key " + key.name;
+  if (rcode == 9) return "the reply is NOTAUTH";
+  return {};
 }
 
 dns_parse_result parse_dns_message(std::span<const std::uint8_t> wire) {

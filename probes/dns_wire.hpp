@@ -42,6 +42,33 @@ std::optional<std::string> dns_name_problem(std::string_view name);
 // (no OPT at all when 0). Empty optional when the name cannot be encoded.
 std::optional<dns_bytes> build_dns_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size);
 
+// The ldns name of a BIND TSIG algorithm ("hmac-sha256" → "hmac-sha256."), or nullopt when ldns
+// cannot sign with it (hmac-sha224 and hmac-sha384 are not usable through ldns 1.8's TSIG API).
+// Case-insensitive; a trailing dot and the long hmac-md5 name are accepted.
+std::optional<std::string> tsig_algorithm_for_ldns(std::string_view bind_name);
+
+// A query signed with a TSIG key: its wire form and the MAC of its TSIG, which the reply's MAC covers.
+struct signed_query {
+  dns_bytes wire;
+  ldns_rdf_ptr mac;
+};
+
+// build_dns_query() with a TSIG RR (RFC 8945, fudge 300 s, the time now) signed with `key`. Nullopt
+// when the name cannot be encoded or the key cannot sign; `error` then says why in words that
+// never hold the secret ("algorithm hmac-sha384 is not supported", "the secret is not valid base64").
+std::optional<signed_query> build_signed_query(const dns_question& q, bool recursion_desired, std::uint16_t edns_size,
+                                               const tsig_key& key, std::string& error);
+
+// Whether the reply `pkt` (parsed from `wire`) to a query signed with `key` (whose MAC is
+// query_mac) is signed with that key and verifies: empty when it does, else the problem ("the
+// reply is not signed", "TSIG error BADSIG", "the reply's TSIG does not verify", "signed with
+// another key"). Names the key, never the secret. TSIG errors: 16 BADSIG, 17 BADKEY, 18 BADTIME.
+std::string tsig_reply_problem(const ldns_pkt* pkt, std::span<const std::uint8_t> wire, const tsig_key& key,
+                               const ldns_rdf* query_mac);
+
+// "BADSIG", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", or "TSIG error N".
+std::string tsig_error_name(int error);
+
 // A parsed DNS message, or why it could not be parsed. Survives hostile input (ldns_wire2pkt
 // bounds every read and every compression pointer).
 struct dns_parse_result {

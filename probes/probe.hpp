@@ -27,6 +27,14 @@ struct probe_context {
   std::optional<ip_address> source;        // bind to this local address when set
 };
 
+// A TSIG key (RFC 8945) a DNS query is signed with. The secret (base64, as BIND writes it) never
+// goes into a result, a detail, a log or an error: only the name does.
+struct tsig_key {
+  std::string name;       // the key's name as written ("intra-key"), compared case-insensitively
+  std::string algorithm;  // BIND's name: hmac-sha256 (default), hmac-sha1, hmac-sha224, hmac-sha384, hmac-sha512, hmac-md5
+  std::string secret;     // base64
+};
+
 // One probe to carry out.
 struct probe_request {
   std::string name;     // the checked DNS name; SNI, Host and the name certificates must carry
@@ -43,6 +51,9 @@ struct probe_request {
   std::uint16_t qtype = 1;    // A
   bool recursion_desired = false;
   std::uint16_t edns_size = 1232;  // 0: no EDNS
+  // Sign the query with this key and demand a reply signed with it (verified); a reply that is
+  // unsigned, does not verify or carries a TSIG error is the failure tsig-bad.
+  std::optional<tsig_key> tsig;
 
   // HTTP(S)
   std::string url_path = "/";
@@ -65,6 +76,8 @@ struct dns_outcome {
   std::vector<std::string> authority;
   std::vector<std::string> additional;            // glue and the like (no OPT, no TSIG)
   std::optional<std::uint32_t> soa_serial;        // from an SOA in answer or authority
+  std::string tsig_key_name;                      // the key the query was signed with; empty: unsigned
+  bool tsig_verified = false;                     // the reply's TSIG verified with that key
 };
 
 // What a TLS peer showed.

@@ -56,6 +56,9 @@ class builder {
  public:
   builder(config& cfg, diagnostics& diags) : cfg_(cfg), diags_(diags) {}
 
+  // A key statement read on its own (a key file).
+  void key_statement(const node& n) { read_key(n, {}); }
+
   void run(const std::vector<node>& top) {
     std::vector<const node*> loose_zones;
     const node* options = nullptr;
@@ -77,6 +80,8 @@ class builder {
         read_view(n);
       } else if (iequals(n.keyword, "zone")) {
         loose_zones.push_back(&n);
+      } else if (iequals(n.keyword, "key")) {
+        read_key(n, {});
       }
       // Every other statement (logging, controls, key, server, dlz, plugin, trust-anchors, ...)
       // is not needed here and skipped, whatever BIND version it belongs to.
@@ -177,6 +182,91 @@ class builder {
         }
       }
     }
+  }
+
+  // A key statement; a valid one goes to cfg_.keys. The secret never reaches a message: errors
+  // about it name its position and its kind of token only.
+  void read_key(const node& n, const std::string& view) {
+    if (n.arguments.empty() || !n.arguments[0].is_text()) {
+      diags_.error(n.where, "'key' expects a name", n.blocks.empty() ? ";" : "{");
+      return;
+    }
+    const token& name = n.arguments[0];
+    if (n.arguments.size() > 1) {
+      diags_.error(n.arguments[1].where, "unexpected token after the key name (" + kind_of(n.arguments[1]) + ")");
+      return;
+    }
+    if (n.blocks.size() != 1) {
+      diags_.error(n.where, "key " + q(n.where, name.text) + " expects one block in braces", name.text);
+      return;
+    }
+    key_decl k;
+    k.name = name.text;
+    while (k.name.size() > 1 && k.name.back() == '.') k.name.pop_back();
+    k.view = view;
+    k.where = n.where;
+    bool has_algorithm = false, has_secret = false, ok = true;
+    for (const auto& s : *n.block()) {
+      const bool is_algorithm = iequals(s.keyword, "algorithm");
+      const bool is_secret = iequals(s.keyword, "secret");
+      if (!is_algorithm && !is_secret) continue;  // anything else a newer BIND may add
+      if (s.arguments.size() != 1 || !s.arguments[0].is_text() || !s.blocks.empty()) {
+        diags_.error(s.where, "key " + q(n.where, name.text) + ": '" + s.keyword + "' expects one value" +
+                                  (s.arguments.size() > 1 ? " (then " + kind_of(s.arguments[1]) + ")" : ""));
+        ok = false;
+        continue;
+      }
+      const token& value = s.arguments[0];
+      if (is_algorithm) {
+        has_algorithm = true;
+        k.algorithm = lower(value.text);
+        if (!k.algorithm.empty() && k.algorithm.back() == '.') k.algorithm.pop_back();
+        if (k.algorithm == "hmac-md5.sig-alg.reg.int") k.algorithm = "hmac-md5";
+        if (!known_tsig_algorithm(k.algorithm)) {
+          diags_.error(value.where, "key " + q(n.where, name.text) + ": unknown algorithm", value.text);
+          ok = false;
+        }
+      } else {
+        has_secret = true;
+        for (char c : value.text)
+          if (c != ' ' && c != '\t' && c != '\n' && c != '\r') k.secret += c;
+        if (!base64_shape(k.secret)) {
+          diags_.error(value.where, "key " + q(n.where, name.text) + ": the secret (" + kind_of(value) + ") is not valid base64");
+          ok = false;
+        }
+      }
+    }
+    if (!has_algorithm || !has_secret) {
+      diags_.error(n.where, "key " + q(n.where, name.text) + " must have both 'secret' and 'algorithm' defined", name.text);
+      ok = false;
+    }
+    if (!ok) return;
+    // One index for every key, so that a file of many key statements stays linear.
+    const std::string id = view + "/" + lower(k.name);
+    if (auto it = key_index_.find(id); it != key_index_.end()) {
+      diags_.error(n.where, "key " + q(n.where, name.text) + " already defined at " + cfg_.keys[it->second].where.str(),
+                   name.text);
+      return;
+    }
+    key_index_.emplace(id, cfg_.keys.size());
+    cfg_.keys.push_back(std::move(k));
+  }
+
+  // A token's kind, for messages that must not show it.
+  static std::string kind_of(const token& t) { return t.what == token::kind::string ? "a quoted string" : "a word"; }
+
+  // Base64 as BIND takes a secret: the alphabet, whole quanta, at most two '=' at the end.
+  static bool base64_shape(const std::string& s) {
+    std::size_t pad = 0;
+    for (char c : s) {
+      if (c == '=') {
+        ++pad;
+        continue;
+      }
+      bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+      if (!alpha || pad) return false;
+    }
+    return !s.empty() && s.size() % 4 == 0 && pad <= 2;
   }
 
   void read_acl(const node& n) {
@@ -361,6 +451,8 @@ class builder {
         }
       } else if (iequals(s.keyword, "zone")) {
         add_zone(v, s, &zone_index);
+      } else if (iequals(s.keyword, "key")) {
+        read_key(s, v.name);
       } else if (iequals(s.keyword, "view") || iequals(s.keyword, "options") || iequals(s.keyword, "acl")) {
         diags_.error(s.where, "'" + s.keyword + "' is not allowed inside a view", s.keyword);
       }
@@ -553,9 +645,51 @@ class builder {
   diagnostics& diags_;
   std::unordered_map<std::string, std::size_t> default_index_;
   std::unordered_map<std::string, std::size_t> view_index_;
+  std::unordered_map<std::string, std::size_t> key_index_;  // "view/name" (lower case) -> index in cfg_.keys
 };
 
 }  // namespace
+
+bool known_tsig_algorithm(const std::string& name) {
+  for (const char* a : {"hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"})
+    if (iequals(name, a)) return true;
+  return false;
+}
+
+const key_decl* find_key(const std::vector<key_decl>& keys, const std::string& name, const std::string& view) {
+  std::string n = name;
+  while (n.size() > 1 && n.back() == '.') n.pop_back();
+  const key_decl* top = nullptr;
+  for (const auto& k : keys) {
+    if (!iequals(k.name, n)) continue;
+    if (!view.empty() && k.view == view) return &k;
+    if (k.view.empty() && !top) top = &k;
+  }
+  return top;
+}
+
+std::vector<key_decl> read_key_file(const std::string& path, diagnostics& diags) {
+  try {
+    diags.mark_private(path);
+    const std::size_t before = diags.all().size();
+    tree t = load_tree(path, diags);
+    if (!t.opened) throw input_error("cannot open '" + path + "': " + t.open_error);
+    config cfg;
+    cfg.file = path;
+    cfg.options.directory = t.directory;
+    builder b(cfg, diags);
+    for (const auto& n : t.statements) {
+      if (iequals(n.keyword, "key") && !n.keyword_quoted)
+        b.key_statement(n);
+      else
+        diags.error(n.where, "only key statements belong in a key file", n.keyword_quoted ? "\"" : n.keyword);
+    }
+    if (cfg.keys.empty() && diags.all().size() == before) diags.error({path, 0, 0}, "no key statement in the key file");
+    return std::move(cfg.keys);
+  } catch (const std::bad_alloc&) {
+    throw input_error("out of memory while reading " + path);
+  }
+}
 
 config read_named_conf(const std::string& path, diagnostics& diags) {
   try {

@@ -51,6 +51,17 @@ struct zone_decl {
   source_location where;
 };
 
+// A TSIG key: `key "name" { algorithm hmac-sha256; secret "base64"; };`, at the top of named.conf,
+// in a view, or in a key file (tsig-keygen, dig -k). The secret is never printed: not in a
+// diagnostic, a note, a finding or a log; messages name the key and the position only.
+struct key_decl {
+  std::string name;       // as written, without a trailing dot
+  std::string algorithm;  // lower case ("hmac-sha256")
+  std::string secret;     // base64, white space removed
+  std::string view;       // the view whose block declares it; empty at the top level or in a key file
+  source_location where;  // the key statement
+};
+
 struct view_decl {
   std::string name;
   std::string rrclass = "IN";
@@ -80,6 +91,7 @@ struct config {
   options_decl options;
   std::vector<acl_decl> acls;
   std::vector<view_decl> views;  // in order; when no view is declared, one implicit "_default" view
+  std::vector<key_decl> keys;    // every valid key statement, top level and in views, in order
   std::vector<std::string> files_read;  // every file read, includes too, in order
   std::unordered_map<std::string, std::size_t> acl_index;  // acl name -> index in acls (filled by read_named_conf)
 };
@@ -93,6 +105,18 @@ inline constexpr int max_acl_depth = 64;
 // (missing, not a regular file, too large) and when memory runs out while reading ("out of memory
 // while reading PATH"); the limits of core/input_file.hpp bound what is read.
 config read_named_conf(const std::string& path, diagnostics& diags);
+
+// Reads a BIND key file (what tsig-keygen writes and `dig -k` reads: key statements, comments,
+// includes). The file is private to diagnostics (no token of it is ever quoted); errors name
+// file:line:col. Throws input_error when it cannot be opened, as read_named_conf.
+std::vector<key_decl> read_key_file(const std::string& path, diagnostics& diags);
+
+// The key named `name` (case and a trailing dot ignored) that `view` knows: its own key statement,
+// else a top-level one; nullptr when none.
+const key_decl* find_key(const std::vector<key_decl>& keys, const std::string& name, const std::string& view = {});
+
+// The TSIG algorithms BIND knows (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512).
+bool known_tsig_algorithm(const std::string& name);
 
 // Does `list` take `client`? BIND's first-match semantics: the first element that matches decides,
 // a negated match rejects. `key` elements never match an address (a keyed client is not modelled).

@@ -1,5 +1,6 @@
 #include "bind/lexer.hpp"
 
+#include <cctype>
 #include <algorithm>
 
 namespace hc::bind {
@@ -25,6 +26,7 @@ class lexer {
     for (;;) {
       skip_blanks_and_comments();
       if (pos_ >= text_.size()) break;
+      after_secret_ = !out.empty() && out.back().what == token::kind::word && iequals_ascii(out.back().text, "secret");
       out.push_back(next());
     }
     out.push_back({token::kind::end, {}, here()});
@@ -119,10 +121,22 @@ class lexer {
     }
     // The string's first line at most; diagnostics cut and escape it (or describe it, in an
     // included file): the rest of the file after a stray quote may be anything.
-    diags_.error(where, "unterminated quoted string", "\"" + s.substr(0, std::min(s.find('\n'), max_quoted + 1)));
+    // A key's secret is never quoted, not even in part: only its kind is named.
+    if (after_secret_)
+      diags_.error(where, "unterminated quoted string (a key's secret)");
+    else
+      diags_.error(where, "unterminated quoted string", "\"" + s.substr(0, std::min(s.find('\n'), max_quoted + 1)));
     return {token::kind::string, std::move(s), where};
   }
 
+  static bool iequals_ascii(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+  }
+
+  bool after_secret_ = false;  // the token being read follows the word `secret`
   std::string_view text_;
   const std::string& file_;
   diagnostics& diags_;

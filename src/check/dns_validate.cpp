@@ -183,6 +183,9 @@ std::vector<finding> validate_dns(const probes::probe_result& result, const dns_
             " (on a secondary: check NOTIFY and zone transfers from the primary)";
     out.push_back(std::move(f));
   }
+  // A signed question reached the view of its key: the findings say which key asked.
+  if (!d.tsig_key_name.empty())
+    for (auto& f : out) f.evidence += " (asked with TSIG key " + d.tsig_key_name + ", reply signature verified)";
   return out;
 }
 

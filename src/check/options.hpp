@@ -27,6 +27,9 @@ struct run_options {
   std::string internal_view;      // empty: inferred
   std::string external_view;      // empty: inferred
   std::optional<ip_address> source;
+  // --tsig-key: BIND key files; their keys sign the DNS checks of views selected by them, and
+  // take precedence over named.conf's key statements of the same name.
+  std::vector<std::string> tsig_key_files;
   std::string nat_rules;  // path, "-" for stdin, empty for none
   bool static_only = false;
 

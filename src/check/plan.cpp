@@ -253,6 +253,7 @@ class planner {
     for (auto qt : qtypes) {
       auto d = dns_probe(name, qt, "udp", "resolver", *in_.resolver, true);
       d.expect = expectation(zi, iv_, ev_, name, qt, false);
+      sign(d, in_.internal_signing);
       p_.dns.push_back(std::move(d));
     }
   }
@@ -282,6 +283,7 @@ class planner {
           d.expect = expectation(ze, ev_, iv_, name, qt, true);
           d.expect.internal_address = internal;
           d.gate_key = gate.str();
+          sign(d, in_.external_signing);
           p_.dns.push_back(std::move(d));
         }
       }
@@ -296,6 +298,7 @@ class planner {
     soa.expect.internal_address = internal;
     soa.soa_gate = true;
     soa.gate_key = gate.str();
+    sign(soa, in_.external_signing);
     p_.dns.push_back(std::move(soa));
     if (!zi) return;
     // A name the views answer differently tells which view answered (found once per zone pair).
@@ -307,6 +310,7 @@ class planner {
     d.expect = expectation(ze, ev_, iv_, *disc, type_a, true);
     d.expect.internal_address = internal;
     d.gate_key = gate.str();
+    sign(d, in_.external_signing);
     p_.dns.push_back(std::move(d));
   }
 
@@ -320,6 +324,7 @@ class planner {
         auto soa = dns_probe(zi.origin(), type_soa, "udp", is_resolver ? "resolver" : "direct", {a, 53}, false);
         soa.expect = expectation(zi, iv_, ev_, zi.origin(), type_soa, false);
         soa.expect.file_serial = zi.serial();
+        sign(soa, in_.internal_signing);
         p_.dns.push_back(std::move(soa));
       }
     }
@@ -447,6 +452,28 @@ class planner {
     std::sort(out.servers.begin(), out.servers.end());
     out.servers.erase(std::unique(out.servers.begin(), out.servers.end()), out.servers.end());
     return out;
+  }
+
+  // A DNS check of a view selected by a TSIG key is signed with it; when the key's secret is
+  // unknown the check is not made: not-checked at stage "tsig", saying which key to give.
+  static void sign(dns_probe_plan& d, const view_signing& s) {
+    if (s.key_name.empty()) return;
+    if (s.key) {
+      d.request.tsig = s.key;
+      return;
+    }
+    probes::probe_result r;
+    r.check.name = d.request.name;
+    r.check.service = d.request.service;
+    r.check.path = d.request.path;
+    r.check.address = d.request.target.address.str();
+    r.check.port = d.request.target.port;
+    r.check.ok = false;
+    r.check.stage = "tsig";
+    r.check.detail = fmt::format("view {} is selected by TSIG key {}: {}", d.expect.view, s.key_name, s.missing);
+    r.failure = finding_kind::not_checked;
+    r.hint = fmt::format("give the key {} with --tsig-key FILE (a key file as tsig-keygen writes it)", s.key_name);
+    d.done = std::move(r);
   }
 
   static dns_probe_plan dns_probe(const std::string& qname, std::uint16_t qtype, const std::string& transport,

@@ -52,6 +52,14 @@ struct plan {
   void append(plan&& other);
 };
 
+// How the DNS checks that must reach one view get there: unsigned, or signed with the TSIG key
+// that selects it (the vantage point's own address does not reach it).
+struct view_signing {
+  std::string key_name;                 // empty: no key needed, the queries go unsigned
+  std::optional<probes::tsig_key> key;  // the key to sign with; unset while key_name is set: secret unknown
+  std::string missing;                  // then why, and what to give, for the not-checked findings
+};
+
 // Everything the planner reads.
 struct plan_inputs {
   const run_options* options = nullptr;
@@ -64,6 +72,8 @@ struct plan_inputs {
   std::vector<ip_prefix> lan;                  // the vantage point's LAN, for fixes
   std::vector<std::string> names;              // checked names, canonical
   bool flows_only = false;                     // --static: only the NAT flows, no probes
+  view_signing internal_signing;               // the DNS checks of the internal view (resolver, direct)
+  view_signing external_signing;               // those of the external view (hairpin)
 };
 
 // The names --all checks: every owner name of the zones the two views share, in both views.

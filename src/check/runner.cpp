@@ -180,6 +180,8 @@ run_result run(const run_options& o) {
     pin.lan = vp.lan;
     pin.names = names.in_zones;
     pin.flows_only = o.static_only;
+    pin.internal_signing = vp.internal_signing;
+    pin.external_signing = vp.external_signing;
     pl = make_plan(pin);
   }
   timing.lap("plan");

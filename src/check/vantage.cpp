@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "probes/dns.hpp"
+#include "probes/dns_wire.hpp"
 
 namespace hc::check {
 namespace {
@@ -56,9 +57,50 @@ std::string view_names(const bind::config& cfg) {
   return out;
 }
 
+// Outside addresses (documentation prefixes) that stand for a keyless client from the Internet.
+const char* const outside_samples[] = {"203.0.113.77", "198.51.100.77", "192.0.2.77"};
+
+// The first key a non-negated `key` element of `list` (nested lists and ACLs not followed) names
+// that lets `client` into the list, or "".
+std::string key_in_list(const bind::config& cfg, const bind::address_match_list& list, const ip_address& client) {
+  for (const auto& e : list.elements) {
+    if (e.what == bind::address_match_element::kind::key && !e.negated &&
+        bind::matches_with_key(cfg, list, client, e.ref))
+      return e.ref;
+    if (e.what == bind::address_match_element::kind::nested && e.nested && !e.negated) {
+      auto k = key_in_list(cfg, *e.nested, client);
+      if (!k.empty() && bind::matches_with_key(cfg, list, client, k)) return k;
+    }
+  }
+  return {};
+}
+
+// Does a client at `a` without a key reach `v`?
+bool reached_unsigned(const bind::config& cfg, const bind::view_decl& v, const ip_address& a) {
+  return bind::select_view(cfg, a) == &v;
+}
+
+// The TSIG key the DNS checks of the internal (or external) view must be signed with: none when the
+// vantage point (or, for the external view, a client outside) reaches it without a key.
+std::string needed_key(const bind::config& cfg, const bind::view_decl& v, const std::string& inferred,
+                       const std::optional<ip_address>& source, bool internal) {
+  std::vector<ip_address> clients;
+  if (internal && source) clients.push_back(*source);
+  if (!internal || !source)
+    for (const char* a : outside_samples) clients.push_back(*ip_address::parse(a));
+  for (const auto& c : clients)
+    if (reached_unsigned(cfg, v, c)) return {};
+  if (!inferred.empty()) return inferred;
+  for (const auto& c : clients)
+    if (auto k = key_in_list(cfg, v.match_clients, c); !k.empty()) return k;
+  return {};
+}
+
 // The views named with --internal-view / --external-view, else inferred from the vantage address,
-// else from TSIG keys, else from the first view that keeps some clients for itself.
-void choose_views(const run_options& o, const bind::config& cfg, vantage_point& vp) {
+// else from TSIG keys, else from the first view that keeps some clients for itself. The keys that
+// select the chosen views, as inferred, go to internal_key and external_key.
+void choose_views(const run_options& o, const bind::config& cfg, vantage_point& vp, std::string& internal_key,
+                  std::string& external_key) {
   auto named = [&](const char* option, const std::string& name) -> const bind::view_decl* {
     if (name.empty()) return nullptr;
     const bind::view_decl* v = bind::find_view(cfg, name);
@@ -103,6 +145,8 @@ void choose_views(const run_options& o, const bind::config& cfg, vantage_point& 
   }
   if (!vp.internal && o.internal_view.empty()) vp.internal = inferred.internal;
   if (!vp.external && o.external_view.empty()) vp.external = inferred.external;
+  if (vp.internal && vp.internal == inferred.internal) internal_key = inferred.internal_key;
+  if (vp.external && vp.external == inferred.external) external_key = inferred.external_key;
   for (auto& n : inferred.notes) vp.notes.push_back(std::move(n));
   if (!vp.internal || !vp.external) {
     std::string why = inferred.reason.empty() ? std::string() : " (" + inferred.reason + ")";
@@ -164,9 +208,93 @@ vantage_point find_vantage(const run_options& o, const run_inputs& in) {
     if (vp.resolver) vp.source = kernel_source_for(vp.resolver->address);
     if (!vp.source && !o.external_dns.empty()) vp.source = kernel_source_for(o.external_dns.front().address);
   }
-  if (in.config) choose_views(o, *in.config, vp);
+  std::string internal_key, external_key;
+  if (in.config) choose_views(o, *in.config, vp, internal_key, external_key);
   vp.lan = lan_of(in.config ? &*in.config : nullptr, vp.internal, vp.source);
+  auto given = read_tsig_key_files(o.tsig_key_files, vp);
+  if (in.config && vp.internal && vp.external && !vp.single_view) {
+    const auto& cfg = *in.config;
+    struct side {
+      const bind::view_decl* view;
+      std::string key;
+      view_signing* out;
+    };
+    for (const side& s : {side{vp.internal, needed_key(cfg, *vp.internal, internal_key, vp.source, true), &vp.internal_signing},
+                   side{vp.external, needed_key(cfg, *vp.external, external_key, vp.source, false), &vp.external_signing}}) {
+      std::string from;
+      *s.out = signing_for(cfg, *s.view, s.key, given, from);
+      if (s.key.empty()) continue;
+      if (s.out->key)
+        vp.notes.push_back(fmt::format("view '{}' is reached with TSIG key '{}' (from {}): its DNS checks are signed "
+                                       "with it and the replies' signatures verified",
+                                       s.view->name, s.key, from));
+      else
+        vp.notes.push_back(fmt::format("view '{}' is selected by TSIG key '{}': {}", s.view->name, s.key, s.out->missing));
+    }
+  }
+  // A key given that reaches neither view is not used: say so (it may be a typo in the key name),
+  // for the first few keys only, whatever the key files hold.
+  std::size_t unused = 0;
+  for (const auto& k : given) {
+    auto is = [&](const view_signing& s) { return s.key && s.key->name == k.name; };
+    if (is(vp.internal_signing) || is(vp.external_signing)) continue;
+    if (++unused <= 5)
+      vp.notes.push_back(fmt::format("--tsig-key {}: key '{}' is not needed to reach the internal or the external view; "
+                                     "not used",
+                                     k.where.file, k.name));
+  }
+  if (unused > 5) vp.notes.push_back(fmt::format("--tsig-key: {} more keys not used", unused - 5));
   return vp;
+}
+
+std::vector<bind::key_decl> read_tsig_key_files(const std::vector<std::string>& files, stage_report& report) {
+  std::vector<bind::key_decl> keys;
+  for (const auto& f : files) {
+    diagnostics diags;
+    try {
+      for (auto& k : bind::read_key_file(f, diags)) keys.push_back(std::move(k));
+    } catch (const input_error& e) {
+      report.findings.push_back(config_error(std::string("--tsig-key: ") + e.what(),
+                                             "give a key file as tsig-keygen writes it (--tsig-key FILE)"));
+    }
+    for (const auto& d : diags.all()) {
+      if (d.is_error)
+        report.findings.push_back(config_error("--tsig-key: " + d.str(),
+                                               "give a key file as tsig-keygen writes it: key \"NAME\" { algorithm "
+                                               "hmac-sha256; secret \"BASE64\"; };"));
+      else
+        report.notes.push_back("warning: --tsig-key: " + d.str());
+    }
+  }
+  return keys;
+}
+
+view_signing signing_for(const bind::config& cfg, const bind::view_decl& view, const std::string& key_name,
+                         const std::vector<bind::key_decl>& given, std::string& key_source) {
+  view_signing out;
+  out.key_name = key_name;
+  if (key_name.empty()) return out;
+  const bind::key_decl* k = bind::find_key(given, key_name);
+  if (k)
+    key_source = "--tsig-key " + k->where.file;
+  else if ((k = bind::find_key(cfg.keys, key_name, view.name)))
+    key_source = "named.conf " + k->where.str();
+  if (!k) {
+    out.missing = fmt::format(
+        "no key statement for '{}' was readable in {} and no --tsig-key gave it; its DNS checks were not made: give "
+        "the key with --tsig-key FILE",
+        key_name, cfg.file);
+    return out;
+  }
+  if (!probes::tsig_algorithm_for_ldns(k->algorithm)) {
+    out.missing = fmt::format(
+        "key '{}' ({}) uses {}, which hairpin-check cannot sign with; its DNS checks were not made: give a key of "
+        "hmac-sha256, hmac-sha512, hmac-sha1 or hmac-md5 with --tsig-key FILE",
+        key_name, key_source, k->algorithm);
+    return out;
+  }
+  out.key = probes::tsig_key{k->name, k->algorithm, k->secret};
+  return out;
 }
 
 }  // namespace hc::check

@@ -200,6 +200,10 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
       ->type_name("FILE");
   app.add_option("--services", services, "any of dns,https,http,smtp,imaps,tcp/PORT (default: inferred per name)")
       ->delimiter(',');
+  app.add_option("--tsig-key", r.tsig_key_files,
+                 "a BIND key file (tsig-keygen, dig -k): sign the DNS checks of a view selected by that key (repeatable)")
+      ->type_name("FILE")
+      ->allow_extra_args(false);
   app.add_option("--ca-file", r.ca_file, "TLS trust anchors (default: the system store)");
   app.add_flag("--insecure", r.insecure, "do not verify TLS certificates (never the default)");
   app.add_option("-t,--timeout", r.timeout_s, "deadline for the whole run in seconds (default 10)")

@@ -281,6 +281,28 @@ case $scen in
     direct_ok
     wan_ok
     ;;
+  key-views|key-views-wrong-key)
+    conf=$(cat "$RUN/named.conf")
+    expect_match "named.conf: the intra view is selected by key intra-key" "$conf" '^ +match-clients \{ key "intra-key"; \};'
+    expect_match "named.conf: the extra view takes every client without it" "$conf" '^ +match-clients \{ !key "intra-key"; any; \};'
+    key=$(cat "$RUN/intra-key.key")
+    expect_match "intra-key.key written by tsig-keygen" "$key" 'algorithm hmac-sha256;'
+    # Signed with the key, the client reaches the intra view; without it, the extra view.
+    dns hc-client 198.18.1.53 blogint.debugo.fr A -k "$RUN/intra-key.key"
+    expect_eq "direct: dns @198.18.1.53 blogint signed with intra-key (intra view)" "$DNS_STATUS $DNS_ANSWER" "NOERROR 198.18.1.10"
+    expect_no_match "direct: the signed reply verifies" "$DNS_OUT" 'tsig verify failure|TSIG.*(BADSIG|BADKEY)'
+    dns hc-client 198.18.1.53 blogint.debugo.fr
+    expect_eq "direct: dns @198.18.1.53 blogint without a key (extra view)" "$DNS_STATUS" NXDOMAIN
+    if [ "$scen" = key-views-wrong-key ]; then
+      wrong=$(cat "$RUN/wrong-intra-key.key")
+      expect_match "wrong-intra-key.key: a key of the same name" "$wrong" '^key "intra-key"'
+      expect_ne "wrong-intra-key.key: another secret" "$wrong" "$key"
+      dns hc-client 198.18.1.53 blogint.debugo.fr A -k "$RUN/wrong-intra-key.key"
+      expect_match "direct: signed with the wrong key, named refuses the signature" "$DNS_OUT" 'NOTAUTH|BADSIG|tsig verify failure|expected a TSIG'
+    fi
+    hairpin_ok
+    wan_ok
+    ;;
   *)
     echo "FAIL: unknown scenario $scen"
     exit 1

@@ -37,10 +37,17 @@ fi
 expect=$(cut -f3 <<<"$row")
 want_rc=$(cut -f4 <<<"$row")
 fields=$(cut -s -f5 <<<"$row")
+[ "$fields" != - ] || fields=''
+# The optional sixth column: more arguments for hairpin-check, split on spaces, $RUN the run folder.
+extra=$(cut -s -f6 <<<"$row")
 echo "scenario $scen, target $target: expecting [$expect], exit $want_rc${fields:+, report fields [$fields]}"
 # --static: no network at all, every name of the configuration.
 args=("$target")
 [ "$target" != --static ] || args=(--static --all)
+if [ -n "$extra" ]; then
+  read -r -a more <<<"${extra//\$RUN/$RUN}"
+  args+=("${more[@]}")
+fi
 cited=()
 
 if [ -n "$json_file" ]; then

@@ -46,6 +46,26 @@ expect '"kind": "disagree"'
 expect '"kind": "extra-only"'
 expect "view 'intra' is selected by TSIG key 'internal'"
 expect "view 'extra' is selected by TSIG key 'external'"
+expect "view 'intra' is reached with TSIG key 'internal' (from named.conf $data/key-views/named.conf:3:1)"
+
+# The keys' secrets are in no output format, nor in an error about a key file.
+for format in text json nagios prometheus; do
+  "$bin" --static --named-conf "$data/key-views/named.conf" --all --format "$format" >"$out" 2>&1
+  conf="key-views ($format)"
+  grep -qF "aW50ZXJuYWwta2V5" "$out" && fail "the internal key's secret is printed"
+  grep -qF "ZXh0ZXJuYWwta2V5" "$out" && fail "the external key's secret is printed"
+done
+bad=$(mktemp)
+printf 'key "internal" {\n\talgorithm hmac-sha256;\n\tsecret "aW50ZXJuYWwta2V5LWZvci10ZXN0cy0wMDAwMDAw*";\n};\n' >"$bad"
+for format in text json nagios; do
+  "$bin" --static --named-conf "$data/key-views/named.conf" --tsig-key "$bad" --all --format "$format" >"$out" 2>&1
+  rc=$?
+  conf="bad key file ($format)"
+  [ "$rc" -eq 3 ] || fail "exit status $rc, not 3"
+  grep -qF "$bad:3:9:" "$out" || fail "no position $bad:3:9 in the output"
+  grep -qF "aW50ZXJuYWwta2V5" "$out" && fail "the bad key file's secret is printed"
+done
+rm -f "$bad"
 
 if [ "$failures" -ne 0 ]; then
   cat "$out" >&2

@@ -198,3 +198,53 @@ TEST_CASE("make_plan with --services dns/udp plans UDP only: no DNS over TCP, no
     CHECK(std::none_of(s.nat_flows.begin(), s.nat_flows.end(), [](const auto& f) { return f.service_name != "dns/udp"; }));
   }
 }
+
+TEST_CASE("make_plan signs the DNS checks of a key-selected view with its key, or makes them not-checked without it") {
+  bundled b;
+  check::run_options o;
+  check::plan_inputs in;
+  in.options = &o;
+  in.config = &b.cfg;
+  in.zones = &b.zones;
+  in.internal = b.intra;
+  in.external = b.extra;
+  in.nat = &b.rules;
+  in.resolver = ip_endpoint{*ip_address::parse("198.18.1.53"), 53};
+  in.names = {"blog.debugo.fr."};
+  in.internal_signing.key_name = "intra-key";
+  in.internal_signing.key = probes::tsig_key{"intra-key", "hmac-sha256", "aW50cmEta2V5LXNlY3JldA=="};
+  auto p = check::make_plan(in);
+  unsigned signed_internal = 0;
+  for (const auto& d : p.dns) {
+    const std::string what = d.request.path + " " + d.request.qname + " " + d.expect.view;
+    CAPTURE(what);
+    // The internal view (resolver, internal servers) is asked with the key; the hairpin without.
+    CHECK(d.request.tsig.has_value() == (d.expect.view == "intra"));
+    if (d.request.tsig) {
+      ++signed_internal;
+      CHECK(d.request.tsig->name == "intra-key");
+    }
+    CHECK_FALSE(d.done);
+  }
+  CHECK(signed_internal >= 2);  // blog's A from the resolver and the zone's SOA from its server
+
+  // The key named in match-clients but its secret nowhere: those checks are not made, and say why.
+  in.internal_signing.key.reset();
+  in.internal_signing.missing = "no key statement for 'intra-key'; give it with --tsig-key FILE";
+  auto q = check::make_plan(in);
+  unsigned not_made = 0;
+  for (const auto& d : q.dns) {
+    CHECK_FALSE(d.request.tsig);
+    if (d.expect.view != "intra") {
+      CHECK_FALSE(d.done);
+      continue;
+    }
+    REQUIRE(d.done);
+    ++not_made;
+    CHECK(d.done->failure == finding_kind::not_checked);
+    CHECK(d.done->check.stage == "tsig");
+    CHECK(d.done->check.detail.find("view intra is selected by TSIG key intra-key") == 0);
+    CHECK(d.done->hint.find("--tsig-key") != std::string::npos);
+  }
+  CHECK(not_made == signed_internal);
+}

@@ -252,3 +252,10 @@ TEST_CASE("cli --root-hints: a file, none (no walk), or Debian's hints when they
   const bool debian_hints = std::filesystem::is_regular_file("/usr/share/dns/root.hints");
   CHECK(by_default.options->run.root_hints == (debian_hints ? "/usr/share/dns/root.hints" : ""));
 }
+
+TEST_CASE("cli --tsig-key is repeatable and keeps every key file in order") {
+  auto p = parse({"--tsig-key", "/etc/bind/intra.key", "--tsig-key", "extra.key", "blog.debugo.fr"});
+  REQUIRE(p.options);
+  CHECK(p.options->run.tsig_key_files == std::vector<std::string>{"/etc/bind/intra.key", "extra.key"});
+  CHECK(p.options->run.names == std::vector<std::string>{"blog.debugo.fr."});
+}
