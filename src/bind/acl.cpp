@@ -1,12 +1,15 @@
 // Address match lists as BIND evaluates them, view selection, and the view analyses.
 
 #include <algorithm>
+#include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "bind/config.hpp"
 #include "bind/parser.hpp"
+#include "core/prefix_lookup.hpp"
 
 namespace hc::bind {
 
@@ -40,6 +43,15 @@ bool same_key(std::string_view a, std::string_view b) {
   if (!a.empty() && a.back() == '.') a.remove_suffix(1);
   if (!b.empty() && b.back() == '.') b.remove_suffix(1);
   return iequals(a, b);
+}
+
+// A key name as same_key() compares it: lower case, without the trailing dot.
+std::string key_form(std::string_view k) {
+  if (!k.empty() && k.back() == '.') k.remove_suffix(1);
+  std::string out(k);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // as iequals()
+  return out;
 }
 
 verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
@@ -156,16 +168,6 @@ bool certainly_takes(const std::vector<accepted>& lower, const ip_prefix& q) {
   return false;
 }
 
-// Does `earlier` certainly take every address `later` may take? False when `later` takes nothing.
-bool covers(const config& cfg, const address_match_list& earlier, const address_match_list& later) {
-  std::vector<ip_prefix> up;
-  upper_bound(cfg, later, up, 0);
-  if (up.empty()) return false;
-  std::vector<accepted> low;
-  lower_bound(cfg, earlier, low, {}, 0);
-  return std::all_of(up.begin(), up.end(), [&](const ip_prefix& q) { return certainly_takes(low, q); });
-}
-
 bool takes_nothing(const config& cfg, const address_match_list& list) {
   std::vector<ip_prefix> up;
   upper_bound(cfg, list, up, 0);
@@ -252,11 +254,11 @@ void each_reached(const config& cfg, const address_match_list& list, F&& f) {
 }
 
 // Every key name a list mentions, in order of appearance, once each.
-void keys_of(const config& cfg, const address_match_list& list, std::vector<std::string>& out) {
+void keys_of(const config& cfg, const address_match_list& list, std::vector<std::string>& out,
+             std::unordered_set<std::string>& seen) {
   each_reached(cfg, list, [&](const address_match_element& e) {
     if (e.what != kind::key) return;
-    if (std::none_of(out.begin(), out.end(), [&](const std::string& k) { return same_key(k, e.ref); }))
-      out.push_back(e.ref);
+    if (seen.insert(key_form(e.ref)).second) out.push_back(e.ref);
   });
 }
 
@@ -394,8 +396,9 @@ std::vector<ip_prefix> accepted_prefixes(const config& cfg, const address_match_
                                          const host_addresses& host) {
   std::vector<ip_prefix> found, out;
   accepted_in(cfg, list, host, {}, found, 0);
+  std::set<ip_prefix> seen;  // each once, in the order found
   for (const auto& p : found)
-    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    if (seen.insert(p).second) out.push_back(p);
   return out;
 }
 
@@ -409,8 +412,9 @@ std::vector<std::string> host_dependent_elements(const config& cfg, const addres
 
 view_pair infer_view_pair(const config& cfg, const std::optional<ip_address>& source, const host_addresses& host) {
   std::vector<std::string> keys;
+  std::unordered_set<std::string> seen_keys;
   for (const auto& v : cfg.views)
-    if (iequals(v.rrclass, "IN")) keys_of(cfg, v.match_clients, keys);
+    if (iequals(v.rrclass, "IN")) keys_of(cfg, v.match_clients, keys, seen_keys);
 
   view_pair p;
   std::string by_address;
@@ -470,28 +474,124 @@ std::vector<std::string> match_list_texts(const address_match_list& list) {
   return out;
 }
 
+namespace {
+
+// What the shadowing analysis needs of one view's lists, computed once.
+struct view_bounds {
+  std::vector<ip_prefix> up_clients, up_destinations;      // what the view may take
+  std::vector<accepted> low_clients, low_destinations;     // what it certainly takes
+};
+
+// Does `low` certainly take every prefix of `up` (covers() with both bounds computed)?
+bool covers_all(const std::vector<accepted>& low, const std::vector<ip_prefix>& up) {
+  return !up.empty() && std::all_of(up.begin(), up.end(), [&](const ip_prefix& q) { return certainly_takes(low, q); });
+}
+
+// The certain prefixes of the views seen so far, by prefix: which earlier views certainly take q.
+struct taken_index {
+  prefix_lookup clients, destinations;  // value: number in entries
+  struct entry {
+    std::uint32_t view;
+    const accepted* a;
+  };
+  std::vector<entry> entries;
+
+  void add(std::uint32_t view, const view_bounds& b) {
+    for (const auto& a : b.low_clients) add_one(clients, view, a);
+    for (const auto& a : b.low_destinations) add_one(destinations, view, a);
+  }
+  void add_one(prefix_lookup& l, std::uint32_t view, const accepted& a) {
+    l.add(a.prefix, static_cast<std::uint32_t>(entries.size()));
+    entries.push_back({view, &a});
+  }
+  // The views that certainly take q (by `l`), in no particular order, duplicates possible.
+  void views_taking(const prefix_lookup& l, const ip_prefix& q, std::vector<std::uint32_t>& out) const {
+    l.each_covering(q, [&](std::uint32_t n) {
+      const auto& a = *entries[n].a;
+      if (std::none_of(a.excluded.begin(), a.excluded.end(), [&](const ip_prefix& x) { return overlap(x, q); }))
+        out.push_back(entries[n].view);
+    });
+  }
+};
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // as iequals()
+  return out;
+}
+
+}  // namespace
+
+// A sweep over the views in order: an index of the prefixes every earlier view certainly takes, per
+// class and match-recursive-only, answers "which earlier views may shadow this one" from the later
+// view's most selective prefix; those candidates, in order, get the full two-list test, and the first
+// that passes is the one reported (as the all-pairs test did). Linear in the views when their lists
+// are short and distinct; never more work than comparing every pair.
 std::vector<hc::finding> shadowed_views(const config& cfg) {
   std::vector<hc::finding> out;
-  for (std::size_t j = 1; j < cfg.views.size(); ++j) {
+  std::vector<view_bounds> bounds(cfg.views.size());
+  for (std::size_t j = 0; j < cfg.views.size(); ++j) {
+    const auto& v = cfg.views[j];
+    auto& b = bounds[j];
+    upper_bound(cfg, v.match_clients, b.up_clients, 0);
+    upper_bound(cfg, v.match_destinations, b.up_destinations, 0);
+    lower_bound(cfg, v.match_clients, b.low_clients, {}, 0);
+    lower_bound(cfg, v.match_destinations, b.low_destinations, {}, 0);
+  }
+  // By class (as iequals compares it) and match-recursive-only.
+  std::unordered_map<std::string, taken_index> groups;
+  auto group_key = [](const view_decl& v, bool recursive_only) {
+    return lowercase(v.rrclass) + (recursive_only ? "/r" : "/a");
+  };
+  std::vector<std::uint32_t> cand;
+  for (std::size_t j = 0; j < cfg.views.size(); ++j) {
     const auto& later = cfg.views[j];
-    for (std::size_t i = 0; i < j; ++i) {
-      const auto& earlier = cfg.views[i];
-      if (!iequals(earlier.rrclass, later.rrclass)) continue;
-      if (earlier.match_recursive_only && !later.match_recursive_only) continue;
-      if (!covers(cfg, earlier.match_clients, later.match_clients)) continue;
-      if (!covers(cfg, earlier.match_destinations, later.match_destinations)) continue;
-      hc::finding f;
-      f.kind = finding_kind::view_shadowed;
-      f.sev = severity::critical;
-      f.view = later.name;
-      f.evidence = fmt::format("view \"{}\" ({}) comes first and its match-clients {} takes every client of view \"{}\" ({})",
-                               earlier.name, earlier.where.str(), list_text(earlier.match_clients), later.name,
-                               later.where.str());
-      f.fix = fmt::format("move view \"{}\" before view \"{}\", or narrow the match-clients of view \"{}\"", later.name,
-                          earlier.name, earlier.name);
-      out.push_back(std::move(f));
-      break;
+    const auto& lb = bounds[j];
+    // An earlier recursive-only view cannot shadow a view that also takes non-recursive queries.
+    std::vector<const taken_index*> eligible;
+    for (bool rec : {false, true}) {
+      if (rec && !later.match_recursive_only) continue;
+      if (auto it = groups.find(group_key(later, rec)); it != groups.end()) eligible.push_back(&it->second);
     }
+    if (!eligible.empty() && !lb.up_clients.empty() && !lb.up_destinations.empty()) {
+      // The prefix of the later view that the fewest earlier prefixes cover drives the search.
+      const ip_prefix* drive = nullptr;
+      bool drive_clients = true;
+      std::size_t fewest = 0;
+      for (bool is_clients : {true, false})
+        for (const auto& q : is_clients ? lb.up_clients : lb.up_destinations) {
+          std::size_t n = 0;
+          for (const auto* g : eligible) n += (is_clients ? g->clients : g->destinations).count_covering(q);
+          if (!drive || n < fewest) {
+            drive = &q;
+            drive_clients = is_clients;
+            fewest = n;
+          }
+        }
+      cand.clear();
+      for (const auto* g : eligible) g->views_taking(drive_clients ? g->clients : g->destinations, *drive, cand);
+      std::sort(cand.begin(), cand.end());
+      cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+      for (std::uint32_t i : cand) {
+        const auto& eb = bounds[i];
+        if (!covers_all(eb.low_clients, lb.up_clients) || !covers_all(eb.low_destinations, lb.up_destinations))
+          continue;
+        const auto& earlier = cfg.views[i];
+        hc::finding f;
+        f.kind = finding_kind::view_shadowed;
+        f.sev = severity::critical;
+        f.view = later.name;
+        f.evidence = fmt::format("view \"{}\" ({}) comes first and its match-clients {} takes every client of view \"{}\" ({})",
+                                 earlier.name, earlier.where.str(), list_text(earlier.match_clients), later.name,
+                                 later.where.str());
+        f.fix = fmt::format("move view \"{}\" before view \"{}\", or narrow the match-clients of view \"{}\"", later.name,
+                            earlier.name, earlier.name);
+        out.push_back(std::move(f));
+        break;
+      }
+    }
+    groups[group_key(later, later.match_recursive_only)].add(static_cast<std::uint32_t>(j), lb);
   }
   return out;
 }

@@ -1,10 +1,14 @@
 #pragma once
 // Helpers shared by the NAT readers and the simulator; not part of the public interface.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
+#include "core/prefix_lookup.hpp"
 #include "nat/nat.hpp"
 
 namespace hc::nat::detail {
@@ -24,4 +28,40 @@ std::string chain_label(const ruleset& rs, const chain& c);
 // The hook and priority iptables gives a built-in chain of a table; false for user chains.
 bool builtin_hook(std::string_view table, std::string_view chain_name, std::string& hook, int& priority);
 
+using hc::masked;
+using hc::prefix_lookup;
+
+// The key of a chain in the indexes: family, table and name.
+std::string chain_key(std::string_view family, std::string_view table, std::string_view name);
+
+// The chains of the nat prerouting hook and every chain they reach by jump or goto (each once), as
+// numbers into rs.chains, base chains first in the order of the rule set.
+std::vector<std::size_t> prerouting_chains(const ruleset& rs,
+                                           const std::unordered_map<std::string, std::size_t>& by_key);
+
+// Every chain of rs by chain_key().
+std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs);
+
+// Builds the look-up of every address match with many prefixes (a named set, a long list), so that
+// matching one address costs a few hash look-ups instead of a scan. The readers call it.
+void index_address_matches(ruleset& rs);
+
 }  // namespace hc::nat::detail
+
+namespace hc::nat {
+
+// What ruleset::reindex() builds (see ruleset::index).
+struct ruleset_index {
+  std::size_t chain_count = 0;  // chains.size() when built: a different count means the index is stale
+  std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in chains
+  // The DNAT (and not understood) rules of the nat prerouting chains, in the order dnat_targets()
+  // weighs them, found by the destination addresses they match.
+  struct rule_at {
+    std::uint32_t chain = 0, rule = 0;
+  };
+  std::vector<rule_at> dnat_rules;
+  detail::prefix_lookup dnat_by_daddr;     // value: number in dnat_rules
+  std::vector<std::uint32_t> dnat_any_daddr;  // rules without a (positive) destination match
+};
+
+}  // namespace hc::nat

@@ -130,12 +130,13 @@ class reader {
     for (auto& c : rs.chains) {
       for (auto& r : c.rules) {
         if (r.act != action::jump && r.act != action::go) continue;
-        if (!rs.find(c.family, c.table, r.target)) {
+        if (!chains_.count(detail::chain_key(c.family, c.table, r.target))) {
           diags_.error(r.where, "jump to an undeclared chain", r.target);
           r.act = action::unknown;
         }
       }
     }
+    rs.reindex();
     return rs;
   }
 
@@ -209,7 +210,8 @@ class reader {
     std::string policy = str_of(body, "policy");
     if (policy == "drop") c.policy_drop = true;
     else if (!policy.empty() && policy != "accept") return error(body, path + ".policy", "unknown chain policy", policy);
-    if (rs.find(c.family, c.table, c.name)) return error(body, path, "chain listed twice", c.name);
+    if (!chains_.emplace(detail::chain_key(c.family, c.table, c.name), rs.chains.size()).second)
+      return error(body, path, "chain listed twice", c.name);
     rs.chains.push_back(std::move(c));
   }
 
@@ -228,10 +230,9 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto it = std::find_if(rs.chains.begin(), rs.chains.end(), [&](const chain& c) {
-      return c.family == family && c.table == table && c.name == cname;
-    });
-    if (it == rs.chains.end()) return error(body, path, "rule for an undeclared chain", cname);
+    auto found = chains_.find(detail::chain_key(family, table, cname));
+    if (found == chains_.end()) return error(body, path, "rule for an undeclared chain", cname);
+    auto it = rs.chains.begin() + static_cast<std::ptrdiff_t>(found->second);
     rule r;
     r.where = loc(body, path);
     if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].get<std::uint64_t>();
@@ -747,6 +748,7 @@ class reader {
   line_index lines_;
   std::unordered_map<const json*, std::size_t> pos_;
   std::map<std::string, named_set> sets_;
+  std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string cur_family_, cur_table_;
 };
 

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <new>
+#include <unordered_set>
+
+#include <fmt/format.h>
 
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
@@ -12,7 +15,11 @@
 namespace hc::nat {
 
 const chain* ruleset::find(std::string_view family, std::string_view table, std::string_view name) const {
-  for (const auto& c : chains)
+  if (index && index->chain_count == chains.size()) {
+    auto it = index->chains.find(detail::chain_key(family, table, name));
+    return it == index->chains.end() ? nullptr : &chains[it->second];
+  }
+  for (const auto& c : chains)  // built by hand, without reindex()
     if (c.family == family && c.table == table && c.name == name) return &c;
   return nullptr;
 }
@@ -20,6 +27,87 @@ const chain* ruleset::find(std::string_view family, std::string_view table, std:
 std::optional<std::vector<ip_address>> ruleset::dnat_targets(const ip_address& public_addr) const {
   return nat::dnat_targets(*this, public_addr);
 }
+
+bool addr_match::in_any(const ip_address& a) const {
+  if (lookup) return lookup->contains(a);
+  return std::any_of(any_of.begin(), any_of.end(), [&](const ip_prefix& p) { return p.contains(a); });
+}
+
+namespace {
+
+bool is_nat_prerouting(const chain& c) {
+  return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
+}
+
+ruleset_index build_index(const ruleset& rs) {
+  ruleset_index ix;
+  ix.chain_count = rs.chains.size();
+  ix.chains = detail::chains_by_key(rs);
+  for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
+    const chain& c = rs.chains[ci];
+    for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+      const rule& r = c.rules[ri];
+      if (r.act != action::dnat && r.act != action::unknown) continue;
+      auto n = static_cast<std::uint32_t>(ix.dnat_rules.size());
+      ix.dnat_rules.push_back({static_cast<std::uint32_t>(ci), static_cast<std::uint32_t>(ri)});
+      if (r.match.daddr && !r.match.daddr->negated) {
+        for (const auto& p : r.match.daddr->any_of) ix.dnat_by_daddr.add(p, n);
+      } else {
+        ix.dnat_any_daddr.push_back(n);
+      }
+    }
+  }
+  return ix;
+}
+
+}  // namespace
+
+void ruleset::reindex() {
+  detail::index_address_matches(*this);
+  index = std::make_shared<const ruleset_index>(build_index(*this));
+}
+
+namespace detail {
+
+std::string chain_key(std::string_view family, std::string_view table, std::string_view name) {
+  std::string k;
+  k.reserve(family.size() + table.size() + name.size() + 2);
+  k.append(family).push_back('\0');
+  k.append(table).push_back('\0');
+  k.append(name);
+  return k;
+}
+
+std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs) {
+  std::unordered_map<std::string, std::size_t> out;
+  out.reserve(rs.chains.size());
+  for (std::size_t i = 0; i < rs.chains.size(); ++i)
+    out.emplace(chain_key(rs.chains[i].family, rs.chains[i].table, rs.chains[i].name), i);  // the first one wins, as find()
+  return out;
+}
+
+std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unordered_map<std::string, std::size_t>& by_key) {
+  std::vector<std::size_t> out;
+  std::vector<bool> seen(rs.chains.size(), false);
+  for (std::size_t i = 0; i < rs.chains.size(); ++i)
+    if (is_nat_prerouting(rs.chains[i])) {
+      out.push_back(i);
+      seen[i] = true;
+    }
+  for (std::size_t k = 0; k < out.size(); ++k) {  // each chain once: at most chains.size() rounds
+    const chain& c = rs.chains[out[k]];
+    for (const auto& r : c.rules) {
+      if (r.act != action::jump && r.act != action::go) continue;
+      auto it = by_key.find(chain_key(c.family, c.table, r.target));
+      if (it == by_key.end() || seen[it->second]) continue;
+      seen[it->second] = true;
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -74,49 +162,32 @@ ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags) {
   }
 }
 
-namespace {
-
-bool is_nat_prerouting(const chain& c) {
-  return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
-}
-
-// Chains reachable from the base chains of the NAT prerouting hook.
-std::vector<const chain*> prerouting_chains(const ruleset& rs) {
-  std::vector<const chain*> out;
-  for (const auto& c : rs.chains)
-    if (is_nat_prerouting(c)) out.push_back(&c);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    for (const auto& r : out[i]->rules) {
-      if (r.act != action::jump && r.act != action::go) continue;
-      const chain* t = rs.find(out[i]->family, out[i]->table, r.target);
-      if (t && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_address& public_addr) {
+  std::optional<ruleset_index> built;  // a rule set built by hand, or changed since reindex()
+  const ruleset_index* ix = rs.index.get();
+  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs));
+  // The rules that may match public_addr, in the order of the prerouting chains and their rules.
+  std::vector<std::uint32_t> order = ix->dnat_any_daddr;
+  ix->dnat_by_daddr.each_containing(public_addr, [&](std::uint32_t n) { order.push_back(n); });
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
   std::vector<ip_address> out;
   bool uncertain = false;
-  for (const chain* c : prerouting_chains(rs)) {
+  for (std::uint32_t n : order) {
+    const auto at = ix->dnat_rules[n];
+    if (at.chain >= rs.chains.size() || at.rule >= rs.chains[at.chain].rules.size()) continue;  // stale: never read past
+    const chain* c = &rs.chains[at.chain];
+    const rule& r = c->rules[at.rule];
     if ((c->family == "ip" && public_addr.v6) || (c->family == "ip6" && !public_addr.v6)) continue;
-    for (const auto& r : c->rules) {
-      if (r.act != action::dnat && r.act != action::unknown) continue;
-      if (r.match.daddr) {
-        bool in = std::any_of(r.match.daddr->any_of.begin(), r.match.daddr->any_of.end(),
-                              [&](const ip_prefix& p) { return p.contains(public_addr); });
-        if (in == r.match.daddr->negated) continue;
-      }
-      if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
-      if (r.act == action::unknown) {
-        uncertain = true;
-        continue;
-      }
-      if (!r.to.addr) continue;  // port-only DNAT keeps the address
-      if (std::find(out.begin(), out.end(), *r.to.addr) == out.end()) out.push_back(*r.to.addr);
+    if (r.act != action::dnat && r.act != action::unknown) continue;
+    if (r.match.daddr && r.match.daddr->in_any(public_addr) == r.match.daddr->negated) continue;
+    if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
+    if (r.act == action::unknown) {
+      uncertain = true;
+      continue;
     }
+    if (!r.to.addr) continue;  // port-only DNAT keeps the address
+    if (std::find(out.begin(), out.end(), *r.to.addr) == out.end()) out.push_back(*r.to.addr);
   }
   if (uncertain && out.empty()) return std::nullopt;
   return out;
@@ -124,7 +195,19 @@ std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_
 
 std::vector<published_service> published(const ruleset& rs) {
   std::vector<published_service> out;
-  for (const chain* c : prerouting_chains(rs)) {
+  // (address, protocol, first port, last port) of every service in out: an earlier rule takes it.
+  std::unordered_set<std::string> taken;
+  auto key_of = [](const published_service& s) {
+    std::string k(reinterpret_cast<const char*>(s.public_address.bytes.data()), s.public_address.bytes.size());
+    k += static_cast<char>(s.public_address.v6);
+    k += fmt::format("/{}/{}/{}", s.protocol, s.port, s.port_last);
+    return k;
+  };
+  std::optional<std::unordered_map<std::string, std::size_t>> built;
+  const auto* by_key = rs.index && rs.index->chain_count == rs.chains.size() ? &rs.index->chains
+                                                                             : &built.emplace(detail::chains_by_key(rs));
+  for (std::size_t ci : detail::prerouting_chains(rs, *by_key)) {
+    const chain* c = &rs.chains[ci];
     for (const auto& r : c->rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
       for (const auto& p : r.match.daddr->any_of) {
@@ -149,11 +232,7 @@ std::vector<published_service> published(const ruleset& rs) {
           // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
           s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
           if (s.protocol == proto_tcp || s.protocol == proto_udp || s.protocol == 0) {
-            if (std::find_if(out.begin(), out.end(), [&](const published_service& o) {
-                  return o.public_address == s.public_address && o.protocol == s.protocol && o.port == s.port &&
-                         o.port_last == s.port_last;
-                }) != out.end())
-              continue;  // an earlier rule already takes it
+            if (!taken.insert(key_of(s)).second) continue;  // an earlier rule already takes it
             out.push_back(std::move(s));
           }
         }
