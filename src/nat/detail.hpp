@@ -39,6 +39,9 @@ std::string chain_key(std::string_view family, std::string_view table, std::stri
 std::vector<std::size_t> prerouting_chains(const ruleset& rs,
                                            const std::unordered_map<std::string, std::size_t>& by_key);
 
+// The public addresses of published(rs), each once, in the order they first appear there.
+std::vector<ip_address> published_addresses(const ruleset& rs);
+
 // Every chain of rs by chain_key().
 std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs);
 
@@ -54,14 +57,14 @@ namespace hc::nat {
 struct ruleset_index {
   std::size_t chain_count = 0;  // chains.size() when built: a different count means the index is stale
   std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in chains
-  // The DNAT (and not understood) rules of the nat prerouting chains, in the order dnat_targets()
-  // weighs them, found by the destination addresses they match.
-  struct rule_at {
-    std::uint32_t chain = 0, rule = 0;
+  // The rules of the chains the nat prerouting hook reaches that DNAT, are not understood, or jump,
+  // by the destination addresses they match: dnat_targets() follows only the jumps that may apply.
+  struct chain_rules {
+    detail::prefix_lookup by_daddr;           // value: rule number in the chain
+    std::vector<std::uint32_t> any_daddr;     // rules without a (positive) destination match, in order
   };
-  std::vector<rule_at> dnat_rules;
-  detail::prefix_lookup dnat_by_daddr;     // value: number in dnat_rules
-  std::vector<std::uint32_t> dnat_any_daddr;  // rules without a (positive) destination match
+  std::vector<std::size_t> prerouting_bases;  // the nat prerouting base chains, in order
+  std::unordered_map<std::size_t, chain_rules> prerouting;  // chain number -> its rules
 };
 
 }  // namespace hc::nat

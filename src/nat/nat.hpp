@@ -138,7 +138,9 @@ struct ruleset {
 
   const chain* find(std::string_view family, std::string_view table, std::string_view name) const;
   // Every internal address some DNAT rule maps public_addr to; nullopt when a DNAT rule that might
-  // apply cannot be understood.
+  // apply cannot be understood. Rules are weighed by their destination and family tests (the others
+  // are taken as holding), in the chains of the nat prerouting hook and the chains their jumps reach
+  // when the jump's own destination and family tests may hold for public_addr.
   std::optional<std::vector<ip_address>> dnat_targets(const ip_address& public_addr) const;
   // Rebuilds `index` (and the look-ups of long address lists); call it after changing chains or rules.
   void reindex();

@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <new>
 #include <unordered_set>
 
-#include <fmt/format.h>
 
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
@@ -45,15 +45,16 @@ ruleset_index build_index(const ruleset& rs) {
   ix.chains = detail::chains_by_key(rs);
   for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
     const chain& c = rs.chains[ci];
+    if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
+    auto& cr = ix.prerouting[ci];
     for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
       const rule& r = c.rules[ri];
-      if (r.act != action::dnat && r.act != action::unknown) continue;
-      auto n = static_cast<std::uint32_t>(ix.dnat_rules.size());
-      ix.dnat_rules.push_back({static_cast<std::uint32_t>(ci), static_cast<std::uint32_t>(ri)});
+      if (r.act != action::dnat && r.act != action::unknown && r.act != action::jump && r.act != action::go) continue;
+      auto n = static_cast<std::uint32_t>(ri);
       if (r.match.daddr && !r.match.daddr->negated) {
-        for (const auto& p : r.match.daddr->any_of) ix.dnat_by_daddr.add(p, n);
+        for (const auto& p : r.match.daddr->any_of) cr.by_daddr.add(p, n);
       } else {
-        ix.dnat_any_daddr.push_back(n);
+        cr.any_daddr.push_back(n);
       }
     }
   }
@@ -166,79 +167,140 @@ std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_
   std::optional<ruleset_index> built;  // a rule set built by hand, or changed since reindex()
   const ruleset_index* ix = rs.index.get();
   if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs));
-  // The rules that may match public_addr, in the order of the prerouting chains and their rules.
-  std::vector<std::uint32_t> order = ix->dnat_any_daddr;
-  ix->dnat_by_daddr.each_containing(public_addr, [&](std::uint32_t n) { order.push_back(n); });
-  std::sort(order.begin(), order.end());
-  order.erase(std::unique(order.begin(), order.end()), order.end());
+  // The chains a packet to public_addr may reach, from the base chains through the jumps whose own
+  // destination and family tests may hold, each once, in the order found; in each, the rules that
+  // may match public_addr, in order.
+  std::vector<std::size_t> queue = ix->prerouting_bases;
+  std::unordered_set<std::size_t> queued(queue.begin(), queue.end());
   std::vector<ip_address> out;
+  prefix_lookup seen;  // the addresses in out
   bool uncertain = false;
-  for (std::uint32_t n : order) {
-    const auto at = ix->dnat_rules[n];
-    if (at.chain >= rs.chains.size() || at.rule >= rs.chains[at.chain].rules.size()) continue;  // stale: never read past
-    const chain* c = &rs.chains[at.chain];
-    const rule& r = c->rules[at.rule];
-    if ((c->family == "ip" && public_addr.v6) || (c->family == "ip6" && !public_addr.v6)) continue;
-    if (r.act != action::dnat && r.act != action::unknown) continue;
-    if (r.match.daddr && r.match.daddr->in_any(public_addr) == r.match.daddr->negated) continue;
-    if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
-    if (r.act == action::unknown) {
-      uncertain = true;
-      continue;
+  std::vector<std::uint32_t> hit, order;
+  for (std::size_t k = 0; k < queue.size(); ++k) {  // each chain once: bounded by the chains
+    const chain& c = rs.chains[queue[k]];
+    if ((c.family == "ip" && public_addr.v6) || (c.family == "ip6" && !public_addr.v6)) continue;
+    auto cr = ix->prerouting.find(queue[k]);
+    if (cr == ix->prerouting.end()) continue;
+    hit.clear();
+    order.clear();
+    cr->second.by_daddr.each_containing(public_addr, [&](std::uint32_t n) { hit.push_back(n); });
+    std::sort(hit.begin(), hit.end());
+    hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
+    std::merge(hit.begin(), hit.end(), cr->second.any_daddr.begin(), cr->second.any_daddr.end(), std::back_inserter(order));
+    for (std::uint32_t ri : order) {
+      if (ri >= c.rules.size()) continue;  // a stale index: never read past
+      const rule& r = c.rules[ri];
+      if (r.match.daddr && r.match.daddr->in_any(public_addr) == r.match.daddr->negated) continue;
+      if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
+      if (r.act == action::jump || r.act == action::go) {
+        auto t = ix->chains.find(detail::chain_key(c.family, c.table, r.target));
+        if (t != ix->chains.end() && t->second < rs.chains.size() && queued.insert(t->second).second) queue.push_back(t->second);
+        continue;
+      }
+      if (r.act == action::unknown) {
+        uncertain = true;
+        continue;
+      }
+      if (r.act != action::dnat || !r.to.addr) continue;  // port-only DNAT keeps the address
+      if (seen.contains(*r.to.addr)) continue;
+      seen.add({*r.to.addr, r.to.addr->bits()}, 0);
+      out.push_back(*r.to.addr);
     }
-    if (!r.to.addr) continue;  // port-only DNAT keeps the address
-    if (std::find(out.begin(), out.end(), *r.to.addr) == out.end()) out.push_back(*r.to.addr);
   }
   if (uncertain && out.empty()) return std::nullopt;
   return out;
 }
 
-std::vector<published_service> published(const ruleset& rs) {
-  std::vector<published_service> out;
-  // (address, protocol, first port, last port) of every service in out: an earlier rule takes it.
-  std::unordered_set<std::string> taken;
-  auto key_of = [](const published_service& s) {
-    std::string k(reinterpret_cast<const char*>(s.public_address.bytes.data()), s.public_address.bytes.size());
-    k += static_cast<char>(s.public_address.v6);
-    k += fmt::format("/{}/{}/{}", s.protocol, s.port, s.port_last);
-    return k;
-  };
+namespace {
+
+// (address, protocol, first port, last port) of a published service, for de-duplication.
+struct service_key {
+  ip_address address;
+  int protocol = 0;
+  std::uint16_t first = 0, last = 0;
+  bool operator==(const service_key&) const = default;
+};
+struct service_key_hash {
+  std::size_t operator()(const service_key& k) const noexcept {
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (auto b : k.address.bytes) h = (h ^ b) * 1099511628211ull;
+    for (std::uint64_t x : {std::uint64_t(k.address.v6), std::uint64_t(k.protocol), std::uint64_t(k.first), std::uint64_t(k.last)})
+      h = (h ^ x) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+// Calls f(rule, public address) for every host address of every DNAT rule published() reads, in its order.
+template <class F>
+void each_published_rule(const ruleset& rs, F&& f) {
   std::optional<std::unordered_map<std::string, std::size_t>> built;
   const auto* by_key = rs.index && rs.index->chain_count == rs.chains.size() ? &rs.index->chains
                                                                              : &built.emplace(detail::chains_by_key(rs));
   for (std::size_t ci : detail::prerouting_chains(rs, *by_key)) {
-    const chain* c = &rs.chains[ci];
-    for (const auto& r : c->rules) {
+    for (const auto& r : rs.chains[ci].rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
       for (const auto& p : r.match.daddr->any_of) {
         if (p.length != p.network.bits()) continue;  // a whole network is not one published address
-        published_service base;
-        base.public_address = p.network;
-        base.internal_address = *r.to.addr;
-        base.where = r.where;
-        base.rule_text = r.text;
-        if (r.match.iif) base.iif = (r.match.iif->negated ? "!" : "") + r.match.iif->pattern;
-        std::vector<port_range> ports;
-        if (r.match.dport && !r.match.dport->negated) ports = r.match.dport->any_of;
-        else ports.push_back({0, 0});
-        std::vector<int> protos = r.match.protocol_negated || r.match.protocols.empty() ? std::vector<int>{0}
-                                                                                       : r.match.protocols;
-        for (int proto : protos)
-        for (const auto& pr : ports) {
-          published_service s = base;
-          s.protocol = proto;
-          s.port = pr.first;
-          s.port_last = pr.last;
-          // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
-          s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
-          if (s.protocol == proto_tcp || s.protocol == proto_udp || s.protocol == 0) {
-            if (!taken.insert(key_of(s)).second) continue;  // an earlier rule already takes it
-            out.push_back(std::move(s));
-          }
-        }
+        f(r, p.network);
       }
     }
   }
+}
+
+// Does the rule publish a TCP or UDP service (published() keeps those and "every protocol")?
+bool publishes_tcp_or_udp(const rule& r) {
+  if (r.match.dport && !r.match.dport->negated && r.match.dport->any_of.empty()) return false;  // no port at all
+  if (r.match.protocol_negated || r.match.protocols.empty()) return true;
+  return std::any_of(r.match.protocols.begin(), r.match.protocols.end(),
+                     [](int p) { return p == proto_tcp || p == proto_udp || p == 0; });
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<ip_address> published_addresses(const ruleset& rs) {
+  std::vector<ip_address> out;
+  prefix_lookup seen;
+  each_published_rule(rs, [&](const rule& r, const ip_address& a) {
+    if (!publishes_tcp_or_udp(r) || seen.contains(a)) return;
+    seen.add({a, a.bits()}, 0);
+    out.push_back(a);
+  });
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<published_service> published(const ruleset& rs) {
+  std::vector<published_service> out;
+  // Every service in out: an earlier rule takes it.
+  std::unordered_set<service_key, service_key_hash> taken;
+  each_published_rule(rs, [&](const rule& r, const ip_address& a) {
+    std::vector<port_range> ports;
+    if (r.match.dport && !r.match.dport->negated) ports = r.match.dport->any_of;
+    else ports.push_back({0, 0});
+    std::vector<int> protos = r.match.protocol_negated || r.match.protocols.empty() ? std::vector<int>{0}
+                                                                                   : r.match.protocols;
+    for (int proto : protos) {
+      if (proto != proto_tcp && proto != proto_udp && proto != 0) continue;
+      for (const auto& pr : ports) {
+        if (!taken.insert({a, proto, pr.first, pr.last}).second) continue;  // an earlier rule already takes it
+        published_service s;
+        s.public_address = a;
+        s.internal_address = *r.to.addr;
+        s.where = r.where;
+        s.rule_text = r.text;
+        if (r.match.iif) s.iif = (r.match.iif->negated ? "!" : "") + r.match.iif->pattern;
+        s.protocol = proto;
+        s.port = pr.first;
+        s.port_last = pr.last;
+        // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
+        s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
+        out.push_back(std::move(s));
+      }
+    }
+  });
   return out;
 }
 

@@ -86,7 +86,7 @@ struct tables {
       for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
       for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
     }
-    for (const auto& p : published(r)) publics.add({p.public_address, p.public_address.bits()}, 0);
+    for (const auto& a : detail::published_addresses(r)) publics.add({a, a.bits()}, 0);
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
@@ -479,7 +479,7 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   };
   for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
   for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
-  for (const auto& p : published(rs)) add_public(p.public_address);
+  for (const auto& a : detail::published_addresses(rs)) add_public(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
     std::set<ip_prefix> seen;
