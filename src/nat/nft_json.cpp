@@ -146,7 +146,8 @@ class reader {
     std::vector<const json*> order;
     collect(doc, order);
     if (order.size() != offsets.size()) return;  // duplicate keys or the like: fall back to paths
-    for (std::size_t i = 0; i < order.size(); ++i) pos_[order[i]] = offsets[i];
+    pos_.reserve(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) pos_.emplace(order[i], offsets[i]);
   }
   void collect(const json& j, std::vector<const json*>& order) {
     if (j.is_object()) {
