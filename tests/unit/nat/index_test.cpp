@@ -258,3 +258,33 @@ TEST_CASE("index: thousands of DNAT rules give the same predictions, DNAT map an
   }
   CHECK(infer_interfaces(rs, ctx).at(1).addresses.size() == static_cast<std::size_t>(n / 4));
 }
+
+TEST_CASE("dnat_targets: a chain reached by a jump counts only for the addresses the jump may take") {
+  auto rs = parse_ok(
+      "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:web1 - [0:0]\n:web2 - [0:0]\n:common - [0:0]\n"
+      ":ext - [0:0]\n:loop1 - [0:0]\n:loop2 - [0:0]\n"
+      "-A PREROUTING -d 203.0.113.1/32 -j web1\n"
+      "-A PREROUTING -d 203.0.113.2/32 -j web2\n"
+      "-A PREROUTING -j common\n"
+      "-A PREROUTING ! -d 198.18.0.0/15 -j ext\n"
+      "-A PREROUTING -d 203.0.113.9/32 -j loop1\n"
+      "-A web1 -p tcp --dport 443 -j DNAT --to-destination 198.18.1.10\n"
+      "-A web2 -j DNAT --to-destination 198.18.1.20\n"
+      "-A common -d 203.0.113.0/24 -p udp --dport 53 -j DNAT --to-destination 198.18.1.53\n"
+      "-A ext -p tcp --dport 25 -j DNAT --to-destination 198.18.1.25\n"
+      "-A loop1 -j loop2\n-A loop2 -j loop1\n-A loop2 -p tcp --dport 8080 -j DNAT --to-destination 198.18.1.80\n"
+      "COMMIT\n");
+  CHECK(targets_text(rs.dnat_targets(ip("203.0.113.1"))) == "198.18.1.10 198.18.1.53 198.18.1.25 ");
+  CHECK(targets_text(rs.dnat_targets(ip("203.0.113.2"))) == "198.18.1.20 198.18.1.53 198.18.1.25 ");
+  CHECK(targets_text(rs.dnat_targets(ip("203.0.113.3"))) == "198.18.1.53 198.18.1.25 ");
+  CHECK(targets_text(rs.dnat_targets(ip("198.51.100.1"))) == "198.18.1.25 ");
+  CHECK(targets_text(rs.dnat_targets(ip("198.18.1.5"))) == "");  // the negated jump does not take it
+  // A loop of jumps: each chain once.
+  CHECK(targets_text(rs.dnat_targets(ip("203.0.113.9"))) == "198.18.1.53 198.18.1.25 198.18.1.80 ");
+  // The same without the index.
+  auto plain = unindexed(rs);
+  for (const char* a : {"203.0.113.1", "203.0.113.2", "203.0.113.9", "198.18.1.5"}) {
+    CAPTURE(a);
+    CHECK(targets_text(plain.dnat_targets(ip(a))) == targets_text(rs.dnat_targets(ip(a))));
+  }
+}
