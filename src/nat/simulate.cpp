@@ -39,11 +39,53 @@ struct packet {
   bool dst_local = false;
 };
 
-// The rules of one chain by the destination address they test: a packet can only match the rules
-// whose destination prefixes hold its address and those without a (positive, short) destination test.
+// Rules of one chain that test the same destination, split by the destination port they test when
+// they are many (a few are cheaper to match than to look up).
+struct rule_bucket {
+  std::vector<std::uint32_t> all;       // every rule, in rule order (a packet without a known port)
+  bool split = false;                   // any_port and by_port are filled
+  std::vector<std::uint32_t> any_port;  // rules without a (positive, short) port test, in rule order
+  std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> by_port;  // in rule order per port
+
+  void add(std::uint32_t n) { all.push_back(n); }
+  void finish(const chain& c) {
+    constexpr std::size_t worth_it = 16;
+    constexpr unsigned indexed_ports = 64;  // wider port tests go with the rules without one
+    if (all.size() <= worth_it) return;
+    split = true;
+    for (std::uint32_t n : all) {
+      const auto& d = c.rules[n].match.dport;
+      unsigned ports = 0;
+      if (d && !d->negated && !d->any_of.empty())
+        for (const auto& pr : d->any_of) ports += static_cast<unsigned>(pr.last - pr.first) + 1;
+      if (ports == 0 || ports > indexed_ports) {
+        any_port.push_back(n);
+        continue;
+      }
+      for (const auto& pr : d->any_of)
+        for (unsigned p = pr.first; p <= pr.last; ++p) {
+          auto& v = by_port[static_cast<std::uint16_t>(p)];
+          if (v.empty() || v.back() != n) v.push_back(n);
+        }
+    }
+  }
+  void collect(std::optional<std::uint16_t> dport, std::vector<std::uint32_t>& out) const {
+    if (!dport || !split) {
+      out.insert(out.end(), all.begin(), all.end());
+      return;
+    }
+    out.insert(out.end(), any_port.begin(), any_port.end());
+    if (auto it = by_port.find(*dport); it != by_port.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+};
+
+// The rules of one chain by the destination address and port they test: a packet can only match
+// the rules whose destination prefixes hold its address (or that test no destination) and whose
+// destination ports hold its port (or that test no port, or a wide range).
 struct chain_lookup {
-  detail::prefix_lookup by_daddr;          // value: rule number
-  std::vector<std::uint32_t> any_daddr;    // in rule order
+  detail::prefix_lookup by_daddr;  // value: number in buckets
+  std::vector<rule_bucket> buckets;
+  rule_bucket any_daddr;           // rules without a (positive, short) destination test
 };
 
 // What the simulation of one rule set needs, built once for every flow: chains by name and by hook,
@@ -66,15 +108,28 @@ struct tables {
     for (std::size_t ci = 0; ci < r.chains.size(); ++ci) {
       const chain& c = r.chains[ci];
       auto& l = lookups[ci];
+      std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
       for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
-        const auto& d = c.rules[ri].match.daddr;
+        const rule& rl = c.rules[ri];
+        const auto& d = rl.match.daddr;
         auto n = static_cast<std::uint32_t>(ri);
-        if (d && !d->negated && d->any_of.size() <= indexed) {
-          for (const auto& p : d->any_of) l.by_daddr.add(p, n);
-        } else {
-          l.any_daddr.push_back(n);
+        if (!d || d->negated || d->any_of.size() > indexed) {
+          l.any_daddr.add(n);
+          continue;
+        }
+        for (const auto& p : d->any_of) {
+          unsigned len = std::min(p.length, p.network.bits());
+          ip_prefix key{detail::masked(p.network, len), len};
+          auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
+          if (added) {
+            l.buckets.emplace_back();
+            l.by_daddr.add(key, it->second);
+          }
+          l.buckets[it->second].add(n);
         }
       }
+      l.any_daddr.finish(c);
+      for (auto& b : l.buckets) b.finish(c);
       if (!c.hook.empty()) {
         hooks[c.hook].push_back(&c);
         bases.push_back(&c);
@@ -94,16 +149,14 @@ struct tables {
     return it == chains.end() ? nullptr : &rs->chains[it->second];
   }
 
-  // The rules of `c` a packet to `daddr` may match, in rule order.
-  std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr) const {
+  // The rules of `c` a packet to `daddr` and `dport` may match, in rule order.
+  std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr, std::optional<std::uint16_t> dport) const {
     const auto& l = lookups[static_cast<std::size_t>(&c - rs->chains.data())];
-    std::vector<std::uint32_t> hit;
-    l.by_daddr.each_containing(daddr, [&](std::uint32_t n) { hit.push_back(n); });
-    std::sort(hit.begin(), hit.end());
-    hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
     std::vector<std::uint32_t> out;
-    out.reserve(hit.size() + l.any_daddr.size());
-    std::merge(hit.begin(), hit.end(), l.any_daddr.begin(), l.any_daddr.end(), std::back_inserter(out));
+    l.any_daddr.collect(dport, out);
+    l.by_daddr.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, out); });
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule with several prefixes that hold daddr
     return out;
   }
 };
@@ -182,8 +235,8 @@ struct verdict {
 };
 
 // Runs one base chain with its jumps, gotos and returns.
-// Only the rules that may match the packet's destination are visited (tables::candidates): the
-// others do not match, so skipping them changes nothing but the time.
+// Only the rules that may match the packet's destination address and port are visited
+// (tables::candidates): the others do not match, so skipping them changes nothing but the time.
 verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
   struct frame {
     const chain* c;
@@ -191,7 +244,7 @@ verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
     std::size_t next;
   };
   std::vector<frame> stack;
-  stack.push_back({&base, env.t->candidates(base, p.daddr), 0});
+  stack.push_back({&base, env.t->candidates(base, p.daddr, p.dport), 0});
   std::size_t steps = 0;
   while (!stack.empty()) {
     frame& f = stack.back();
@@ -223,7 +276,7 @@ verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
         const chain* target = env.t->find(c->family, c->table, r.target);
         if (!target) return {verdict_kind::unknown, &r, c, "jump to an unknown chain"};
         if (r.act == action::go) stack.pop_back();
-        stack.push_back({target, env.t->candidates(*target, p.daddr), 0});
+        stack.push_back({target, env.t->candidates(*target, p.daddr, p.dport), 0});
         break;
       }
     }

@@ -246,9 +246,16 @@ TEST_CASE("index: thousands of DNAT rules give the same predictions, DNAT map an
   ctx.vantage = ip("198.18.200.99");
   auto preds = predict_services(rs, ctx);
   REQUIRE(preds.size() == services.size());
-  std::size_t works = 0;
-  for (const auto& p : preds) works += p.prediction.result == outcome::works;
+  std::size_t works = 0, right_server = 0, right_source = 0;
+  for (std::size_t k = 0; k < preds.size(); ++k) {
+    const auto& p = preds[k].prediction;
+    works += p.result == outcome::works;
+    right_server += p.dnat_to == services[k].internal_address;  // the first DNAT of that address and port
+    right_source += p.seen_source == services[k].public_address;  // its loopback SNAT
+  }
   CHECK(works == preds.size());
+  CHECK(right_server == preds.size());
+  CHECK(right_source == preds.size());
   // The scan, on a sample (it is quadratic): the same words.
   for (std::size_t k = 0; k < preds.size(); k += 97) {
     const auto& s = preds[k].service;
@@ -287,4 +294,40 @@ TEST_CASE("dnat_targets: a chain reached by a jump counts only for the addresses
     CAPTURE(a);
     CHECK(targets_text(plain.dnat_targets(ip(a))) == targets_text(rs.dnat_targets(ip(a))));
   }
+}
+
+TEST_CASE("index: thousands of port forwards on one address: each port reaches its own server") {
+  std::string nat = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n";
+  const int n = 3000;
+  // A range first (ports 40000-40099 to one server), then one rule per port, a wide range last.
+  nat += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport 40000:40099 -j DNAT --to-destination 198.18.1.200\n";
+  for (int i = 0; i < n; ++i)
+    nat += fmt::format("-A PREROUTING -d 203.0.113.1/32 -p {} --dport {} -j DNAT --to-destination 198.18.{}.{}:22\n",
+                       i % 2 ? "udp" : "tcp", 10000 + i, 2 + i / 250, 1 + i % 250);
+  nat += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport 1024:65535 -j DNAT --to-destination 198.18.1.250\n";
+  nat += "-A POSTROUTING -s 198.18.0.0/15 -d 198.18.0.0/15 -j MASQUERADE\nCOMMIT\n";
+  auto rs = parse_ok(nat);
+  auto ctx = nat_test::lan_context();
+  ctx.lan = {prefix("198.18.0.0/15")};
+  ctx.vantage = ip("198.18.200.99");
+  auto preds = predict_services(rs, ctx);
+  REQUIRE(preds.size() == static_cast<std::size_t>(n + 2));
+  std::size_t right = 0;
+  for (const auto& p : preds) {
+    const auto port = p.service.port;
+    std::string want = port >= 40000 && port < 40100 ? "198.18.1.200"
+                       : port >= 10000 && port < 10000 + n
+                           ? fmt::format("198.18.{}.{}", 2 + (port - 10000) / 250, 1 + (port - 10000) % 250)
+                           : "198.18.1.250";
+    right += p.prediction.result == outcome::works && p.prediction.dnat_to && p.prediction.dnat_to->str() == want;
+  }
+  CHECK(right == preds.size());
+  // A port in the wide range only; one the UDP rule of that port does not take over TCP.
+  auto wide = predict(rs, {*ctx.vantage, ip("203.0.113.1"), proto_tcp, 50000}, ctx);
+  REQUIRE(wide.dnat_to);
+  CHECK(wide.dnat_to->str() == "198.18.1.250");
+  auto tcp_on_udp_port = predict(rs, {*ctx.vantage, ip("203.0.113.1"), proto_tcp, 10001}, ctx);
+  REQUIRE(tcp_on_udp_port.dnat_to);
+  CHECK(tcp_on_udp_port.dnat_to->str() == "198.18.1.250");
+  CHECK(predict(rs, {*ctx.vantage, ip("203.0.113.1"), proto_tcp, 80}, ctx).result == outcome::not_forwarded);
 }
