@@ -1,7 +1,9 @@
 // Address match lists as BIND evaluates them, view selection, and the view analyses.
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -54,12 +56,17 @@ std::string key_form(std::string_view k) {
   return out;
 }
 
-verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
-                 const host_addresses& host, int depth);
+// An ACL reached again through another path (acl a { b; b; }; acl b { c; c; }; ...) gives the same
+// answer: each (list, depth) is evaluated once per question, so a diamond of references costs its
+// size, not 2^depth.
+using eval_memo = std::map<std::pair<const address_match_list*, int>, verdict>;
+
+verdict eval_list(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
+                  const host_addresses& host, int depth, eval_memo& memo);
 
 // Does the element (before its negation is applied) match the address, signed with `key` when set?
 bool element_matches(const config& cfg, const address_match_element& e, const ip_address& a, const std::string* key,
-                     const host_addresses& host, int depth) {
+                     const host_addresses& host, int depth, eval_memo& memo) {
   switch (e.what) {
     case kind::prefix: return e.prefix.contains(a);
     case kind::any: return true;
@@ -78,17 +85,27 @@ bool element_matches(const config& cfg, const address_match_element& e, const ip
       // As BIND: a negative answer inside a nested ACL counts as no match, so a negated nested
       // ACL rejects only what the nested ACL accepts.
       const auto* inner = inner_list(cfg, e);
-      return inner && depth < max_nesting && evaluate(cfg, *inner, a, key, host, depth + 1) == verdict::accept;
+      if (!inner || depth >= max_nesting) return false;
+      auto k = std::make_pair(inner, depth + 1);
+      auto it = memo.find(k);
+      if (it == memo.end()) it = memo.emplace(k, eval_list(cfg, *inner, a, key, host, depth + 1, memo)).first;
+      return it->second == verdict::accept;
     }
   }
   return false;
 }
 
+verdict eval_list(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
+                  const host_addresses& host, int depth, eval_memo& memo) {
+  for (const auto& e : list.elements)
+    if (element_matches(cfg, e, a, key, host, depth, memo)) return e.negated ? verdict::reject : verdict::accept;
+  return verdict::no_match;
+}
+
 verdict evaluate(const config& cfg, const address_match_list& list, const ip_address& a, const std::string* key,
                  const host_addresses& host, int depth) {
-  for (const auto& e : list.elements)
-    if (element_matches(cfg, e, a, key, host, depth)) return e.negated ? verdict::reject : verdict::accept;
-  return verdict::no_match;
+  eval_memo memo;
+  return eval_list(cfg, list, a, key, host, depth, memo);
 }
 
 // ---- Set bounds for the shadowing analysis -------------------------------------------------
@@ -102,10 +119,16 @@ bool overlap(const ip_prefix& a, const ip_prefix& b) {
   return a.network.v6 == b.network.v6 && (a.contains(b) || b.contains(a));
 }
 
-void upper_bound(const config& cfg, const address_match_list& list, std::vector<ip_prefix>& out, int depth);
+// The (list, depth) already expanded into one output: expanding one again adds only what is there
+// (a diamond of ACL references would otherwise be expanded 2^depth times).
+using expanded = std::set<std::pair<const address_match_list*, int>>;
+
+void upper_bound(const config& cfg, const address_match_list& list, std::vector<ip_prefix>& out, int depth,
+                 expanded& seen);
 
 // Every address the element itself (ignoring its negation) may match, as prefixes.
-void element_upper(const config& cfg, const address_match_element& e, std::vector<ip_prefix>& out, int depth) {
+void element_upper(const config& cfg, const address_match_element& e, std::vector<ip_prefix>& out, int depth,
+                   expanded& seen) {
   switch (e.what) {
     case kind::prefix: out.push_back(e.prefix); return;
     case kind::none: return;
@@ -116,7 +139,7 @@ void element_upper(const config& cfg, const address_match_element& e, std::vecto
         out.insert(out.end(), everything().begin(), everything().end());
         return;
       }
-      upper_bound(cfg, *inner, out, depth + 1);
+      if (seen.insert({inner, depth + 1}).second) upper_bound(cfg, *inner, out, depth + 1, seen);
       return;
     }
     default:  // any; localhost and localnets depend on the host; key and geoip on the client's key or place
@@ -125,9 +148,15 @@ void element_upper(const config& cfg, const address_match_element& e, std::vecto
 }
 
 // Over-approximation of the addresses a list accepts: its non-negated elements.
-void upper_bound(const config& cfg, const address_match_list& list, std::vector<ip_prefix>& out, int depth) {
+void upper_bound(const config& cfg, const address_match_list& list, std::vector<ip_prefix>& out, int depth,
+                 expanded& seen) {
   for (const auto& e : list.elements)
-    if (!e.negated) element_upper(cfg, e, out, depth);
+    if (!e.negated) element_upper(cfg, e, out, depth, seen);
+}
+
+void upper_bound(const config& cfg, const address_match_list& list, std::vector<ip_prefix>& out, int depth) {
+  expanded seen;
+  upper_bound(cfg, list, out, depth, seen);
 }
 
 // A prefix that is certainly accepted, except for addresses in `excluded`.
@@ -137,11 +166,15 @@ struct accepted {
 };
 
 // Under-approximation of the addresses a list accepts, for every host and every client key.
+// The (list, depth, exclusions) already expanded into one output, as `expanded`.
+using expanded_with = std::set<std::tuple<const address_match_list*, int, std::vector<ip_prefix>>>;
+
 void lower_bound(const config& cfg, const address_match_list& list, std::vector<accepted>& out,
-                 std::vector<ip_prefix> excluded, int depth) {
+                 std::vector<ip_prefix> excluded, int depth, expanded_with& seen) {
   for (const auto& e : list.elements) {
     if (e.negated) {
-      element_upper(cfg, e, excluded, depth);
+      expanded fresh;  // another output: excluded
+      element_upper(cfg, e, excluded, depth, fresh);
       continue;
     }
     switch (e.what) {
@@ -152,11 +185,17 @@ void lower_bound(const config& cfg, const address_match_list& list, std::vector<
       case kind::nested:
       case kind::acl_ref:
         if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting)
-          lower_bound(cfg, *inner, out, excluded, depth + 1);
+          if (seen.insert({inner, depth + 1, excluded}).second) lower_bound(cfg, *inner, out, excluded, depth + 1, seen);
         break;
       default: break;
     }
   }
+}
+
+void lower_bound(const config& cfg, const address_match_list& list, std::vector<accepted>& out,
+                 std::vector<ip_prefix> excluded, int depth) {
+  expanded_with seen;
+  lower_bound(cfg, list, out, std::move(excluded), depth, seen);
 }
 
 bool certainly_takes(const std::vector<accepted>& lower, const ip_prefix& q) {
@@ -189,7 +228,7 @@ std::vector<ip_prefix> host_prefixes(kind what, const host_addresses& host) {
 }
 
 void accepted_in(const config& cfg, const address_match_list& list, const host_addresses& host,
-                 std::vector<ip_prefix> rejected, std::vector<ip_prefix>& out, int depth) {
+                 std::vector<ip_prefix> rejected, std::vector<ip_prefix>& out, int depth, expanded_with& seen) {
   auto rejected_whole = [&](const ip_prefix& p) {
     return std::any_of(rejected.begin(), rejected.end(), [&](const ip_prefix& r) { return r.contains(p); });
   };
@@ -209,8 +248,10 @@ void accepted_in(const config& cfg, const address_match_list& list, const host_a
           break;
         case kind::nested:
         case kind::acl_ref:
-          if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting)
-            accepted_in(cfg, *inner, host, {}, rejected, depth + 1);
+          if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting) {
+            expanded_with fresh;  // another output: rejected
+            accepted_in(cfg, *inner, host, {}, rejected, depth + 1, fresh);
+          }
           break;
         default: break;
       }
@@ -229,7 +270,7 @@ void accepted_in(const config& cfg, const address_match_list& list, const host_a
       case kind::acl_ref:
         // What the inner list rejects is no match here: its negations stay inside it.
         if (const auto* inner = inner_list(cfg, e); inner && depth < max_nesting)
-          accepted_in(cfg, *inner, host, rejected, out, depth + 1);
+          if (seen.insert({inner, depth + 1, rejected}).second) accepted_in(cfg, *inner, host, rejected, out, depth + 1, seen);
         break;
       default: break;  // none, key, geoip
     }
@@ -395,7 +436,8 @@ bool matches_with_key(const config& cfg, const address_match_list& list, const i
 std::vector<ip_prefix> accepted_prefixes(const config& cfg, const address_match_list& list,
                                          const host_addresses& host) {
   std::vector<ip_prefix> found, out;
-  accepted_in(cfg, list, host, {}, found, 0);
+  expanded_with expansions;
+  accepted_in(cfg, list, host, {}, found, 0, expansions);
   std::set<ip_prefix> seen;  // each once, in the order found
   for (const auto& p : found)
     if (seen.insert(p).second) out.push_back(p);

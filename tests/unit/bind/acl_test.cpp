@@ -299,6 +299,33 @@ TEST_CASE("shadowed_views: thousands of views, each duplicate named with the vie
   CHECK(f.back().evidence.find("view \"extra\" (") == 0);
 }
 
+TEST_CASE("acl: a diamond of references 50 deep is followed once per ACL, not 2^50 times") {
+  std::string text;
+  for (int k = 0; k < 50; ++k) text += "acl a" + std::to_string(k) + " { a" + std::to_string(k + 1) + "; a" + std::to_string(k + 1) + "; };\n";
+  text += "acl a50 { 192.0.2.1; };\n";
+  text += "view \"intra\" { match-clients { !a0; 10/8; a0; }; };\nview \"extra\" { match-clients { any; }; };\n";
+  text += "view \"third\" { match-clients { a0; }; };\n";
+  auto c = conf(text);
+  const auto& intra = c.views.at(0).match_clients;
+  CHECK(hc::bind::matches(c, acl(c, "a0"), ip("192.0.2.1")));
+  CHECK(!hc::bind::matches(c, acl(c, "a0"), ip("192.0.2.2")));
+  CHECK(!hc::bind::matches(c, intra, ip("192.0.2.1")));  // the negation comes first
+  CHECK(hc::bind::matches(c, intra, ip("10.1.2.3")));
+  auto ps = hc::bind::accepted_prefixes(c, intra);
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].str() == "10.0.0.0/8");
+  auto a0 = hc::bind::accepted_prefixes(c, acl(c, "a0"));
+  REQUIRE(a0.size() == 1);
+  CHECK(a0[0].str() == "192.0.2.1");
+  auto f = hc::bind::shadowed_views(c);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].view == "third");
+  CHECK(f[0].evidence.find("view \"extra\" (") == 0);
+  auto pair = hc::bind::infer_view_pair(c, ip("10.1.2.3"));
+  CHECK(view_name(pair.internal) == "intra");
+  CHECK(view_name(pair.external) == "extra");
+}
+
 namespace {
 
 hc::ip_prefix pfx(const char* s) { return *hc::ip_prefix::parse(s); }
