@@ -51,9 +51,12 @@ std::vector<ip_prefix> lan_of(const bind::config* cfg, const bind::view_decl* in
   return out;
 }
 
+// The views' names for a message: the first 20, then how many more.
 std::string view_names(const bind::config& cfg) {
+  constexpr std::size_t shown = 20;
   std::string out;
-  for (const auto& v : cfg.views) out += (out.empty() ? "" : ", ") + v.name;
+  for (std::size_t i = 0; i < cfg.views.size() && i < shown; ++i) out += (out.empty() ? "" : ", ") + cfg.views[i].name;
+  if (cfg.views.size() > shown) out += fmt::format(" and {} more", cfg.views.size() - shown);
   return out;
 }
 
@@ -127,10 +130,19 @@ void choose_views(const run_options& o, const bind::config& cfg, vantage_point& 
   bind::view_pair inferred = bind::infer_view_pair(cfg, vp.source);
   if (!inferred.internal || !inferred.external) {
     // The vantage point is unknown or outside every internal view: take the first view that keeps
-    // some clients for itself, and say so.
+    // some clients for itself, and say so. Each try reads every view, so the tries are bounded (the
+    // first view with a LAN address is the usual answer): past the bound, no guess is made and the
+    // views must be named.
+    constexpr std::size_t max_tries = 64;
+    std::size_t tries = 0;
     for (const auto& v : cfg.views) {
       auto inside = address_inside(cfg, v);
       if (!inside) continue;
+      if (++tries > max_tries) {
+        inferred.reason += fmt::format("{}the first {} views that take a LAN address were tried as the internal view",
+                                       inferred.reason.empty() ? "" : "; ", max_tries);
+        break;
+      }
       auto pair = bind::infer_view_pair(cfg, *inside);
       if (pair.internal == &v && pair.external) {
         if (vp.source)

@@ -1,6 +1,8 @@
 #include "nat/detail.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace hc::nat::detail {
 
@@ -85,6 +87,18 @@ bool builtin_hook(std::string_view table, std::string_view name, std::string& ho
     return true;
   }
   return false;
+}
+
+void index_address_matches(ruleset& rs) {
+  constexpr std::size_t worth_it = 8;  // a scan of a few prefixes is as fast as the look-up
+  for (auto& c : rs.chains)
+    for (auto& r : c.rules)
+      for (auto* m : {&r.match.saddr, &r.match.daddr}) {
+        if (!*m || (*m)->any_of.size() <= worth_it) continue;
+        auto lookup = std::make_shared<prefix_lookup>();
+        for (const auto& p : (*m)->any_of) lookup->add(p, 0);
+        (*m)->lookup = std::move(lookup);
+      }
 }
 
 }  // namespace hc::nat::detail

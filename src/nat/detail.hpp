@@ -1,10 +1,14 @@
 #pragma once
 // Helpers shared by the NAT readers and the simulator; not part of the public interface.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
+#include "core/prefix_lookup.hpp"
 #include "nat/nat.hpp"
 
 namespace hc::nat::detail {
@@ -24,4 +28,43 @@ std::string chain_label(const ruleset& rs, const chain& c);
 // The hook and priority iptables gives a built-in chain of a table; false for user chains.
 bool builtin_hook(std::string_view table, std::string_view chain_name, std::string& hook, int& priority);
 
+using hc::masked;
+using hc::prefix_lookup;
+
+// The key of a chain in the indexes: family, table and name.
+std::string chain_key(std::string_view family, std::string_view table, std::string_view name);
+
+// The chains of the nat prerouting hook and every chain they reach by jump or goto (each once), as
+// numbers into rs.chains, base chains first in the order of the rule set.
+std::vector<std::size_t> prerouting_chains(const ruleset& rs,
+                                           const std::unordered_map<std::string, std::size_t>& by_key);
+
+// The public addresses of published(rs), each once, in the order they first appear there.
+std::vector<ip_address> published_addresses(const ruleset& rs);
+
+// Every chain of rs by chain_key().
+std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs);
+
+// Builds the look-up of every address match with many prefixes (a named set, a long list), so that
+// matching one address costs a few hash look-ups instead of a scan. The readers call it.
+void index_address_matches(ruleset& rs);
+
 }  // namespace hc::nat::detail
+
+namespace hc::nat {
+
+// What ruleset::reindex() builds (see ruleset::index).
+struct ruleset_index {
+  std::size_t chain_count = 0;  // chains.size() when built: a different count means the index is stale
+  std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in chains
+  // The rules of the chains the nat prerouting hook reaches that DNAT, are not understood, or jump,
+  // by the destination addresses they match: dnat_targets() follows only the jumps that may apply.
+  struct chain_rules {
+    detail::prefix_lookup by_daddr;           // value: rule number in the chain
+    std::vector<std::uint32_t> any_daddr;     // rules without a (positive) destination match, in order
+  };
+  std::vector<std::size_t> prerouting_bases;  // the nat prerouting base chains, in order
+  std::unordered_map<std::size_t, chain_rules> prerouting;  // chain number -> its rules
+};
+
+}  // namespace hc::nat

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
@@ -355,13 +357,16 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
   rs.syntax = rule_syntax::iptables;
   rs.file = file;
   std::string table;  // current table, empty outside *table ... COMMIT
-  std::size_t table_first_chain = 0;
+  std::unordered_map<std::string, std::size_t> table_chains;  // the current table's chains by name
+  // Rules inserted with -I, in the order read, per chain: -I puts each before all others, so they
+  // come first in reverse order (kept apart so that an insertion does not move every rule).
+  std::vector<std::vector<rule>> inserted;
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
-  auto find_chain = [&](const std::string& name) -> chain* {
-    for (std::size_t k = table_first_chain; k < rs.chains.size(); ++k)
-      if (rs.chains[k].name == name) return &rs.chains[k];
-    return nullptr;
+  auto find_chain = [&](const std::string& name) -> std::optional<std::size_t> {
+    auto it = table_chains.find(name);
+    if (it == table_chains.end()) return std::nullopt;
+    return it->second;
   };
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
@@ -393,13 +398,13 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
       if (!table.empty()) diags.error(where, "table '" + table + "' not closed by COMMIT", head);
       table = head.substr(1);
       if (table.empty()) diags.error(where, "table name missing", head);
-      table_first_chain = rs.chains.size();
+      table_chains.clear();
       continue;
     }
     if (head == "COMMIT") {
       if (table.empty()) diags.error(where, "COMMIT outside a table", head);
       table.clear();
-      table_first_chain = rs.chains.size();
+      table_chains.clear();
       continue;
     }
     if (table.empty()) {
@@ -430,7 +435,9 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
         diags.error(where, "chain declared twice", c.name);
         continue;
       }
+      table_chains.emplace(c.name, rs.chains.size());
       rs.chains.push_back(std::move(c));
+      inserted.emplace_back();
       continue;
     }
     if (head == "-A" || head == "--append" || head == "-I" || head == "--insert") {
@@ -439,8 +446,8 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
         continue;
       }
       const token& cname = toks[start + 1];
-      chain* c = find_chain(cname.text);
-      if (!c) {
+      auto ci = find_chain(cname.text);
+      if (!ci) {
         source_location at = where;
         at.column = cname.column;
         diags.error(at, "rule for an undeclared chain", cname.text);
@@ -453,13 +460,21 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
       if ((head == "-I" || head == "--insert") && body < toks.size() && detail::parse_port(toks[body].text)) ++body;
       line_parser lp(std::move(toks), where, diags);
       if (!lp.parse(r, body)) continue;
-      if (head == "-I" || head == "--insert") c->rules.insert(c->rules.begin(), std::move(r));
-      else c->rules.push_back(std::move(r));
+      if (head == "-I" || head == "--insert") inserted[*ci].push_back(std::move(r));
+      else rs.chains[*ci].rules.push_back(std::move(r));
       continue;
     }
     diags.error(where, "not an iptables-save line", head);
   }
   if (!table.empty()) diags.error({file, line_no, 0}, "table '" + table + "' not closed by COMMIT");
+  for (std::size_t k = 0; k < rs.chains.size(); ++k) {
+    auto& ins = inserted[k];
+    if (ins.empty()) continue;
+    std::reverse(ins.begin(), ins.end());
+    auto& rules = rs.chains[k].rules;
+    ins.insert(ins.end(), std::make_move_iterator(rules.begin()), std::make_move_iterator(rules.end()));
+    rules = std::move(ins);
+  }
   // ip6tables-save has the same syntax: its addresses tell it apart.
   bool v6 = false;
   for (const auto& c : rs.chains)
@@ -468,13 +483,14 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
         if (*m && !(*m)->any_of.empty() && (*m)->any_of.front().network.v6) v6 = true;
   if (v6)
     for (auto& c : rs.chains) c.family = "ip6";
-  // Resolve jump targets now that all chains are known.
+  // Resolve jump targets now that all chains are known: the user chains (no hook) by key.
+  std::unordered_set<std::string> user_chains;
+  for (const auto& c : rs.chains)
+    if (c.hook.empty()) user_chains.insert(detail::chain_key(c.family, c.table, c.name));
   for (auto& c : rs.chains) {
     for (auto& r : c.rules) {
       if (r.act != action::jump && r.act != action::go && r.act != action::unknown) continue;
-      bool exists = std::any_of(rs.chains.begin(), rs.chains.end(), [&](const chain& o) {
-        return o.table == c.table && o.name == r.target && o.hook.empty() && o.family == c.family;
-      });
+      bool exists = user_chains.count(detail::chain_key(c.family, c.table, r.target)) > 0;
       if (exists) {
         if (r.act == action::unknown) r.act = action::jump;
       } else if (r.act == action::jump || r.act == action::go) {
@@ -483,6 +499,7 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
       }
     }
   }
+  rs.reindex();
   return rs;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +17,12 @@
 
 #include "core/diagnostics.hpp"
 #include "core/ip.hpp"
+#include "core/prefix_lookup.hpp"
 #include "core/result.hpp"
 
 namespace hc::nat {
+
+struct ruleset_index;
 
 // The syntax the rules were written in; fixes are given in the same syntax.
 enum class rule_syntax { iptables, nft };
@@ -51,6 +55,11 @@ enum ct_bit : unsigned {
 struct addr_match {
   std::vector<ip_prefix> any_of;
   bool negated = false;
+  // The prefixes of a long list (a named set) indexed by the readers; null: any_of is scanned.
+  std::shared_ptr<const prefix_lookup> lookup;
+
+  // Is `a` in one of the prefixes (the negation not applied)?
+  bool in_any(const ip_address& a) const;
 };
 
 // Interface name, with iptables' trailing '+' or nft's trailing '*' as wildcard.
@@ -123,11 +132,18 @@ struct ruleset {
   std::string file;
   std::vector<chain> chains;
   std::size_t errors = 0;  // error diagnostics while reading: predictions are then unknown
+  // Chains by name and DNAT rules by destination, built by the readers (reindex()) so that find() and
+  // dnat_targets() take constant time per call; without it (a rule set built by hand) they scan.
+  std::shared_ptr<const ruleset_index> index;
 
   const chain* find(std::string_view family, std::string_view table, std::string_view name) const;
   // Every internal address some DNAT rule maps public_addr to; nullopt when a DNAT rule that might
-  // apply cannot be understood.
+  // apply cannot be understood. Rules are weighed by their destination and family tests (the others
+  // are taken as holding), in the chains of the nat prerouting hook and the chains their jumps reach
+  // when the jump's own destination and family tests may hold for public_addr.
   std::optional<std::vector<ip_address>> dnat_targets(const ip_address& public_addr) const;
+  // Rebuilds `index` (and the look-ups of long address lists); call it after changing chains or rules.
+  void reindex();
 };
 
 // Reads `iptables-save` text or `nft -j list ruleset` JSON (auto-detected: JSON starts with '{').

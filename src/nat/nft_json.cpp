@@ -130,35 +130,52 @@ class reader {
     for (auto& c : rs.chains) {
       for (auto& r : c.rules) {
         if (r.act != action::jump && r.act != action::go) continue;
-        if (!rs.find(c.family, c.table, r.target)) {
+        if (!chains_.count(detail::chain_key(c.family, c.table, r.target))) {
           diags_.error(r.where, "jump to an undeclared chain", r.target);
           r.act = action::unknown;
         }
       }
     }
+    rs.reindex();
     return rs;
   }
 
  private:
+  // The byte offset of every object and array, matched to the parsed values in document order. The
+  // values near the top (items, chain and rule bodies, their expressions: what loc() is asked for
+  // on every rule) are hashed at once; the deeper ones only when an error asks for one.
   void index_positions(const json& doc) {
-    auto offsets = container_offsets(text_);
-    std::vector<const json*> order;
-    collect(doc, order);
-    if (order.size() != offsets.size()) return;  // duplicate keys or the like: fall back to paths
-    for (std::size_t i = 0; i < order.size(); ++i) pos_[order[i]] = offsets[i];
-  }
-  void collect(const json& j, std::vector<const json*>& order) {
-    if (j.is_object()) {
-      order.push_back(&j);
-      for (auto& [k, v] : j.items()) collect(v, order);
-    } else if (j.is_array()) {
-      order.push_back(&j);
-      for (auto& v : j) collect(v, order);
+    offsets_ = container_offsets(text_);
+    collect(doc, 0);
+    if (order_.size() != offsets_.size()) {  // duplicate keys or the like: fall back to paths
+      order_.clear();
+      depth_.clear();
+      return;
     }
+    for (std::size_t i = 0; i < order_.size(); ++i)
+      if (depth_[i] <= eager_depth) pos_.emplace(order_[i], offsets_[i]);
+  }
+  static constexpr std::uint8_t eager_depth = 5;  // document, "nftables", item, body, "expr", expression
+  void collect(const json& j, std::uint8_t depth) {  // depth bounded by nesting_depth() (64)
+    if (!j.is_object() && !j.is_array()) return;
+    order_.push_back(&j);
+    depth_.push_back(depth);
+    auto next = static_cast<std::uint8_t>(depth + 1);
+    if (j.is_object())
+      for (auto& [k, v] : j.items()) collect(v, next);
+    else
+      for (auto& v : j) collect(v, next);
   }
   source_location loc(const json& j, const std::string& /*path*/) const {
     source_location at{file_, 0, 0};
-    if (auto it = pos_.find(&j); it != pos_.end()) {
+    auto it = pos_.find(&j);
+    if (it == pos_.end() && !all_positions_ && !order_.empty()) {
+      all_positions_ = true;
+      pos_.reserve(order_.size());
+      for (std::size_t i = 0; i < order_.size(); ++i) pos_.emplace(order_[i], offsets_[i]);
+      it = pos_.find(&j);
+    }
+    if (it != pos_.end()) {
       auto [l, c] = lines_.at(it->second);
       at.line = l;
       at.column = c;
@@ -209,7 +226,8 @@ class reader {
     std::string policy = str_of(body, "policy");
     if (policy == "drop") c.policy_drop = true;
     else if (!policy.empty() && policy != "accept") return error(body, path + ".policy", "unknown chain policy", policy);
-    if (rs.find(c.family, c.table, c.name)) return error(body, path, "chain listed twice", c.name);
+    if (!chains_.emplace(detail::chain_key(c.family, c.table, c.name), rs.chains.size()).second)
+      return error(body, path, "chain listed twice", c.name);
     rs.chains.push_back(std::move(c));
   }
 
@@ -228,10 +246,9 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto it = std::find_if(rs.chains.begin(), rs.chains.end(), [&](const chain& c) {
-      return c.family == family && c.table == table && c.name == cname;
-    });
-    if (it == rs.chains.end()) return error(body, path, "rule for an undeclared chain", cname);
+    auto found = chains_.find(detail::chain_key(family, table, cname));
+    if (found == chains_.end()) return error(body, path, "rule for an undeclared chain", cname);
+    auto it = rs.chains.begin() + static_cast<std::ptrdiff_t>(found->second);
     rule r;
     r.where = loc(body, path);
     if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].get<std::uint64_t>();
@@ -745,8 +762,13 @@ class reader {
   std::string file_;
   diagnostics& diags_;
   line_index lines_;
-  std::unordered_map<const json*, std::size_t> pos_;
+  std::vector<const json*> order_;    // every object and array, in document order
+  std::vector<std::uint8_t> depth_;   // the nesting depth of each
+  std::vector<std::size_t> offsets_;  // the byte offset of each
+  mutable std::unordered_map<const json*, std::size_t> pos_;
+  mutable bool all_positions_ = false;
   std::map<std::string, named_set> sets_;
+  std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string cur_family_, cur_table_;
 };
 

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <new>
+#include <unordered_set>
+
 
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
@@ -12,7 +15,11 @@
 namespace hc::nat {
 
 const chain* ruleset::find(std::string_view family, std::string_view table, std::string_view name) const {
-  for (const auto& c : chains)
+  if (index && index->chain_count == chains.size()) {
+    auto it = index->chains.find(detail::chain_key(family, table, name));
+    return it == index->chains.end() ? nullptr : &chains[it->second];
+  }
+  for (const auto& c : chains)  // built by hand, without reindex()
     if (c.family == family && c.table == table && c.name == name) return &c;
   return nullptr;
 }
@@ -20,6 +27,88 @@ const chain* ruleset::find(std::string_view family, std::string_view table, std:
 std::optional<std::vector<ip_address>> ruleset::dnat_targets(const ip_address& public_addr) const {
   return nat::dnat_targets(*this, public_addr);
 }
+
+bool addr_match::in_any(const ip_address& a) const {
+  if (lookup) return lookup->contains(a);
+  return std::any_of(any_of.begin(), any_of.end(), [&](const ip_prefix& p) { return p.contains(a); });
+}
+
+namespace {
+
+bool is_nat_prerouting(const chain& c) {
+  return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
+}
+
+ruleset_index build_index(const ruleset& rs) {
+  ruleset_index ix;
+  ix.chain_count = rs.chains.size();
+  ix.chains = detail::chains_by_key(rs);
+  for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
+    const chain& c = rs.chains[ci];
+    if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
+    auto& cr = ix.prerouting[ci];
+    for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+      const rule& r = c.rules[ri];
+      if (r.act != action::dnat && r.act != action::unknown && r.act != action::jump && r.act != action::go) continue;
+      auto n = static_cast<std::uint32_t>(ri);
+      if (r.match.daddr && !r.match.daddr->negated) {
+        for (const auto& p : r.match.daddr->any_of) cr.by_daddr.add(p, n);
+      } else {
+        cr.any_daddr.push_back(n);
+      }
+    }
+  }
+  return ix;
+}
+
+}  // namespace
+
+void ruleset::reindex() {
+  detail::index_address_matches(*this);
+  index = std::make_shared<const ruleset_index>(build_index(*this));
+}
+
+namespace detail {
+
+std::string chain_key(std::string_view family, std::string_view table, std::string_view name) {
+  std::string k;
+  k.reserve(family.size() + table.size() + name.size() + 2);
+  k.append(family).push_back('\0');
+  k.append(table).push_back('\0');
+  k.append(name);
+  return k;
+}
+
+std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs) {
+  std::unordered_map<std::string, std::size_t> out;
+  out.reserve(rs.chains.size());
+  for (std::size_t i = 0; i < rs.chains.size(); ++i)
+    out.emplace(chain_key(rs.chains[i].family, rs.chains[i].table, rs.chains[i].name), i);  // the first one wins, as find()
+  return out;
+}
+
+std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unordered_map<std::string, std::size_t>& by_key) {
+  std::vector<std::size_t> out;
+  std::vector<bool> seen(rs.chains.size(), false);
+  for (std::size_t i = 0; i < rs.chains.size(); ++i)
+    if (is_nat_prerouting(rs.chains[i])) {
+      out.push_back(i);
+      seen[i] = true;
+    }
+  for (std::size_t k = 0; k < out.size(); ++k) {  // each chain once: at most chains.size() rounds
+    const chain& c = rs.chains[out[k]];
+    for (const auto& r : c.rules) {
+      if (r.act != action::jump && r.act != action::go) continue;
+      auto it = by_key.find(chain_key(c.family, c.table, r.target));
+      if (it == by_key.end() || seen[it->second]) continue;
+      seen[it->second] = true;
+      out.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -74,92 +163,144 @@ ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags) {
   }
 }
 
-namespace {
-
-bool is_nat_prerouting(const chain& c) {
-  return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
-}
-
-// Chains reachable from the base chains of the NAT prerouting hook.
-std::vector<const chain*> prerouting_chains(const ruleset& rs) {
-  std::vector<const chain*> out;
-  for (const auto& c : rs.chains)
-    if (is_nat_prerouting(c)) out.push_back(&c);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    for (const auto& r : out[i]->rules) {
-      if (r.act != action::jump && r.act != action::go) continue;
-      const chain* t = rs.find(out[i]->family, out[i]->table, r.target);
-      if (t && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_address& public_addr) {
+  std::optional<ruleset_index> built;  // a rule set built by hand, or changed since reindex()
+  const ruleset_index* ix = rs.index.get();
+  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs));
+  // The chains a packet to public_addr may reach, from the base chains through the jumps whose own
+  // destination and family tests may hold, each once, in the order found; in each, the rules that
+  // may match public_addr, in order.
+  std::vector<std::size_t> queue = ix->prerouting_bases;
+  std::unordered_set<std::size_t> queued(queue.begin(), queue.end());
   std::vector<ip_address> out;
+  prefix_lookup seen;  // the addresses in out
   bool uncertain = false;
-  for (const chain* c : prerouting_chains(rs)) {
-    if ((c->family == "ip" && public_addr.v6) || (c->family == "ip6" && !public_addr.v6)) continue;
-    for (const auto& r : c->rules) {
-      if (r.act != action::dnat && r.act != action::unknown) continue;
-      if (r.match.daddr) {
-        bool in = std::any_of(r.match.daddr->any_of.begin(), r.match.daddr->any_of.end(),
-                              [&](const ip_prefix& p) { return p.contains(public_addr); });
-        if (in == r.match.daddr->negated) continue;
-      }
+  std::vector<std::uint32_t> hit, order;
+  for (std::size_t k = 0; k < queue.size(); ++k) {  // each chain once: bounded by the chains
+    const chain& c = rs.chains[queue[k]];
+    if ((c.family == "ip" && public_addr.v6) || (c.family == "ip6" && !public_addr.v6)) continue;
+    auto cr = ix->prerouting.find(queue[k]);
+    if (cr == ix->prerouting.end()) continue;
+    hit.clear();
+    order.clear();
+    cr->second.by_daddr.each_containing(public_addr, [&](std::uint32_t n) { hit.push_back(n); });
+    std::sort(hit.begin(), hit.end());
+    hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
+    std::merge(hit.begin(), hit.end(), cr->second.any_daddr.begin(), cr->second.any_daddr.end(), std::back_inserter(order));
+    for (std::uint32_t ri : order) {
+      if (ri >= c.rules.size()) continue;  // a stale index: never read past
+      const rule& r = c.rules[ri];
+      if (r.match.daddr && r.match.daddr->in_any(public_addr) == r.match.daddr->negated) continue;
       if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
+      if (r.act == action::jump || r.act == action::go) {
+        auto t = ix->chains.find(detail::chain_key(c.family, c.table, r.target));
+        if (t != ix->chains.end() && t->second < rs.chains.size() && queued.insert(t->second).second) queue.push_back(t->second);
+        continue;
+      }
       if (r.act == action::unknown) {
         uncertain = true;
         continue;
       }
-      if (!r.to.addr) continue;  // port-only DNAT keeps the address
-      if (std::find(out.begin(), out.end(), *r.to.addr) == out.end()) out.push_back(*r.to.addr);
+      if (r.act != action::dnat || !r.to.addr) continue;  // port-only DNAT keeps the address
+      if (seen.contains(*r.to.addr)) continue;
+      seen.add({*r.to.addr, r.to.addr->bits()}, 0);
+      out.push_back(*r.to.addr);
     }
   }
   if (uncertain && out.empty()) return std::nullopt;
   return out;
 }
 
-std::vector<published_service> published(const ruleset& rs) {
-  std::vector<published_service> out;
-  for (const chain* c : prerouting_chains(rs)) {
-    for (const auto& r : c->rules) {
+namespace {
+
+// (address, protocol, first port, last port) of a published service, for de-duplication.
+struct service_key {
+  ip_address address;
+  int protocol = 0;
+  std::uint16_t first = 0, last = 0;
+  bool operator==(const service_key&) const = default;
+};
+struct service_key_hash {
+  std::size_t operator()(const service_key& k) const noexcept {
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (auto b : k.address.bytes) h = (h ^ b) * 1099511628211ull;
+    for (std::uint64_t x : {std::uint64_t(k.address.v6), std::uint64_t(k.protocol), std::uint64_t(k.first), std::uint64_t(k.last)})
+      h = (h ^ x) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+// Calls f(rule, public address) for every host address of every DNAT rule published() reads, in its order.
+template <class F>
+void each_published_rule(const ruleset& rs, F&& f) {
+  std::optional<std::unordered_map<std::string, std::size_t>> built;
+  const auto* by_key = rs.index && rs.index->chain_count == rs.chains.size() ? &rs.index->chains
+                                                                             : &built.emplace(detail::chains_by_key(rs));
+  for (std::size_t ci : detail::prerouting_chains(rs, *by_key)) {
+    for (const auto& r : rs.chains[ci].rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
       for (const auto& p : r.match.daddr->any_of) {
         if (p.length != p.network.bits()) continue;  // a whole network is not one published address
-        published_service base;
-        base.public_address = p.network;
-        base.internal_address = *r.to.addr;
-        base.where = r.where;
-        base.rule_text = r.text;
-        if (r.match.iif) base.iif = (r.match.iif->negated ? "!" : "") + r.match.iif->pattern;
-        std::vector<port_range> ports;
-        if (r.match.dport && !r.match.dport->negated) ports = r.match.dport->any_of;
-        else ports.push_back({0, 0});
-        std::vector<int> protos = r.match.protocol_negated || r.match.protocols.empty() ? std::vector<int>{0}
-                                                                                       : r.match.protocols;
-        for (int proto : protos)
-        for (const auto& pr : ports) {
-          published_service s = base;
-          s.protocol = proto;
-          s.port = pr.first;
-          s.port_last = pr.last;
-          // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
-          s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
-          if (s.protocol == proto_tcp || s.protocol == proto_udp || s.protocol == 0) {
-            if (std::find_if(out.begin(), out.end(), [&](const published_service& o) {
-                  return o.public_address == s.public_address && o.protocol == s.protocol && o.port == s.port &&
-                         o.port_last == s.port_last;
-                }) != out.end())
-              continue;  // an earlier rule already takes it
-            out.push_back(std::move(s));
-          }
-        }
+        f(r, p.network);
       }
     }
   }
+}
+
+// Does the rule publish a TCP or UDP service (published() keeps those and "every protocol")?
+bool publishes_tcp_or_udp(const rule& r) {
+  if (r.match.dport && !r.match.dport->negated && r.match.dport->any_of.empty()) return false;  // no port at all
+  if (r.match.protocol_negated || r.match.protocols.empty()) return true;
+  return std::any_of(r.match.protocols.begin(), r.match.protocols.end(),
+                     [](int p) { return p == proto_tcp || p == proto_udp || p == 0; });
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<ip_address> published_addresses(const ruleset& rs) {
+  std::vector<ip_address> out;
+  prefix_lookup seen;
+  each_published_rule(rs, [&](const rule& r, const ip_address& a) {
+    if (!publishes_tcp_or_udp(r) || seen.contains(a)) return;
+    seen.add({a, a.bits()}, 0);
+    out.push_back(a);
+  });
+  return out;
+}
+
+}  // namespace detail
+
+std::vector<published_service> published(const ruleset& rs) {
+  std::vector<published_service> out;
+  // Every service in out: an earlier rule takes it.
+  std::unordered_set<service_key, service_key_hash> taken;
+  each_published_rule(rs, [&](const rule& r, const ip_address& a) {
+    std::vector<port_range> ports;
+    if (r.match.dport && !r.match.dport->negated) ports = r.match.dport->any_of;
+    else ports.push_back({0, 0});
+    std::vector<int> protos = r.match.protocol_negated || r.match.protocols.empty() ? std::vector<int>{0}
+                                                                                   : r.match.protocols;
+    for (int proto : protos) {
+      if (proto != proto_tcp && proto != proto_udp && proto != 0) continue;
+      for (const auto& pr : ports) {
+        if (!taken.insert({a, proto, pr.first, pr.last}).second) continue;  // an earlier rule already takes it
+        published_service s;
+        s.public_address = a;
+        s.internal_address = *r.to.addr;
+        s.where = r.where;
+        s.rule_text = r.text;
+        if (r.match.iif) s.iif = (r.match.iif->negated ? "!" : "") + r.match.iif->pattern;
+        s.protocol = proto;
+        s.port = pr.first;
+        s.port_last = pr.last;
+        // DNAT keeps the port when the target range holds it (or has no port), else takes the range's first.
+        s.internal_port = r.to.ports && !r.to.ports->contains(pr.first) ? r.to.ports->first : pr.first;
+        out.push_back(std::move(s));
+      }
+    }
+  });
   return out;
 }
 

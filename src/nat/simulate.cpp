@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
@@ -35,8 +39,130 @@ struct packet {
   bool dst_local = false;
 };
 
-struct sim_env {
+// Rules of one chain that test the same destination, split by the destination port they test when
+// they are many (a few are cheaper to match than to look up).
+struct rule_bucket {
+  std::vector<std::uint32_t> all;       // every rule, in rule order (a packet without a known port)
+  bool split = false;                   // any_port and by_port are filled
+  std::vector<std::uint32_t> any_port;  // rules without a (positive, short) port test, in rule order
+  std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> by_port;  // in rule order per port
+
+  void add(std::uint32_t n) { all.push_back(n); }
+  void finish(const chain& c) {
+    constexpr std::size_t worth_it = 16;
+    constexpr unsigned indexed_ports = 64;  // wider port tests go with the rules without one
+    if (all.size() <= worth_it) return;
+    split = true;
+    for (std::uint32_t n : all) {
+      const auto& d = c.rules[n].match.dport;
+      unsigned ports = 0;
+      if (d && !d->negated && !d->any_of.empty())
+        for (const auto& pr : d->any_of) ports += static_cast<unsigned>(pr.last - pr.first) + 1;
+      if (ports == 0 || ports > indexed_ports) {
+        any_port.push_back(n);
+        continue;
+      }
+      for (const auto& pr : d->any_of)
+        for (unsigned p = pr.first; p <= pr.last; ++p) {
+          auto& v = by_port[static_cast<std::uint16_t>(p)];
+          if (v.empty() || v.back() != n) v.push_back(n);
+        }
+    }
+  }
+  void collect(std::optional<std::uint16_t> dport, std::vector<std::uint32_t>& out) const {
+    if (!dport || !split) {
+      out.insert(out.end(), all.begin(), all.end());
+      return;
+    }
+    out.insert(out.end(), any_port.begin(), any_port.end());
+    if (auto it = by_port.find(*dport); it != by_port.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+};
+
+// The rules of one chain by the destination address and port they test: a packet can only match
+// the rules whose destination prefixes hold its address (or that test no destination) and whose
+// destination ports hold its port (or that test no port, or a wide range).
+struct chain_lookup {
+  detail::prefix_lookup by_daddr;  // value: number in buckets
+  std::vector<rule_bucket> buckets;
+  rule_bucket any_daddr;           // rules without a (positive, short) destination test
+};
+
+// What the simulation of one rule set needs, built once for every flow: chains by name and by hook,
+// each chain's rules by destination, the router's interfaces with their addresses and networks.
+struct tables {
   const ruleset* rs = nullptr;
+  std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in rs->chains
+  std::vector<chain_lookup> lookups;                    // per chain
+  std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
+  std::vector<const chain*> bases;                      // every base chain, in the rule set's order
+  std::vector<router_interface> ifs;
+  detail::prefix_lookup routes;            // every interface network; value: interface number
+  detail::prefix_lookup router_addresses;  // the router's own addresses
+  detail::prefix_lookup publics;           // the public addresses of the DNAT rules
+
+  tables(const ruleset& r, std::vector<router_interface> interfaces) : rs(&r), ifs(std::move(interfaces)) {
+    chains = detail::chains_by_key(r);
+    lookups.resize(r.chains.size());
+    constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
+    for (std::size_t ci = 0; ci < r.chains.size(); ++ci) {
+      const chain& c = r.chains[ci];
+      auto& l = lookups[ci];
+      std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
+      for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+        const rule& rl = c.rules[ri];
+        const auto& d = rl.match.daddr;
+        auto n = static_cast<std::uint32_t>(ri);
+        if (!d || d->negated || d->any_of.size() > indexed) {
+          l.any_daddr.add(n);
+          continue;
+        }
+        for (const auto& p : d->any_of) {
+          unsigned len = std::min(p.length, p.network.bits());
+          ip_prefix key{detail::masked(p.network, len), len};
+          auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
+          if (added) {
+            l.buckets.emplace_back();
+            l.by_daddr.add(key, it->second);
+          }
+          l.buckets[it->second].add(n);
+        }
+      }
+      l.any_daddr.finish(c);
+      for (auto& b : l.buckets) b.finish(c);
+      if (!c.hook.empty()) {
+        hooks[c.hook].push_back(&c);
+        bases.push_back(&c);
+      }
+    }
+    for (auto& [hook, list] : hooks)
+      std::stable_sort(list.begin(), list.end(), [](const chain* a, const chain* b) { return a->priority < b->priority; });
+    for (std::size_t i = 0; i < ifs.size(); ++i) {
+      for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
+      for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
+    }
+    for (const auto& a : detail::published_addresses(r)) publics.add({a, a.bits()}, 0);
+  }
+
+  const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
+    auto it = chains.find(detail::chain_key(family, table, name));
+    return it == chains.end() ? nullptr : &rs->chains[it->second];
+  }
+
+  // The rules of `c` a packet to `daddr` and `dport` may match, in rule order.
+  std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr, std::optional<std::uint16_t> dport) const {
+    const auto& l = lookups[static_cast<std::size_t>(&c - rs->chains.data())];
+    std::vector<std::uint32_t> out;
+    l.any_daddr.collect(dport, out);
+    l.by_daddr.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, out); });
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule with several prefixes that hold daddr
+    return out;
+  }
+};
+
+struct sim_env {
+  const tables* t = nullptr;
   std::vector<std::string> known_names;  // interfaces the unknown one is not
 };
 
@@ -67,8 +193,7 @@ tri match_port(const port_match& m, std::optional<std::uint16_t> port) {
 }
 
 tri match_addr(const addr_match& m, const ip_address& a) {
-  bool in = std::any_of(m.any_of.begin(), m.any_of.end(), [&](const ip_prefix& p) { return p.contains(a); });
-  return negate_if(in ? tri::yes : tri::no, m.negated);
+  return negate_if(m.in_any(a) ? tri::yes : tri::no, m.negated);
 }
 
 // All parts of the rule must hold; `why` names the first part that could not be decided.
@@ -110,20 +235,24 @@ struct verdict {
 };
 
 // Runs one base chain with its jumps, gotos and returns.
+// Only the rules that may match the packet's destination address and port are visited
+// (tables::candidates): the others do not match, so skipping them changes nothing but the time.
 verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
   struct frame {
     const chain* c;
+    std::vector<std::uint32_t> rules;  // the candidates, in rule order
     std::size_t next;
   };
-  std::vector<frame> stack{{&base, 0}};
+  std::vector<frame> stack;
+  stack.push_back({&base, env.t->candidates(base, p.daddr, p.dport), 0});
   std::size_t steps = 0;
   while (!stack.empty()) {
     frame& f = stack.back();
-    if (f.next >= f.c->rules.size()) {
+    if (f.next >= f.rules.size()) {
       stack.pop_back();  // the end of a user chain returns; of the base chain, the policy decides
       continue;
     }
-    const rule& r = f.c->rules[f.next++];
+    const rule& r = f.c->rules[f.rules[f.next++]];
     const chain* c = f.c;
     if (++steps > 100000 || stack.size() > 64) return {verdict_kind::unknown, &r, c, "jumps loop or nest too deep"};
     std::string why;
@@ -144,10 +273,10 @@ verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
       case action::ret: stack.pop_back(); break;
       case action::jump:
       case action::go: {
-        const chain* target = env.rs->find(c->family, c->table, r.target);
+        const chain* target = env.t->find(c->family, c->table, r.target);
         if (!target) return {verdict_kind::unknown, &r, c, "jump to an unknown chain"};
         if (r.act == action::go) stack.pop_back();
-        stack.push_back({target, 0});
+        stack.push_back({target, env.t->candidates(*target, p.daddr, p.dport), 0});
         break;
       }
     }
@@ -158,13 +287,12 @@ verdict run_chain(const chain& base, const packet& p, const sim_env& env) {
 // Runs every base chain of a hook in priority order. NAT chains stop at the first NAT verdict.
 verdict run_hook(const std::string& hook, const packet& p, const sim_env& env) {
   std::vector<const chain*> chains;
-  for (const auto& c : env.rs->chains) {
-    if (c.hook != hook) continue;
-    if (c.family == "ip6" && !p.daddr.v6) continue;
-    if (c.family == "ip" && p.daddr.v6) continue;
-    chains.push_back(&c);
-  }
-  std::stable_sort(chains.begin(), chains.end(), [](const chain* a, const chain* b) { return a->priority < b->priority; });
+  if (auto it = env.t->hooks.find(hook); it != env.t->hooks.end())
+    for (const chain* c : it->second) {
+      if (c->family == "ip6" && !p.daddr.v6) continue;
+      if (c->family == "ip" && p.daddr.v6) continue;
+      chains.push_back(c);
+    }
   std::optional<verdict> nat, first_nat_accept, last;
   for (const chain* c : chains) {
     bool is_nat = c->type == "nat" || c->table == "nat";
@@ -205,17 +333,9 @@ std::optional<rule_ref> ref_of(const ruleset& rs, const verdict& v) {
 }
 
 // The interface a destination is routed to: longest matching network, else the default route.
-const router_interface* route(const std::vector<router_interface>& ifs, const ip_address& a) {
-  const router_interface* best = nullptr;
-  unsigned best_len = 0;
-  for (const auto& i : ifs)
-    for (const auto& n : i.networks)
-      if (n.contains(a) && (!best || n.length > best_len)) {
-        best = &i;
-        best_len = n.length;
-      }
-  if (best) return best;
-  for (const auto& i : ifs)
+const router_interface* route(const tables& t, const ip_address& a) {
+  if (auto i = t.routes.first_containing(a)) return &t.ifs[*i];  // longest first, then the first listed
+  for (const auto& i : t.ifs)
     if (i.default_route) return &i;
   return nullptr;
 }
@@ -225,11 +345,7 @@ iface_state state_of(const router_interface* i) {
   return {i->name, true};
 }
 
-bool is_router_address(const std::vector<router_interface>& ifs, const ip_address& a) {
-  for (const auto& i : ifs)
-    if (std::find(i.addresses.begin(), i.addresses.end(), a) != i.addresses.end()) return true;
-  return false;
-}
+bool is_router_address(const tables& t, const ip_address& a) { return t.router_addresses.contains(a); }
 
 std::string iface_text(const router_interface* i) {
   if (!i) return "(no route)";
@@ -262,22 +378,25 @@ struct fixer {
   const ruleset& rs;
   const std::vector<router_interface>& ifs;
   const router_interface* lan;
+  const std::vector<const chain*>& bases;  // the base chains, in the rule set's order
 
   bool nft() const { return rs.syntax == rule_syntax::nft; }
 
   std::string lan_prefix(const ip_address& near) const {
-    for (const auto& i : ifs)
+    for (const auto& i : ifs) {
+      if (i.default_route) continue;
       for (const auto& n : i.networks)
-        if (!i.default_route && n.contains(near)) return n.str();
+        if (n.contains(near)) return n.str();
+    }
     return near.str();
   }
 
   // "ip nat postrouting" for the base chain of a hook, in nft syntax.
   std::string nft_chain(const std::string& hook, bool nat, const ip_address& a) const {
-    for (const auto& c : rs.chains) {
-      if (c.hook != hook || ((c.type == "nat") != nat)) continue;
-      if (c.family == (a.v6 ? "ip" : "ip6")) continue;
-      return c.family + " " + c.table + " " + c.name;
+    for (const chain* c : bases) {
+      if (c->hook != hook || ((c->type == "nat") != nat)) continue;
+      if (c->family == (a.v6 ? "ip" : "ip6")) continue;
+      return c->family + " " + c->table + " " + c->name;
     }
     return std::string(a.v6 ? "ip6 " : "ip ") + (nat ? "nat " : "filter ") + hook;
   }
@@ -404,25 +523,31 @@ std::string service_name(int protocol, std::uint16_t port) {
 std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis_context& ctx) {
   if (!ctx.interfaces.empty()) return ctx.interfaces;
   std::vector<ip_prefix> lan = ctx.lan;
-  std::vector<ip_address> publics;
-  for (const auto& s : ctx.services) publics.push_back(s.public_address);
-  for (const auto& p : published(rs))
-    if (std::find(publics.begin(), publics.end(), p.public_address) == publics.end()) publics.push_back(p.public_address);
+  std::vector<ip_address> publics;  // in order of first appearance, each once
+  detail::prefix_lookup seen_publics;
+  auto add_public = [&](const ip_address& a) {
+    if (seen_publics.contains(a)) return;
+    seen_publics.add({a, a.bits()}, 0);
+    publics.push_back(a);
+  };
+  for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
+  for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
+  for (const auto& a : detail::published_addresses(rs)) add_public(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
+    std::set<ip_prefix> seen;
     for (const auto& c : rs.chains)
       for (const auto& r : c.rules)
         if ((r.act == action::snat || r.act == action::masquerade) && r.match.saddr && !r.match.saddr->negated)
           for (const auto& p : r.match.saddr->any_of)
-            if (p.length > 0 && p.length < p.network.bits() && std::find(lan.begin(), lan.end(), p) == lan.end())
-              lan.push_back(p);
+            if (p.length > 0 && p.length < p.network.bits() && seen.insert(p).second) lan.push_back(p);
   }
   if (lan.empty() && ctx.vantage && !ctx.vantage->v6) lan.push_back(*ip_prefix::parse(ctx.vantage->str() + "/24"));
+  detail::prefix_lookup lan_lookup;
+  for (const auto& l : lan) lan_lookup.add(l, 0);
   auto in_lan = [&](const addr_match& m) {
     if (m.negated || m.any_of.empty()) return false;
-    return std::all_of(m.any_of.begin(), m.any_of.end(), [&](const ip_prefix& p) {
-      return std::any_of(lan.begin(), lan.end(), [&](const ip_prefix& l) { return l.contains(p); });
-    });
+    return std::all_of(m.any_of.begin(), m.any_of.end(), [&](const ip_prefix& p) { return lan_lookup.covers(p); });
   };
   auto covers_lan_negated = [&](const addr_match& m) {
     if (!m.negated) return false;
@@ -434,12 +559,12 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
     std::string name;
     double lan = 0, wan = 0;
   };
-  std::vector<score> scores;
+  std::vector<score> scores;  // in order of first appearance
+  std::unordered_map<std::string, std::size_t> score_of;
   auto at = [&](const std::string& name) -> score& {
-    for (auto& s : scores)
-      if (s.name == name) return s;
-    scores.push_back({name});
-    return scores.back();
+    auto [it, added] = score_of.emplace(name, scores.size());
+    if (added) scores.push_back({name});
+    return scores[it->second];
   };
   auto plain = [](const std::optional<iface_match>& m) {
     return m && !m->negated && !m->pattern.empty() && m->pattern.back() != '+' && m->pattern.back() != '*';
@@ -490,7 +615,12 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   return out;
 }
 
-flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context& ctx) {
+namespace {
+
+// One flow through the tables of its rule set (see predict()).
+flow_prediction predict_in(const tables& t, const flow& f, const analysis_context& ctx) {
+  const ruleset& rs = *t.rs;
+  const auto& ifs = t.ifs;
   flow_prediction out;
   if (rs.errors) {
     out.result = outcome::unknown;
@@ -498,12 +628,11 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
                              rs.file, rs.errors);
     return out;
   }
-  auto ifs = infer_interfaces(rs, ctx);
   sim_env env;
-  env.rs = &rs;
+  env.t = &t;
   for (const auto& i : ifs)
     if (!i.name.empty()) env.known_names.push_back(i.name);
-  const router_interface* in_if = route(ifs, f.source);
+  const router_interface* in_if = route(t, f.source);
   if (in_if && in_if->default_route) {
     // The vantage point is not on any LAN network: assume the first non-default interface.
     for (const auto& i : ifs)
@@ -518,16 +647,12 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   const router_interface* wan_if = nullptr;
   for (const auto& i : ifs)
     if (i.default_route) wan_if = &i;
-  fixer fx{rs, ifs, in_if};
+  fixer fx{rs, ifs, in_if, t.bases};
   out.in_iface = iface_text(in_if);
   std::string svc = service_name(f.protocol, f.port);
   std::string proto_port = fmt::format("{}/{}", detail::protocol_name(f.protocol), f.port);
 
-  auto is_public = [&](const ip_address& a) {
-    if (is_router_address(ifs, a)) return true;
-    auto p = published(rs);
-    return std::any_of(p.begin(), p.end(), [&](const published_service& s) { return s.public_address == a; });
-  };
+  auto is_public = [&](const ip_address& a) { return is_router_address(t, a) || t.publics.contains(a); };
 
   // 1. nat PREROUTING, arriving on the LAN interface.
   packet p;
@@ -601,14 +726,14 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   std::uint16_t sport_after = !dn.to.ports || dn.to.ports->contains(f.port) ? f.port : dn.to.ports->first;
   out.dnat_to = server;
   out.dnat_port = sport_after;
-  if (is_router_address(ifs, server)) {
+  if (is_router_address(t, server)) {
     out.result = outcome::works;
     out.seen_source = f.source;
     out.seen_source_text = f.source.str();
     out.reason = fmt::format("{} DNATs to the router's own address {}", dnat_ref.str(), server.str());
     return out;
   }
-  const router_interface* out_if = route(ifs, server);
+  const router_interface* out_if = route(t, server);
   out.out_iface = iface_text(out_if);
   packet fp = p;
   fp.daddr = server;
@@ -724,6 +849,13 @@ flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context
   return out;
 }
 
+}  // namespace
+
+flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context& ctx) {
+  tables t(rs, infer_interfaces(rs, ctx));
+  return predict_in(t, f, ctx);
+}
+
 std::string summary(const flow_prediction& p, const flow& f) {
   std::string pp = fmt::format("{}/{}", detail::protocol_name(f.protocol), f.port);
   std::string where = p.decided_by ? " (" + p.decided_by->where.str() + ")" : "";
@@ -756,9 +888,12 @@ std::vector<service_prediction> predict_services(const ruleset& rs, const analys
   }
   auto ifs = infer_interfaces(rs, ctx);
   analysis_context c2 = ctx;
-  c2.interfaces = ifs;
   if (!c2.vantage) c2.vantage = default_vantage(ifs);
+  tables t(rs, std::move(ifs));
+  c2.interfaces = {};  // in t; predict_in() reads them there
+  c2.services = {};
   std::vector<service_prediction> out;
+  out.reserve(services.size());
   for (const auto& s : services) {
     service_prediction sp;
     sp.service = s;
@@ -767,7 +902,7 @@ std::vector<service_prediction> predict_services(const ruleset& rs, const analys
       sp.prediction.reason = "the vantage address and the LAN are not known";
     } else {
       flow f{*c2.vantage, s.public_address, s.protocol, s.port};
-      sp.prediction = predict(rs, f, c2);
+      sp.prediction = predict_in(t, f, c2);
     }
     out.push_back(std::move(sp));
   }
@@ -776,6 +911,10 @@ std::vector<service_prediction> predict_services(const ruleset& rs, const analys
 
 std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
   std::vector<finding> out;
+  std::optional<std::vector<router_interface>> ifs;       // for the fixes of nat-not-forwarded, once
+  std::vector<const chain*> bases;
+  for (const auto& c : rs.chains)
+    if (!c.hook.empty()) bases.push_back(&c);
   for (const auto& sp : predict_services(rs, ctx)) {
     const auto& p = sp.prediction;
     const auto& s = sp.service;
@@ -798,7 +937,8 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
                            "simulator models",
                            fd.service, fd.address);
     if (p.result == outcome::not_forwarded) {
-      fixer fx{rs, infer_interfaces(rs, ctx), nullptr};
+      if (!ifs) ifs = infer_interfaces(rs, ctx);
+      fixer fx{rs, *ifs, nullptr, bases};
       std::string internal = s.internal_address ? addr_port(*s.internal_address, 0) : std::string("INTERNAL-ADDRESS");
       fd.fix = fx.dnat(s.public_address, s.protocol, s.port, internal, false);
       if (s.internal_address && ctx.vantage)

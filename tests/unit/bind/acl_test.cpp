@@ -240,6 +240,92 @@ view "z" { match-clients { 10.2.0.0/16; 192.0.2.128/25; }; };
   CHECK(g[0].view == "z");
 }
 
+TEST_CASE("shadowed_views: views sharing prefixes, the first view that covers is named") {
+  auto c = conf(R"(
+acl wide { 10.0.0.0/16; };
+view "a" { match-clients { 10.0.1.0/24; }; };
+view "b" { match-clients { wide; }; };
+view "c" { match-clients { 10.0.1.0/25; }; };
+view "d" { match-clients { 10.0.2.0/24; 11.0.0.0/8; }; };
+view "e" { match-clients { !10.0.1.5; 10.0.1.0/24; }; };
+view "f" { match-clients { 10.0.0.0/16; }; };
+view "g" { match-clients { 10.0.1.0/24; 10.0.2.0/24; }; };
+view "h" { match-clients { 10.0.0.0/15; }; };
+view "i" { match-clients { 11.1.0.0/16; }; };
+)");
+  auto f = hc::bind::shadowed_views(c);
+  std::vector<std::string> got;
+  for (const auto& x : f) got.push_back(x.view + "<" + x.evidence.substr(6, x.evidence.find('"', 6) - 6));
+  // c and e (its negation aside): a comes first of a and b, which both cover them; f and g: only b
+  // (through its ACL); d (11/8) and h (a /15): nobody covers them whole; i: d's 11/8 covers it.
+  CHECK(got == std::vector<std::string>{"c<a", "e<a", "f<b", "g<b", "i<d"});
+}
+
+TEST_CASE("shadowed_views: class and match-recursive-only keep views apart as before") {
+  auto c = conf(R"(
+view "rec" { match-clients { 10/8; }; match-recursive-only yes; };
+view "all" { match-clients { 10.1/16; }; };
+view "rec2" { match-clients { 10.1.1/24; }; match-recursive-only yes; };
+view "ch" chaos { match-clients { 10/8; }; };
+view "ch2" CHAOS { match-clients { 10.2/16; }; };
+view "in2" { match-clients { 10.3/16; }; match-recursive-only yes; };
+)");
+  auto f = hc::bind::shadowed_views(c);
+  std::vector<std::string> got;
+  for (const auto& x : f) got.push_back(x.view + "<" + x.evidence.substr(6, x.evidence.find('"', 6) - 6));
+  // all: rec takes recursive queries only; rec2: rec comes first; ch2: the class compares without case;
+  // in2: rec (a recursive-only view shadows a recursive-only one).
+  CHECK(got == std::vector<std::string>{"rec2<rec", "ch2<ch", "in2<rec"});
+}
+
+TEST_CASE("shadowed_views: thousands of views, each duplicate named with the view it repeats") {
+  std::string text = "view \"local\" { match-clients { localhost; }; };\n";
+  const int n = 3000;
+  for (int k = 0; k < n; ++k) {
+    std::string net = "10." + std::to_string(k / 256) + "." + std::to_string(k % 256);
+    text += "view \"v" + std::to_string(k) + "\" { match-clients { " + net + ".0/24; }; match-destinations { any; }; };\n";
+    if (k % 100 == 7) text += "view \"s" + std::to_string(k) + "\" { match-clients { " + net + ".128/25; }; };\n";
+  }
+  text += "view \"tail\" { match-clients { 10.0.0.0/8; }; };\nview \"extra\" { match-clients { any; }; };\n";
+  text += "view \"late\" { match-clients { 192.0.2.0/24; }; };\n";
+  auto f = hc::bind::shadowed_views(conf(text));
+  REQUIRE(f.size() == static_cast<std::size_t>(n / 100 + 1));
+  for (std::size_t i = 0; i + 1 < f.size(); ++i) {
+    std::string k = std::to_string(i * 100 + 7);
+    CHECK(f[i].view == "s" + k);
+    CHECK(f[i].evidence.find("view \"v" + k + "\" (") == 0);
+  }
+  CHECK(f.back().view == "late");
+  CHECK(f.back().evidence.find("view \"extra\" (") == 0);
+}
+
+TEST_CASE("acl: a diamond of references 50 deep is followed once per ACL, not 2^50 times") {
+  std::string text;
+  for (int k = 0; k < 50; ++k) text += "acl a" + std::to_string(k) + " { a" + std::to_string(k + 1) + "; a" + std::to_string(k + 1) + "; };\n";
+  text += "acl a50 { 192.0.2.1; };\n";
+  text += "view \"intra\" { match-clients { !a0; 10/8; a0; }; };\nview \"extra\" { match-clients { any; }; };\n";
+  text += "view \"third\" { match-clients { a0; }; };\n";
+  auto c = conf(text);
+  const auto& intra = c.views.at(0).match_clients;
+  CHECK(hc::bind::matches(c, acl(c, "a0"), ip("192.0.2.1")));
+  CHECK(!hc::bind::matches(c, acl(c, "a0"), ip("192.0.2.2")));
+  CHECK(!hc::bind::matches(c, intra, ip("192.0.2.1")));  // the negation comes first
+  CHECK(hc::bind::matches(c, intra, ip("10.1.2.3")));
+  auto ps = hc::bind::accepted_prefixes(c, intra);
+  REQUIRE(ps.size() == 1);
+  CHECK(ps[0].str() == "10.0.0.0/8");
+  auto a0 = hc::bind::accepted_prefixes(c, acl(c, "a0"));
+  REQUIRE(a0.size() == 1);
+  CHECK(a0[0].str() == "192.0.2.1");
+  auto f = hc::bind::shadowed_views(c);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].view == "third");
+  CHECK(f[0].evidence.find("view \"extra\" (") == 0);
+  auto pair = hc::bind::infer_view_pair(c, ip("10.1.2.3"));
+  CHECK(view_name(pair.internal) == "intra");
+  CHECK(view_name(pair.external) == "extra");
+}
+
 namespace {
 
 hc::ip_prefix pfx(const char* s) { return *hc::ip_prefix::parse(s); }
