@@ -146,7 +146,7 @@ run_result run(const run_options& o) {
   phase_clock timing;
 
   // 1. Inputs: configuration, zones, NAT rules.
-  run_inputs in = load_inputs(o);
+  run_inputs in = load_inputs(o, deadline);
   r.views = std::move(in.views);
   in.move_into(r);
   timing.lap("inputs");
