@@ -226,7 +226,7 @@ void transfer_zones(const run_options& o, run_inputs& in, std::chrono::steady_cl
   const ip_address source = o.source ? *o.source : kernel_source_for(server.address).value_or(server.address);
   const auto given = read_tsig_key_files(o.tsig_key_files, in);
   for (const auto& [name, file] : o.transfer_views)
-    if (!bind::find_view(cfg, name))
+    if (cfg.file != "--view" && !bind::find_view(cfg, name))
       in.findings.push_back(config_error(fmt::format("--view {}: no such view in {}", name, cfg.file),
                                          "name a view of the BIND configuration"));
   // (view, zone) → the data transferred; with axfr, in.zones is rebuilt from it in declaration order.
@@ -294,6 +294,79 @@ void transfer_zones(const run_options& o, run_inputs& in, std::chrono::steady_cl
   }
 }
 
+// Without named.conf, with --zones-from axfr|both and --view: a configuration made of the views
+// given, in order (the first is the internal one): a view with KEYFILE takes the clients that sign
+// with its key, the last view also every keyless client, a view without KEYFILE every client (the
+// server's own view selection decides). Its zones are those of the names asked for, each found by an
+// SOA query to the server with the view's key. The transfers are then made as with named.conf.
+void views_from_server(const run_options& o, run_inputs& in, std::chrono::steady_clock::time_point deadline) {
+  bind::config cfg;
+  cfg.file = "--view";
+  const ip_endpoint server = transfer_server(o, nullptr);
+  for (std::size_t i = 0; i < o.transfer_views.size(); ++i) {
+    const auto& [name, keyfile] = o.transfer_views[i];
+    bind::view_decl v;
+    v.name = name;
+    v.where.file = "--view";
+    std::optional<probes::tsig_key> key;
+    if (!keyfile.empty()) {
+      auto keys = read_tsig_key_files({keyfile}, in);
+      if (keys.empty()) continue;  // the config-error is reported
+      bind::address_match_element e;
+      e.what = bind::address_match_element::kind::key;
+      e.ref = keys.front().name;
+      e.text = "key \"" + e.ref + "\"";
+      v.match_clients.elements.push_back(std::move(e));
+      key = probes::tsig_key{keys.front().name, keys.front().algorithm, keys.front().secret};
+      cfg.keys.push_back(keys.front());
+    }
+    if (keyfile.empty() || i + 1 == o.transfer_views.size()) {
+      bind::address_match_element any;
+      any.what = bind::address_match_element::kind::any;
+      any.text = "any";
+      v.match_clients.elements.push_back(std::move(any));
+    }
+    {
+      bind::address_match_element any;
+      any.what = bind::address_match_element::kind::any;
+      any.text = "any";
+      v.match_destinations.elements.push_back(std::move(any));
+    }
+    std::set<std::string> seen;
+    for (const auto& n : o.names) {
+      auto z = zone::find_zone(server, n, name, key, deadline);
+      if (z.status != zone::axfr_status::ok) {
+        finding f;
+        if (z.status == zone::axfr_status::tsig_bad) {
+          f.kind = finding_kind::tsig_bad;
+          f.sev = default_severity(f.kind);
+          f.evidence = z.error;
+          f.fix = "give the key that selects the view (--view NAME=KEYFILE)";
+        } else {
+          f = not_checked(n, z.error, "give the BIND configuration (-C PATH), or a server that answers for the name "
+                                      "(--dns-server ADDR)");
+        }
+        f.name = n;
+        f.view = name;
+        in.findings.push_back(std::move(f));
+        continue;
+      }
+      std::string zone_name = z.zone.size() > 1 ? z.zone.substr(0, z.zone.size() - 1) : z.zone;
+      if (!seen.insert(zone_name).second) continue;
+      bind::zone_decl d;
+      d.name = zone_name;
+      d.type = "primary";
+      d.where.file = "--view";
+      v.zones.push_back(std::move(d));
+    }
+    cfg.views.push_back(std::move(v));
+  }
+  in.notes.push_back(fmt::format("no BIND configuration: the views are those of --view ({} the internal one), their "
+                                 "zones those of the names asked for, found with SOA queries to {}",
+                                 o.transfer_views.front().first, server.str()));
+  in.config = std::move(cfg);
+}
+
 }  // namespace
 
 run_inputs load_inputs(const run_options& o) {
@@ -318,6 +391,8 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
         fmt::format("{}: no such file; --all and --static need the BIND configuration (-C PATH)",
                     o.named_conf.empty() ? "--no-named-conf" : o.named_conf),
         "give the BIND configuration with -C PATH, or name the names to check"));
+  } else if (o.zones_from != zone_source::files && !o.transfer_views.empty()) {
+    views_from_server(o, in, deadline);
   } else {
     in.notes.push_back(fmt::format(
         "no BIND configuration{}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
@@ -328,8 +403,9 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
     if (o.zones_from != zone_source::axfr) in.zones = zone::load_zones(*in.config, diags);
     if (o.zones_from != zone_source::files) transfer_zones(o, in, deadline);
     in.views = zone::view_summaries(*in.config, in.zones);
-  } else if (o.zones_from != zone_source::files) {
-    in.notes.push_back("--zones-from axfr|both: without the BIND configuration no zone is transferred (give -C PATH)");
+  } else if (o.zones_from != zone_source::files && o.transfer_views.empty()) {
+    in.notes.push_back("--zones-from axfr|both: without the BIND configuration no zone is transferred (give -C PATH, "
+                       "or the views with --view NAME[=KEYFILE])");
   }
   if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
   for (const auto& d : diags.all()) {

@@ -67,6 +67,68 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
   }
 }
 
+// Connects to `server` over TCP and sends `framed`, every wait bounded by deadline. Returns the
+// descriptor (the caller closes it), or -1 with `error` set.
+int open_and_send(const ip_endpoint& server, const probes::dns_bytes& framed,
+                  std::chrono::steady_clock::time_point deadline, std::string& error) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (server.address.v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(server.port);
+    std::memcpy(&a->sin6_addr, server.address.bytes.data(), 16);
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(server.port);
+    std::memcpy(&a->sin_addr, server.address.bytes.data(), 4);
+    len = sizeof(sockaddr_in);
+  }
+  fd_guard s{::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+  if (s.fd < 0) {
+    error = std::string("cannot open a socket: ") + std::strerror(errno);
+    return -1;
+  }
+  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (errno != EINPROGRESS) {
+      error = std::string("cannot connect: ") + std::strerror(errno);
+      return -1;
+    }
+    if (!wait_for(s.fd, POLLOUT, deadline)) {
+      error = "the run's deadline passed while connecting";
+      return -1;
+    }
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+      error = std::string("cannot connect: ") + std::strerror(err ? err : errno);
+      return -1;
+    }
+  }
+  std::size_t sent = 0;
+  while (sent < framed.size()) {
+    ssize_t n = ::send(s.fd, framed.data() + sent, framed.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (!wait_for(s.fd, POLLOUT, deadline)) {
+        error = "the run's deadline passed while sending";
+        return -1;
+      }
+      continue;
+    }
+    error = std::string("cannot send the query: ") + std::strerror(errno);
+    return -1;
+  }
+  int fd = s.fd;
+  s.fd = -1;
+  return fd;
+}
+
 }  // namespace
 
 axfr_limits axfr_limits::current() {
@@ -239,45 +301,10 @@ axfr_result transfer_zone(const axfr_request& request) {
   if (!framed) return early(axfr_status::failed, "the query is too long");
   axfr_reader reader(request, id, std::move(mac));
 
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (request.server.address.v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(request.server.port);
-    std::memcpy(&a->sin6_addr, request.server.address.bytes.data(), 16);
-    len = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(request.server.port);
-    std::memcpy(&a->sin_addr, request.server.address.bytes.data(), 4);
-    len = sizeof(sockaddr_in);
-  }
-  fd_guard s{::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-  if (s.fd < 0) return early(axfr_status::failed, std::string("cannot open a socket: ") + std::strerror(errno));
+  std::string error;
+  fd_guard s{open_and_send(request.server, *framed, request.deadline, error)};
+  if (s.fd < 0) return early(axfr_status::failed, error);
   const char* timeout = "the run's deadline passed";
-  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-    if (errno != EINPROGRESS) return early(axfr_status::failed, std::string("cannot connect: ") + std::strerror(errno));
-    if (!wait_for(s.fd, POLLOUT, request.deadline)) return early(axfr_status::failed, std::string(timeout) + " while connecting");
-    int err = 0;
-    socklen_t el = sizeof err;
-    if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0)
-      return early(axfr_status::failed, std::string("cannot connect: ") + std::strerror(err ? err : errno));
-  }
-  std::size_t sent = 0;
-  while (sent < framed->size()) {
-    ssize_t n = ::send(s.fd, framed->data() + sent, framed->size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      if (!wait_for(s.fd, POLLOUT, request.deadline)) return early(axfr_status::failed, std::string(timeout) + " while sending");
-      continue;
-    }
-    return early(axfr_status::failed, std::string("cannot send the query: ") + std::strerror(errno));
-  }
   probes::tcp_frame_decoder decoder;
   std::vector<std::uint8_t> buf(16384);
   for (;;) {
@@ -301,6 +328,89 @@ axfr_result transfer_zone(const axfr_request& request) {
       if (st != axfr_reader::step::more) return reader.finish();
     }
   }
+}
+
+}  // namespace hc::zone
+
+namespace hc::zone {
+
+zone_lookup find_zone(const ip_endpoint& server, const std::string& name, const std::string& view,
+                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline) {
+  zone_lookup out;
+  const std::string who = fmt::format("SOA query for {} to {}{}", canonical_name(name), server.str(),
+                                      view.empty() && !key ? std::string()
+                                                           : fmt::format(" ({}{}{})", view.empty() ? "" : "view " + view,
+                                                                         view.empty() || !key ? "" : ", ",
+                                                                         key ? "TSIG key " + key->name : ""));
+  auto fail = [&](axfr_status s, std::string why) {
+    out.status = s;
+    out.error = who + ": " + why;
+    return out;
+  };
+  const std::uint16_t id = probes::random_dns_id();
+  probes::dns_question q{canonical_name(name), rr_type::soa, 1, id};
+  probes::dns_bytes query;
+  ldns_rdf_ptr mac;
+  if (key) {
+    std::string err;
+    auto sq = probes::build_signed_query(q, false, 0, *key, err);
+    if (!sq) return fail(axfr_status::failed, err);
+    query = std::move(sq->wire);
+    mac = std::move(sq->mac);
+  } else {
+    auto plain = probes::build_dns_query(q, false, 0);
+    if (!plain) return fail(axfr_status::failed, "the name cannot be encoded");
+    query = std::move(*plain);
+  }
+  auto framed = probes::tcp_frame(query);
+  if (!framed) return fail(axfr_status::failed, "the query is too long");
+  std::string error;
+  fd_guard s{open_and_send(server, *framed, deadline, error)};
+  if (s.fd < 0) return fail(axfr_status::failed, error);
+  probes::tcp_frame_decoder decoder;
+  std::vector<std::uint8_t> buf(16384);
+  std::optional<probes::dns_bytes> reply;
+  while (!reply) {
+    if (!wait_for(s.fd, POLLIN, deadline)) return fail(axfr_status::failed, "the run's deadline passed");
+    ssize_t n = ::recv(s.fd, buf.data(), buf.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    if (n <= 0) return fail(axfr_status::failed, "the connection closed without a reply");
+    if (!decoder.feed(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n))))
+      return fail(axfr_status::failed, "the TCP stream is malformed: " + decoder.error());
+    reply = decoder.next();
+  }
+  auto parsed = probes::parse_dns_message(*reply);
+  if (!parsed.pkt) return fail(axfr_status::failed, "malformed reply: " + parsed.error);
+  const ldns_pkt* pkt = parsed.pkt.get();
+  if (!probes::dns_reply_matches(pkt, q)) return fail(axfr_status::failed, "the reply does not answer the query");
+  const int rcode = static_cast<int>(ldns_pkt_get_rcode(pkt));
+  if (key) {
+    std::string problem = probes::tsig_reply_problem(pkt, *reply, *key, mac.get());
+    if (!problem.empty()) {
+      if (rcode == 5 && !ldns_pkt_tsig(pkt)) return fail(axfr_status::refused, "REFUSED (unsigned)");
+      return fail(axfr_status::tsig_bad, problem);
+    }
+  }
+  if (rcode == 9) return fail(axfr_status::tsig_bad, "NOTAUTH");
+  if (rcode != 0 && rcode != 3) return fail(axfr_status::refused, probes::rcode_name(rcode));
+  for (auto section : {ldns_pkt_answer(pkt), ldns_pkt_authority(pkt)}) {
+    const std::size_t n = section ? ldns_rr_list_rr_count(section) : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const ldns_rr* rr = ldns_rr_list_rr(section, i);
+      if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA) continue;
+      std::string zone = canonical_name(rdf_text(ldns_rr_owner(rr)));
+      const std::string asked = canonical_name(name);
+      // The SOA must be the asked name's or an ancestor's (a server could send anything).
+      if (zone == asked || zone == "." ||
+          (asked.size() > zone.size() && asked.compare(asked.size() - zone.size(), zone.size(), zone) == 0 &&
+           asked[asked.size() - zone.size() - 1] == '.')) {
+        out.status = axfr_status::ok;
+        out.zone = zone;
+        return out;
+      }
+    }
+  }
+  return fail(axfr_status::failed, "the reply holds no SOA of a zone above the name (the server is not authoritative for it)");
 }
 
 }  // namespace hc::zone

@@ -95,4 +95,14 @@ std::string describe_transfer(const axfr_request& request);
 // framed replies into an axfr_reader. Never waits past request.deadline. Never throws.
 axfr_result transfer_zone(const axfr_request& request);
 
+// The zone that holds a name on a server, found by an SOA query over TCP (signed with key when set):
+// the owner of the SOA in the answer or the authority section.
+struct zone_lookup {
+  axfr_status status = axfr_status::failed;  // ok, refused, tsig_bad or failed as for a transfer
+  std::string zone;                          // canonical ("debugo.fr."), set when ok
+  std::string error;                         // names the name, server, view and key when not ok
+};
+zone_lookup find_zone(const ip_endpoint& server, const std::string& name, const std::string& view,
+                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline);
+
 }  // namespace hc::zone

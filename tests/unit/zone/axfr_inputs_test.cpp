@@ -14,6 +14,7 @@
 #include "axfr_test_server.hpp"
 #include "check/inputs.hpp"
 #include "check/runner.hpp"
+#include "check/vantage.hpp"
 #include "core/kinds.hpp"
 
 using namespace hc;
@@ -55,6 +56,11 @@ std::vector<probes::dns_bytes> serve(const probes::dns_bytes& query, const std::
   if (!q.pkt) return {};
   const bool keyed = ldns_pkt_tsig(q.pkt.get()) != nullptr;
   hc::test::script s;
+  if (keyed) s.sign_with = probes::tsig_key{"intra-key", "hmac-sha256", secret};
+  if (ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q.pkt.get()), 0)) == LDNS_RR_TYPE_SOA) {
+    s.messages = {{soa_text}};  // the zone of any name asked: example.test
+    return hc::test::replies(query, s);
+  }
   std::vector<std::string> body = {"ns.example.test. 300 IN A 127.0.0.53", "web.example.test. 300 IN A 127.0.0.5"};
   if (keyed) {
     body.push_back("only-inside.example.test. 300 IN A 127.0.0.7");
@@ -165,4 +171,33 @@ TEST_CASE("zones by AXFR: --zones-from both lists the records served that the fi
   CHECK(stale[0]->evidence.find("1 record differ") != std::string::npos);
   // The files stay the data the checks use.
   CHECK(in.zones.find("extra", "example.test")->lookup("new.example.test.", 1).empty());
+}
+
+TEST_CASE("zones by AXFR: without named.conf, --view NAME=KEYFILE views get the zones of the names asked, found by SOA") {
+  site st;
+  std::ofstream(st.dir / "intra.key") << "key \"intra-key\" { algorithm hmac-sha256; secret \"" << secret << "\"; };\n";
+  axfr_server server([](const probes::dns_bytes& q) { return serve(q); }, false);
+  check::run_options o;
+  o.named_conf.clear();  // --no-named-conf
+  o.names = {"web.example.test.", "only-inside.example.test."};
+  o.source = ip_address::parse("127.0.0.1");
+  o.dns_server = ip_endpoint::parse("127.0.0.1#" + std::to_string(server.port()), 53);
+  o.zones_from = check::run_options::zone_source::axfr;
+  o.transfer_views = {{"intra", (st.dir / "intra.key").string()}, {"extra", ""}};
+  const check::run_inputs in = check::load_inputs(o);
+  CHECK(in.findings.empty());
+  REQUIRE(in.config);
+  REQUIRE(in.config->views.size() == 2);
+  const auto* intra = in.zones.find("intra", "example.test");
+  const auto* extra = in.zones.find("extra", "example.test");
+  REQUIRE(intra);
+  REQUIRE(extra);
+  CHECK(intra->has_name("only-inside.example.test."));
+  CHECK(!extra->has_name("only-inside.example.test."));
+  // The views are told apart as named.conf's would be: the keyed one inside, the keyless one outside.
+  const check::vantage_point vp = check::find_vantage(o, in);
+  REQUIRE(vp.internal);
+  REQUIRE(vp.external);
+  CHECK(vp.internal->name == "intra");
+  CHECK(vp.external->name == "extra");
 }
