@@ -10,6 +10,7 @@
 #include "check/vantage.hpp"
 #include "core/dns_text.hpp"
 #include "core/kinds.hpp"
+#include "probes/dns.hpp"
 #include "probes/dns_wire.hpp"
 #include "zone/axfr.hpp"
 
@@ -57,8 +58,9 @@ const bind::view_decl* view_reached(const bind::config& cfg, const ip_address& c
 }
 
 // The server zones are transferred from: --dns-server, else the first listen-on address of
-// named.conf that is an address other than 0.0.0.0 (port 53), else 127.0.0.1#53 (a run that reads
-// named.conf runs on the server).
+// named.conf that is an IPv4 address other than 0.0.0.0, else the resolver (--resolver, else the
+// first nameserver of resolv.conf: on the server itself, or where the resolver is the server), else
+// 127.0.0.1; port 53.
 ip_endpoint transfer_server(const run_options& o, const bind::config* cfg) {
   if (o.dns_server) return *o.dns_server;
   if (cfg)
@@ -66,6 +68,8 @@ ip_endpoint transfer_server(const run_options& o, const bind::config* cfg) {
       auto a = ip_address::parse(text);
       if (a && !a->v6 && (a->bytes[0] | a->bytes[1] | a->bytes[2] | a->bytes[3]) != 0) return ip_endpoint{*a, 53};
     }
+  if (o.resolver) return ip_endpoint{o.resolver->address, 53};
+  if (auto ns = probes::read_first_nameserver(o.resolv_conf)) return ip_endpoint{*ns, 53};
   return *ip_endpoint::parse("127.0.0.1", 53);
 }
 

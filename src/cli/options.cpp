@@ -174,7 +174,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
       ->check(CLI::IsMember({"files", "axfr", "both"}))
       ->type_name("files|axfr|both");
   app.add_option("--dns-server", dns_server,
-                 "the authoritative server ADDR[#PORT] to transfer zones from (default: named.conf's listen-on, else 127.0.0.1)");
+                 "the authoritative server ADDR[#PORT] to transfer zones from (default: named.conf's listen-on, else the resolver)");
   app.add_option("--view", views,
                  "with --zones-from axfr|both: a view to transfer, selected by the key in KEYFILE or by our address "
                  "(repeatable)")
