@@ -207,3 +207,56 @@ TEST_CASE("axfr: no server listening is failed, naming the server") {
   CHECK(r.status == axfr_status::failed);
   CHECK(has(r.error, "127.0.0.1#" + std::to_string(port)));
 }
+
+TEST_CASE("axfr_reader: hostile messages (garbage, another ID, a reply without QR) fail the transfer, never ok") {
+  axfr_request req = request_for(53);
+  // A well-formed reply to a query with ID 7, to cut and bend.
+  auto query = hc::probes::build_dns_query({"debugo.fr.", 252, 1, 7}, false, 0);
+  REQUIRE(query);
+  script s;
+  s.messages = {{soa, soa}};
+  auto framed = replies(*query, s);
+  REQUIRE(framed.size() == 1);
+  const dns_bytes good(framed[0].begin() + 2, framed[0].end());
+  {
+    axfr_reader r(req, 7, nullptr);
+    CHECK(r.feed(good) == axfr_reader::step::done);
+    auto res = r.finish();
+    CHECK(res.status == axfr_status::ok);
+    REQUIRE(res.data);
+    CHECK(res.data->record_count() == 1);
+  }
+  {
+    axfr_reader r(req, 8, nullptr);  // another query's ID
+    CHECK(r.feed(good) == axfr_reader::step::failed);
+    CHECK(r.finish().status == axfr_status::failed);
+  }
+  {
+    dns_bytes no_qr = good;
+    no_qr[2] &= 0x7f;
+    axfr_reader r(req, 7, nullptr);
+    CHECK(r.feed(no_qr) == axfr_reader::step::failed);
+  }
+  // Every prefix of the message, and the message with each byte flipped: never an ok transfer with
+  // other records than the zone's.
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    axfr_reader r(req, 7, nullptr);
+    (void)r.feed(std::span<const std::uint8_t>(good.data(), n));
+    CHECK(r.finish().status != axfr_status::ok);
+  }
+  std::size_t ok_flips = 0;
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    dns_bytes bent = good;
+    bent[i] ^= 0xff;
+    axfr_reader r(req, 7, nullptr);
+    (void)r.feed(bent);
+    auto res = r.finish();
+    if (res.status == axfr_status::ok) {
+      ++ok_flips;  // a flip inside a TTL or rdata still makes a zone: it must be a whole one
+      REQUIRE(res.data);
+      CHECK(res.data->origin() == "debugo.fr.");
+      CHECK(res.data->serial());
+    }
+  }
+  CHECK(ok_flips < good.size());
+}
