@@ -56,6 +56,10 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
     if (o.zones_from != run_options::zone_source::axfr) in.zones = zone::load_zones(*in.config, diags);
     if (o.zones_from != run_options::zone_source::files) transfer_zones(o, in, deadline);
     in.views = zone::view_summaries(*in.config, in.zones);
+    // Transferred zones were not read from their files: the report names no file for them.
+    if (o.zones_from == run_options::zone_source::axfr)
+      for (auto& v : in.views)
+        for (auto& z : v.zones) z.file.clear();
   } else if (o.zones_from != run_options::zone_source::files && o.transfer_views.empty()) {
     in.notes.push_back("--zones-from axfr|both: without the BIND configuration no zone is transferred (give -C PATH, "
                        "or the views with --view NAME[=KEYFILE])");

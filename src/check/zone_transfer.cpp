@@ -131,7 +131,8 @@ view_access access_for(const bind::config& cfg, const bind::view_decl& v, const 
 
 // A transfer that did not give the zone: not-checked, or tsig-bad when the key was refused or a
 // reply did not verify.
-finding transfer_failure(const zone::axfr_result& r, const bind::zone_decl& z, const std::string& view) {
+finding transfer_failure(const zone::axfr_result& r, const bind::zone_decl& z, const std::string& view,
+                         const ip_endpoint& server) {
   finding f;
   if (r.status == zone::axfr_status::tsig_bad) {
     f.kind = finding_kind::tsig_bad;
@@ -150,6 +151,7 @@ finding transfer_failure(const zone::axfr_result& r, const bind::zone_decl& z, c
   f.zone = z.name;
   f.view = view;
   f.service = "dns/tcp";
+  f.address = server.str();
   return f;
 }
 
@@ -264,7 +266,7 @@ void transfer_zones(const run_options& o, run_inputs& in, std::chrono::steady_cl
       req.limits = zone::axfr_limits::current();
       zone::axfr_result r = zone::transfer_zone(req);
       if (r.status != zone::axfr_status::ok) {
-        in.findings.push_back(transfer_failure(r, *z, v.name));
+        in.findings.push_back(transfer_failure(r, *z, v.name, server));
         continue;
       }
       if (o.zones_from == zone_source::axfr) {

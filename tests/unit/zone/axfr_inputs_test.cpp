@@ -201,3 +201,22 @@ TEST_CASE("zones by AXFR: without named.conf, --view NAME=KEYFILE views get the 
   CHECK(vp.internal->name == "intra");
   CHECK(vp.external->name == "extra");
 }
+
+TEST_CASE("zones by AXFR: a configuration without views transfers its zones into the default view, naming no file") {
+  site st;
+  st.write("named.conf", "zone \"example.test\" { type master; file \"db.extra\"; };\n");
+  axfr_server server([](const probes::dns_bytes& q) { return serve(q); }, false);
+  auto o = static_options(st, server.port());
+  o.zones_from = check::run_options::zone_source::axfr;
+  const check::run_inputs in = check::load_inputs(o);
+  CHECK(in.findings.empty());
+  REQUIRE(in.config);
+  REQUIRE(in.config->views.size() == 1);
+  const auto* z = in.zones.find(in.config->views.front().name, "example.test");
+  REQUIRE(z);
+  CHECK(z->has_name("web.example.test."));
+  REQUIRE(in.views.size() == 1);
+  REQUIRE(in.views.front().zones.size() == 1);
+  CHECK(in.views.front().zones.front().file.empty());
+  CHECK(in.views.front().zones.front().records == std::optional<std::size_t>(4));
+}
