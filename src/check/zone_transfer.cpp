@@ -261,6 +261,7 @@ void transfer_zones(const run_options& o, run_inputs& in, std::chrono::steady_cl
       req.zone = z->name;
       req.view = v.name;
       req.server = server;
+      req.source = o.source;  // only when asked: the kernel's choice is `source` already
       req.key = access.key;
       req.deadline = deadline;
       req.limits = zone::axfr_limits::current();
@@ -328,7 +329,7 @@ void views_from_server(const run_options& o, run_inputs& in, std::chrono::steady
     }
     std::set<std::string> seen;
     for (const auto& n : o.names) {
-      auto z = zone::find_zone(server, n, name, key, deadline);
+      auto z = zone::find_zone(server, n, name, key, deadline, o.source);
       if (z.status != zone::axfr_status::ok) {
         finding f;
         if (z.status == zone::axfr_status::tsig_bad) {

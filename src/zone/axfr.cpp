@@ -67,29 +67,40 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
   }
 }
 
-// Connects to `server` over TCP and sends `framed`, every wait bounded by deadline. Returns the
+// Connects to `server` over TCP (from `source` when set) and sends `framed`, every wait bounded by deadline. Returns the
 // descriptor (the caller closes it), or -1 with `error` set.
-int open_and_send(const ip_endpoint& server, const probes::dns_bytes& framed,
-                  std::chrono::steady_clock::time_point deadline, std::string& error) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (server.address.v6) {
+socklen_t to_sockaddr(const ip_address& address, std::uint16_t port, sockaddr_storage& ss) {
+  ss = {};
+  if (address.v6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     a->sin6_family = AF_INET6;
-    a->sin6_port = htons(server.port);
-    std::memcpy(&a->sin6_addr, server.address.bytes.data(), 16);
-    len = sizeof(sockaddr_in6);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(server.port);
-    std::memcpy(&a->sin_addr, server.address.bytes.data(), 4);
-    len = sizeof(sockaddr_in);
+    a->sin6_port = htons(port);
+    std::memcpy(&a->sin6_addr, address.bytes.data(), 16);
+    return sizeof(sockaddr_in6);
   }
+  auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  std::memcpy(&a->sin_addr, address.bytes.data(), 4);
+  return sizeof(sockaddr_in);
+}
+
+int open_and_send(const ip_endpoint& server, const std::optional<ip_address>& source, const probes::dns_bytes& framed,
+                  std::chrono::steady_clock::time_point deadline, std::string& error) {
+  sockaddr_storage ss{};
+  const socklen_t len = to_sockaddr(server.address, server.port, ss);
   fd_guard s{::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) {
     error = std::string("cannot open a socket: ") + std::strerror(errno);
     return -1;
+  }
+  if (source && source->v6 == server.address.v6) {
+    sockaddr_storage local{};
+    const socklen_t local_len = to_sockaddr(*source, 0, local);
+    if (::bind(s.fd, reinterpret_cast<sockaddr*>(&local), local_len) != 0) {
+      error = fmt::format("cannot send from {}: {}", source->str(), std::strerror(errno));
+      return -1;
+    }
   }
   if (::connect(s.fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     if (errno != EINPROGRESS) {
@@ -302,7 +313,7 @@ axfr_result transfer_zone(const axfr_request& request) {
   axfr_reader reader(request, id, std::move(mac));
 
   std::string error;
-  fd_guard s{open_and_send(request.server, *framed, request.deadline, error)};
+  fd_guard s{open_and_send(request.server, request.source, *framed, request.deadline, error)};
   if (s.fd < 0) return early(axfr_status::failed, error);
   const char* timeout = "the run's deadline passed";
   probes::tcp_frame_decoder decoder;
@@ -335,7 +346,8 @@ axfr_result transfer_zone(const axfr_request& request) {
 namespace hc::zone {
 
 zone_lookup find_zone(const ip_endpoint& server, const std::string& name, const std::string& view,
-                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline) {
+                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline,
+                      const std::optional<ip_address>& source) {
   zone_lookup out;
   const std::string who = fmt::format("SOA query for {} to {}{}", canonical_name(name), server.str(),
                                       view.empty() && !key ? std::string()
@@ -365,7 +377,7 @@ zone_lookup find_zone(const ip_endpoint& server, const std::string& name, const 
   auto framed = probes::tcp_frame(query);
   if (!framed) return fail(axfr_status::failed, "the query is too long");
   std::string error;
-  fd_guard s{open_and_send(server, *framed, deadline, error)};
+  fd_guard s{open_and_send(server, source, *framed, deadline, error)};
   if (s.fd < 0) return fail(axfr_status::failed, error);
   probes::tcp_frame_decoder decoder;
   std::vector<std::uint8_t> buf(16384);

@@ -43,6 +43,8 @@ struct axfr_request {
   std::string zone;                     // any case, trailing dot optional
   std::string view;                     // only for messages ("" when unknown)
   ip_endpoint server;
+  // Send from this address (the one the view was chosen for); unset: the kernel's choice.
+  std::optional<ip_address> source;
   std::optional<probes::tsig_key> key;  // sign the query, demand every reply message signed with it
   std::chrono::steady_clock::time_point deadline;
   axfr_limits limits;
@@ -103,6 +105,7 @@ struct zone_lookup {
   std::string error;                         // names the name, server, view and key when not ok
 };
 zone_lookup find_zone(const ip_endpoint& server, const std::string& name, const std::string& view,
-                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline);
+                      const std::optional<probes::tsig_key>& key, std::chrono::steady_clock::time_point deadline,
+                      const std::optional<ip_address>& source = std::nullopt);
 
 }  // namespace hc::zone

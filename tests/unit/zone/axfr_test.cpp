@@ -260,3 +260,20 @@ TEST_CASE("axfr_reader: hostile messages (garbage, another ID, a reply without Q
   }
   CHECK(ok_flips < good.size());
 }
+
+TEST_CASE("axfr: the transfer is sent from the source address asked for (the one its view was chosen for)") {
+  script s;
+  s.messages = three_messages();
+  axfr_server server([&s](const dns_bytes& q) { return replies(q, s); }, false);
+  auto req = request_for(server.port());
+  req.source = hc::ip_address::parse("127.0.0.2");
+  auto r = transfer_zone(req);
+  CHECK(r.status == axfr_status::ok);
+  CHECK(server.peer() == "127.0.0.2");
+  // An address this host does not have: not sent at all, and said so.
+  auto elsewhere = request_for(server.port());
+  elsewhere.source = hc::ip_address::parse("192.0.2.77");
+  auto e = transfer_zone(elsewhere);
+  CHECK(e.status == axfr_status::failed);
+  CHECK(has(e.error, "cannot send from 192.0.2.77"));
+}

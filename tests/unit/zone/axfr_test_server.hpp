@@ -110,6 +110,11 @@ class axfr_server {
     std::lock_guard<std::mutex> lock(mutex_);
     return query_;
   }
+  // The address the last connection came from.
+  std::string peer() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return peer_;
+  }
   int connections() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return connections_;
@@ -126,8 +131,16 @@ class axfr_server {
   }
   void serve() {
     while (!stop_ && readable(fd_)) {
-      int c = ::accept(fd_, nullptr, nullptr);
+      sockaddr_in peer{};
+      socklen_t peer_len = sizeof peer;
+      int c = ::accept(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
       if (c < 0) return;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        char text[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+        peer_ = text;
+      }
       handle(c);
     }
   }
@@ -160,6 +173,7 @@ class axfr_server {
   mutable std::mutex mutex_;
   dns_bytes query_;
   int connections_ = 0;
+  std::string peer_;
   std::thread thread_;
 };
 
