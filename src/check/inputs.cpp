@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/watchdog.hpp"
+#include "check/zone_transfer.hpp"
 
 namespace hc::check {
 namespace {
@@ -219,6 +220,12 @@ std::string named_conf_fix(const std::string& path, const std::string& message) 
 }
 
 run_inputs load_inputs(const run_options& o) {
+  return load_inputs(o, std::chrono::steady_clock::now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(o.timeout_s)));
+}
+
+run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_point deadline) {
   run_inputs in;
   diagnostics diags;
   std::error_code ec;
@@ -235,6 +242,8 @@ run_inputs load_inputs(const run_options& o) {
         fmt::format("{}: no such file; --all and --static need the BIND configuration (-C PATH)",
                     o.named_conf.empty() ? "--no-named-conf" : o.named_conf),
         "give the BIND configuration with -C PATH, or name the names to check"));
+  } else if (o.zones_from != run_options::zone_source::files && !o.transfer_views.empty()) {
+    views_from_server(o, in, deadline);
   } else {
     in.notes.push_back(fmt::format(
         "no BIND configuration{}: the view diff, the zone-file comparisons (wrong-answer, view-leak, "
@@ -243,8 +252,16 @@ run_inputs load_inputs(const run_options& o) {
   }
   if (in.config) {
     mark_stage("reading zone files");
-    in.zones = zone::load_zones(*in.config, diags);
+    if (o.zones_from != run_options::zone_source::axfr) in.zones = zone::load_zones(*in.config, diags);
+    if (o.zones_from != run_options::zone_source::files) transfer_zones(o, in, deadline);
     in.views = zone::view_summaries(*in.config, in.zones);
+    // Transferred zones were not read from their files: the report names no file for them.
+    if (o.zones_from == run_options::zone_source::axfr)
+      for (auto& v : in.views)
+        for (auto& z : v.zones) z.file.clear();
+  } else if (o.zones_from != run_options::zone_source::files && o.transfer_views.empty()) {
+    in.notes.push_back("--zones-from axfr|both: without the BIND configuration no zone is transferred (give -C PATH, "
+                       "or the views with --view NAME[=KEYFILE])");
   }
   if (!o.nat_rules.empty()) mark_stage("reading NAT rules");
   if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);

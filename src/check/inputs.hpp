@@ -2,6 +2,7 @@
 // Stage 1 of a run: the inputs. Reads the BIND configuration, the zone files of every view and the
 // router's NAT rules. Bad input never throws: it becomes config-error findings.
 
+#include <chrono>
 #include <optional>
 
 #include "bind/config.hpp"
@@ -19,7 +20,10 @@ struct run_inputs : stage_report {
   std::vector<view_summary> views;     // for the report's views section
 };
 
+// With --zones-from axfr|both the transfers are bounded by `deadline` (the run's); the first form
+// takes the deadline from options.timeout_s counted from now.
 run_inputs load_inputs(const run_options& options);
+run_inputs load_inputs(const run_options& options, std::chrono::steady_clock::time_point deadline);
 
 // The fix of the config-error that diagnostic `d` becomes, fitting its case: a zone file that
 // cannot be read (missing, a directory, not a regular file, permission denied: found through the

@@ -30,6 +30,17 @@ struct run_options {
   // --tsig-key: BIND key files; their keys sign the DNS checks of views selected by them, and
   // take precedence over named.conf's key statements of the same name.
   std::vector<std::string> tsig_key_files;
+  // --zones-from: where zone data comes from. files: the zone files named.conf names; axfr: a zone
+  // transfer of each view's zones from dns_server (the files are not read); both: the files, and
+  // every record compared with the transfer (stale-zone lists the records that differ).
+  enum class zone_source { files, axfr, both };
+  zone_source zones_from = zone_source::files;
+  // --dns-server: the authoritative server to transfer from; empty: named.conf's listen-on address
+  // (the first that is not "any"), else the resolver when it is the server, else 127.0.0.1.
+  std::optional<ip_endpoint> dns_server;
+  // --view NAME[=KEYFILE]: the views to transfer (all of named.conf's when none), each with the key
+  // file that selects it (empty: from named.conf's key statements or --tsig-key, or by address).
+  std::vector<std::pair<std::string, std::string>> transfer_views;
   std::string nat_rules;  // path, "-" for stdin, empty for none
   bool static_only = false;
 

@@ -148,7 +148,7 @@ run_result run(const run_options& o) {
 
   // 1. Inputs: configuration, zones, NAT rules. Each stage is marked for the watchdog's report.
   mark_stage("reading the inputs");
-  run_inputs in = load_inputs(o);
+  run_inputs in = load_inputs(o, deadline);
   r.views = std::move(in.views);
   in.move_into(r);
   timing.lap("inputs");

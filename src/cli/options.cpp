@@ -204,6 +204,19 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
                  "a BIND key file (tsig-keygen, dig -k): sign the DNS checks of a view selected by that key (repeatable)")
       ->type_name("FILE")
       ->allow_extra_args(false);
+  std::string zones_from = "files", dns_server;
+  std::vector<std::string> views;
+  app.add_option("--zones-from", zones_from,
+                 "where zone data comes from: files (default), axfr (a zone transfer per view) or both (compared)")
+      ->check(CLI::IsMember({"files", "axfr", "both"}))
+      ->type_name("files|axfr|both");
+  app.add_option("--dns-server", dns_server,
+                 "the authoritative server ADDR[#PORT] to transfer zones from (default: named.conf's listen-on, else the resolver)");
+  app.add_option("--view", views,
+                 "with --zones-from axfr|both: a view to transfer, selected by the key in KEYFILE or by our address "
+                 "(repeatable)")
+      ->type_name("NAME[=KEYFILE]")
+      ->allow_extra_args(false);
   app.add_option("--ca-file", r.ca_file, "TLS trust anchors (default: the system store)");
   app.add_flag("--insecure", r.insecure, "do not verify TLS certificates (never the default)");
   app.add_option("-t,--timeout", r.timeout_s, "deadline for the whole run in seconds (default 10)")
@@ -352,6 +365,23 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   if (root_hints == "none") r.root_hints.clear();
   else if (!root_hints.empty()) r.root_hints = root_hints;
   else if (is_existing_file(default_root_hints)) r.root_hints = default_root_hints;
+  r.zones_from = zones_from == "axfr"   ? check::run_options::zone_source::axfr
+                 : zones_from == "both" ? check::run_options::zone_source::both
+                                        : check::run_options::zone_source::files;
+  if (!dns_server.empty()) {
+    r.dns_server = ip_endpoint::parse(dns_server, 53);
+    if (!r.dns_server) return fail(fmt::format("--dns-server: '{}' is not ADDR[#PORT]", dns_server));
+  }
+  for (const auto& v : views) {
+    const auto eq = v.find('=');
+    std::string name = v.substr(0, eq);
+    std::string keyfile = eq == std::string::npos ? std::string() : v.substr(eq + 1);
+    if (name.empty() || !valid_name(name) || (eq != std::string::npos && keyfile.empty()))
+      return fail(fmt::format("--view: '{}' is not NAME[=KEYFILE]", v));
+    r.transfer_views.emplace_back(std::move(name), std::move(keyfile));
+  }
+  if (!r.transfer_views.empty() && r.zones_from == check::run_options::zone_source::files)
+    return fail("--view needs --zones-from axfr or both");
   for (auto s : services) {
     if (!valid_service(s)) return fail(fmt::format("--services: unknown service '{}'", s));
     if (s == "dns") {

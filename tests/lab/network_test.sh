@@ -281,7 +281,7 @@ case $scen in
     direct_ok
     wan_ok
     ;;
-  key-views|key-views-wrong-key)
+  key-views|key-views-wrong-key|key-views-axfr)
     conf=$(cat "$RUN/named.conf")
     expect_match "named.conf: the intra view is selected by key intra-key" "$conf" '^ +match-clients \{ key "intra-key"; \};'
     expect_match "named.conf: the extra view takes every client without it" "$conf" '^ +match-clients \{ !key "intra-key"; any; \};'
@@ -293,6 +293,15 @@ case $scen in
     expect_no_match "direct: the signed reply verifies" "$DNS_OUT" 'tsig verify failure|TSIG.*(BADSIG|BADKEY)'
     dns hc-client 198.18.1.53 blogint.debugo.fr
     expect_eq "direct: dns @198.18.1.53 blogint without a key (extra view)" "$DNS_STATUS" NXDOMAIN
+    if [ "$scen" = key-views-axfr ]; then
+      # Each view transfers to the client: intra signed with its key, extra without one.
+      dns hc-client 198.18.1.53 debugo.fr AXFR -k "$RUN/intra-key.key"
+      expect_match "axfr: intra view signed with intra-key holds blogint" "$DNS_OUT" '^blogint\.debugo\.fr\..*198\.18\.1\.10'
+      expect_no_match "axfr: intra view's TSIG verifies" "$DNS_OUT" 'tsig verify failure|Transfer failed'
+      dns hc-client 198.18.1.53 debugo.fr AXFR
+      expect_match "axfr: extra view without a key ends with the SOA" "$DNS_OUT" 'IN[[:space:]]+SOA'
+      expect_no_match "axfr: extra view has no blogint" "$DNS_OUT" '^blogint\.debugo\.fr\.'
+    fi
     if [ "$scen" = key-views-wrong-key ]; then
       wrong=$(cat "$RUN/wrong-intra-key.key")
       expect_match "wrong-intra-key.key: a key of the same name" "$wrong" '^key "intra-key"'

@@ -259,3 +259,23 @@ TEST_CASE("cli --tsig-key is repeatable and keeps every key file in order") {
   CHECK(p.options->run.tsig_key_files == std::vector<std::string>{"/etc/bind/intra.key", "extra.key"});
   CHECK(p.options->run.names == std::vector<std::string>{"blog.debugo.fr."});
 }
+
+TEST_CASE("cli --zones-from, --dns-server and repeatable --view NAME[=KEYFILE] are parsed and checked") {
+  auto p = parse({"--zones-from", "axfr", "--dns-server", "198.18.1.53#5353", "--view", "intra=/etc/bind/intra.key",
+                  "--view", "extra", "--all"});
+  REQUIRE(p.options);
+  const auto& r = p.options->run;
+  CHECK(r.zones_from == hc::check::run_options::zone_source::axfr);
+  REQUIRE(r.dns_server);
+  CHECK(r.dns_server->str() == "198.18.1.53#5353");
+  using view_arg = std::pair<std::string, std::string>;
+  CHECK(r.transfer_views == std::vector<view_arg>{{"intra", "/etc/bind/intra.key"}, {"extra", ""}});
+  auto defaults = parse({"--all"});
+  REQUIRE(defaults.options);
+  CHECK(defaults.options->run.zones_from == hc::check::run_options::zone_source::files);
+  CHECK(!defaults.options->run.dns_server);
+  CHECK(parse({"--zones-from", "ftp", "--all"}).exit_status == 3);
+  CHECK(parse({"--zones-from", "axfr", "--dns-server", "ns.example", "--all"}).exit_status == 3);
+  CHECK(parse({"--zones-from", "axfr", "--view", "intra=", "--all"}).exit_status == 3);
+  CHECK(parse({"--view", "intra", "--all"}).exit_status == 3);  // needs axfr or both
+}
