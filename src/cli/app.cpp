@@ -39,6 +39,7 @@ std::string render(const run_result& result, const cli_options& o) {
   }
   report::text_options t;
   t.quiet = o.quiet;
+  t.verbose = o.run.verbosity > 0;
   t.color = o.color.value_or(::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
   return report::render_text(result, t);
 }

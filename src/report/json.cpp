@@ -117,6 +117,16 @@ std::string findings_text(const std::vector<finding>& findings) {
     field("evidence", f.evidence);
     field("fix", f.fix);
     if (f.accepted) out += ",\n      \"accepted\": true";
+    if (f.count > 0) {
+      out += ",\n      \"count\": ";
+      out += std::to_string(f.count);
+      out += ",\n      \"names\": [";
+      for (std::size_t i = 0; i < f.names.size(); ++i) {
+        out += i ? ",\n        " : "\n        ";
+        append_string(out, f.names[i]);
+      }
+      out += f.names.empty() ? "]" : "\n      ]";
+    }
     out += "\n    }";
   }
   out += "\n  ]";

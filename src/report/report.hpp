@@ -19,6 +19,9 @@ namespace hc::report {
 struct text_options {
   bool color = false;  // ANSI colours; the CLI sets it when stdout is a tty and NO_COLOR is unset
   bool quiet = false;  // nothing at all when the status is OK
+  // -v: every finding in full, info kinds too; without it info kinds are one line each and the
+  // other kinds show their first causes (the full list is in the JSON output).
+  bool verbose = false;
 };
 
 // Thresholds and bounds of the Nagios plugin output.

@@ -134,6 +134,10 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
     f.evidence = odd[(i + 3) % odd.size()];
     f.fix = odd[(i + 5) % odd.size()];
     f.view = i % 2 ? "intra,extra" : "";
+    if (i % 3 == 0) {  // one cause, many names
+      f.count = i / 3 + 1;
+      for (std::size_t k = 0; k < i / 3; ++k) f.names.push_back(odd[(i + k) % odd.size()]);
+    }
     r.findings.push_back(f);
   }
   ojson expected = ojson::parse(hc::report::render_json(samples::critical()));
@@ -146,6 +150,10 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
                               {"service", &f.service}, {"path", &f.path}, {"address", &f.address},
                               {"evidence", &f.evidence}, {"fix", &f.fix}})
       if (!value->empty()) j[key] = *value;
+    if (f.count > 0) {
+      j["count"] = f.count;
+      j["names"] = f.names;
+    }
     findings.push_back(std::move(j));
   }
   expected["findings"] = findings;
