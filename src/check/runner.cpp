@@ -147,11 +147,12 @@ void sort_and_dedupe(std::vector<finding>& fs) {
   auto key = [](const finding& f) {
     return std::tie(f.name, f.zone, f.view, f.type, f.service, f.path, f.address, f.evidence);
   };
-  std::stable_sort(fs.begin(), fs.end(), [&](const finding& a, const finding& b) {
+  auto before = [&](const finding& a, const finding& b) {
     if (a.sev != b.sev) return a.sev > b.sev;
     if (a.kind != b.kind) return name(a.kind) < name(b.kind);
     return key(a) < key(b);
-  });
+  };
+  sort_findings(fs, before);
   fs.erase(std::unique(fs.begin(), fs.end(),
                        [&](const finding& a, const finding& b) { return a.kind == b.kind && key(a) == key(b); }),
            fs.end());

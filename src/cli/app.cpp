@@ -102,9 +102,12 @@ int run(int argc, char** argv) noexcept {
         result.findings.push_back(textfile_failure(e.what()));
       }
     }
-    std::string out = render(result, o);
+    if (o.format == output_format::json) {
+      report::write_json(result, stdout);  // streamed: the findings can be hundreds of megabytes of text
+    } else {
+      print(stdout, render(result, o));
+    }
     timing.lap("render");
-    print(stdout, out);
     return exit_code(result.status());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hairpin-check: internal error: %s\n", e.what());

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ std::string render_text(const run_result& result, const text_options& options = 
 
 // The contract's JSON schema 1 (docs/json-schema.md), one object and a final newline.
 std::string render_json(const run_result& result);
+
+// The same text as render_json, written to `to` in pieces of about 1 MiB and flushed, so that the
+// report of a run with hundreds of thousands of findings is never held in memory whole.
+void write_json(const run_result& result, std::FILE* to);
 
 // The monitoring-plugins output: "HAIRPIN <STATE> - summary | perfdata", then one line per finding.
 // ASCII only: other characters become ASCII look-alikes ("->" for an arrow) or '?', and '|' outside
