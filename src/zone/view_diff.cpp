@@ -547,17 +547,19 @@ class differ {
         if (r.type != rr_type::cname && r.type != rr_type::mx && r.type != rr_type::srv && r.type != rr_type::ns) continue;
         std::string_view target = target_of(r.type, r.rdata);
         if (target.empty() || target == ".") continue;
-        const zone_data* tz = &z;
-        if (!z.contains(target)) {
-          tz = zones_.best_zone(view.name, target);
-          if (!tz) continue;  // not served by this view: not ours to check
-        } else if (has_children) {
-          if (const zone_data* deeper = zones_.best_zone(view.name, target)) tz = deeper;
-        }
-        if (tz->below_cut(target)) continue;
-        if (tz->has_name(target) || tz->wildcard_for(target)) continue;
+        // A target already known to be missing in this view (one missing host is often shared by
+        // thousands of records): no lookups again.
         auto it = dangling_.find(target);
         if (it == dangling_.end()) {
+          const zone_data* tz = &z;
+          if (!z.contains(target)) {
+            tz = zones_.best_zone(view.name, target);
+            if (!tz) continue;  // not served by this view: not ours to check
+          } else if (has_children) {
+            if (const zone_data* deeper = zones_.best_zone(view.name, target)) tz = deeper;
+          }
+          if (tz->below_cut(target)) continue;
+          if (tz->has_name(target) || tz->wildcard_for(target)) continue;
           it = dangling_.emplace(std::string(target), dangling_cause{}).first;
           it->second.target = std::string(target);
           it->second.target_zone = tz;
