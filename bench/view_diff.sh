@@ -12,12 +12,12 @@
 # ratios to ldns-compare-zones -a in the same run, and the size of the text report.
 #
 #   bench/view_diff.sh [BUILD_DIR]        (default: build; SIZES="10000 100000" to choose sizes;
-#                                          SIZES="" MIX_ONLY=1 for the realistic mix alone)
+#                                          SIZES="" for the realistic mixes alone, MIXES="" for the 1M one alone)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
-SIZES=${SIZES:-10000 100000 1000000}
+SIZES=${SIZES-10000 100000 1000000}
 WORK=${WORK:-$(mktemp -d /tmp/hc-view-diff.XXXXXX)}
 GEN=$BUILD/bench/hc-zone-gen
 BENCH=$BUILD/bench/view_diff_bench
@@ -75,7 +75,7 @@ done
 MIX_SIZE=${MIX_SIZE:-1000000}
 MIX_VARIANT_SIZE=${MIX_VARIANT_SIZE:-100000}
 MIX=${MIX:-0.5,0.14,0.03,4}
-MIXES=${MIXES:-0.2,0.14,0.03,4 0.8,0.14,0.03,4 0.5,0.02,0.03,4 0.5,0.30,0.03,4 0.5,0.14,0.03,1000 0.5,0.14,0.10,4}
+MIXES=${MIXES-0.2,0.14,0.03,4 0.8,0.14,0.03,4 0.5,0.02,0.03,4 0.5,0.30,0.03,4 0.5,0.14,0.03,1000 0.5,0.14,0.10,4}
 echo
 echo "realistic mix (split,dangling,anomaly,targets): hairpin-check --static --all, views inferred"
 printf '%-9s %-22s %-30s %9s %10s %8s %8s %10s\n' names mix tool wall_s peak_MiB x_wall x_peak text_KiB
