@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,93 @@ inline generated_pair generate_pair(const gen_options& o) {
 
   }
   for (auto& p : g.manifest) p.name += "." + o.origin;
+  return g;
+}
+
+
+// The realistic mix of real split-horizon zones (issue #16): most public names split, one missing
+// mail host shared by many names, a few real anomalies. Shares are of the owner names.
+struct mix_options {
+  std::size_t names = 1000;
+  double split = 0.50;            // A differs: inside address in the internal view, public outside
+  double dangling = 0.14;         // an MX at a host that exists in neither view
+  std::size_t shared_targets = 4; // how many distinct missing hosts those MX point at
+  double anomaly = 0.03;          // leaks, TXT disagreements, internal-only and external-only names
+  std::uint64_t seed = 1;
+  std::string origin = "bench.example";
+};
+
+// A pair in the realistic mix. The manifest lists one line per finding, aggregated findings
+// (dangling-target per missing host and view) under their first referring name.
+inline generated_pair generate_mix(const mix_options& o) {
+  using gen_detail::owner_of;
+  gen_detail::rng r{o.seed * 0x9E3779B97F4A7C15ull + 7};
+  generated_pair g;
+  std::string& in = g.intra;
+  std::string& ex = g.extra;
+  in.reserve(o.names * 64);
+  ex.reserve(o.names * 64);
+  const std::string origin = o.origin + ".";
+  auto both = [&](const std::string& s) {
+    in += s;
+    ex += s;
+  };
+  both(fmt::format("; generated split-horizon zone {} ({} names, realistic mix)\n$ORIGIN {}\n$TTL 3600\n", o.origin,
+                   o.names, origin));
+  in += "@ IN SOA ns1 hostmaster 2024010101 3600 900 604800 300\n";
+  ex += "@ IN SOA ns1 hostmaster 2024010102 3600 900 604800 300\n";
+  both(" IN NS ns1\n IN NS ns2\nns1 IN A 198.51.100.1\nns2 IN A 198.51.100.2\n");
+  const auto per = [](double share) { return static_cast<unsigned>(share * 1000000.0 + 0.5); };
+  const unsigned a_cut = per(o.anomaly), s_cut = a_cut + per(o.split), d_cut = per(o.dangling);
+  const std::size_t targets = std::max<std::size_t>(1, o.shared_targets);
+  std::vector<std::string> first_ref(targets);  // least referring name per missing host
+  std::size_t anomalies = 0;
+  for (std::size_t i = 0; i < o.names; ++i) {
+    const std::string name = owner_of(i);
+    const std::string full = name + "." + o.origin;
+    const std::string pub = fmt::format("203.0.113.{}", i % 254 + 1);
+    const unsigned u = r.below(1000000);
+    if (u < a_cut) {
+      switch (anomalies++ % 4) {
+        case 0:
+          both(fmt::format("{} IN A 198.18.0.{}\n", name, i % 250 + 1));
+          g.manifest.push_back({"leak", full, "A", "extra"});
+          break;
+        case 1:
+          both(fmt::format("{} IN A {}\n", name, pub));
+          in += fmt::format(" TXT \"v=spf1 mx -all\"\n");
+          ex += fmt::format(" TXT \"v=spf1 a mx -all\"\n");
+          g.manifest.push_back({"disagree", full, "TXT", "intra,extra"});
+          break;
+        case 2:
+          in += fmt::format("{} IN A 198.18.1.{}\n", name, i % 250 + 1);
+          g.manifest.push_back({"intra-only", full, "A", "intra"});
+          break;
+        default:
+          ex += fmt::format("{} IN A {}\n", name, pub);
+          g.manifest.push_back({"extra-only", full, "A", "extra"});
+          break;
+      }
+      continue;
+    }
+    if (u < s_cut) {
+      in += fmt::format("{} IN A 198.18.{}.{}\n", name, (i / 250) % 250 + 2, i % 250 + 1);
+      ex += fmt::format("{} IN A {}\n", name, pub);
+      g.manifest.push_back({"split", full, "A", "intra,extra"});
+    } else {
+      both(fmt::format("{} IN A {}\n", name, pub));
+    }
+    if (i % 2 == 0) both(fmt::format(" TXT \"site-verification={:016x}\"\n", i * 0x9E3779B97F4A7C15ull));
+    if (i % 5 == 0) both(fmt::format(" AAAA 2001:db8:{:x}::{:x}\n", i >> 16, i & 0xffff));
+    if (r.below(1000000) < d_cut) {
+      const std::size_t t = r.below(static_cast<unsigned>(targets));
+      both(fmt::format(" MX 10 gone-mx{}\n", t));
+      if (first_ref[t].empty() || full < first_ref[t]) first_ref[t] = full;
+    }
+  }
+  for (std::size_t t = 0; t < targets; ++t)
+    if (!first_ref[t].empty())
+      for (const char* view : {"intra", "extra"}) g.manifest.push_back({"dangling-target", first_ref[t], "MX", view});
   return g;
 }
 

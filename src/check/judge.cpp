@@ -1,5 +1,6 @@
 #include "check/judge.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -41,6 +42,14 @@ class judge_run {
   live_result run() {
     judge_dns();
     judge_services();
+    for (const auto& [key, at] : mismatch_at_) {
+      finding& f = out_.findings[at];
+      if (f.names.empty()) continue;
+      std::sort(f.names.begin(), f.names.end());
+      f.names.erase(std::unique(f.names.begin(), f.names.end()), f.names.end());
+      f.name = f.names.front();
+      f.count = f.names.size();
+    }
     return std::move(out_);
   }
 
@@ -72,9 +81,17 @@ class judge_run {
         res.check.detail += fmt::format("{}{}; observed: {}", res.check.detail.empty() ? "" : "; ",
                                         nat::summary(pr->prediction, f), observed_text(res));
         std::string key = res.check.address + "#" + std::to_string(res.check.port) + "/" + res.check.service;
-        if (auto m = prediction_mismatch(res, *pr, in_.source.value_or(ip_address{}), direct_ok);
-            m && mismatch_done_.insert(key).second)
-          out_.findings.push_back(std::move(*m));
+        // One finding per flow: the names whose hairpin checks contradict the same prediction are
+        // listed in it.
+        if (auto m = prediction_mismatch(res, *pr, in_.source.value_or(ip_address{}), direct_ok)) {
+          auto [at, fresh] = mismatch_at_.emplace(key, out_.findings.size());
+          if (fresh) {
+            if (!m->name.empty()) m->names.push_back(m->name);
+            out_.findings.push_back(std::move(*m));
+          } else if (!m->name.empty()) {
+            out_.findings[at->second].names.push_back(std::move(m->name));
+          }
+        }
       }
     }
     if (auto s = slow_response(res.check, *in_.options)) out_.findings.push_back(std::move(*s));
@@ -147,7 +164,7 @@ class judge_run {
   plan_results& r_;
   const judge_inputs& in_;
   live_result out_;
-  std::set<std::string> mismatch_done_;
+  std::map<std::string, std::size_t> mismatch_at_;  // flow key -> its nat-prediction-mismatch finding
 };
 
 }  // namespace

@@ -97,8 +97,29 @@ void no_such_names(const run_options& o, const run_inputs& in, const vantage_poi
 }
 
 // --accept KIND[:NAME]: a known, accepted finding is still reported, as info, saying what it was.
+// A finding for many names (count, names) accepted for one of them: that name leaves it and is
+// reported on its own as accepted; the others keep their severity.
 void accept_findings(const run_options& o, std::vector<finding>& fs) {
   if (o.accept.empty()) return;
+  std::vector<finding> split_off;
+  for (auto& f : fs) {
+    if (f.names.size() < 2) continue;
+    for (const auto& a : o.accept) {
+      if (a.first != name(f.kind) || a.second.empty()) continue;
+      auto it = std::find_if(f.names.begin(), f.names.end(),
+                             [&](const std::string& n) { return canonical_name(n) == a.second; });
+      if (it == f.names.end() || f.names.size() < 2) continue;
+      finding one = f;
+      one.name = *it;
+      one.names = {*it};
+      one.count = 1;
+      f.names.erase(it);
+      f.count = f.names.size();
+      f.name = f.names.front();
+      split_off.push_back(std::move(one));
+    }
+  }
+  for (auto& f : split_off) fs.push_back(std::move(f));
   for (auto& f : fs) {
     const std::string n = f.name.empty() ? std::string() : canonical_name(f.name);
     bool hit = std::any_of(o.accept.begin(), o.accept.end(), [&](const auto& a) {
@@ -127,11 +148,12 @@ void sort_and_dedupe(std::vector<finding>& fs) {
   auto key = [](const finding& f) {
     return std::tie(f.name, f.zone, f.view, f.type, f.service, f.path, f.address, f.evidence);
   };
-  std::stable_sort(fs.begin(), fs.end(), [&](const finding& a, const finding& b) {
+  auto before = [&](const finding& a, const finding& b) {
     if (a.sev != b.sev) return a.sev > b.sev;
     if (a.kind != b.kind) return name(a.kind) < name(b.kind);
     return key(a) < key(b);
-  });
+  };
+  sort_findings(fs, before);
   fs.erase(std::unique(fs.begin(), fs.end(),
                        [&](const finding& a, const finding& b) { return a.kind == b.kind && key(a) == key(b); }),
            fs.end());
@@ -227,10 +249,19 @@ run_result run(const run_options& o) {
 
   mark_stage("sorting the findings");
   // --exclude: names left out of --all are left out of the view diff's findings too.
-  if (!o.exclude.empty())
+  // A finding for many names keeps those not excluded (and goes when none is left).
+  if (!o.exclude.empty()) {
+    for (auto& f : r.findings) {
+      if (f.names.empty()) continue;
+      std::erase_if(f.names, [&](const std::string& n) { return name_matches_any(canonical_name(n), o.exclude); });
+      f.count = f.names.size();
+      if (!f.names.empty()) f.name = f.names.front();
+    }
     std::erase_if(r.findings, [&](const finding& f) {
+      if (f.count > 0 || !f.names.empty()) return false;
       return !f.name.empty() && name_matches_any(canonical_name(f.name), o.exclude);
     });
+  }
   accept_findings(o, r.findings);
   sort_and_dedupe(r.findings);
   timing.lap("sort");

@@ -1,12 +1,23 @@
 #include "check/stage.hpp"
 
+#include <algorithm>
+
 namespace hc::check {
 
 void stage_report::move_into(run_result& r) {
-  r.findings.reserve(r.findings.size() + findings.size());
-  for (auto& f : findings) r.findings.push_back(std::move(f));
+  // A stage can hand over hundreds of thousands of findings (the view diff of real zones): the
+  // larger vector is kept and the other appended to it, and the emptied one is freed, not kept
+  // allocated for the rest of the run.
+  if (findings.size() > r.findings.size()) {
+    for (auto& f : r.findings) findings.push_back(std::move(f));
+    std::rotate(findings.begin(), findings.end() - static_cast<std::ptrdiff_t>(r.findings.size()), findings.end());
+    r.findings = std::move(findings);
+  } else {
+    r.findings.reserve(r.findings.size() + findings.size());
+    for (auto& f : findings) r.findings.push_back(std::move(f));
+  }
   for (auto& n : notes) r.notes.push_back(std::move(n));
-  findings.clear();
+  std::vector<finding>().swap(findings);
   notes.clear();
 }
 

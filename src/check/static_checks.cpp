@@ -12,13 +12,20 @@ static_result analyse_statically(const run_inputs& in, const vantage_point& vp, 
   if (in.config && vp.has_views() && !vp.single_view) {
     zone::diff_options dopt;
     if (!whole) dopt.names = names;
+    dopt.sorted = false;  // the runner sorts every finding of the run
     if (in.nat) {
       const nat::ruleset* rs = &*in.nat;
       dopt.nat = [rs](const ip_address& a) { return rs->dnat_targets(a); };
     }
     auto diff = zone::diff_views(in.zones, *in.config, *vp.internal, *vp.external, dopt);
-    out.findings.reserve(out.findings.size() + diff.size());
-    for (auto& f : diff) out.findings.push_back(std::move(f));
+    // The view diff can hold most of a run's findings (every split name): taken as it is, never
+    // copied into a second vector of the same size.
+    if (out.findings.empty()) {
+      out.findings = std::move(diff);
+    } else {
+      for (auto& f : out.findings) diff.push_back(std::move(f));
+      out.findings = std::move(diff);
+    }
     for (auto& f : dnssec_parity(in.zones, *vp.internal, *vp.external, {dopt.names, live_ds})) out.findings.push_back(std::move(f));
   }
   if (in.nat) {

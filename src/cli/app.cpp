@@ -45,6 +45,7 @@ std::string render(const run_result& result, const cli_options& o) {
   }
   report::text_options t;
   t.quiet = o.quiet;
+  t.verbose = o.run.verbosity > 0;
   t.color = o.color.value_or(::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
   return report::render_text(result, t);
 }
@@ -175,9 +176,12 @@ int run(int argc, char** argv) noexcept {
     phase_clock timing;
     // The textfile first: when it cannot be written the run is UNKNOWN, and every output says so.
     write_textfile(result, o);
-    std::string out = render(result, o);
+    if (o.format == output_format::json) {
+      report::write_json(result, stdout);  // streamed: the findings can be hundreds of megabytes of text
+    } else {
+      print(stdout, render(result, o));
+    }
     timing.lap("render");
-    print(stdout, out);
     return exit_code(result.status());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hairpin-check: internal error: %s\n", e.what());

@@ -1,6 +1,7 @@
 #pragma once
 // The one result model every layer fills and every output writer reads (docs/json-schema.md).
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -106,5 +107,30 @@ struct run_result {
   // Worst severity of the findings (ok when there are none).
   severity status() const;
 };
+
+// Sorts findings stably by `less`, moving each finding once: the order is found on indices, then
+// the findings are permuted in place. A run can hold hundreds of thousands of findings (every split
+// name of real zones), and moving them around in a comparison sort cost more than comparing them.
+template <class Less>
+void sort_findings(std::vector<finding>& fs, Less less) {
+  if (std::is_sorted(fs.begin(), fs.end(), less)) return;
+  std::vector<std::size_t> order(fs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return less(fs[a], fs[b]); });
+  // order[k] is the index of the finding that goes to position k: follow each cycle once.
+  for (std::size_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start) continue;
+    finding held = std::move(fs[start]);
+    std::size_t at = start;
+    while (order[at] != start) {
+      const std::size_t from = order[at];
+      fs[at] = std::move(fs[from]);
+      order[at] = at;
+      at = from;
+    }
+    fs[at] = std::move(held);
+    order[at] = at;
+  }
+}
 
 }  // namespace hc

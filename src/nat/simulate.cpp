@@ -2,6 +2,8 @@
 // the reply path, with three-valued matching so that what is not understood gives `unknown`.
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -915,6 +917,7 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
   std::vector<const chain*> bases;
   for (const auto& c : rs.chains)
     if (!c.hook.empty()) bases.push_back(&c);
+  std::map<std::tuple<finding_kind, std::string, std::string, std::string, std::string>, std::size_t> causes;
   for (const auto& sp : predict_services(rs, ctx)) {
     const auto& p = sp.prediction;
     const auto& s = sp.service;
@@ -944,7 +947,25 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
       if (s.internal_address && ctx.vantage)
         fd.fix += "; " + fx.loopback_snat(*ctx.vantage, *s.internal_address, s.protocol, s.port, s.public_address, false);
     }
+    // One finding per cause: the flows of many names to the same address and port fail the same
+    // way (same kind, evidence and fix); they become one finding listing every name.
+    if (!fd.name.empty()) {
+      auto key = std::make_tuple(fd.kind, fd.address, fd.service, fd.evidence, fd.fix);
+      auto [at, fresh] = causes.emplace(std::move(key), out.size());
+      if (!fresh) {
+        out[at->second].names.push_back(std::move(fd.name));
+        continue;
+      }
+      fd.names.push_back(fd.name);
+    }
     out.push_back(std::move(fd));
+  }
+  for (auto& f : out) {
+    if (f.names.empty()) continue;
+    std::sort(f.names.begin(), f.names.end());
+    f.names.erase(std::unique(f.names.begin(), f.names.end()), f.names.end());
+    f.name = f.names.front();
+    f.count = f.names.size();
   }
   return out;
 }

@@ -1,4 +1,7 @@
 // JSON schema 1, documented in docs/json-schema.md.
+#include <cstdio>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "report/format.hpp"
@@ -85,47 +88,66 @@ void append_string(std::string& out, const std::string& s) {
   }
 }
 
+// One finding as dump(2) prints it at depth 2 (no separator before it).
+void append_finding(std::string& out, const finding& f) {
+  out += "{";
+  bool first = true;
+  auto field = [&](const char* key, const std::string& value, bool always = false) {
+    if (value.empty() && !always) return;
+    out += first ? "\n      \"" : ",\n      \"";
+    first = false;
+    out += key;
+    out += "\": ";
+    append_string(out, value);
+  };
+  field("kind", std::string(name(f.kind)), true);
+  field("severity", std::string(to_string(f.sev)), true);
+  field("name", f.name);
+  field("zone", f.zone);
+  field("view", f.view);
+  field("type", f.type);
+  field("service", f.service);
+  field("path", f.path);
+  field("address", f.address);
+  field("evidence", f.evidence);
+  field("fix", f.fix);
+  if (f.accepted) out += ",\n      \"accepted\": true";
+  if (f.count > 0) {
+    out += ",\n      \"count\": ";
+    out += std::to_string(f.count);
+    out += ",\n      \"names\": [";
+    for (std::size_t i = 0; i < f.names.size(); ++i) {
+      out += i ? ",\n        " : "\n        ";
+      append_string(out, f.names[i]);
+    }
+    out += f.names.empty() ? "]" : "\n      ]";
+  }
+  out += "\n    }";
+}
+
 // The findings array as dump(2) prints it at depth 1, written straight from the findings: a DOM of
-// thousands of findings took longer than loading and comparing the zones.
-std::string findings_text(const std::vector<finding>& findings) {
-  if (findings.empty()) return "[]";
-  std::string out;
-  out.reserve(findings.size() * 400);
+// thousands of findings took longer than loading and comparing the zones. `flush` is called with
+// the text so far whenever it passes `chunk` bytes (and the text is then cleared).
+template <class Flush>
+void findings_text(std::string& out, const std::vector<finding>& findings, std::size_t chunk, Flush flush) {
+  if (findings.empty()) {
+    out += "[]";
+    return;
+  }
   out += "[\n";
   bool first_finding = true;
   for (const auto& f : findings) {
-    out += first_finding ? "    {" : ",\n    {";
+    out += first_finding ? "    " : ",\n    ";
     first_finding = false;
-    bool first = true;
-    auto field = [&](const char* key, const std::string& value, bool always = false) {
-      if (value.empty() && !always) return;
-      out += first ? "\n      \"" : ",\n      \"";
-      first = false;
-      out += key;
-      out += "\": ";
-      append_string(out, value);
-    };
-    field("kind", std::string(name(f.kind)), true);
-    field("severity", std::string(to_string(f.sev)), true);
-    field("name", f.name);
-    field("zone", f.zone);
-    field("view", f.view);
-    field("type", f.type);
-    field("service", f.service);
-    field("path", f.path);
-    field("address", f.address);
-    field("evidence", f.evidence);
-    field("fix", f.fix);
-    if (f.accepted) out += ",\n      \"accepted\": true";
-    out += "\n    }";
+    append_finding(out, f);
+    if (out.size() >= chunk) flush(out);
   }
   out += "\n  ]";
-  return out;
 }
 
-}  // namespace
-
-std::string render_json(const run_result& result) {
+// The report around its findings: the text before the findings array and the text after it. A raw
+// newline and two spaces before a key only occur at depth 1 (strings escape newlines).
+std::pair<std::string, std::string> frame(const run_result& result) {
   const severity status = result.status();
   ojson j = ojson::object();
   j["schema"] = 1;
@@ -136,20 +158,46 @@ std::string render_json(const run_result& result) {
   for (const auto& v : result.views) j["views"].push_back(view_json(v));
   j["checks"] = ojson::array();
   for (const auto& c : result.checks) j["checks"].push_back(check_json(c));
-  j["findings"] = ojson::array();  // written by findings_text, spliced in below
+  j["findings"] = ojson::array();  // written by findings_text, spliced in
   // Extensions of schema 1.
   j["notes"] = result.notes;
   j["duration_s"] = detail::round_us(result.duration_s);
   if (result.finished_at != 0) j["finished_at"] = result.finished_at;
   // Invalid UTF-8 (a zone file in Latin-1, say) is replaced rather than thrown.
   std::string out = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  // A raw newline and two spaces before a key only occur at depth 1 (strings escape newlines).
   static const std::string slot = "\n  \"findings\": []";
-  auto at = out.find(slot);
-  if (at != std::string::npos && !result.findings.empty())
-    out.replace(at + slot.size() - 2, 2, findings_text(result.findings));
-  out += "\n";
+  const auto at = out.find(slot) + slot.size() - 2;
+  std::string tail = out.substr(at + 2) + "\n";
+  out.resize(at);
+  return {std::move(out), std::move(tail)};
+}
+
+}  // namespace
+
+std::string render_json(const run_result& result) {
+  auto parts = frame(result);
+  std::string out = std::move(parts.first);
+  out.reserve(out.size() + result.findings.size() * 300 + parts.second.size());
+  findings_text(out, result.findings, std::string::npos, [](std::string&) {});
+  out += parts.second;
   return out;
+}
+
+void write_json(const run_result& result, std::FILE* to) {
+  // Written in pieces of about 1 MiB: the report of a million-name run is hundreds of megabytes,
+  // which need not be held in memory beside the findings.
+  constexpr std::size_t chunk = 1 << 20;
+  auto parts = frame(result);
+  std::string out = std::move(parts.first);
+  auto flush = [to](std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), to);
+    text.clear();
+  };
+  out.reserve(chunk + 64 * 1024);
+  findings_text(out, result.findings, chunk, flush);
+  out += parts.second;
+  flush(out);
+  std::fflush(to);
 }
 
 }  // namespace hc::report

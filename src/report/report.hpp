@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ namespace hc::report {
 struct text_options {
   bool color = false;  // ANSI colours; the CLI sets it when stdout is a tty and NO_COLOR is unset
   bool quiet = false;  // nothing at all when the status is OK
+  // -v: every finding in full, info kinds too; without it info kinds are one line each and the
+  // other kinds show their first causes (the full list is in the JSON output).
+  bool verbose = false;
 };
 
 // Which perfdata the Nagios output carries (--perfdata).
@@ -49,6 +53,10 @@ std::string render_text(const run_result& result, const text_options& options = 
 
 // The contract's JSON schema 1 (docs/json-schema.md), one object and a final newline.
 std::string render_json(const run_result& result);
+
+// The same text as render_json, written to `to` in pieces of about 1 MiB and flushed, so that the
+// report of a run with hundreds of thousands of findings is never held in memory whole.
+void write_json(const run_result& result, std::FILE* to);
 
 // The monitoring-plugins output: "HAIRPIN <STATE> - summary | perfdata", then one line per finding.
 // Perfdata are whole items that fit in max_first_line (the length Nagios Core keeps of the first

@@ -1,6 +1,8 @@
 // The text report, for people reading a terminal or a cron mail.
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <vector>
 
 #include "report/format.hpp"
 #include "report/report.hpp"
@@ -118,6 +120,34 @@ std::string indent_lines(std::string_view text, const std::string& indent) {
   return out;
 }
 
+// Text report bounds without -v: causes shown in full per kind, names and examples per line.
+constexpr std::size_t max_causes = 25;
+constexpr std::size_t max_examples = 5;
+constexpr std::size_t max_names = 10;
+
+// The names a finding stands for: count when it is one cause for many, else one.
+std::size_t names_of(const finding& f) { return f.count > 0 ? f.count : 1; }
+
+// 470000 -> "470,000".
+std::string thousands(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t k = 0; k < digits.size(); ++k) {
+    if (k && (digits.size() - k) % 3 == 0) out += ',';
+    out += digits[k];
+  }
+  return out;
+}
+
+// "3 names: a, b, c" or "140,000 names: a, b, ... and 139,990 more (every name in --format json)".
+std::string names_line(const finding& f) {
+  const std::size_t total = std::max(f.count, f.names.size());
+  std::string out = thousands(total) + " names: ";
+  const std::size_t shown = std::min(f.names.size(), max_names);
+  for (std::size_t n = 0; n < shown; ++n) out += (n ? ", " : "") + detail::one_line(f.names[n]);
+  if (total > shown) out += " and " + thousands(total - shown) + " more (every name in --format json)";
+  return out;
+}
+
 }  // namespace
 
 std::string render_text(const run_result& r, const text_options& o) {
@@ -153,7 +183,9 @@ std::string render_text(const run_result& r, const text_options& o) {
     out += v + '\n';
   }
 
-  // Findings, by severity (worst first) then kind, with counts.
+  // Findings, by severity (worst first) then kind, with counts. Sized for people: info kinds are one
+  // line each unless -v, the other kinds show their first causes in full and say what was left out;
+  // the full list is in the JSON output.
   if (!r.findings.empty()) {
     const auto sorted = detail::sorted_findings(r);
     std::size_t i = 0;
@@ -166,12 +198,50 @@ std::string render_text(const run_result& r, const text_options& o) {
         const finding_kind kind = sorted[i]->kind;
         std::size_t kend = i;
         while (kend < end && sorted[kend]->kind == kind) ++kend;
-        out += "  " + p(std::string(name(kind)), "1") + " (" + std::to_string(kend - i) + ")\n";
-        for (; i < kend; ++i) {
+        const std::size_t causes = kend - i;
+        std::size_t names = 0;
+        for (std::size_t k = i; k < kend; ++k) names += names_of(*sorted[k]);
+        if (s == severity::info && !o.verbose) {
+          // split: 470,000 names, e.g. a, b, c
+          out += "  " + p(std::string(name(kind)), "1") + ": " + thousands(names) + (names == 1 ? " name" : " names");
+          if (names != causes) out += " (" + thousands(causes) + " findings)";
+          std::vector<std::string_view> eg;
+          for (std::size_t k = i; k < kend && eg.size() < max_examples; ++k) {
+            const finding& f = *sorted[k];
+            if (f.names.empty()) {
+              if (!f.name.empty()) eg.push_back(f.name);
+            } else {
+              for (std::size_t n = 0; n < f.names.size() && eg.size() < max_examples; ++n) eg.push_back(f.names[n]);
+            }
+          }
+          if (!eg.empty()) {
+            out += ", e.g. ";
+            for (std::size_t n = 0; n < eg.size(); ++n) out += (n ? ", " : "") + detail::one_line(eg[n]);
+          }
+          out += '\n';
+          i = kend;
+          continue;
+        }
+        out += "  " + p(std::string(name(kind)), "1") + " (" + std::to_string(causes) + ")";
+        if (names != causes) out += ": " + thousands(names) + " names";
+        out += '\n';
+        const std::size_t shown = o.verbose ? causes : std::min(causes, max_causes);
+        for (std::size_t k = 0; k < shown; ++k, ++i) {
           const finding& f = *sorted[i];
           out += "    " + where_of(f) + '\n';
+          if (f.count > 1 || f.names.size() > 1) out += "      names:    " + names_line(f) + '\n';
           if (!f.evidence.empty()) out += "      evidence: " + indent_lines(f.evidence, "                ") + '\n';
           if (!f.fix.empty()) out += "      fix:      " + indent_lines(f.fix, "                ") + '\n';
+        }
+        if (i < kend) {
+          std::size_t left = 0;
+          for (std::size_t k = i; k < kend; ++k) left += names_of(*sorted[k]);
+          out += "    ... and " + thousands(kend - i) + " more " + std::string(name(kind)) + " finding" +
+                 (kend - i == 1 ? "" : "s") + " (" + thousands(left) + (left == 1 ? " name" : " names") + ", e.g. ";
+          for (std::size_t k = i; k < kend && k < i + max_examples; ++k)
+            out += (k > i ? ", " : "") + detail::one_line(sorted[k]->name.empty() ? where_of(*sorted[k]) : sorted[k]->name);
+          out += "): every one with -v or in --format json\n";
+          i = kend;
         }
       }
     }

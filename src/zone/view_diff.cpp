@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -150,6 +151,7 @@ class differ {
           sub.dangling(*z, view, zs);
           if (with_leaks) sub.leaks(*z);
         }
+      sub.flush_dangling(view);
       sub.cname_loops(view, zs);
     };
     auto in_task = std::async(std::launch::async, [&] { own_checks(zin, in_, side_in, false); });
@@ -166,13 +168,14 @@ class differ {
       if (!find_in(zin, ze->decl.name)) zone_missing(*ze, ex_, in_);
     in_task.get();
     ex_task.get();
-    out_->reserve(out_->size() + side_in.size() + side_ex.size());
+    reserve(side_in.size() + side_ex.size());
     out_->insert(out_->end(), std::make_move_iterator(side_in.begin()), std::make_move_iterator(side_in.end()));
     out_->insert(out_->end(), std::make_move_iterator(side_ex.begin()), std::make_move_iterator(side_ex.end()));
-    std::sort(out_->begin(), out_->end(), [](const finding& a, const finding& b) {
-      return std::tie(a.zone, a.name, a.type, a.kind, a.view, a.evidence) <
-             std::tie(b.zone, b.name, b.type, b.kind, b.view, b.evidence);
-    });
+    if (opts_.sorted)
+      sort_findings(*out_, [](const finding& a, const finding& b) {
+        return std::tie(a.zone, a.name, a.type, a.kind, a.view, a.evidence) <
+               std::tie(b.zone, b.name, b.type, b.kind, b.view, b.evidence);
+      });
     return std::move(*out_);
   }
 
@@ -255,11 +258,20 @@ class differ {
 
   const std::string& file_of(const loaded_zone& z) const { return z.decl.file; }
 
+  // Room for `more` findings. Real zones can have a finding for most names (every split name), and
+  // growing a vector of them by doubling holds the old and the new copy at once; room reserved
+  // ahead is address space only until findings are written into it.
+  void reserve(std::size_t more) {
+    const std::size_t want = out_->size() + more;
+    if (out_->capacity() < want) out_->reserve(std::max(want, out_->capacity() * 2));
+  }
+
   void compare_zone(const loaded_zone& li, const loaded_zone& le) {
     const zone_data& zi = *li.data;
     const zone_data& ze = *le.data;
     std::size_t i = 0, e = 0;
     const std::size_t ni = zi.name_count(), ne = ze.name_count();
+    reserve(std::max(ni, ne) + 64);
     while (i < ni || e < ne) {
       int c;
       if (i >= ni) c = 1;
@@ -468,11 +480,10 @@ class differ {
     notes.erase(std::unique(notes.begin(), notes.end()), notes.end());
     for (const auto& n : notes) f.evidence += "; " + n;
     std::string rel = relative(owner, origin);
-    if (!unexplained && via_nat) {
-      f.fix = "nothing to do: LAN clients get the internal address the router DNATs the public one to";
-    } else if (!unexplained) {
-      f.fix = fmt::format("nothing to do if {} reaches {} directly; with NAT rules (--nat-rules) the mapping is checked too",
-                          join_addrs(I), display_name(owner));
+    if (!unexplained) {
+      // The hot kinds of real zones (half the names can be split): a fix that fits in the string
+      // itself (no allocation); docs/findings.md says what split and split-via-nat mean.
+      f.fix = "nothing to do";
     } else {
       std::string want;
       for (std::size_t k = 0; k < E.size(); ++k)
@@ -507,6 +518,21 @@ class differ {
     }
   }
 
+  // One missing target of a view and every record that points at it: one finding per cause.
+  struct dangling_cause {
+    std::string target;               // canonical
+    const zone_data* target_zone = nullptr;
+    const loaded_zone* referrer = nullptr;  // of the example record, for the fix's file fallback
+    std::string example_owner;        // the least referring owner (canonical) and its record
+    std::string example_shown;        // its display name: names.front() in the end
+    std::uint16_t example_type = 0;
+    std::string example_rdata;
+    std::string example_origin;
+    std::vector<std::string> names;   // display names of every referring owner
+    std::size_t records = 0;
+    std::set<std::uint16_t> types;
+  };
+
   void dangling(const loaded_zone& lz, const bind::view_decl& view, const std::vector<const loaded_zone*>& view_zones) {
     const zone_data& z = *lz.data;
     // Only when the view serves a zone below this one can an in-zone target belong to another zone.
@@ -521,24 +547,72 @@ class differ {
         if (r.type != rr_type::cname && r.type != rr_type::mx && r.type != rr_type::srv && r.type != rr_type::ns) continue;
         std::string_view target = target_of(r.type, r.rdata);
         if (target.empty() || target == ".") continue;
-        const zone_data* tz = &z;
-        if (!z.contains(target)) {
-          tz = zones_.best_zone(view.name, target);
-          if (!tz) continue;  // not served by this view: not ours to check
-        } else if (has_children) {
-          if (const zone_data* deeper = zones_.best_zone(view.name, target)) tz = deeper;
+        // A target already known to be missing in this view (one missing host is often shared by
+        // thousands of records): no lookups again.
+        auto it = dangling_.find(target);
+        if (it == dangling_.end()) {
+          const zone_data* tz = &z;
+          if (!z.contains(target)) {
+            tz = zones_.best_zone(view.name, target);
+            if (!tz) continue;  // not served by this view: not ours to check
+          } else if (has_children) {
+            if (const zone_data* deeper = zones_.best_zone(view.name, target)) tz = deeper;
+          }
+          if (tz->below_cut(target)) continue;
+          if (tz->has_name(target) || tz->wildcard_for(target)) continue;
+          it = dangling_.emplace(std::string(target), dangling_cause{}).first;
+          it->second.target = std::string(target);
+          it->second.target_zone = tz;
         }
-        if (tz->below_cut(target)) continue;
-        if (tz->has_name(target) || tz->wildcard_for(target)) continue;
-        finding f = make(finding_kind::dangling_target, severity::warning, owner, z.origin(), view.name, r.type);
-        f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, display_name(owner),
-                                 rr_type_name(r.type), r.rdata, display_name(target), view.name);
-        const loaded_zone* tl = zones_.entry(view.name, tz->origin());
-        f.fix = fmt::format("add {} to {} (view {}), or point the {} of {} at a name that exists", relative(target, tz->origin()),
-                            tl ? tl->decl.file : lz.decl.file, view.name, rr_type_name(r.type), relative(owner, z.origin()));
-        out_->push_back(std::move(f));
+        dangling_cause& c = it->second;
+        ++c.records;
+        c.types.insert(r.type);
+        // An owner's records are together: one name per owner unless two zones refer.
+        std::string shown = display_name(owner);
+        if (c.example_owner.empty() || shown < c.example_shown) {
+          c.example_shown = shown;
+          c.example_owner = std::string(owner);
+          c.example_type = r.type;
+          c.example_rdata = std::string(r.rdata);
+          c.example_origin = z.origin();
+          c.referrer = &lz;
+        }
+        if (c.names.empty() || c.names.back() != shown) c.names.push_back(std::move(shown));
       }
     }
+  }
+
+  // The dangling-target findings of one view: one per missing target, with every referring name.
+  void flush_dangling(const bind::view_decl& view) {
+    for (auto& [key, c] : dangling_) {
+      std::sort(c.names.begin(), c.names.end());
+      c.names.erase(std::unique(c.names.begin(), c.names.end()), c.names.end());
+      const std::uint16_t type = c.types.size() == 1 ? *c.types.begin() : 0;
+      finding f = make(finding_kind::dangling_target, severity::warning, c.example_owner, c.target_zone->origin(),
+                       view.name, type);
+      f.name = c.names.front();
+      f.evidence = fmt::format("{}: {} {} {}, and {} does not exist in view {}", view.name, display_name(c.example_owner),
+                               rr_type_name(c.example_type), c.example_rdata, display_name(c.target), view.name);
+      const std::size_t more = c.names.size() - 1;
+      if (more > 0) {
+        std::string types;
+        for (auto t : c.types) types += (types.empty() ? "" : "/") + rr_type_name(t);
+        f.evidence += fmt::format("; {} {} records of {} names point at it", c.records, types, c.names.size());
+      }
+      const loaded_zone* tl = zones_.entry(view.name, c.target_zone->origin());
+      const std::string& file = tl ? tl->decl.file : c.referrer->decl.file;
+      if (more == 0)
+        f.fix = fmt::format("add {} to {} (view {}), or point the {} of {} at a name that exists",
+                            relative(c.target, c.target_zone->origin()), file, view.name, rr_type_name(c.example_type),
+                            relative(c.example_owner, c.example_origin));
+      else
+        f.fix = fmt::format("add {} to {} (view {}), or point the records of these {} names at a name that exists",
+                            relative(c.target, c.target_zone->origin()), file, view.name, c.names.size());
+      f.count = c.names.size();
+      f.names = std::move(c.names);
+      out_->push_back(std::move(f));
+    }
+    dangling_.clear();
   }
 
   // One step of a CNAME chain as the plan follows it from a view: the name answered by the view
@@ -639,6 +713,7 @@ class differ {
   std::shared_ptr<const std::unordered_set<std::string>> filter_;
   std::vector<finding> own_;
   std::vector<finding>* out_ = &own_;
+  std::map<std::string, dangling_cause, std::less<>> dangling_;  // by canonical target
 };
 
 }  // namespace

@@ -29,12 +29,16 @@ struct diff_options {
   // Does the internal view's match-clients take this address? Unset: bind::matches on the internal
   // view's match-clients.
   std::function<bool(const ip_address&)> internal_clients;
+  // Sort the findings (see diff_views). A caller that sorts them its own way anyway (the runner)
+  // saves a sort of every finding.
+  bool sorted = true;
 };
 
 // Compares the zones of the internal and external views. Findings carry zone, view(s)
 // ("intra,extra" when both), name and type without trailing dots, both sides' data in the evidence
 // ("intra: 198.18.1.20; extra: 203.0.113.2") and a fix naming the zone file to change. Sorted by
-// zone, name, type, kind.
+// zone, name, type, kind (unless opts.sorted is false). A missing CNAME/MX/SRV/NS target is one
+// dangling-target per target and view, with count and every referring name (names, sorted).
 std::vector<finding> diff_views(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
                                 const bind::view_decl& external, const diff_options& opts = {});
 

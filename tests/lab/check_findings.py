@@ -7,7 +7,8 @@
 SPEC is the kinds column of expected.tsv: "-" for none, else items separated by spaces. An item is
 one or more alternatives separated by "|"; an alternative is a finding kind with optional field
 filters, e.g. `timeout{service=smtp;path=hairpin}` (`field=value` equal, `field~=regex` searched in
-the field's text; write a space in a regex as \s). An item that starts with "?" may be absent.
+the field's text; write a space in a regex as \s; a `name` filter also matches any of the `names`
+of a finding that stands for many names). An item that starts with "?" may be absent.
 The report passes when every required item is matched by at least one warning/critical/unknown
 finding and every warning/critical/unknown finding matches some item (info findings are not asserted).
 Also checked: schema 1, `exit_code` and `status` consistent with the process's exit status, the exit
@@ -53,6 +54,11 @@ def parse_spec(spec: str):
 
 
 def field_matches(finding: dict, key: str, value: str) -> bool:
+    # A finding for many names (count, names) matches a name filter on any of its names.
+    if key.rstrip("~") == "name" and isinstance(finding.get("names"), list):
+        others = [n for n in finding["names"] if isinstance(n, str)]
+        if any(field_matches({"name": n}, key, value) for n in others):
+            return True
     if key.endswith("~"):
         return key[:-1] in finding and re.search(value, str(finding[key[:-1]])) is not None
     return str(finding.get(key)) == value
@@ -111,7 +117,7 @@ def citation_errors(findings, path: str):
 
 
 def describe(f: dict) -> str:
-    keys = ("severity", "name", "service", "path", "address", "evidence")
+    keys = ("severity", "name", "count", "service", "path", "address", "evidence")
     return f.get("kind", "?") + " (" + ", ".join(f"{k}={f[k]}" for k in keys if k in f) + ")"
 
 

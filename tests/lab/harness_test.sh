@@ -81,6 +81,24 @@ cite_case fail "a finding citing a line past the end" 9:1
 cite_case pass "a finding citing the chain's policy at its line" 2 "policy ACCEPT"
 cite_case fail "a finding citing another policy than the line's" 2 "policy DROP"
 
+# A name filter matches any of the names of a finding for many names (count, names).
+names_case() {
+  local want=$1 what=$2 spec=$3
+  printf '{"schema": 1, "status": "CRITICAL", "exit_code": 2, "views": [], "findings": [{"kind": "nat-no-loopback", "severity": "critical", "name": "app.debugo.fr", "count": 2, "names": ["app.debugo.fr", "blog.debugo.fr"]}]}\n' >"$tmp/names.json"
+  N=$((N + 1))
+  python3 "$HERE/check_findings.py" --json "$tmp/names.json" --expect "$spec" --exit 2 --rc 2 >"$tmp/out" 2>&1
+  rc=$?
+  if { [ "$want" = pass ] && [ $rc -eq 0 ]; } || { [ "$want" = fail ] && [ $rc -eq 1 ]; }; then
+    printf 'ok    %s (%s, exit %d)\n' "$what" "$want" $rc
+  else
+    FAILS=$((FAILS + 1)); printf 'FAIL  %s: expected %s, exit %d:\n%s\n' "$what" "$want" $rc "$(cat "$tmp/out")"
+  fi
+}
+names_case pass "name= matches the first name" "nat-no-loopback{name=app.debugo.fr}"
+names_case pass "name= matches a later name of names" "nat-no-loopback{name=blog.debugo.fr}"
+names_case pass "name~= searches every name" "nat-no-loopback{name~=^blog}"
+names_case fail "name= of a name in no finding" "nat-no-loopback{name=www.debugo.fr}"
+
 # Every row of expected.tsv must parse.
 while IFS=$'\t' read -r scen target kinds rc fields; do
   case $scen in '#'* | '') continue ;; esac

@@ -406,3 +406,54 @@ TEST_CASE("runner: dnssec-split, live: the parent's DS is asked of the internal 
   CHECK(offline_split->sev == severity::warning);
   CHECK(offline_split->evidence.find("could not be checked") != std::string::npos);
 }
+
+TEST_CASE("runner: --exclude and --accept NAME act on the names inside a finding for many names, never hide the rest") {
+  // Three names point their MX at a host that exists in no view: one dangling-target per view.
+  loopback_site site("a IN MX 10 gone\nb IN MX 10 gone\nc IN MX 10 gone\n");
+  auto o = static_options(site.conf());
+  o.source = ip_address::parse("127.0.0.1");
+  o.all = true;
+  auto dangling = [](const run_result& r) {
+    std::vector<finding> out;
+    for (const auto& f : r.findings)
+      if (f.kind == finding_kind::dangling_target) out.push_back(f);
+    return out;
+  };
+  const auto before = dangling(check::run(o));
+  REQUIRE(before.size() == 1);  // only the internal view has the MX records
+  CHECK(before[0].count == 3);
+  CHECK(before[0].names == std::vector<std::string>{"a.example.test", "b.example.test", "c.example.test"});
+
+  // Excluding the first name keeps the finding for the two others (a false OK otherwise).
+  o.exclude = {"a.example.test."};
+  const auto excluded = dangling(check::run(o));
+  REQUIRE(excluded.size() == 1);
+  CHECK(excluded[0].count == 2);
+  CHECK(excluded[0].name == "b.example.test");
+  CHECK(excluded[0].names == std::vector<std::string>{"b.example.test", "c.example.test"});
+  CHECK(excluded[0].sev == severity::warning);
+  o.exclude = {"?.example.test."};
+  CHECK(dangling(check::run(o)).empty());
+
+  // Accepting it for one name takes that name out, as accepted info; the others stay a warning.
+  o.exclude.clear();
+  o.accept = {{"dangling-target", "a.example.test."}};
+  const auto accepted = dangling(check::run(o));
+  REQUIRE(accepted.size() == 2);
+  std::size_t warnings = 0, infos = 0;
+  for (const auto& f : accepted) {
+    if (f.accepted) {
+      ++infos;
+      CHECK(f.sev == severity::info);
+      CHECK(f.names == std::vector<std::string>{"a.example.test"});
+      CHECK(f.count == 1);
+    } else {
+      ++warnings;
+      CHECK(f.sev == severity::warning);
+      CHECK(f.names == std::vector<std::string>{"b.example.test", "c.example.test"});
+      CHECK(f.count == 2);
+    }
+  }
+  CHECK(warnings == 1);
+  CHECK(infos == 1);
+}

@@ -236,3 +236,44 @@ TEST_CASE("judge: nat-unsimulated rests on the live probe: info when the hairpin
   check::settle_unsimulated(alone, {});
   CHECK(alone[0].sev == severity::warning);
 }
+
+TEST_CASE("judge: the names whose hairpin contradicts the same prediction are one nat-prediction-mismatch") {
+  check::plan p;
+  check::plan_results res;
+  for (const char* n : {"www.example.test", "api.example.test", "blog.example.test"}) {
+    check::service_probe_plan h, d;
+    h.request = request("https", "hairpin", "203.0.113.1", 443);
+    h.request.name = n;
+    d.request = request("https", "direct", "198.18.1.10", 443);
+    d.request.name = n;
+    h.pair_key = d.pair_key = std::string(n) + "|https";
+    p.services.push_back(h);
+    p.services.push_back(d);
+    res.services.push_back(result_of(h.request, finding_kind::timeout));
+    res.services.push_back(result_of(d.request, std::nullopt));
+  }
+  nat::service_prediction pred;
+  pred.service.public_address = *ip_address::parse("203.0.113.1");
+  pred.service.port = 443;
+  pred.service.protocol = nat::proto_tcp;
+  pred.prediction.result = nat::outcome::works;
+  std::vector<nat::service_prediction> preds{pred};
+  auto o = no_thresholds();
+  check::judge_inputs in;
+  in.options = &o;
+  in.predictions = &preds;
+  in.source = ip_address::parse("198.18.1.99");
+  auto live = check::judge(p, res, in);
+  std::vector<const finding*> mismatches;
+  for (const auto& f : live.findings)
+    if (f.kind == finding_kind::nat_prediction_mismatch) mismatches.push_back(&f);
+  REQUIRE(mismatches.size() == 1);
+  const finding& m = *mismatches.front();
+  CHECK(m.count == 3);
+  CHECK(m.names == std::vector<std::string>{"api.example.test", "blog.example.test", "www.example.test"});
+  CHECK(m.name == "api.example.test");
+  CHECK(m.address == "203.0.113.1");
+  // Each name's own timeout stays its own finding.
+  CHECK(std::count_if(live.findings.begin(), live.findings.end(),
+                      [](const finding& f) { return f.kind == finding_kind::timeout; }) == 3);
+}

@@ -410,3 +410,37 @@ TEST_CASE("simulator: a general MASQUERADE without -o placed before the loopback
   std::string nat2 = std::string(dnat_rules) + loopback_snat_rules + "-A POSTROUTING -s 198.18.1.0/24 -j MASQUERADE\n";
   CHECK(analyse(parse_ok(save(nat2, filter_rules)), nat_test::lan_context()).empty());
 }
+
+TEST_CASE("simulator: one cause for many names is one finding listing every name, sorted") {
+  auto rs = parse_ok(save(std::string(dnat_rules) + general_snat, filter_rules));
+  analysis_context ctx = nat_test::lan_context();
+  ctx.services = {{ip("203.0.113.1"), proto_tcp, 443, "www.debugo.fr", ip("198.18.1.10")},
+                  {ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")},
+                  {ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")},  // twice: listed once
+                  {ip("203.0.113.1"), proto_tcp, 443, "app.debugo.fr", ip("198.18.1.10")},
+                  {ip("203.0.113.1"), proto_udp, 53, "ns.debugo.fr", ip("198.18.1.53")},
+                  {ip("203.0.113.1"), proto_tcp, 8080, "alt.debugo.fr", ip("198.18.1.10")},
+                  {ip("203.0.113.1"), proto_tcp, 8080, "alt2.debugo.fr", ip("198.18.1.11")}};
+  auto fs = analyse(rs, ctx);
+  // https: one nat-no-loopback for three names; dns/udp: one for one name; tcp/8080: two
+  // nat-not-forwarded, since their fixes DNAT to different internal addresses.
+  REQUIRE(fs.size() == 4);
+  const hc::finding* https = find(fs, "https");
+  REQUIRE(https);
+  CHECK(https->kind == hc::finding_kind::nat_no_loopback);
+  CHECK(https->count == 3);
+  CHECK(https->names == std::vector<std::string>{"app.debugo.fr", "blog.debugo.fr", "www.debugo.fr"});
+  CHECK(https->name == "app.debugo.fr");
+  const hc::finding* dns = find(fs, "dns/udp");
+  REQUIRE(dns);
+  CHECK(dns->count == 1);
+  CHECK(dns->names == std::vector<std::string>{"ns.debugo.fr"});
+  std::size_t not_forwarded = 0;
+  for (const auto& f : fs)
+    if (f.kind == hc::finding_kind::nat_not_forwarded) {
+      ++not_forwarded;
+      CHECK(f.count == 1);
+      CHECK(f.names.size() == 1);
+    }
+  CHECK(not_forwarded == 2);
+}

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "report/report.hpp"
@@ -134,6 +136,10 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
     f.evidence = odd[(i + 3) % odd.size()];
     f.fix = odd[(i + 5) % odd.size()];
     f.view = i % 2 ? "intra,extra" : "";
+    if (i % 3 == 0) {  // one cause, many names
+      f.count = i / 3 + 1;
+      for (std::size_t k = 0; k < i / 3; ++k) f.names.push_back(odd[(i + k) % odd.size()]);
+    }
     r.findings.push_back(f);
   }
   ojson expected = ojson::parse(hc::report::render_json(samples::critical()));
@@ -146,6 +152,10 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
                               {"service", &f.service}, {"path", &f.path}, {"address", &f.address},
                               {"evidence", &f.evidence}, {"fix", &f.fix}})
       if (!value->empty()) j[key] = *value;
+    if (f.count > 0) {
+      j["count"] = f.count;
+      j["names"] = f.names;
+    }
     findings.push_back(std::move(j));
   }
   expected["findings"] = findings;
@@ -157,4 +167,45 @@ TEST_CASE("json: the streamed findings are byte for byte what nlohmann::json wri
   expected["status"] = "OK";  // the checks of the sample all passed: its findings made it critical
   expected["exit_code"] = 0;
   CHECK(hc::report::render_json(r) == expected.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+namespace {
+
+std::string written(const hc::run_result& r) {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f != nullptr);
+  hc::report::write_json(r, f);
+  std::rewind(f);
+  std::string text;
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("json: write_json streams exactly what render_json returns, also past its 1 MiB pieces") {
+  for (const auto& s : samples::all()) {
+    CAPTURE(s.name);
+    const auto r = s.make();
+    CHECK(written(r) == hc::report::render_json(r));
+  }
+  hc::run_result big = samples::critical();
+  for (int i = 0; i < 20000; ++i) {
+    hc::finding f;
+    f.kind = hc::finding_kind::split;
+    f.name = "h" + std::to_string(i) + ".example.net";
+    f.evidence = "intra: 198.18.1.1; extra: 203.0.113.1";
+    if (i % 1000 == 0) {
+      f.kind = hc::finding_kind::dangling_target;
+      f.names = {f.name, "z.example.net"};
+      f.count = 2;
+    }
+    big.findings.push_back(f);
+  }
+  const std::string whole = hc::report::render_json(big);
+  REQUIRE(whole.size() > (1u << 21));
+  CHECK(written(big) == whole);
+  CHECK(ojson::accept(whole));
 }

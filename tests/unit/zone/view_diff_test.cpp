@@ -390,3 +390,57 @@ TEST_CASE("view diff: a CNAME loop across the views, through a zone the internal
   // From the external view alone the chain ends at an address: no loop there.
   for (const auto* f : ls) CHECK(f->view != "extra");
 }
+
+TEST_CASE("view diff: a missing target that many records point at is one dangling-target per view, listing every name") {
+  zone_dir d;
+  // Three names (four records) point at the missing gone.example.net in both views; one at the
+  // missing lost.example.net in the internal view only; www's MX points at a host that exists.
+  const std::string common = "zz MX 10 gone\nzz MX 20 gone\nb CNAME gone\nm SRV 0 0 25 gone\nwww MX 10 ns\n";
+  auto cfg = two_views(d.write("intra", "example.net", common + "c CNAME lost\n"),
+                       d.write("extra", "example.net", common));
+  const auto fs = run(cfg);
+  std::vector<const hc::finding*> dangling;
+  for (const auto& f : fs)
+    if (f.kind == hc::finding_kind::dangling_target) dangling.push_back(&f);
+  REQUIRE(dangling.size() == 3);
+  for (const char* view : {"intra", "extra"}) {
+    CAPTURE(view);
+    auto it = std::find_if(dangling.begin(), dangling.end(), [&](const hc::finding* f) {
+      return f->view == view && f->evidence.find("gone.example.net does not exist") != std::string::npos;
+    });
+    REQUIRE(it != dangling.end());
+    const hc::finding& gone = **it;
+    CHECK(gone.count == 3);
+    CHECK(gone.names == V{"b.example.net", "m.example.net", "zz.example.net"});
+    CHECK(gone.name == "b.example.net");  // the first name: what keys on `name` still works
+    CHECK(gone.type.empty());             // CNAME, MX and SRV records point at it
+    CHECK(gone.zone == "example.net");
+    CHECK(gone.evidence == std::string(view) + ": b.example.net CNAME gone.example.net., and gone.example.net does not "
+                                               "exist in view " + view + "; 4 CNAME/MX/SRV records of 3 names point at it");
+    CHECK(gone.fix.find("add gone to " + d.path.string() + "/" + view) == 0);
+    CHECK(gone.fix.find("these 3 names") != std::string::npos);
+  }
+  auto lost = std::find_if(dangling.begin(), dangling.end(), [](const hc::finding* f) { return f->name == "c.example.net"; });
+  REQUIRE(lost != dangling.end());
+  CHECK((*lost)->view == "intra");
+  CHECK((*lost)->count == 1);
+  CHECK((*lost)->names == V{"c.example.net"});
+  CHECK((*lost)->type == "CNAME");
+  CHECK((*lost)->evidence == "intra: c.example.net CNAME lost.example.net., and lost.example.net does not exist in view intra");
+  CHECK((*lost)->fix.find("or point the CNAME of c at a name that exists") != std::string::npos);
+
+  SUBCASE("checked names: only the checked referrers are listed") {
+    diff_options o;
+    o.names = V{"zz.example.net"};
+    const auto fs2 = run(cfg, o);
+    std::size_t n = 0;
+    for (const auto& f : fs2)
+      if (f.kind == hc::finding_kind::dangling_target) {
+        ++n;
+        CHECK(f.names == V{"zz.example.net"});
+        CHECK(f.count == 1);
+        CHECK(f.type == "MX");
+      }
+    CHECK(n == 2);
+  }
+}
