@@ -8,6 +8,7 @@
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
+#include "nat/nft_text.hpp"
 
 namespace hc::nat {
 
@@ -39,6 +40,7 @@ ruleset parse_detected(std::string_view text, const std::string& file, diagnosti
     rs.file = file;
     return rs;
   }
+  if (looks_like_nft_text(text)) return parse_nft_text(text, file, diags);
   return parse_iptables_save(text, file, diags);
 }
 
