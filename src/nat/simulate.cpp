@@ -6,6 +6,7 @@
 
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
+#include "nat/openwrt.hpp"
 
 namespace hc::nat {
 namespace {
@@ -804,6 +805,7 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
       if (s.internal_address && ctx.vantage)
         fd.fix += "; " + fx.loopback_snat(*ctx.vantage, *s.internal_address, s.protocol, s.port, s.public_address, false);
     }
+    fd.fix = router_fix(rs, p, s, fd.fix);  // the router's own commands (uci for OpenWrt), else fd.fix
     out.push_back(std::move(fd));
   }
   return out;
