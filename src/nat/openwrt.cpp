@@ -499,12 +499,20 @@ class builder {
       return;
     }
     m.family = 4;
-    // From the source zone.
+    std::optional<addr_match> wan_addr = dip;
+    if (!wan_addr && !src->addresses.empty()) {
+      addr_match a;
+      for (const auto& ad : src->addresses)
+        if (!ad.v6) a.any_of.push_back(ip_prefix{ad, ad.bits()});
+      if (!a.any_of.empty()) wan_addr = a;
+    }
+    // From the source zone. fw4 matches any destination arriving there; the zone's own address
+    // (from /etc/config/network) stands for it, so that the published services are known.
     for (const auto& dev : src->devices) {
       rule r = plain_rule(s.where, text);
       r.match = m;
       r.match.iif = iface_match{dev, false};
-      if (dip) r.match.daddr = dip;
+      if (wan_addr) r.match.daddr = wan_addr;
       r.act = action::dnat;
       r.to = to;
       r.target = s.path();
@@ -534,13 +542,6 @@ class builder {
     if (rsrc != "internal" && rsrc != "external") {
       diags_.error(s.get("reflection_src")->where, "reflection_src is internal or external", rsrc);
       return;
-    }
-    std::optional<addr_match> wan_addr = dip;
-    if (!wan_addr && !src->addresses.empty()) {
-      addr_match a;
-      for (const auto& ad : src->addresses)
-        if (!ad.v6) a.any_of.push_back(ip_prefix{ad, ad.bits()});
-      if (!a.any_of.empty()) wan_addr = a;
     }
     for (zone* z : refl) {
       z->dnat = true;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "core/kinds.hpp"
@@ -65,6 +66,11 @@ TEST_CASE("OpenWrt reader: a home router with reflection (the default) has a wor
       if (r.act == action::snat && r.to.addr == ip("198.18.1.1") && r.match.oif && r.match.oif->pattern == "br-lan")
         snat_to_lan_address = true;
   CHECK(snat_to_lan_address);
+  // The WAN address is known: the forwarded services are published (what --all infers services from).
+  auto pub = published(rs2);
+  CHECK(std::count_if(pub.begin(), pub.end(), [](const published_service& p) {
+          return p.public_address == ip("203.0.113.1") && p.iif == "eth1";
+        }) == 4);
   // The same text as `uci export firewall; uci export network` (package lines) reads the same.
   auto rs3 = read_clean("package firewall\n\n" + nat_test::slurp(openwrt("home.firewall")) + "\npackage network\n\n" +
                             nat_test::slurp(openwrt("home.network")),
