@@ -59,8 +59,13 @@ struct section {
     if (!v) return dflt;
     return v->text == "1" || v->text == "on" || v->text == "true" || v->text == "yes" || v->text == "enabled";
   }
-  // "@redirect[0]" or the section's name, as uci commands address it.
-  std::string path() const { return name.empty() ? fmt::format("@{}[{}]", type, index) : name; }
+  // "@redirect[0]", or the section's name when it is one uci accepts, as uci commands address it.
+  std::string path() const {
+    bool plain = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    return plain ? name : fmt::format("@{}[{}]", type, index);
+  }
 };
 
 constexpr std::size_t max_sections = 10000;
@@ -451,11 +456,12 @@ class builder {
   }
 
   std::string describe(const section& s, std::initializer_list<const char*> keys) {
+    // Values are the file's text: cut and escaped like a diagnostic's token.
     std::string out = s.path();
-    if (!s.str("name").empty()) out += " '" + s.str("name") + "'";
+    if (!s.str("name").empty()) out += " '" + escape_text(s.str("name"), 48) + "'";
     std::string opts;
     for (const char* k : keys)
-      if (s.get(k)) opts += fmt::format("{}{} '{}'", opts.empty() ? "" : ", ", k, s.str(k));
+      if (s.get(k)) opts += fmt::format("{}{} '{}'", opts.empty() ? "" : ", ", k, escape_text(s.str(k), 48));
     return opts.empty() ? out : out + ": " + opts;
   }
 
@@ -734,14 +740,14 @@ std::string router_fix(const ruleset& rs, const flow_prediction& p, const servic
       const rule* r = rule_at(p.decided_by);
       std::string sec = section_of(r);
       if (sec.empty() || r->text.find("@redirect") == std::string::npos) return fallback;
-      std::string cmd = fmt::format("uci set firewall.{}.reflection='1'", sec);
+      // Reflection off; or on, but limited by src_ip; or on for other zones than the LAN's.
+      bool off = r->text.find("reflection '") != std::string::npos && r->text.find("reflection '1'") == std::string::npos;
+      if (off) return apply(fmt::format("uci set firewall.{}.reflection='1'", sec));
       if (r->text.find("src_ip '") != std::string::npos)
-        cmd = fmt::format("uci delete firewall.{}.src_ip (src_ip also limits the reflection rules; or add a redirect "
-                          "for the lan zone)",
-                          sec);
-      else if (r->text.find("reflection_zone '") != std::string::npos)
-        cmd = fmt::format("uci add_list firewall.{}.reflection_zone='lan'", sec);
-      return apply(cmd);
+        return apply(fmt::format("uci delete firewall.{}.src_ip (src_ip also limits the reflection rules; or add a "
+                                 "redirect for the lan zone)",
+                                 sec));
+      return apply(fmt::format("uci add_list firewall.{}.reflection_zone='lan'", sec));
     }
     case outcome::no_loopback:
       return apply(fmt::format(

@@ -100,6 +100,30 @@ TEST_CASE("OpenWrt reader: a redirect restricted by src_ip misses LAN clients (n
   CHECK(fs[0].fix.find("uci commit firewall; service firewall reload") != std::string::npos);
 }
 
+TEST_CASE("OpenWrt reader: servers in a dmz zone: reflection defaults to the dest zone, LAN clients miss it") {
+  std::string text = nat_test::slurp(openwrt("home.firewall")) +
+                     "\nconfig zone\n\toption name 'dmz'\n\tlist network 'dmz'\n\toption forward 'REJECT'\n"
+                     "\nconfig redirect\n\toption name 'git'\n\toption src 'wan'\n\toption dest 'dmz'\n\toption proto 'tcp'\n"
+                     "\toption src_dport '8443'\n\toption dest_ip '198.18.2.30'\n";
+  auto rs = read_clean(text, "dmz");
+  auto ctx = home_context();
+  ctx.services = {{ip("203.0.113.1"), proto_tcp, 8443, "git.debugo.fr", ip("198.18.2.30")}};
+  auto fs = analyse(rs, ctx);
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_dnat_wan_only);
+  CHECK(fs[0].fix == "uci add_list firewall.@redirect[4].reflection_zone='lan'; uci commit firewall; service firewall reload");
+  // With the LAN zone added to reflection_zone, the hairpin works. (The network configuration tells
+  // which interface is the LAN's, now that a DNAT takes packets from it.)
+  auto fixed = read_clean(text + "\tlist reflection_zone 'lan'\n\tlist reflection_zone 'dmz'\n" +
+                              nat_test::slurp(openwrt("home.network")) +
+                              "\nconfig interface 'dmz'\n\toption device 'eth2'\n\toption ipaddr '198.18.2.1/24'\n",
+                          "dmz-fixed");
+  auto fs2 = analyse(fixed, ctx);
+  INFO(explain(fs2));
+  CHECK(fs2.empty());
+}
+
 TEST_CASE("OpenWrt reader: a rule rejecting lan to lan forwarding drops the reflected connections") {
   auto rs = read_file("forward-drop.firewall");
   auto fs = analyse(rs, home_context());
