@@ -766,6 +766,13 @@ class text_reader {
         return true;
       }
       right = value_of(st[i++]);
+      if (i < st.size() && st[i].kind == tok::word && st[i].text == "/") {
+        // A masked match ("tcp flags syn / fin,syn,rst,ack"): not simulated.
+        std::string rest = right.is_string() ? right.get<std::string>() : dump(right);
+        rest += " " + unknown_words(st, i);
+        out = json{{"match", {{"op", op}, {"left", left}, {"right", json{{"bitwise", rest}}}}}};
+        return true;
+      }
       if (i < st.size() && st[i].kind == tok::comma) {
         // A flag list: "ct state established,related".
         json list = json::array({right});
