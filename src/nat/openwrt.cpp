@@ -455,6 +455,15 @@ class builder {
     return true;
   }
 
+  // Options that restrict a rule in ways the simulator does not model: its match becomes unknown,
+  // never "matches every packet".
+  static void unmodelled(const section& s, match_set& m) {
+    for (const char* k : {"src_mac", "icmp_type", "mark", "extra", "ipset", "limit", "limit_burst", "helper",
+                          "start_date", "stop_date", "start_time", "stop_time", "weekdays", "monthdays", "device",
+                          "direction", "set_mark", "set_xmark", "set_helper", "dscp"})
+      if (s.get(k)) m.unknown.push_back(std::string(k) + " '" + escape_text(s.str(k), 48) + "'");
+  }
+
   std::string describe(const section& s, std::initializer_list<const char*> keys) {
     // Values are the file's text: cut and escaped like a diagnostic's token.
     std::string out = s.path();
@@ -485,6 +494,8 @@ class builder {
     match_set m;
     if (!protocols(s, m.protocols, "tcp udp")) return;
     if (!ports(s, "src_dport", m.dport)) return;
+    if (!ports(s, "src_port", m.sport)) return;
+    unmodelled(s, m);
     if (!addr_list(s.words("src_ip"), m.saddr)) return;
     if (s.words("src_ip").empty()) m.saddr.reset();
     std::optional<addr_match> dip;
@@ -611,8 +622,7 @@ class builder {
     if (!ports(s, "src_port", m.sport)) return;
     if (!s.words("src_ip").empty() && !addr_list(s.words("src_ip"), m.saddr)) return;
     if (!s.words("dest_ip").empty() && !addr_list(s.words("dest_ip"), m.daddr)) return;
-    for (const char* k : {"icmp_type", "mark", "extra", "ipset", "limit", "start_time", "weekdays", "helper", "set_mark"})
-      if (s.get(k)) m.unknown.push_back(std::string(k) + " '" + s.str(k) + "'");
+    unmodelled(s, m);
     std::vector<std::size_t> srcs;
     if (s.str("src") == "*") {
       for (std::size_t i = 0; i < zones_.size(); ++i) srcs.push_back(i);
@@ -656,6 +666,8 @@ class builder {
     if (!ports(s, "dest_port", m.dport)) return;
     if (!s.words("src_ip").empty() && !addr_list(s.words("src_ip"), m.saddr)) return;
     if (!s.words("dest_ip").empty() && !addr_list(s.words("dest_ip"), m.daddr)) return;
+    if (!ports(s, "src_port", m.sport)) return;
+    unmodelled(s, m);
     m.family = 4;
     rule r = plain_rule(s.where, text);
     r.target = s.path();

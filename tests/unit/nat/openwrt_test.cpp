@@ -199,6 +199,20 @@ TEST_CASE("OpenWrt reader: a missing forward and a missing loopback SNAT get uci
   CHECK(fs2[0].fix.find("target='MASQUERADE'") != std::string::npos);
 }
 
+TEST_CASE("OpenWrt reader: options it does not model make the prediction unknown, never OK") {
+  std::string text = nat_test::slurp(openwrt("home.firewall"));
+  auto at = text.find("\toption src_dport '443'\n");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, "\toption src_mac '00:11:22:33:44:55'\n");
+  auto rs = read_clean(text, "mac");
+  auto fs = analyse(rs, home_context());
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_unsimulated);
+  CHECK(fs[0].service == "https");
+  CHECK(fs[0].evidence.find("src_mac") != std::string::npos);
+}
+
 TEST_CASE("OpenWrt reader: bad input names file:line:col, and rules read with errors predict nothing") {
   const char* texts[] = {
       "config zone\n\toption name 'lan\n",
