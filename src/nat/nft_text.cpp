@@ -653,7 +653,14 @@ class text_reader {
         ++i;
       } else if (w == "reject") {
         ++i;
-        if (i < st.size() && st[i].text == "with") i = std::min(st.size(), i + 3);
+        // "with tcp reset", "with icmp admin-prohibited", "with icmpx type port-unreachable"
+        if (i < st.size() && st[i].text == "with") {
+          ++i;
+          bool tcp = i < st.size() && st[i].text == "tcp";
+          if (i < st.size()) ++i;
+          if (!tcp && i < st.size() && st[i].text == "type") ++i;
+          if (i < st.size() && !statement_word(st[i].text)) ++i;
+        }
         e = json{{"reject", nullptr}};
       } else if (w == "jump" || w == "goto") {
         if (i + 1 >= st.size() || (st[i + 1].kind != tok::word && st[i + 1].kind != tok::string)) {

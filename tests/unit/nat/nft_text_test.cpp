@@ -146,6 +146,9 @@ TEST_CASE("nft text reader: what it cannot model makes the rule unknown and a na
       "\tchain postrouting {\n"
       "\t\ttype nat hook postrouting priority srcnat + 10; policy accept;\n"
       "\t\tct mark & 0xff == 0x1 masquerade\n"
+      "\t\tiifname \"x\" reject with icmp type admin-prohibited\n"
+      "\t\tiifname \"y\" reject with icmpx port-unreachable comment \"z\"\n"
+      "\t\tiifname \"z\" meta l4proto tcp reject with tcp reset\n"
       "\t}\n"
       "}\n";
   hc::diagnostics d;
