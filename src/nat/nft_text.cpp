@@ -746,7 +746,16 @@ class text_reader {
   }
 
   // "lhs [op] rhs": rhs is a value, a comma list, an anonymous set or "@set".
-  bool read_match(const std::vector<token>& st, std::size_t& i, const json& left, json& out) {
+  bool read_match(const std::vector<token>& st, std::size_t& i, const json& plain_left, json& out) {
+    // A bitwise left side ("ct mark & 0xff == 0x1"), as nft -j writes it: {"&": [left, mask]}. The
+    // JSON reader takes it for a match it does not know.
+    json left = plain_left;
+    auto bitop = [](const std::string& w) { return w == "&" || w == "|" || w == "^" || w == "<<" || w == ">>"; };
+    while (i + 1 < st.size() && st[i].kind == tok::word && bitop(st[i].text) &&
+           (st[i + 1].kind == tok::word || st[i + 1].kind == tok::string)) {
+      left = json{{st[i].text, json::array({left, value_of(st[i + 1])})}};
+      i += 2;
+    }
     std::string op = "==";
     static constexpr std::string_view ops[] = {"==", "!=", "<", ">", "<=", ">=", "eq", "ne", "lt", "gt", "le", "ge"};
     if (i < st.size() && st[i].kind == tok::word &&
@@ -765,19 +774,20 @@ class text_reader {
     if (st[i].kind == tok::open) {
       if (!set_elements(st, i, right, false)) return false;
     } else if (st[i].kind == tok::word || st[i].kind == tok::string) {
-      if (st[i].kind == tok::word && (st[i].text == "&" || st[i].text == "|" || st[i].text == "^" ||
-                                      st[i].text == "<<" || st[i].text == ">>")) {
-        // A bitwise expression ("ct mark & 0xff == 1"): not simulated.
-        std::string rest = unknown_words(st, i);
-        out = json{{"match", {{"op", "==" }, {"left", left}, {"right", json{{"bitwise", rest}}}}}};
-        return true;
-      }
       right = value_of(st[i++]);
       if (i < st.size() && st[i].kind == tok::word && st[i].text == "/") {
-        // A masked match ("tcp flags syn / fin,syn,rst,ack"): not simulated.
-        std::string rest = right.is_string() ? right.get<std::string>() : dump(right);
-        rest += " " + unknown_words(st, i);
-        out = json{{"match", {{"op", op}, {"left", left}, {"right", json{{"bitwise", rest}}}}}};
+        // A masked match ("tcp flags syn / fin,syn,rst,ack"): nft -j writes it with the mask on the
+        // left, {"&": [left, ["fin", "syn", ...]]}.
+        ++i;
+        json mask = json::array();
+        for (bool first = true; i < st.size(); first = false) {
+          if (!first && st[i].kind != tok::comma) break;
+          if (!first) ++i;
+          if (i >= st.size() || st[i].kind != tok::word) break;
+          mask.push_back(value_of(st[i++]));
+        }
+        out = json{{"match", {{"op", op}, {"left", json{{"&", json::array({left, mask.size() == 1 ? mask[0] : mask})}}},
+                              {"right", right}}}};
         return true;
       }
       if (i < st.size() && st[i].kind == tok::comma) {
