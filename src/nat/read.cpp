@@ -11,6 +11,8 @@
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
+#include "nat/nft_text.hpp"
+#include "nat/openwrt.hpp"
 
 namespace hc::nat {
 
@@ -128,6 +130,8 @@ ruleset parse_detected(std::string_view text, const std::string& file, diagnosti
     rs.file = file;
     return rs;
   }
+  if (looks_like_nft_text(text)) return parse_nft_text(text, file, diags);
+  if (looks_like_uci(text)) return parse_openwrt(text, file, diags);
   return parse_iptables_save(text, file, diags);
 }
 

@@ -12,6 +12,7 @@
 
 #include "nat/detail.hpp"
 #include "nat/nat.hpp"
+#include "nat/openwrt.hpp"
 
 namespace hc::nat {
 namespace {
@@ -947,6 +948,7 @@ std::vector<finding> analyse(const ruleset& rs, const analysis_context& ctx) {
       if (s.internal_address && ctx.vantage)
         fd.fix += "; " + fx.loopback_snat(*ctx.vantage, *s.internal_address, s.protocol, s.port, s.public_address, false);
     }
+    fd.fix = router_fix(rs, p, s, fd.fix);  // the router's own commands (uci for OpenWrt), else fd.fix
     // One finding per cause: the flows of many names to the same address and port fail the same
     // way (same kind, evidence and fix); they become one finding listing every name.
     if (!fd.name.empty()) {
