@@ -1,5 +1,6 @@
 #include "check/static_checks.hpp"
 
+#include "check/answer_plan.hpp"
 #include "check/dnssec_parity.hpp"
 #include "zone/view_diff.hpp"
 
@@ -16,6 +17,18 @@ static_result analyse_statically(const run_inputs& in, const vantage_point& vp, 
     if (in.nat) {
       const nat::ruleset* rs = &*in.nat;
       dopt.nat = [rs](const ip_address& a) { return rs->dnat_targets(a); };
+    }
+    // An internal view selected by TSIG keys alone (no client address in its match-clients, ACLs
+    // followed) tells nothing of where its clients are: an internal address it publishes is then
+    // taken as inside when it is on the vantage point's LAN or not a public address, for the split
+    // decision only. Without that, every split name would be a `disagree`.
+    auto inside = bind::accepted_prefixes(*in.config, vp.internal->match_clients);
+    std::erase_if(inside, [](const ip_prefix& p) { return p.length == 0 || p.network.is_loopback(); });
+    if (inside.empty() && !vp.internal_signing.key_name.empty()) {
+      dopt.split_inside = [lan = vp.lan](const ip_address& a) { return !is_public_address(a, lan); };
+      std::string lans;
+      for (const auto& p : vp.lan) lans += (lans.empty() ? "" : ", ") + p.str();
+      dopt.inside_means = lans.empty() ? std::string("a private address") : "on the LAN " + lans + " or a private address";
     }
     auto diff = zone::diff_views(in.zones, *in.config, *vp.internal, *vp.external, dopt);
     // The view diff can hold most of a run's findings (every split name): taken as it is, never

@@ -457,11 +457,14 @@ class differ {
           elsewhere = true;
         }
       }
-      if (!ok && !elsewhere && covered(i)) ok = true;
+      if (!ok && !elsewhere && (covered(i) || (opts_.split_inside && opts_.split_inside(i)))) ok = true;
       if (!ok) {
         unexplained = true;
         if (elsewhere) notes.push_back(fmt::format("{} is not where the router DNATs the public address", i.str()));
-        else notes.push_back(fmt::format("{} is outside {}'s match-clients", i.str(), in_.name));
+        else if (opts_.split_inside)
+          notes.push_back(fmt::format("{} is not {} (view {} is selected by TSIG key)", i.str(), opts_.inside_means, in_.name));
+        else
+          notes.push_back(fmt::format("{} is outside {}'s match-clients", i.str(), in_.name));
       }
     }
     for (std::size_t k = 0; k < E.size(); ++k) {

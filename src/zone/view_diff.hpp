@@ -29,6 +29,11 @@ struct diff_options {
   // Does the internal view's match-clients take this address? Unset: bind::matches on the internal
   // view's match-clients.
   std::function<bool(const ip_address&)> internal_clients;
+  // For an internal view whose match-clients name no address (selected by TSIG keys): an internal
+  // address this takes counts as inside for the split/disagree decision only (not for leaks), and
+  // `inside_means` says what inside means in the evidence ("on the LAN 198.18.1.0/24 or private").
+  std::function<bool(const ip_address&)> split_inside;
+  std::string inside_means;
   // Sort the findings (see diff_views). A caller that sorts them its own way anyway (the runner)
   // saves a sort of every finding.
   bool sorted = true;

@@ -264,3 +264,29 @@ TEST_CASE("tsig run: a --tsig-key whose key reaches neither view is said to be u
   CHECK(has_note(r, "--tsig-key " + o.tsig_key_files[0] + ": key 'other-key' is not needed to reach the internal or the external view; not used"));
   CHECK(every_format(r).find(right_secret) == std::string::npos);
 }
+
+TEST_CASE("tsig run: views selected by key alone: a private or LAN inside address is split, a public one still disagrees") {
+  // No NAT rules: the internal view names no client address, so an internal address counts as inside
+  // when it is on the vantage point's LAN or private; before, every split name was a `disagree`.
+  key_site site;
+  const char* soa = "$TTL 300\n@ IN SOA ns.example.test. h.example.test. 7 3600 900 604800 300\n@ IN NS ns\nns IN AAAA ::1\n";
+  site.write("db.intra", std::string(soa) + "web IN A 10.1.2.5\nlan IN A 192.0.2.44\npub IN A 198.51.100.7\n");
+  site.write("db.extra", std::string(soa) + "web IN A 203.0.113.5\nlan IN A 203.0.113.6\npub IN A 203.0.113.7\n");
+  auto o = options_for(site, {*ip_address::parse("127.0.0.9"), 9});
+  o.static_only = true;
+  o.all = true;
+  o.names.clear();
+  o.source = ip_address::parse("192.0.2.10");
+  const run_result r = check::run(o);
+  auto kind_of = [&r](const std::string& name) {
+    std::vector<std::string> kinds;
+    for (const auto& f : r.findings)
+      if (f.name == name) kinds.push_back(std::string(hc::name(f.kind)));
+    return kinds;
+  };
+  CHECK(kind_of("web.example.test") == std::vector<std::string>{"split"});  // private inside
+  CHECK(kind_of("lan.example.test") == std::vector<std::string>{"split"});  // on the vantage point's /24
+  CHECK(kind_of("pub.example.test") == std::vector<std::string>{"disagree"});  // public, not the LAN
+  for (const auto& f : r.findings)
+    if (f.kind == finding_kind::disagree) CHECK(f.evidence.find("selected by TSIG key") != std::string::npos);
+}
