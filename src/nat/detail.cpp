@@ -6,6 +6,20 @@
 
 namespace hc::nat::detail {
 
+std::string_view first_content_line(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || line[first] == '#') continue;
+    line.remove_prefix(first);
+    return line;
+  }
+  return {};
+}
+
 std::optional<int> protocol_number(std::string_view name) {
   if (name == "tcp" || name == "TCP") return proto_tcp;
   if (name == "udp" || name == "UDP") return proto_udp;

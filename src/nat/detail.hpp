@@ -15,6 +15,10 @@ namespace hc::nat::detail {
 
 // "tcp" → 6, "udp" → 17, "icmp" → 1, a number → itself; nullopt when unknown.
 std::optional<int> protocol_number(std::string_view name);
+
+// The first line of `text` that is neither blank nor a `#` comment, without its leading blanks:
+// what the readers look at to tell the formats apart. Empty when there is none.
+std::string_view first_content_line(std::string_view text);
 // "tcp", "udp", "icmp", or the number.
 std::string protocol_name(int proto);
 // A port number or one of the few service names rule sets use ("domain", "https", ...).

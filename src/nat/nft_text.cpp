@@ -826,17 +826,8 @@ source_location map_back(const std::vector<json_line>& lines, const source_locat
 }  // namespace
 
 bool looks_like_nft_text(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos || line[first] == '#') continue;
-    line.remove_prefix(first);
-    return line.starts_with("table ") || line.starts_with("table\t") || line.starts_with("flush ruleset");
-  }
-  return false;
+  const auto line = detail::first_content_line(text);
+  return line.starts_with("table ") || line.starts_with("table\t") || line.starts_with("flush ruleset");
 }
 
 ruleset parse_nft_text(std::string_view text, const std::string& file, diagnostics& diags) {

@@ -715,17 +715,8 @@ std::string apply(const std::string& commands) {
 }  // namespace
 
 bool looks_like_uci(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    auto line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-    pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos || line[first] == '#') continue;
-    line.remove_prefix(first);
-    return line.starts_with("config ") || line.starts_with("config\t") || line.starts_with("package ");
-  }
-  return false;
+  const auto line = detail::first_content_line(text);
+  return line.starts_with("config ") || line.starts_with("config\t") || line.starts_with("package ");
 }
 
 ruleset parse_openwrt(std::string_view text, const std::string& file, diagnostics& diags) {
