@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -14,6 +15,23 @@
 #include "nat/nat.hpp"
 
 namespace nat_test {
+
+// `base` with 1 to 6 random edits (a byte replaced from `alphabet`, up to 20 bytes erased, a byte
+// from `alphabet` inserted); `if_empty` when the edits leave nothing. The readers' mutation tests.
+inline std::string mutate(const std::string& base, std::mt19937& rng, std::string_view alphabet, const char* if_empty) {
+  std::string s = base;
+  int edits = 1 + static_cast<int>(rng() % 6);
+  for (int e = 0; e < edits; ++e) {
+    std::size_t pos = rng() % s.size();
+    switch (rng() % 3) {
+      case 0: s[pos] = alphabet[rng() % alphabet.size()]; break;
+      case 1: s.erase(pos, 1 + rng() % 20); break;
+      default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
+    }
+    if (s.empty()) s = if_empty;
+  }
+  return s;
+}
 
 inline hc::ip_address ip(const char* s) { return *hc::ip_address::parse(s); }
 inline hc::ip_prefix prefix(const char* s) { return *hc::ip_prefix::parse(s); }

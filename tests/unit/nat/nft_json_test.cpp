@@ -277,17 +277,7 @@ TEST_CASE("nft reader: every mutation of captured JSON is read into rules or nam
   int clean = 0, diagnosed = 0;
   const std::string alphabet = "{}[]\":,0123456789abcdefnrtu \\-.";
   for (int round = 0; round < 300; ++round) {
-    std::string s = base;
-    int edits = 1 + static_cast<int>(rng() % 6);
-    for (int e = 0; e < edits; ++e) {
-      std::size_t pos = rng() % s.size();
-      switch (rng() % 3) {
-        case 0: s[pos] = alphabet[rng() % alphabet.size()]; break;
-        case 1: s.erase(pos, 1 + rng() % 20); break;
-        default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-      }
-      if (s.empty()) s = "{";
-    }
+    std::string s = nat_test::mutate(base, rng, alphabet, "{");
     CAPTURE(s);
     hc::diagnostics d;
     auto rs = parse_nat_rules(s, "fuzz.json", d);

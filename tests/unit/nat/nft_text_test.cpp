@@ -245,17 +245,7 @@ TEST_CASE("nft text reader: every mutation of a capture is read into rules or na
   int clean = 0, diagnosed = 0;
   const std::string alphabet = "{}\";,.:/-#0123456789abcdeiptnr \n\t";
   for (int round = 0; round < 300; ++round) {
-    std::string s = base;
-    int edits = 1 + static_cast<int>(rng() % 6);
-    for (int e = 0; e < edits; ++e) {
-      std::size_t pos = rng() % s.size();
-      switch (rng() % 3) {
-        case 0: s[pos] = alphabet[rng() % alphabet.size()]; break;
-        case 1: s.erase(pos, 1 + rng() % 20); break;
-        default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-      }
-      if (s.empty()) s = "table";
-    }
+    std::string s = nat_test::mutate(base, rng, alphabet, "table");
     CAPTURE(s);
     hc::diagnostics d;
     auto rs = parse_nft_text(s, "fuzz.nft", d);
