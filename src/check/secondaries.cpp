@@ -53,10 +53,13 @@ view_access access_for(const plan_inputs& in, const bind::view_decl& view, const
   return a;
 }
 
-// The primary's own addresses: --dns-server, named.conf's listen-on, the SOA MNAME's addresses.
+// The primary's own addresses: --dns-server, --external-dns (the primary on the public address),
+// named.conf's listen-on, the SOA MNAME's addresses in each view, and the public addresses the NAT
+// rules forward DNS (port 53, or every port) to one of those.
 std::set<ip_address> primary_addresses(const plan_inputs& in, const zone::zone_data& zi, const zone::zone_data& ze) {
   std::set<ip_address> out;
   if (in.options->dns_server) out.insert(in.options->dns_server->address);
+  for (const auto& e : in.options->external_dns) out.insert(e.address);
   if (in.config)
     for (const auto& text : in.config->options.listen_on)
       if (auto a = ip_address::parse(text)) out.insert(*a);
@@ -66,6 +69,10 @@ std::set<ip_address> primary_addresses(const plan_inputs& in, const zone::zone_d
       for (const auto& a : addresses_of(*in.zones, *view, canonical_name(mname))) out.insert(a);
     }
   }
+  if (in.nat)
+    for (const auto& p : nat::published(*in.nat))
+      if ((p.port == 0 || (p.port <= 53 && 53 <= std::max(p.port, p.port_last))) && out.count(p.internal_address))
+        out.insert(p.public_address);
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "check/plan.hpp"
 #include "check/runner.hpp"
 #include "check/secondaries.hpp"
+#include "nat/nat.hpp"
 #include "core/asio.hpp"
 #include "probes_dns/dns_test_server.hpp"
 #include "report/report.hpp"
@@ -281,10 +282,15 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   d.write("db.intra", "$TTL 300\n@ IN SOA ns1 h 10 3600 900 604800 300\n@ IN NS ns1\n@ IN NS ns2\n"
                       "ns1 IN A 10.0.0.53\nns2 IN A 10.0.0.54\nweb IN A 10.0.0.80\n");
   d.write("db.extra", "$TTL 300\n@ IN SOA ns1 h 20 3600 900 604800 300\n@ IN NS ns1\n@ IN NS ns3.example.net.\n"
-                      "ns1 IN A 192.0.2.53\nweb IN A 192.0.2.80\n");
+                      "@ IN NS pub\nns1 IN A 192.0.2.53\npub IN A 192.0.2.54\nweb IN A 192.0.2.80\n");
+  // pub is the primary too: the router forwards DNS on 192.0.2.54 to ns1's internal address.
+  const std::string rules_file = d.write("rules", "*nat\n:PREROUTING ACCEPT [0:0]\n"
+                                                  "-A PREROUTING -d 192.0.2.54/32 -p udp --dport 53 -j DNAT --to-destination 10.0.0.53\n"
+                                                  "COMMIT\n");
   diagnostics diags;
   auto cfg = bind::read_named_conf(conf, diags);
   auto zones = zone::load_zones(cfg, diags);
+  auto rules = nat::read_nat_rules(rules_file, diags);
   REQUIRE_FALSE(diags.has_errors());
   check::run_options o;
   o.ipv6 = false;
@@ -297,6 +303,7 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   in.external = bind::find_view(cfg, "extra");
   in.names = {"web.example.test."};
   in.source = ip_address::parse("127.0.0.1");
+  in.nat = &rules;
   const check::plan p = check::plan_secondaries(in);
   std::vector<std::string> asked;
   for (const auto& q : p.dns) {
@@ -317,7 +324,13 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
     }
   }
   std::sort(asked.begin(), asked.end());
-  // ns1 (the SOA MNAME: the primary) is left out in both views; ns3 is out of zone without glue.
+  // ns1 (the SOA MNAME: the primary) is left out in both views, pub (forwarded to it) too; ns3 is out
+  // of zone without glue.
   CHECK(asked == std::vector<std::string>{"10.0.0.54#53 extra send", "10.0.0.54#53 intra view",
                                           "198.51.100.7#5353 extra send", "198.51.100.7#5353 intra view"});
+  // --external-dns is the primary on its public address: ns2's address given so is left out too.
+  o.external_dns = {*ip_endpoint::parse("10.0.0.54", 53)};
+  std::vector<std::string> left;
+  for (const auto& q : check::plan_secondaries(in).dns) left.push_back(q.request.target.str());
+  CHECK(left == std::vector<std::string>{"198.51.100.7#5353", "198.51.100.7#5353"});
 }
