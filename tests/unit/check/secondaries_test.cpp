@@ -333,4 +333,27 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   std::vector<std::string> left;
   for (const auto& q : check::plan_secondaries(in).dns) left.push_back(q.request.target.str());
   CHECK(left == std::vector<std::string>{"198.51.100.7#5353", "198.51.100.7#5353"});
+
+  // A view selected by a key whose secret is known nowhere: not-checked at stage tsig, naming the key.
+  in.internal_signing.key_name = "intra-key";
+  in.internal_signing.missing = "no key statement for 'intra-key' was readable";
+  unsigned keyed = 0;
+  for (const auto& q : check::plan_secondaries(in).dns) {
+    if (q.secondary->view != "intra") continue;
+    ++keyed;
+    REQUIRE(q.done.has_value());
+    CHECK(q.done->check.stage == "tsig");
+    CHECK(q.secondary->key_name == "intra-key");
+    CHECK(q.done->check.detail.find("view intra is selected by TSIG key intra-key") != std::string::npos);
+    CHECK(q.done->hint.find("--tsig-key") != std::string::npos);
+  }
+  CHECK(keyed == 1);
+  // Given with its secret, the key signs the question.
+  in.internal_signing.key = probes::tsig_key{"intra-key", "hmac-sha256", secret};
+  for (const auto& q : check::plan_secondaries(in).dns) {
+    if (q.secondary->view != "intra") continue;
+    CHECK_FALSE(q.done.has_value());
+    REQUIRE(q.request.tsig.has_value());
+    CHECK(q.request.tsig->name == "intra-key");
+  }
 }
