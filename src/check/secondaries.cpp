@@ -232,13 +232,17 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
     const bool has_soa = res.dns && std::any_of(res.dns->answer.begin(), res.dns->answer.end(), [](const std::string& rr) {
       return rr.find(" SOA ") != std::string::npos;
     });
-    if (!res.dns || res.dns->rcode != 0 || !has_soa || !res.dns->soa_serial) {
+    // Only an authoritative SOA answer says which serial the secondary serves (a cached one does not).
+    if (!res.dns || res.dns->rcode != 0 || !has_soa || !res.dns->soa_serial || !res.dns->aa) {
       finding f = base(d, res, finding_kind::not_checked);
       const int rcode = res.dns ? res.dns->rcode : -1;
-      f.evidence = fmt::format("secondary {} gave no SOA for {} in view {} ({}): {}; its serial is not compared",
-                               s.server, display_name(s.zone), s.view, how_asked(s),
-                               rcode == 5 ? std::string("REFUSED") : rcode > 0 ? "rcode " + std::to_string(rcode)
-                                                                              : std::string("no SOA in the answer"));
+      const std::string what = rcode == 5  ? std::string("REFUSED")
+                               : rcode > 0 ? "rcode " + std::to_string(rcode)
+                               : !has_soa  ? std::string("no SOA in the answer")
+                                           : std::string("the answer is not authoritative (AA not set)");
+      f.evidence = fmt::format("secondary {} gave no authoritative SOA for {} in view {} ({}): {}; its serial is not "
+                               "compared",
+                               s.server, display_name(s.zone), s.view, how_asked(s), what);
       f.fix = fmt::format("check that the secondary serves {} in view {} and answers this client (allow-query)",
                           display_name(s.zone), s.view);
       out.push_back(std::move(f));
@@ -250,9 +254,9 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
     if (s.other_serial && *s.other_serial != mine && served == *s.other_serial) {
       finding f = base(d, res, finding_kind::secondary_wrong_view);
       f.evidence = fmt::format(
-          "secondary {} serves serial {} in view {} (asked {}), which is view {}'s serial (key {}); the primary's view {} "
+          "secondary {} serves serial {} in view {} (asked {}), which is view {}'s serial ({}); the primary's view {} "
           "has {}: the secondary's view {} was transferred from the primary's view {}",
-          s.server, served, s.view, how_asked(s), s.other_view, s.other_key_name.empty() ? "none" : s.other_key_name,
+          s.server, served, s.view, how_asked(s), s.other_view, s.other_key_name.empty() ? std::string("selected by address") : "key " + s.other_key_name,
           s.view, mine, s.view, s.other_view);
       f.fix = fmt::format(
           "transfer each view with its own key (BIND ARM, multi-view secondaries): on the secondary, in view \"{}\" "

@@ -68,6 +68,7 @@ struct behaviour {
   std::uint32_t intra_serial = 10;
   std::uint32_t extra_serial = 20;
   bool refuse = false;
+  bool authoritative = true;  // false: the AA bit is not set (an answer from a cache)
 };
 
 probes::dns_bytes sign_reply(const probes::dns_bytes& reply, const ldns_pkt* query) {
@@ -107,6 +108,7 @@ probes::dns_bytes answer(const probes::dns_bytes& query, const behaviour& b) {
     spec.aa = false;
   } else if (type == LDNS_RR_TYPE_SOA && name == "example.test.") {
     spec.answer = {soa};
+    spec.aa = b.authoritative;
   } else if (a.count(name)) {
     if (type == LDNS_RR_TYPE_A) spec.answer = {name + " 300 IN A " + a[name]};
     else spec.authority = {soa};
@@ -259,9 +261,22 @@ TEST_CASE("secondaries: a secondary that refuses is not-checked in each view, ne
   CHECK(exit_code(r.status()) == 3);
   for (const auto& f : r.findings) {
     if (f.kind != finding_kind::not_checked) continue;
+    CHECK(f.evidence.find("gave no authoritative SOA for example.test in view " + f.view) != std::string::npos);
     CHECK(f.evidence.find("REFUSED") != std::string::npos);
     CHECK(f.evidence.find("its serial is not compared") != std::string::npos);
   }
+}
+
+TEST_CASE("secondaries: an SOA answer without the AA bit (from a cache) is not-checked, not compared") {
+  key_site site;
+  servers s(behaviour{10, 10, false, false});
+  const run_result r = run_against(site, s);
+  const std::string text = findings_text(r);
+  CAPTURE(text);
+  CHECK(serious(r) == "not-checked extra; not-checked intra");
+  for (const auto& f : r.findings)
+    if (f.kind == finding_kind::not_checked)
+      CHECK(f.evidence.find("the answer is not authoritative (AA not set)") != std::string::npos);
 }
 
 TEST_CASE("secondaries: the serial comparison follows RFC 1982 arithmetic") {
