@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "check/secondaries.hpp"
 #include "check/service_compare.hpp"
 #include "core/dns_text.hpp"
 
@@ -106,6 +107,10 @@ class judge_run {
       const auto& d = p_.dns[i];
       res.check.type = rr_type_name(d.request.qtype);
       annotate_dns_check(res.check, d.expect);
+      if (d.secondary) {  // judged with both views' serials below (judge_secondaries)
+        add_check(res, false);
+        continue;
+      }
       if (res.check.stage != "skipped") {
         if (d.answers_unknown) {
           // Without zone files only the transport is judged.
@@ -120,6 +125,7 @@ class judge_run {
       }
       add_check(res, false);
     }
+    for (auto& f : judge_secondaries(p_, r_)) dns_findings.push_back(std::move(f));
     std::size_t explained = 0;
     for (auto& f : dns_findings) {
       if (f.kind == finding_kind::wrong_answer && stale.count({f.view, f.zone})) {

@@ -41,6 +41,9 @@ struct run_options {
   // --view NAME[=KEYFILE]: the views to transfer (all of named.conf's when none), each with the key
   // file that selects it (empty: from named.conf's key statements or --tsig-key, or by address).
   std::vector<std::pair<std::string, std::string>> transfer_views;
+  // --secondary ADDR[#PORT]: secondaries asked for each view's SOA serial of the zones both views
+  // serve, besides the zones' NS sets (port 53 when not given).
+  std::vector<ip_endpoint> secondaries;
   std::string nat_rules;  // path, "-" for stdin, empty for none
   bool static_only = false;
 

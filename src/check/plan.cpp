@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "check/secondaries.hpp"
 #include "check/services.hpp"
 #include "core/dns_text.hpp"
 
@@ -535,7 +536,9 @@ class planner {
 
 plan make_plan(const plan_inputs& in) {
   if (!in.zones || !in.internal || !in.external) return {};
-  return planner(in).run();
+  plan p = planner(in).run();
+  p.append(plan_secondaries(in));
+  return p;
 }
 
 }  // namespace hc::check

@@ -16,6 +16,19 @@
 
 namespace hc::check {
 
+// A secondary asked for one view's SOA serial of a zone both views serve: what the primary's zone
+// data says each view's serial is, and how the views are selected (for the evidence and the fix).
+struct secondary_ask {
+  std::string server;      // who the secondary is: its NS name, or "--secondary ADDR#PORT"
+  std::string zone;        // the zone's origin, canonical
+  std::string view;        // the view asked
+  std::string other_view;  // the zone's other view
+  std::optional<std::uint32_t> view_serial;   // the primary's serial of the zone in `view`
+  std::optional<std::uint32_t> other_serial;  // and in `other_view`
+  std::string key_name;        // the TSIG key that selects `view` (empty: selected by address)
+  std::string other_key_name;  // the one that selects `other_view`
+};
+
 // One DNS probe and the zone files' expectation for it.
 struct dns_probe_plan {
   probes::probe_request request;
@@ -27,6 +40,8 @@ struct dns_probe_plan {
   std::optional<probes::probe_result> done;
   // Without zone files (one-shot): only the transport and the existence of the name are judged.
   bool answers_unknown = false;
+  // Set: a secondary's SOA serial for one view, judged against both views' serials (secondaries.hpp).
+  std::optional<secondary_ask> secondary;
 };
 
 // One service on one path (hairpin or direct) for one name.
@@ -74,6 +89,7 @@ struct plan_inputs {
   bool flows_only = false;                     // --static: only the NAT flows, no probes
   view_signing internal_signing;               // the DNS checks of the internal view (resolver, direct)
   view_signing external_signing;               // those of the external view (hairpin)
+  std::optional<ip_address> source;            // the vantage point's address: which view it reaches unsigned
 };
 
 // The names --all checks: every owner name of the zones the two views share, in both views.

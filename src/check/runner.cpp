@@ -204,6 +204,7 @@ run_result run(const run_options& o) {
     pin.flows_only = o.static_only;
     pin.internal_signing = vp.internal_signing;
     pin.external_signing = vp.external_signing;
+    pin.source = vp.source;
     pl = make_plan(pin);
   }
   timing.lap("plan");

@@ -217,6 +217,12 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
                  "(repeatable)")
       ->type_name("NAME[=KEYFILE]")
       ->allow_extra_args(false);
+  std::vector<std::string> secondaries;
+  app.add_option("--secondary", secondaries,
+                 "a secondary ADDR[#PORT] asked for each view's SOA serial of the zones both views serve, besides "
+                 "the zones' NS sets (repeatable)")
+      ->type_name("ADDR[#PORT]")
+      ->allow_extra_args(false);
   app.add_option("--ca-file", r.ca_file, "TLS trust anchors (default: the system store)");
   app.add_flag("--insecure", r.insecure, "do not verify TLS certificates (never the default)");
   app.add_option("-t,--timeout", r.timeout_s, "deadline for the whole run in seconds (default 10)")
@@ -371,6 +377,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   if (!dns_server.empty()) {
     r.dns_server = ip_endpoint::parse(dns_server, 53);
     if (!r.dns_server) return fail(fmt::format("--dns-server: '{}' is not ADDR[#PORT]", dns_server));
+  }
+  for (const auto& e : secondaries) {
+    auto ep = ip_endpoint::parse(e, 53);
+    if (!ep) return fail(fmt::format("--secondary: '{}' is not ADDR[#PORT]", e));
+    r.secondaries.push_back(*ep);
   }
   for (const auto& v : views) {
     const auto eq = v.find('=');

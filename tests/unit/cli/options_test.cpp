@@ -279,3 +279,17 @@ TEST_CASE("cli --zones-from, --dns-server and repeatable --view NAME[=KEYFILE] a
   CHECK(parse({"--zones-from", "axfr", "--view", "intra=", "--all"}).exit_status == 3);
   CHECK(parse({"--view", "intra", "--all"}).exit_status == 3);  // needs axfr or both
 }
+
+TEST_CASE("cli --secondary ADDR[#PORT] is repeatable, port 53 by default, and an address") {
+  auto p = parse({"--secondary", "198.18.1.54", "--secondary", "[2001:db8::54]#5353", "--all"});
+  REQUIRE(p.options);
+  const auto& s = p.options->run.secondaries;
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].str() == "198.18.1.54#53");
+  CHECK(s[1].address.str() == "2001:db8::54");
+  CHECK(s[1].port == 5353);
+  CHECK(parse({"--all"}).options->run.secondaries.empty());
+  auto bad = parse({"--secondary", "ns2.example", "--all"});
+  CHECK(bad.exit_status == 3);
+  CHECK(bad.message.find("--secondary: 'ns2.example' is not ADDR[#PORT]") != std::string::npos);
+}
