@@ -79,6 +79,7 @@ std::set<ip_address> primary_addresses(const plan_inputs& in, const zone::zone_d
 struct secondary {
   ip_endpoint at;
   std::string label;
+  bool given = false;  // named with --secondary (else found in the zone's NS set)
 };
 
 // The zone's NS set in both views, resolved in each view's zone data (and glue), without the
@@ -100,7 +101,7 @@ std::vector<secondary> secondaries_of(const plan_inputs& in, const zone::zone_da
     }
   }
   for (const auto& at : o.secondaries)
-    if (seen.insert(at).second) out.push_back({at, "--secondary " + at.str()});
+    if (seen.insert(at).second) out.push_back({at, "--secondary " + at.str(), true});
   return out;
 }
 
@@ -205,6 +206,16 @@ plan plan_secondaries(const plan_inputs& in) {
         ask.key_name = a.key_name;
         ask.other_key_name = (internal ? ea : ia).key_name;
         d.secondary = std::move(ask);
+        // A secondary found in the NS set whose view our address cannot reach is not a check the
+        // user asked for: a note says it was not asked (a UNKNOWN on every run of every site with a
+        // secondary would teach users to ignore UNKNOWN). One given with --secondary was asked
+        // for: not-checked.
+        if (!a.why_not.empty() && a.key_name.empty() && !s.given) {
+          p.notes.push_back(fmt::format("secondary {} not asked for view {}'s serial of {}: {} (name it with --secondary "
+                                        "to make this UNKNOWN)",
+                                        s.label, ask.view, display_name(origin), a.why_not));
+          continue;
+        }
         if (!a.why_not.empty()) d.done = cannot_ask(d, a, s.label);
         p.dns.push_back(std::move(d));
       }

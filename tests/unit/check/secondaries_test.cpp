@@ -341,8 +341,15 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   std::sort(asked.begin(), asked.end());
   // ns1 (the SOA MNAME: the primary) is left out in both views, pub (forwarded to it) too; ns3 is out
   // of zone without glue.
-  CHECK(asked == std::vector<std::string>{"10.0.0.54#53 extra send", "10.0.0.54#53 intra view",
-                                          "198.51.100.7#5353 extra send", "198.51.100.7#5353 intra view"});
+  // ns2, found in the NS set, is not asked for intra (out of reach): a note, not a not-checked on
+  // every run; the --secondary one was asked for, so its intra question is not-checked.
+  CHECK(asked == std::vector<std::string>{"10.0.0.54#53 extra send", "198.51.100.7#5353 extra send",
+                                          "198.51.100.7#5353 intra view"});
+  bool noted = false;
+  for (const auto& n : p.notes)
+    noted |= n.find("secondary ns2.example.test") != std::string::npos && n.find("view intra") != std::string::npos &&
+             n.find("--secondary") != std::string::npos;
+  CHECK(noted);
   // --external-dns is the primary on its public address: ns2's address given so is left out too.
   o.external_dns = {*ip_endpoint::parse("10.0.0.54", 53)};
   std::vector<std::string> left;
