@@ -20,11 +20,15 @@ constexpr std::size_t max_logical_chars = 64 * 1024;  // one command with its co
 constexpr std::size_t max_commands = 100000;
 constexpr std::size_t max_list_entries = 100000;
 constexpr std::size_t max_text = 300;  // a rule's text as kept for evidence
+constexpr std::size_t max_members = 256;        // interfaces of one interface list
+constexpr std::size_t max_own_addresses = 4096;  // /ip address entries
+constexpr std::size_t max_copied = 4000000;     // prefixes and rule copies the lists expand to, in all
 
 // One word of a command with where it starts.
 struct word {
   std::string text;
   source_location where;
+  bool assigned = true;  // an argument's value: false when the argument has no '=' at all
 };
 
 // A `add`/`set`/... command of a menu, with its key=value arguments.
@@ -166,7 +170,7 @@ std::vector<command> read_commands(std::string_view text, const std::string& fil
     for (++k; k < w.size(); ++k) {
       auto eq = w[k].text.find('=');
       word key{w[k].text.substr(0, eq), w[k].where};
-      word val{eq == std::string::npos ? std::string() : w[k].text.substr(eq + 1), w[k].where};
+      word val{eq == std::string::npos ? std::string() : w[k].text.substr(eq + 1), w[k].where, eq != std::string::npos};
       if (eq != std::string::npos) val.where.column += static_cast<std::uint32_t>(eq + 1);
       c.args.emplace_back(std::move(key), std::move(val));
     }
@@ -288,7 +292,8 @@ class builder {
           continue;
         }
         auto& m = lists_[l->text];
-        if (m.size() < max_list_entries) m.push_back(i->text);
+        if (m.size() < max_members) m.push_back(i->text);
+        else diags_.error(c.where, "too many members in one interface list", l->text.substr(0, 40));
       } else if (c.menu == "interface list") {
         const word* n = arg(c, "name");
         if (n && (arg(c, "include") || arg(c, "exclude"))) unmodelled_lists_.push_back(n->text);
@@ -311,7 +316,8 @@ class builder {
         ip_prefix p = *pfx;
         for (unsigned bit = p.length; bit < p.network.bits(); ++bit)
           p.network.bytes[bit / 8] = static_cast<std::uint8_t>(p.network.bytes[bit / 8] & ~(0x80u >> (bit % 8)));
-        if (own_.size() < max_list_entries) own_.push_back({*addr, p, i->text, c.where, c.text});
+        if (own_.size() < max_own_addresses) own_.push_back({*addr, p, i->text, c.where, c.text});
+        else diags_.error(c.where, "too many /ip address entries");
       }
     }
   }
@@ -404,6 +410,11 @@ class builder {
       m.unknown.push_back("an address and an address list on the same side");
       return true;
     }
+    copied_ += it->second.prefixes.size();
+    if (copied_ > max_copied) {
+      diags_.error(v.where, "the address lists are referenced too often to be expanded", t.substr(0, 40));
+      return false;
+    }
     out = addr_match{it->second.prefixes, neg};
     return true;
   }
@@ -426,6 +437,11 @@ class builder {
     if (neg && it->second.size() > 1) {
       m.unknown.push_back("!interface list " + t.substr(0, 60) + " with several members");
       return true;
+    }
+    copied_ += it->second.size();
+    if (copied_ > max_copied) {
+      diags_.error(v.where, "the interface lists are referenced too often to be expanded", t.substr(0, 40));
+      return false;
     }
     names = it->second;
     return true;
@@ -462,6 +478,7 @@ class builder {
     for (const auto& [k, v] : c.args) {
       const std::string& key = k.text;
       if (harmless_key(key)) continue;
+      if (v.assigned && v.text.empty()) continue;  // key="" (export verbose): the match is not set
       if (key == "src-address") {
         if (!address(v, m.saddr, m)) return {};
       } else if (key == "dst-address") {
@@ -533,8 +550,9 @@ class builder {
     // the published services are known (the packet must also be for the router).
     if (m.dst_local && *m.dst_local && !m.daddr && !own_.empty() && r.act == action::dnat) {
       addr_match a;
+      copied_ += own_.size();
       for (const auto& o : own_)
-        if (iifs.empty() || iif_neg || std::find(iifs.begin(), iifs.end(), o.interface) != iifs.end())
+        if (copied_ <= max_copied && (iifs.empty() || iif_neg || std::find(iifs.begin(), iifs.end(), o.interface) != iifs.end()))
           a.any_of.push_back(ip_prefix{o.address, o.address.bits()});
       if (!a.any_of.empty()) m.daddr = a;
     }
@@ -649,6 +667,7 @@ class builder {
   std::map<std::string, addr_list> addr_lists_;
   std::vector<own_address> own_;
   bool ipsec_ = false;  // the export adds IPsec policies
+  std::size_t copied_ = 0;  // list entries expanded into rules so far (bounded by max_copied)
 };
 
 }  // namespace

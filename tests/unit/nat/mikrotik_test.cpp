@@ -171,6 +171,22 @@ TEST_CASE("RouterOS reader: what the simulator does not model is nat-unsimulated
   REQUIRE(fs2.size() == 1);
   CHECK(std::string(hc::name(fs2[0].kind)) == "nat-unsimulated");
   CHECK(fs2[0].evidence.find("mark.rsc:2:") != std::string::npos);
+  // export verbose: empty values are unset matches, a bare word is a test not understood.
+  hc::diagnostics d3;
+  auto rs3 = parse_nat_rules(
+      "/ip firewall nat\nadd action=dst-nat chain=dstnat dst-address=203.0.113.1 dst-port=443 in-interface=\"\" "
+      "in-interface-list=\"\" log=no log-prefix=\"\" protocol=tcp to-addresses=198.18.1.10\nadd action=masquerade "
+      "chain=srcnat src-address=198.18.1.0/24 dst-address=198.18.1.0/24 out-interface=bridge\n",
+      "verbose.rsc", d3);
+  CHECK_FALSE(d3.has_errors());
+  auto fs3 = analyse(rs3, ctx2);
+  INFO(explain(fs3));
+  CHECK(fs3.empty());
+  hc::diagnostics d4;
+  auto rs4 = parse_nat_rules("/ip firewall nat\nadd action=masquerade chain=srcnat copy-from\n", "bare.rsc", d4);
+  REQUIRE(rs4.find("ip", "nat", "srcnat"));
+  REQUIRE(rs4.find("ip", "nat", "srcnat")->rules.size() == 1);
+  CHECK(rs4.find("ip", "nat", "srcnat")->rules[0].match.unknown.size() == 1);
 }
 
 TEST_CASE("RouterOS reader: bad input names file:line:col, and rules read with errors predict nothing") {
