@@ -582,7 +582,25 @@ class builder {
         out.push_back(std::move(x));
       }
     }
-    return out;
+    // A DNAT on a WAN interface for any destination (in-interface=ether1, no dst-address): a copy
+    // for the interface's own addresses comes first, so that the published services are known; the
+    // rule itself follows unchanged, for the other destinations (the same packets, the same action).
+    std::vector<rule> with_copies;
+    for (auto& x : out) {
+      if (x.act == action::dnat && !x.match.daddr && !x.match.dst_local && x.match.iif && !x.match.iif->negated) {
+        addr_match a;
+        for (const auto& o : own_)
+          if (o.interface == x.match.iif->pattern) a.any_of.push_back(ip_prefix{o.address, o.address.bits()});
+        copied_ += a.any_of.size();
+        if (!a.any_of.empty() && copied_ <= max_copied) {
+          rule y = x;
+          y.match.daddr = std::move(a);
+          with_copies.push_back(std::move(y));
+        }
+      }
+      with_copies.push_back(std::move(x));
+    }
+    return with_copies;
   }
 
   bool action_of(const command& c, bool nat, rule& r) {
@@ -781,7 +799,11 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
       bool by_list = r->text.find("in-interface-list=") != std::string::npos;
       std::string unset = by_list ? "!in-interface-list" : "!in-interface";
       if (!by_list && r->match.iif) find += " in-interface=" + quoted(r->match.iif->pattern);
-      std::string dst = r->match.daddr ? std::string() : " dst-address=" + s.public_address.str();
+      // As written: the reader adds the WAN port's own addresses to a copy of the rule (see to_rules()).
+      bool has_dst = r->text.find(" dst-address=") != std::string::npos ||
+                     r->text.find(" dst-address-list=") != std::string::npos ||
+                     r->text.find(" dst-address-type=") != std::string::npos;
+      std::string dst = has_dst ? std::string() : " dst-address=" + s.public_address.str();
       std::string set = fmt::format("/ip firewall nat set [find {}] {}{}", find, unset, dst);
       if (dst.empty()) return set;
       return fmt::format("{} (or, when the WAN address changes, {} dst-address-type=local instead of dst-address=)", set,

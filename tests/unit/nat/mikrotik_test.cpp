@@ -124,6 +124,11 @@ TEST_CASE("RouterOS reader: a DNAT bound to in-interface=ether1 is nat-dnat-wan-
   // The mail DNATs (dst-address-type=local) still work.
   CHECK_FALSE(find_kind(fs, "nat-dnat-wan-only", "smtp"));
   CHECK(fs.size() == 2);
+  // The WAN port's address (from /ip address) is published: --all finds the service without a dst-address.
+  auto pub = published(rs);
+  CHECK(std::any_of(pub.begin(), pub.end(), [](const published_service& p) {
+    return p.public_address == ip("203.0.113.1") && p.port == 443 && p.iif == "ether1";
+  }));
 }
 
 TEST_CASE("RouterOS reader: a final forward drop is nat-forward-drop, fixed by an accept placed before it") {
