@@ -789,8 +789,20 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
     case outcome::dnat_wan_only: {
       const rule* r = rule_at(p.decided_by);
       if (!r || r->act != action::dnat) return fallback;
+      std::string chain_name = "dstnat";
+      for (const auto& c : rs.chains)
+        for (const auto& x : c.rules)
+          if (&x == r) chain_name = c.name;
+      if (r->text.find(" in-interface=") == std::string::npos && r->text.find(" in-interface-list=") == std::string::npos) {
+        // The interface test is elsewhere (a jump into this chain): a DNAT for the public address
+        // before every dstnat rule takes the LAN's packets too.
+        return fmt::format("/ip firewall nat add chain=dstnat dst-address={} protocol={} dst-port={} action=dst-nat "
+                           "to-addresses={} to-ports={} comment=\"hairpin {}/{}\"{}",
+                           s.public_address.str(), proto, s.port, server, port, proto, s.port,
+                           before(first_of("nat", "dstnat"), "nat"));
+      }
       // Find the rule by what it does and matches, the way `print` shows it.
-      std::string find = "chain=dstnat action=dst-nat";
+      std::string find = "chain=" + quoted(chain_name) + " action=dst-nat";
       if (r->to.addr) find += " to-addresses=" + r->to.addr->str();
       if (r->match.dport && r->match.dport->any_of.size() == 1 && !r->match.dport->negated) {
         const auto& pr = r->match.dport->any_of.front();

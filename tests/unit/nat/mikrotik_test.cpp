@@ -253,3 +253,47 @@ TEST_CASE("RouterOS reader: every mutation of the home router is read into rules
   CHECK(clean > 10);
   CHECK(diagnosed > 10);
 }
+
+TEST_CASE("RouterOS reader: interface lists expand to their members, and a DNAT on in-interface-list=WAN is fixed by !in-interface-list") {
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(
+      "# 2026-11-30 12:00:00 by RouterOS 7.16.1\n"
+      "/interface list member\nadd interface=ether1 list=WAN\nadd interface=pppoe-out1 list=WAN\nadd interface=bridge list=LAN\n"
+      "/ip address\nadd address=198.18.1.1/24 interface=bridge network=198.18.1.0\n"
+      "/ip firewall nat\n"
+      "add action=masquerade chain=srcnat out-interface-list=WAN\n"
+      "add action=masquerade chain=srcnat dst-address=198.18.1.0/24 out-interface-list=LAN src-address=198.18.1.0/24\n"
+      "add action=jump chain=dstnat in-interface-list=WAN jump-target=port-forwards\n"
+      "add action=dst-nat chain=port-forwards dst-port=443 protocol=tcp to-addresses=198.18.1.10\n",
+      "lists.rsc", d);
+  INFO(nat_test::all_text(d));
+  CHECK_FALSE(d.has_errors());
+  const chain* dst = rs.find("ip", "nat", "dstnat");
+  REQUIRE(dst);
+  REQUIRE(dst->rules.size() == 2);  // one jump per member of WAN
+  CHECK(dst->rules[0].match.iif->pattern == "ether1");
+  CHECK(dst->rules[1].match.iif->pattern == "pppoe-out1");
+  CHECK(dst->rules[1].handle == 3);  // its number in `print`, plus one
+  auto ctx = nat_test::lan_context();
+  ctx.services = {{ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")}};
+  auto fs = analyse(rs, ctx);
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(std::string(hc::name(fs[0].kind)) == "nat-dnat-wan-only");
+  // The interface test is on the jump, not on the DNAT: a DNAT for the public address goes first.
+  CHECK(fs[0].fix ==
+        "/ip firewall nat add chain=dstnat dst-address=203.0.113.1 protocol=tcp dst-port=443 action=dst-nat "
+        "to-addresses=198.18.1.10 to-ports=443 comment=\"hairpin tcp/443\" place-before=2");
+  // Bound in the DNAT itself: its in-interface-list is cleared.
+  hc::diagnostics d2;
+  auto rs2 = parse_nat_rules(
+      "/interface list member\nadd interface=ether1 list=WAN\n/ip firewall nat\n"
+      "add action=masquerade chain=srcnat dst-address=198.18.1.0/24 src-address=198.18.1.0/24\n"
+      "add action=dst-nat chain=dstnat dst-port=443 in-interface-list=WAN protocol=tcp to-addresses=198.18.1.10\n",
+      "list2.rsc", d2);
+  auto fs2 = analyse(rs2, ctx);
+  INFO(explain(fs2));
+  REQUIRE(fs2.size() == 1);
+  CHECK(fs2[0].fix.starts_with("/ip firewall nat set [find chain=dstnat action=dst-nat to-addresses=198.18.1.10 "
+                               "dst-port=443] !in-interface-list dst-address=203.0.113.1"));
+}
