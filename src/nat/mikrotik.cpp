@@ -131,7 +131,8 @@ std::vector<command> read_commands(std::string_view text, const std::string& fil
     bool ok = split_words(logical, at, file, w, bad);
     std::string whole;  // the command as written, continuation indents folded to one space, bounded
     for (char c : logical.substr(logical.find_first_not_of(" \t")))
-      if (whole.size() < max_text && (c != ' ' || whole.empty() || whole.back() != ' ')) whole += c == '\t' ? ' ' : c;
+      if (whole.size() < max_text && (c != ' ' || whole.empty() || whole.back() != ' '))
+        whole += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;  // no control bytes in evidence
     logical.clear();
     at.clear();
     if (!ok) {
