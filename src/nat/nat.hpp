@@ -25,7 +25,8 @@ namespace hc::nat {
 struct ruleset_index;
 
 // The syntax the rules were written in; fixes are given in the same syntax.
-enum class rule_syntax { iptables, nft, openwrt };  // openwrt: UCI /etc/config/firewall (fw4)
+// openwrt: UCI /etc/config/firewall (fw4); routeros: a MikroTik RouterOS export (.rsc)
+enum class rule_syntax { iptables, nft, openwrt, routeros };
 
 // IP protocol numbers used by the simulator.
 inline constexpr int proto_icmp = 1;

@@ -20,8 +20,9 @@ bool looks_like_uci(std::string_view text);
 // `target` holds its UCI section ("@redirect[0]", or the section's name) and `text` its options.
 ruleset parse_openwrt(std::string_view text, const std::string& file, diagnostics& diags);
 
-// The fix for a failed prediction on OpenWrt rules, as uci commands; `fallback` when the rules are
-// not OpenWrt's (nft and iptables fixes are already in the rules' own syntax).
+// The fix for a failed prediction on OpenWrt rules, as uci commands; on RouterOS rules, RouterOS
+// commands (routeros_fix in mikrotik.hpp); `fallback` for the others (nft and iptables fixes are
+// already in the rules' own syntax).
 std::string router_fix(const ruleset& rs, const flow_prediction& p, const service_check& s, const std::string& fallback);
 
 }  // namespace hc::nat

@@ -10,6 +10,7 @@
 
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
+#include "nat/mikrotik.hpp"
 #include "nat/nat.hpp"
 #include "nat/nft_text.hpp"
 #include "nat/openwrt.hpp"
@@ -130,6 +131,7 @@ ruleset parse_detected(std::string_view text, const std::string& file, diagnosti
     rs.file = file;
     return rs;
   }
+  if (looks_like_routeros(text)) return parse_routeros(text, file, diags);
   if (looks_like_nft_text(text)) return parse_nft_text(text, file, diags);
   if (looks_like_uci(text)) return parse_openwrt(text, file, diags);
   return parse_iptables_save(text, file, diags);
