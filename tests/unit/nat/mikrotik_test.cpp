@@ -231,17 +231,7 @@ TEST_CASE("RouterOS reader: every mutation of the home router is read into rules
   const std::string alphabet = "\"\\#\n\t =!/-,[]adnrstip0123456789.";
   int clean = 0, diagnosed = 0;
   for (int round = 0; round < 300; ++round) {
-    std::string s = base;
-    int edits = 1 + static_cast<int>(rng() % 6);
-    for (int e = 0; e < edits; ++e) {
-      std::size_t pos = rng() % s.size();
-      switch (rng() % 3) {
-        case 0: s[pos] = alphabet[rng() % alphabet.size()]; break;
-        case 1: s.erase(pos, 1 + rng() % 20); break;
-        default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-      }
-      if (s.empty()) s = "/ip firewall nat";
-    }
+    std::string s = nat_test::mutate(base, rng, alphabet, "/ip firewall nat");
     CAPTURE(s);
     hc::diagnostics d;
     auto rs = parse_routeros(s, "fuzz.rsc", d);
