@@ -1,30 +1,11 @@
 // Fuzz target: the OpenWrt UCI reader (/etc/config/firewall with /etc/config/network appended), the
 // prediction on the rules it builds and the uci fixes of the findings.
+#include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <string_view>
 
-#include "nat/nat.hpp"
+#include "fuzz_nat_reader.hpp"
 #include "nat/openwrt.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view text(reinterpret_cast<const char*>(data), size);
-  std::uint32_t lines = 1;
-  for (char c : text) lines += c == '\n';
-  hc::diagnostics diags;
-  auto rules = hc::nat::parse_openwrt(text, "fuzz.firewall", diags);
-  for (const auto& d : diags.all())
-    if (d.where.line < 1 || d.where.line > lines) std::abort();
-  for (const auto& c : rules.chains)
-    for (const auto& r : c.rules)
-      if (r.where.line < 1 || r.where.line > lines) std::abort();
-  for (const auto& d : diags.all()) rules.errors += d.is_error;
-  hc::nat::analysis_context ctx;
-  ctx.vantage = hc::ip_address::parse("198.18.1.99");
-  ctx.lan = {*hc::ip_prefix::parse("198.18.1.0/24")};
-  ctx.internal_view = [](const hc::ip_address& a) { return hc::ip_prefix::parse("198.18.1.0/24")->contains(a); };
-  for (auto [proto, port] : {std::pair{hc::nat::proto_tcp, 443}, std::pair{hc::nat::proto_udp, 53}})
-    ctx.services.push_back({*hc::ip_address::parse("203.0.113.1"), proto, static_cast<std::uint16_t>(port), "x", hc::ip_address::parse("198.18.1.10")});
-  (void)hc::nat::analyse(rules, ctx);
-  return 0;
+  return hc::fuzz::fuzz_nat_reader(data, size, hc::nat::parse_openwrt, "fuzz.firewall", {true, true, false});
 }
