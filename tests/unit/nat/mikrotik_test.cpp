@@ -229,19 +229,9 @@ TEST_CASE("RouterOS reader: every mutation of the home router is read into rules
   std::string base = nat_test::slurp(mikrotik("hairpin.rsc"));
   std::mt19937 rng(1919);
   const std::string alphabet = "\"\\#\n\t =!/-,[]adnrstip0123456789.";
-  int clean = 0, diagnosed = 0;
-  for (int round = 0; round < 300; ++round) {
-    std::string s = nat_test::mutate(base, rng, alphabet, "/ip firewall nat");
-    CAPTURE(s);
-    hc::diagnostics d;
-    auto rs = parse_routeros(s, "fuzz.rsc", d);
-    rs.errors = 0;
-    for (const auto& x : d.all()) rs.errors += x.is_error;
-    nat_test::check_reading_contract(s, "fuzz.rsc", rs, d);
-    ++(d.has_errors() ? diagnosed : clean);
-  }
-  CHECK(clean > 10);
-  CHECK(diagnosed > 10);
+  const auto outcome = nat_test::mutation_rounds(base, rng, alphabet, "/ip firewall nat", parse_routeros, "fuzz.rsc");
+  CHECK(outcome.clean > 10);
+  CHECK(outcome.diagnosed > 10);
 }
 
 TEST_CASE("RouterOS reader: interface lists expand to their members, and a DNAT on in-interface-list=WAN is fixed by !in-interface-list") {

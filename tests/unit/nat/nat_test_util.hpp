@@ -111,4 +111,28 @@ inline void check_reading_contract(std::string_view text, const std::string& fil
   }
 }
 
+struct mutation_outcome {
+  int clean = 0;      // mutations read without an error
+  int diagnosed = 0;  // mutations with an error diagnostic
+};
+
+// 300 mutations of `base` (mutate() with `rng`), each read by `parse(text, file, diags)` with its
+// error count set from the diagnostics and held to check_reading_contract.
+template <class Parse>
+mutation_outcome mutation_rounds(const std::string& base, std::mt19937& rng, std::string_view alphabet,
+                                 const char* if_empty, Parse parse, const std::string& file) {
+  mutation_outcome out;
+  for (int round = 0; round < 300; ++round) {
+    std::string s = mutate(base, rng, alphabet, if_empty);
+    CAPTURE(s);
+    hc::diagnostics d;
+    auto rs = parse(s, file, d);
+    rs.errors = 0;
+    for (const auto& x : d.all()) rs.errors += x.is_error;
+    check_reading_contract(s, file, rs, d);
+    ++(d.has_errors() ? out.diagnosed : out.clean);
+  }
+  return out;
+}
+
 }  // namespace nat_test

@@ -242,20 +242,10 @@ TEST_CASE("nft text reader: every mutation of a capture is read into rules or na
   std::string base = nat_test::slurp(nat_test::data("broken.list.nft"));
   REQUIRE(!base.empty());
   std::mt19937 rng(1919);
-  int clean = 0, diagnosed = 0;
   const std::string alphabet = "{}\";,.:/-#0123456789abcdeiptnr \n\t";
-  for (int round = 0; round < 300; ++round) {
-    std::string s = nat_test::mutate(base, rng, alphabet, "table");
-    CAPTURE(s);
-    hc::diagnostics d;
-    auto rs = parse_nft_text(s, "fuzz.nft", d);
-    rs.errors = 0;
-    for (const auto& x : d.all()) rs.errors += x.is_error;
-    nat_test::check_reading_contract(s, "fuzz.nft", rs, d);
-    ++(d.has_errors() ? diagnosed : clean);
-  }
-  CHECK(clean > 10);
-  CHECK(diagnosed > 10);
+  const auto outcome = nat_test::mutation_rounds(base, rng, alphabet, "table", parse_nft_text, "fuzz.nft");
+  CHECK(outcome.clean > 10);
+  CHECK(outcome.diagnosed > 10);
 }
 
 TEST_CASE("nft text reader: OpenWrt fw4's own listing with reflection predicts a working hairpin") {

@@ -243,17 +243,7 @@ TEST_CASE("OpenWrt reader: every mutation of the home router is read into rules 
   std::string base = nat_test::slurp(openwrt("home.firewall")) + nat_test::slurp(openwrt("home.network"));
   std::mt19937 rng(2319);
   const std::string alphabet = "'\"#\n\t configptinlsa0123456789./-!";
-  int clean = 0, diagnosed = 0;
-  for (int round = 0; round < 300; ++round) {
-    std::string s = nat_test::mutate(base, rng, alphabet, "config");
-    CAPTURE(s);
-    hc::diagnostics d;
-    auto rs = parse_openwrt(s, "fuzz.firewall", d);
-    rs.errors = 0;
-    for (const auto& x : d.all()) rs.errors += x.is_error;
-    nat_test::check_reading_contract(s, "fuzz.firewall", rs, d);
-    ++(d.has_errors() ? diagnosed : clean);
-  }
-  CHECK(clean > 10);
-  CHECK(diagnosed > 10);
+  const auto outcome = nat_test::mutation_rounds(base, rng, alphabet, "config", parse_openwrt, "fuzz.firewall");
+  CHECK(outcome.clean > 10);
+  CHECK(outcome.diagnosed > 10);
 }
