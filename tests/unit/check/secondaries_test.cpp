@@ -71,29 +71,12 @@ struct behaviour {
   bool authoritative = true;  // false: the AA bit is not set (an answer from a cache)
 };
 
-probes::dns_bytes sign_reply(const probes::dns_bytes& reply, const ldns_pkt* query) {
-  auto r = probes::parse_dns_message(reply);
-  const ldns_rdf* mac = ldns_rr_rdf(ldns_pkt_tsig(query), 3);
-  if (!r.pkt || ldns_pkt_tsig_sign(r.pkt.get(), "intra-key.", secret.c_str(), 300, "hmac-sha256.", mac) != LDNS_STATUS_OK)
-    return {};
-  std::uint8_t* wire = nullptr;
-  std::size_t size = 0;
-  if (ldns_pkt2wire(&wire, r.pkt.get(), &size) != LDNS_STATUS_OK) return {};
-  c_string_ptr owned(reinterpret_cast<char*>(wire));
-  return probes::dns_bytes(wire, wire + size);
-}
-
 probes::dns_bytes answer(const probes::dns_bytes& query, const behaviour& b) {
-  auto q = probes::parse_dns_message(query);
-  if (!q.pkt) return {};
-  const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(q.pkt.get()), 0);
-  c_string_ptr owner(ldns_rdf2str(ldns_rr_owner(question)));
-  std::string name = owner ? owner.get() : "";
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto type = ldns_rr_get_type(question);
-  const bool signed_query = ldns_pkt_tsig(q.pkt.get()) != nullptr;
-  const bool verified = signed_query && ldns_pkt_tsig_verify(q.pkt.get(), query.data(), query.size(), "intra-key.",
-                                                             secret.c_str(), nullptr);
+  const auto q = test::read_query(query, "intra-key.", secret);
+  if (!q) return {};
+  const std::string& name = q->name;
+  const auto type = q->type;
+  const bool signed_query = q->signed_query, verified = q->verified;
   test::reply_spec spec;
   if (signed_query && !verified) {
     spec.rcode = 9;
@@ -117,7 +100,7 @@ probes::dns_bytes answer(const probes::dns_bytes& query, const behaviour& b) {
     spec.authority = {soa};
   }
   auto reply = test::make_reply(query, spec);
-  return verified ? sign_reply(reply, q.pkt.get()) : reply;
+  return verified ? test::sign_reply(reply, query, "intra-key.", secret) : reply;
 }
 
 // The primary and one secondary, UDP on loopback ports of their own, on one thread.

@@ -3,6 +3,7 @@
 // answering the way one failure case needs. Replies are built with ldns from the received query.
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -189,5 +190,42 @@ class tcp_server {
 
 // Frames a reply for TCP.
 inline dns_bytes framed(const dns_bytes& msg) { return hc::probes::tcp_frame(msg).value_or(dns_bytes{}); }
+
+// The question of a query (its name in lower case, absolute) and whether it carries a TSIG that
+// verifies with `key_name` (absolute) and the base64 `secret`, as a key-selecting server sees it.
+struct query_facts {
+  std::string name;
+  ldns_rr_type type = LDNS_RR_TYPE_A;
+  bool signed_query = false;
+  bool verified = false;
+};
+inline std::optional<query_facts> read_query(const dns_bytes& query, const char* key_name, const std::string& secret) {
+  auto q = hc::probes::parse_dns_message(query);
+  if (!q.pkt || ldns_pkt_qdcount(q.pkt.get()) == 0) return std::nullopt;
+  const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(q.pkt.get()), 0);
+  hc::c_string_ptr owner(ldns_rdf2str(ldns_rr_owner(question)));
+  query_facts f;
+  f.name = owner ? owner.get() : "";
+  for (auto& c : f.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  f.type = ldns_rr_get_type(question);
+  f.signed_query = ldns_pkt_tsig(q.pkt.get()) != nullptr;
+  f.verified = f.signed_query && ldns_pkt_tsig_verify(q.pkt.get(), query.data(), query.size(), key_name, secret.c_str(), nullptr);
+  return f;
+}
+
+// `reply` signed with hmac-sha256 key `key_name`, covering the signed `query`'s MAC as RFC 8945
+// wants; empty when it cannot be.
+inline dns_bytes sign_reply(const dns_bytes& reply, const dns_bytes& query, const char* key_name, const std::string& secret) {
+  auto q = hc::probes::parse_dns_message(query);
+  auto r = hc::probes::parse_dns_message(reply);
+  if (!q.pkt || !r.pkt || !ldns_pkt_tsig(q.pkt.get())) return {};
+  const ldns_rdf* mac = ldns_rr_rdf(ldns_pkt_tsig(q.pkt.get()), 3);
+  if (ldns_pkt_tsig_sign(r.pkt.get(), key_name, secret.c_str(), 300, "hmac-sha256.", mac) != LDNS_STATUS_OK) return {};
+  std::uint8_t* wire = nullptr;
+  std::size_t size = 0;
+  if (ldns_pkt2wire(&wire, r.pkt.get(), &size) != LDNS_STATUS_OK) return {};
+  hc::c_string_ptr owned(reinterpret_cast<char*>(wire));
+  return dns_bytes(wire, wire + size);
+}
 
 }  // namespace hc::test
