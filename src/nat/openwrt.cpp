@@ -255,33 +255,45 @@ class builder {
       }
       std::string zpol = z.sec->str("forward", fwd_policy);
       for (const auto& dev : z.devices) {
-        rule r = plain_rule(z.sec->where, fmt::format("{}: zone {} option forward '{}'", z.sec->path(), z.name, zpol));
-        r.match.oif = iface_match{dev, false};
-        // Within the zone's own networks (when /etc/config/network gives them): this also tells the
-        // simulator which interface is the LAN's.
-        addr_match own;
-        for (const auto& p : z.subnets)
-          if (!p.network.v6) own.any_of.push_back(p);
-        if (!own.any_of.empty()) r.match.daddr = own;
-        r.act = zpol == "ACCEPT" ? action::accept : action::drop;
-        r.target = z.sec->path();
-        c.rules.push_back(std::move(r));
+        // Within the zone's own networks (when /etc/config/network gives them), one rule per family:
+        // this also tells the simulator which interface is the LAN's.
+        auto policy = [&](std::vector<ip_prefix> own) {
+          rule r = plain_rule(z.sec->where, fmt::format("{}: zone {} option forward '{}'", z.sec->path(), z.name, zpol));
+          r.match.oif = iface_match{dev, false};
+          if (!own.empty()) r.match.daddr = addr_match{std::move(own), false};
+          r.act = zpol == "ACCEPT" ? action::accept : action::drop;
+          r.target = z.sec->path();
+          c.rules.push_back(std::move(r));
+        };
+        auto own4 = of_family(z.subnets, 4), own6 = of_family(z.subnets, 6);
+        if (own4.empty()) {
+          policy({});
+        } else {
+          policy(own4);
+          if (!own6.empty()) policy(own6);
+        }
       }
     }
-    // srcnat: zone masquerading last (fw4 emits the user nat rules first).
+    // srcnat: zone masquerading last (fw4 emits the user nat rules first): masq for IPv4, masq6 for IPv6.
     for (const auto& z : zones_) {
-      if (!z.sec->flag("masq", false)) continue;
-      auto srcs = z.sec->words("masq_src");
-      auto dsts = z.sec->words("masq_dest");
-      for (const auto& dev : z.devices) {
-        rule r = plain_rule(z.sec->where, fmt::format("{}: zone {} option masq '1'", z.sec->path(), z.name));
-        r.match.oif = iface_match{dev, false};
-        r.match.family = 4;
-        if (!srcs.empty() && !addr_list(srcs, r.match.saddr)) continue;
-        if (!dsts.empty() && !addr_list(dsts, r.match.daddr)) continue;
-        r.act = action::masquerade;
-        r.target = z.sec->path();
-        srcnat.rules.push_back(std::move(r));
+      for (int f : {4, 6}) {
+        const char* opt = f == 6 ? "masq6" : "masq";
+        if (!z.sec->flag(opt, false) || (z.family != 0 && z.family != f)) continue;
+        std::optional<addr_match> srcs, dsts;
+        if (!z.sec->words("masq_src").empty() && !addr_list(z.sec->words("masq_src"), srcs)) continue;
+        if (!z.sec->words("masq_dest").empty() && !addr_list(z.sec->words("masq_dest"), dsts)) continue;
+        auto src_f = family_part(srcs, f), dst_f = family_part(dsts, f);
+        if ((srcs && !srcs->negated && !src_f) || (dsts && !dsts->negated && !dst_f)) continue;  // the other family only
+        for (const auto& dev : z.devices) {
+          rule r = plain_rule(z.sec->where, fmt::format("{}: zone {} option {} '1'", z.sec->path(), z.name, opt));
+          r.match.oif = iface_match{dev, false};
+          r.match.family = f;
+          r.match.saddr = src_f;
+          r.match.daddr = dst_f;
+          r.act = action::masquerade;
+          r.target = z.sec->path();
+          srcnat.rules.push_back(std::move(r));
+        }
       }
     }
     rs.chains.push_back(std::move(dstnat));
@@ -300,6 +312,7 @@ class builder {
     std::vector<ip_prefix> subnets;     // from /etc/config/network, when given
     std::vector<ip_address> addresses;  // the router's addresses in the zone
     bool dnat = false;                  // some DNAT (redirect or reflection) takes its traffic
+    int family = 0;                     // the zone's `family`: 4, 6, or 0 for both
   };
   struct netif {
     std::string device;
@@ -326,6 +339,68 @@ class builder {
     return r;
   }
 
+  // The network of an address/length (host bits cleared).
+  static ip_prefix masked(ip_prefix p) {
+    for (unsigned bit = p.length; bit < p.network.bits(); ++bit)
+      p.network.bytes[bit / 8] = static_cast<std::uint8_t>(p.network.bytes[bit / 8] & ~(0x80u >> (bit % 8)));
+    return p;
+  }
+
+  // The prefixes of one family (4 or 6).
+  static std::vector<ip_prefix> of_family(const std::vector<ip_prefix>& ps, int fam) {
+    std::vector<ip_prefix> out;
+    for (const auto& p : ps)
+      if (p.network.v6 == (fam == 6)) out.push_back(p);
+    return out;
+  }
+  static std::vector<ip_address> of_family(const std::vector<ip_address>& as, int fam) {
+    std::vector<ip_address> out;
+    for (const auto& a : as)
+      if (a.v6 == (fam == 6)) out.push_back(a);
+    return out;
+  }
+  // An address match of one family, or nullopt when it would be empty (or was not given).
+  static std::optional<addr_match> family_part(const std::optional<addr_match>& m, int fam) {
+    if (!m) return std::nullopt;
+    addr_match out = *m;
+    out.lookup.reset();
+    out.any_of = of_family(m->any_of, fam);
+    if (out.any_of.empty()) return std::nullopt;
+    return out;
+  }
+
+  // fw4's family of a section: its `family` option (ipv4, ipv6, any), narrowed by the families of
+  // its addresses and zones. 0: both. nullopt: a contradiction fw4 warns about and skips the section for.
+  std::optional<int> section_family(const section& s, std::initializer_list<const std::optional<addr_match>*> addrs,
+                                    std::initializer_list<const zone*> zones) {
+    std::string f = s.str("family", "any");
+    int fam = 0;
+    if (f == "ipv4" || f == "4") fam = 4;
+    else if (f == "ipv6" || f == "6") fam = 6;
+    else if (f != "any" && f != "" && f != "*") {
+      diags_.error(s.get("family")->where, "family is ipv4, ipv6 or any", f);
+      return std::nullopt;
+    }
+    auto narrow = [&](int g, const char* what) {
+      if (g == 0 || g == fam) return true;
+      if (fam == 0) {
+        fam = g;
+        return true;
+      }
+      diags_.warning(s.where, fmt::format("is restricted to IPv{} but {} is IPv{} only: fw4 skips it", fam, what, g));
+      return false;
+    };
+    for (const auto* a : addrs) {
+      if (!*a || (*a)->any_of.empty()) continue;
+      bool v4 = false, v6 = false;
+      for (const auto& p : (*a)->any_of) (p.network.v6 ? v6 : v4) = true;
+      if (!narrow(v4 && v6 ? 0 : v6 ? 6 : 4, "an address")) return std::nullopt;
+    }
+    for (const zone* z : zones)
+      if (z && !narrow(z->family, fmt::format("zone '{}'", escape_text(z->name, 32)).c_str())) return std::nullopt;
+    return fam;
+  }
+
   void read_network() {
     for (const auto& s : secs_) {
       if (s.package != "network" || s.type != "interface" || s.name.empty()) continue;
@@ -335,6 +410,18 @@ class builder {
       if (n.device.empty() && s.str("proto") == "pppoe") n.device = "pppoe-" + s.name;
       auto addrs = s.words("ipaddr");
       std::string mask = s.str("netmask");
+      // IPv6: `ip6addr` (ADDR/LEN, a list); delegated prefixes (ip6assign) are only known at run time.
+      for (const auto& a : s.words("ip6addr")) {
+        auto slash = a.text.find('/');
+        auto addr = ip_address::parse(a.text.substr(0, slash));
+        auto pfx = ip_prefix::parse(slash == std::string::npos ? a.text + "/128" : a.text);
+        if (!addr || !addr->v6 || !pfx) {
+          diags_.error(a.where, "not an IPv6 address", a.text);
+          continue;
+        }
+        n.addresses.push_back(*addr);
+        if (pfx->length < 128) n.subnets.push_back(masked(*pfx));
+      }
       for (const auto& a : addrs) {
         std::string text = a.text;
         if (text.find('/') == std::string::npos && !mask.empty()) {
@@ -356,12 +443,7 @@ class builder {
           continue;
         }
         n.addresses.push_back(*addr);
-        if (slash != std::string::npos && pfx->length < pfx->network.bits()) {
-          ip_prefix p = *pfx;
-          for (unsigned bit = p.length; bit < p.network.bits(); ++bit)
-            p.network.bytes[bit / 8] = static_cast<std::uint8_t>(p.network.bytes[bit / 8] & ~(0x80u >> (bit % 8)));
-          n.subnets.push_back(p);
-        }
+        if (slash != std::string::npos && pfx->length < pfx->network.bits()) n.subnets.push_back(masked(*pfx));
       }
       nets_[s.name] = std::move(n);
     }
@@ -373,6 +455,8 @@ class builder {
       zone z;
       z.name = s.str("name");
       z.sec = &s;
+      std::string zf = s.str("family", "any");
+      z.family = zf == "ipv4" ? 4 : zf == "ipv6" ? 6 : 0;
       if (z.name.empty()) {
         diags_.error(s.where, "zone without a name");
         continue;
@@ -517,14 +601,41 @@ class builder {
       diags_.error(s.where, "DNAT redirect without dest_ip or dest_port");
       return;
     }
-    m.family = 4;
+    std::optional<addr_match> rip;
+    if (to.addr) rip = addr_match{{ip_prefix{*to.addr, to.addr->bits()}}, false};
+    auto fam = section_family(s, {&m.saddr, &dip, &rip}, {src});
+    if (!fam) return;
+    // fw4 emits the redirect per address family: IPv4 and IPv6 (dest_ip an IPv6 address, fw4 DNATs
+    // IPv6 too) or both for a port-only redirect without addresses.
+    for (int f : {4, 6}) {
+      if (*fam != 0 && *fam != f) continue;
+      if (to.addr && to.addr->v6 != (f == 6)) continue;
+      redirect_family(s, text, f, m, dip, to, *src, dstnat, srcnat);
+    }
+  }
+
+  void redirect_family(const section& s, std::string text, int f, const match_set& m0,
+                       const std::optional<addr_match>& dip0, const nat_target& to, zone& src_zone, chain& dstnat,
+                       chain& srcnat) {
+    zone* src = &src_zone;
+    match_set m = m0;
+    m.family = f;
+    m.saddr = family_part(m0.saddr, f);
+    std::optional<addr_match> dip = family_part(dip0, f);
+    if (dip0 && !dip) return;  // src_dip of the other family only
     std::optional<addr_match> wan_addr = dip;
-    if (!wan_addr && !src->addresses.empty()) {
+    if (!wan_addr) {
       addr_match a;
-      for (const auto& ad : src->addresses)
-        if (!ad.v6) a.any_of.push_back(ip_prefix{ad, ad.bits()});
+      for (const auto& ad : of_family(src->addresses, f)) a.any_of.push_back(ip_prefix{ad, ad.bits()});
       if (!a.any_of.empty()) wan_addr = a;
     }
+    // fw4 builds reflection rules for a family only when the source zone masquerades it: `masq` for
+    // IPv4, `masq6` for IPv6 (off by default: the "missing IPv6 loopback rules" reports).
+    const char* masq_option = f == 6 ? "masq6" : "masq";
+    bool reflect = s.flag("reflection", true) && to.addr && src->sec->flag(masq_option, false);
+    if (s.flag("reflection", true) && to.addr && !reflect)
+      text += fmt::format(" (fw4 adds no {}reflection: zone {} has no {})", f == 6 ? "IPv6 " : "", src->sec->path(),
+                          masq_option);
     // From the source zone. fw4 matches any destination arriving there; the zone's own address
     // (from /etc/config/network) stands for it, so that the published services are known.
     for (const auto& dev : src->devices) {
@@ -538,7 +649,7 @@ class builder {
       dstnat.rules.push_back(std::move(r));
     }
     src->dnat = true;
-    if (!s.flag("reflection", true) || !to.addr) return;
+    if (!reflect) return;
     // Reflection: fw4 adds, for each reflection zone, a DNAT for its sources to the WAN address and a
     // loopback SNAT towards the server.
     std::vector<zone*> refl;
@@ -557,6 +668,9 @@ class builder {
         for (auto& z : zones_)
           if (&z != src && !z.sec->flag("masq", false)) refl.push_back(&z);
     }
+    // A reflection zone of the other family only: fw4 warns and skips it.
+    refl.erase(std::remove_if(refl.begin(), refl.end(), [&](const zone* z) { return z->family != 0 && z->family != f; }),
+               refl.end());
     std::string rsrc = s.str("reflection_src", "internal");
     if (rsrc != "internal" && rsrc != "external") {
       diags_.error(s.get("reflection_src")->where, "reflection_src is internal or external", rsrc);
@@ -564,16 +678,13 @@ class builder {
     }
     for (zone* z : refl) {
       z->dnat = true;
+      auto zsubnets = of_family(z->subnets, f);
+      auto zaddrs = of_family(z->addresses, f);
       for (const auto& dev : z->devices) {
         rule r = plain_rule(s.where, text + " (reflection for zone " + z->name + ")");
         r.match = m;
         r.match.iif = iface_match{dev, false};
-        if (!z->subnets.empty() && !m.saddr) {
-          addr_match sub;
-          for (const auto& p : z->subnets)
-            if (!p.network.v6) sub.any_of.push_back(p);
-          if (!sub.any_of.empty()) r.match.saddr = sub;
-        }
+        if (!zsubnets.empty() && !m.saddr) r.match.saddr = addr_match{zsubnets, false};
         if (wan_addr) r.match.daddr = wan_addr;
         else r.match.dst_local = true;  // the WAN address, whatever it is: one of the router's own
         r.act = action::dnat;
@@ -583,7 +694,7 @@ class builder {
         // The loopback SNAT, on the way to the server.
         rule n = plain_rule(s.where, text + " (reflection SNAT for zone " + z->name + ")");
         n.match.protocols = m.protocols;
-        n.match.family = 4;
+        n.match.family = f;
         n.match.oif = iface_match{dev, false};
         n.match.saddr = r.match.saddr;
         n.match.daddr = addr_match{{ip_prefix{*to.addr, to.addr->bits()}}, false};
@@ -591,9 +702,13 @@ class builder {
         else n.match.dport = m.dport;
         n.target = s.path();
         if (rsrc == "internal") {
-          if (!z->addresses.empty()) {
+          if (!zaddrs.empty()) {
+            // fw4 takes the zone's address in the server's subnet, else the first one.
             n.act = action::snat;
-            n.to.addr = z->addresses.front();
+            n.to.addr = zaddrs.front();
+            for (const auto& a : zaddrs)
+              for (const auto& p : zsubnets)
+                if (p.contains(a) && p.contains(*to.addr)) n.to.addr = a;
           } else {
             n.act = action::masquerade;  // the router's address on the zone's interface
           }
@@ -616,8 +731,6 @@ class builder {
                  : target == "DROP" || target == "REJECT" ? action::drop
                                                            : action::unknown;
     std::string text = describe(s, {"src", "src_ip", "dest", "dest_ip", "proto", "dest_port", "family", "target"});
-    std::string fam = s.str("family", "any");
-    if (fam == "ipv6") return;
     match_set m;
     if (!protocols(s, m.protocols, "tcp udp")) return;
     if (!ports(s, "dest_port", m.dport)) return;
@@ -625,6 +738,10 @@ class builder {
     if (!s.words("src_ip").empty() && !addr_list(s.words("src_ip"), m.saddr)) return;
     if (!s.words("dest_ip").empty() && !addr_list(s.words("dest_ip"), m.daddr)) return;
     unmodelled(s, m);
+    // The rule's family (fw4 emits it for IPv4, IPv6 or both): it decides IPv6 flows too.
+    auto fam = section_family(s, {&m.saddr, &m.daddr}, {});
+    if (!fam) return;
+    if (*fam) m.family = *fam;
     std::vector<std::size_t> srcs;
     if (s.str("src") == "*") {
       for (std::size_t i = 0; i < zones_.size(); ++i) srcs.push_back(i);
@@ -662,7 +779,7 @@ class builder {
 
   void nat_rule(const section& s, chain& srcnat) {
     std::string target = s.str("target", "SNAT");
-    std::string text = describe(s, {"src", "src_ip", "dest_ip", "proto", "dest_port", "snat_ip", "target"});
+    std::string text = describe(s, {"src", "src_ip", "dest_ip", "proto", "dest_port", "snat_ip", "family", "target"});
     match_set m;
     if (!protocols(s, m.protocols, "all")) return;
     if (!ports(s, "dest_port", m.dport)) return;
@@ -670,7 +787,13 @@ class builder {
     if (!s.words("dest_ip").empty() && !addr_list(s.words("dest_ip"), m.daddr)) return;
     if (!ports(s, "src_port", m.sport)) return;
     unmodelled(s, m);
-    m.family = 4;
+    std::optional<addr_match> snat_ip;
+    if (auto a = ip_address::parse(s.str("snat_ip"))) snat_ip = addr_match{{ip_prefix{*a, a->bits()}}, false};
+    // `family` ipv4 (fw4's default for a nat section without addresses), ipv6 or any.
+    auto fam = section_family(s, {&m.saddr, &m.daddr, &snat_ip}, {});
+    if (!fam) return;
+    m.family = *fam ? *fam : s.get("family") ? 0 : 4;
+    if (m.family == 0) m.family.reset();
     rule r = plain_rule(s.where, text);
     r.target = s.path();
     if (target == "MASQUERADE") r.act = action::masquerade;
@@ -741,11 +864,29 @@ std::string router_fix(const ruleset& rs, const flow_prediction& p, const servic
   std::string proto = detail::protocol_name(s.protocol);
   std::string server = p.dnat_to ? p.dnat_to->str() : (s.internal_address ? s.internal_address->str() : "INTERNAL-ADDRESS");
   std::uint16_t port = p.dnat_port ? p.dnat_port : s.port;
+  bool family6 = s.public_address.v6;  // fw4 takes a nat section without addresses as IPv4
   switch (p.result) {
     case outcome::dnat_wan_only: {
       const rule* r = rule_at(p.decided_by);
       std::string sec = section_of(r);
       if (sec.empty() || r->text.find("@redirect") == std::string::npos) return fallback;
+      // fw4 builds no reflection for a source zone that does not masquerade the family (masq6 for IPv6).
+      static constexpr std::string_view marker = " (fw4 adds no ";
+      if (auto at = r->text.find(marker); at != std::string::npos) {
+        auto zone_at = r->text.find(": zone ", at);
+        auto has_no = r->text.find(" has no ", at);
+        auto close = r->text.find(')', at);
+        if (zone_at != std::string::npos && has_no != std::string::npos && close != std::string::npos && zone_at < has_no &&
+            has_no < close) {
+          std::string zone = r->text.substr(zone_at + 7, has_no - zone_at - 7);
+          std::string option = r->text.substr(has_no + 8, close - has_no - 8);
+          std::string fix = apply(fmt::format("uci set firewall.{}.{}='1'", zone, option));
+          if (option == "masq6")
+            fix += " (fw4 then adds the IPv6 reflection rules; masq6 also masquerades the zone's outgoing IPv6, else "
+                   "add a redirect from the lan zone with family 'ipv6' and a `config nat` MASQUERADE for it)";
+          return fix;
+        }
+      }
       // Reflection off; or on, but limited by src_ip; or on for other zones than the LAN's.
       bool off = r->text.find("reflection '") != std::string::npos && r->text.find("reflection '1'") == std::string::npos;
       if (off) return apply(fmt::format("uci set firewall.{}.reflection='1'", sec));
@@ -759,8 +900,8 @@ std::string router_fix(const ruleset& rs, const flow_prediction& p, const servic
       return apply(fmt::format(
           "uci add firewall nat; uci set firewall.@nat[-1].name='hairpin-{}-{}'; uci set firewall.@nat[-1].src='lan'; "
           "uci set firewall.@nat[-1].dest_ip='{}'; uci set firewall.@nat[-1].proto='{}'; uci set "
-          "firewall.@nat[-1].dest_port='{}'; uci set firewall.@nat[-1].target='MASQUERADE'",
-          proto, port, server, proto, port));
+          "firewall.@nat[-1].dest_port='{}'; uci set firewall.@nat[-1].target='MASQUERADE'{}",
+          proto, port, server, proto, port, family6 ? "; uci set firewall.@nat[-1].family='ipv6'" : ""));
     case outcome::snat_into_internal_view: {
       const rule* r = rule_at(p.decided_by);
       std::string sec = section_of(r);

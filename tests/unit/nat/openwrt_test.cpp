@@ -247,3 +247,152 @@ TEST_CASE("OpenWrt reader: every mutation of the home router is read into rules 
   CHECK(outcome.clean > 10);
   CHECK(outcome.diagnosed > 10);
 }
+
+namespace {
+
+// The dual-stack router of openwrt/ipv6.*: LAN 198.18.1.0/24 and fd00:1:2::/64 (NAT66 behind the WAN's
+// 2001:db8:113::1), the vantage point on the LAN's IPv6 side.
+analysis_context ipv6_context() {
+  analysis_context ctx;
+  ctx.vantage = ip("fd00:1:2::99");
+  ctx.lan = {nat_test::prefix("198.18.1.0/24"), nat_test::prefix("fd00:1:2::/64")};
+  ctx.internal_view = [](const hc::ip_address& a) {
+    return nat_test::prefix("198.18.1.0/24").contains(a) || nat_test::prefix("fd00:1:2::/64").contains(a);
+  };
+  ctx.services = {{ip("2001:db8:113::1"), proto_tcp, 443, "blog.debugo.fr", ip("fd00:1:2::10")}};
+  return ctx;
+}
+
+std::string ipv6_router(const std::string& firewall) {
+  return firewall + "\n" + nat_test::slurp(openwrt("ipv6.network"));
+}
+
+}  // namespace
+
+TEST_CASE("OpenWrt reader IPv6: a family 'ipv6' redirect to a ULA server, with masq6, reflects like IPv4") {
+  auto rs = read_clean(ipv6_router(nat_test::slurp(openwrt("ipv6.firewall"))), "ipv6");
+  auto fs = analyse(rs, ipv6_context());
+  INFO(explain(fs));
+  CHECK(fs.empty());
+  auto sp = predict_services(rs, ipv6_context());
+  REQUIRE(sp.size() == 1);
+  INFO(sp[0].prediction.reason);
+  CHECK(sp[0].prediction.result == outcome::works);
+  REQUIRE(sp[0].prediction.dnat_to);
+  CHECK(*sp[0].prediction.dnat_to == ip("fd00:1:2::10"));
+  // reflection_src 'internal': the server sees the router's ULA address on br-lan.
+  REQUIRE(sp[0].prediction.seen_source);
+  CHECK(*sp[0].prediction.seen_source == ip("fd00:1:2::1"));
+  // The IPv4 service of the same file still works, and each DNAT is of its own family only.
+  auto ctx4 = home_context();
+  ctx4.services = {{ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")}};
+  CHECK(analyse(rs, ctx4).empty());
+  int dnat4 = 0, dnat6 = 0, masq6 = 0;
+  for (const auto& c : rs.chains)
+    for (const auto& r : c.rules) {
+      if (r.act == action::dnat && r.to.addr) (r.to.addr->v6 ? dnat6 : dnat4) += r.match.family == (r.to.addr->v6 ? 6 : 4);
+      if (r.act == action::masquerade && r.match.family == 6 && r.text.find("masq6") != std::string::npos) ++masq6;
+    }
+  CHECK(dnat4 == 2);  // from eth1, and the reflection from br-lan
+  CHECK(dnat6 == 2);
+  CHECK(masq6 == 1);
+  // Published on the WAN's IPv6 address, from /etc/config/network's ip6addr.
+  auto pub = published(rs);
+  CHECK(std::count_if(pub.begin(), pub.end(), [](const published_service& p) {
+          return p.public_address == ip("2001:db8:113::1") && p.internal_address == ip("fd00:1:2::10");
+        }) == 1);
+}
+
+TEST_CASE("OpenWrt reader IPv6: without masq6 fw4 adds no IPv6 reflection: nat-dnat-wan-only, fix masq6") {
+  std::string fw = nat_test::slurp(openwrt("ipv6.firewall"));
+  auto at = fw.find("\toption masq6 '1'\n");
+  REQUIRE(at != std::string::npos);
+  fw.erase(at, std::string("\toption masq6 '1'\n").size());
+  auto rs = read_clean(ipv6_router(fw), "no-masq6");
+  auto fs = analyse(rs, ipv6_context());
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_dnat_wan_only);
+  CHECK(fs[0].evidence.find("@redirect[1] 'web-https6'") != std::string::npos);
+  CHECK(fs[0].evidence.find("no IPv6 reflection") != std::string::npos);
+  CHECK(fs[0].fix.find("uci set firewall.@zone[1].masq6='1'; uci commit firewall; service firewall reload") == 0);
+  // IPv4 is unaffected: masq is still on.
+  auto ctx4 = home_context();
+  ctx4.services = {{ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")}};
+  CHECK(analyse(rs, ctx4).empty());
+  // The same for IPv4: a WAN zone without masq gets no reflection either (fw4's rule, both families).
+  std::string no_masq = nat_test::slurp(openwrt("ipv6.firewall"));
+  at = no_masq.find("\toption masq '1'\n");
+  REQUIRE(at != std::string::npos);
+  no_masq.erase(at, std::string("\toption masq '1'\n").size());
+  auto rs4 = read_clean(ipv6_router(no_masq), "no-masq");
+  auto fs4 = analyse(rs4, ctx4);
+  INFO(explain(fs4));
+  REQUIRE(fs4.size() == 1);
+  CHECK(fs4[0].kind == hc::finding_kind::nat_dnat_wan_only);
+  CHECK(fs4[0].fix.find("uci set firewall.@zone[1].masq='1'") == 0);
+  CHECK(analyse(rs4, ipv6_context()).empty());  // and IPv6 still reflects
+}
+
+TEST_CASE("OpenWrt reader IPv6: family any, ipv4 and contradictions; rules and nat sections of each family") {
+  std::string fw = nat_test::slurp(openwrt("ipv6.firewall"));
+  // A redirect to an IPv6 server without `family`: inferred from dest_ip, the same as family 'ipv6'.
+  std::string inferred = fw;
+  auto at = inferred.find("\toption family 'ipv6'\n");
+  REQUIRE(at != std::string::npos);
+  inferred.erase(at, std::string("\toption family 'ipv6'\n").size());
+  CHECK(analyse(read_clean(ipv6_router(inferred), "inferred"), ipv6_context()).empty());
+  // family 'ipv4' with an IPv6 dest_ip: fw4 warns and skips the section: the service is not forwarded.
+  std::string contradiction = fw;
+  contradiction.replace(contradiction.find("option family 'ipv6'"), std::string("option family 'ipv6'").size(),
+                        "option family 'ipv4'");
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(ipv6_router(contradiction), "contra", d);
+  CHECK_FALSE(d.has_errors());
+  CHECK(nat_test::all_text(d).find("IPv4") != std::string::npos);
+  auto fs = analyse(rs, ipv6_context());
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_not_forwarded);
+  CHECK(fs[0].fix.find("dest_ip='fd00:1:2::10'") != std::string::npos);
+  // A rule dropping lan-to-lan IPv6 forwarding (fw4 used to be modelled for IPv4 only) now decides.
+  std::string drop6 = fw +
+                      "\nconfig rule\n\toption name 'no-lan6'\n\toption src 'lan'\n\toption dest 'lan'\n"
+                      "\toption family 'ipv6'\n\toption proto 'tcp'\n\toption target 'REJECT'\n";
+  auto rsd = read_clean(ipv6_router(drop6), "drop6");
+  auto fsd = analyse(rsd, ipv6_context());
+  INFO(explain(fsd));
+  REQUIRE(fsd.size() == 1);
+  CHECK(fsd[0].kind == hc::finding_kind::nat_forward_drop);
+  CHECK(fsd[0].fix.find("uci set firewall.@rule[0].enabled='0'") == 0);
+  auto ctx4 = home_context();
+  ctx4.services = {{ip("203.0.113.1"), proto_tcp, 443, "blog.debugo.fr", ip("198.18.1.10")}};
+  CHECK(analyse(rsd, ctx4).empty());  // an IPv6 rule does not touch IPv4
+  // `config nat` with family 'ipv6' is an IPv6 rule; without family and addresses, fw4 takes IPv4.
+  auto rsn = read_clean(ipv6_router(fw + "\nconfig nat\n\toption name 'n6'\n\toption family 'ipv6'\n\toption src 'lan'\n"
+                                         "\toption target 'MASQUERADE'\n\nconfig nat\n\toption name 'n4'\n\toption src "
+                                         "'lan'\n\toption target 'MASQUERADE'\n"),
+                        "nat");
+  std::vector<int> nat_families;
+  for (const auto& c : rsn.chains)
+    for (const auto& r : c.rules)
+      if (r.target == "@nat[0]" || r.target == "@nat[1]") nat_families.push_back(r.match.family.value_or(0));
+  CHECK(nat_families == std::vector<int>{6, 4});
+}
+
+TEST_CASE("OpenWrt reader IPv6: a hand-made lan redirect without loopback SNAT gets an IPv6 uci nat fix") {
+  std::string fw = nat_test::slurp(openwrt("ipv6.firewall"));
+  auto at = fw.find("\toption masq6 '1'\n");
+  REQUIRE(at != std::string::npos);
+  fw.erase(at, std::string("\toption masq6 '1'\n").size());
+  fw += "\nconfig redirect\n\toption name 'manual-hairpin6'\n\toption src 'lan'\n\toption src_dip '2001:db8:113::1'\n"
+        "\toption proto 'tcp'\n\toption src_dport '443'\n\toption dest_ip 'fd00:1:2::10'\n\toption reflection '0'\n";
+  auto rs = read_clean(ipv6_router(fw), "manual6");
+  auto fs = analyse(rs, ipv6_context());
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].kind == hc::finding_kind::nat_no_loopback);
+  CHECK(fs[0].fix.find("uci add firewall nat; ") == 0);
+  CHECK(fs[0].fix.find("firewall.@nat[-1].dest_ip='fd00:1:2::10'") != std::string::npos);
+  CHECK(fs[0].fix.find("firewall.@nat[-1].family='ipv6'") != std::string::npos);
+}
