@@ -189,7 +189,7 @@ const word* arg(const command& c, std::string_view key) {
 // The keys of a firewall rule that change nothing the simulator looks at.
 bool harmless_key(std::string_view k) {
   return k == "comment" || k == "log" || k == "log-prefix" || k == "disabled" || k == "place-before" ||
-         k == "chain" || k == "action" || k == "to-addresses" || k == "to-ports" || k == "jump-target" || k == "hw-offload";
+         k == "chain" || k == "action" || k == "to-addresses" || k == "to-address" || k == "to-ports" || k == "jump-target" || k == "hw-offload";
 }
 
 class builder {
@@ -204,47 +204,57 @@ class builder {
     source_location origin{file_, 1, 1};
     read_interfaces();
     read_address_lists();
-    std::map<std::string, chain> nat_chains, filter_chains;
-    std::vector<std::string> nat_order, filter_order;
-    std::size_t nat_number = 0, filter_number = 0;
-    for (const auto& c : cmds_) {
-      bool nat = c.menu == "ip firewall nat";
-      bool filter = c.menu == "ip firewall filter";
-      if (!nat && !filter) continue;
-      if (c.verb != "add") {
-        diags_.error(c.where, "only `add` commands are read in /" + c.menu + " (give the output of `export`)", c.verb);
-        continue;
+    // IPv4 (/ip firewall) and IPv6 (/ipv6 firewall, RouterOS 7: dstnat, srcnat, masquerade, netmap)
+    // each have their own chains, print numbers and address lists.
+    bool any_v6 = std::any_of(cmds_.begin(), cmds_.end(), [](const command& c) {
+      return c.menu == "ipv6 firewall nat" || c.menu == "ipv6 firewall filter";
+    });
+    for (bool v6 : {false, true}) {
+      if (v6 && !any_v6) break;
+      std::map<std::string, chain> nat_chains, filter_chains;
+      std::vector<std::string> nat_order, filter_order;
+      std::size_t nat_number = 0, filter_number = 0;
+      const std::string nat_menu = v6 ? "ipv6 firewall nat" : "ip firewall nat";
+      const std::string filter_menu = v6 ? "ipv6 firewall filter" : "ip firewall filter";
+      for (const auto& c : cmds_) {
+        bool nat = c.menu == nat_menu;
+        bool filter = c.menu == filter_menu;
+        if (!nat && !filter) continue;
+        if (c.verb != "add") {
+          diags_.error(c.where, "only `add` commands are read in /" + c.menu + " (give the output of `export`)", c.verb);
+          continue;
+        }
+        std::size_t number = nat ? nat_number++ : filter_number++;  // print numbers count disabled rules too
+        const word* ch = arg(c, "chain");
+        if (!ch || ch->text.empty()) {
+          diags_.error(c.where, "rule without chain=");
+          continue;
+        }
+        if (const word* d = arg(c, "disabled"); d && d->text == "yes") continue;
+        auto& chains = nat ? nat_chains : filter_chains;
+        auto& order = nat ? nat_order : filter_order;
+        if (!chains.count(ch->text)) {
+          order.push_back(ch->text);
+          chains[ch->text] = make_chain(ch->text, nat ? "nat" : "filter", c.where, v6);
+        }
+        for (auto& r : to_rules(c, nat, v6)) {
+          r.handle = number + 1;
+          chains[ch->text].rules.push_back(std::move(r));
+        }
       }
-      std::size_t number = nat ? nat_number++ : filter_number++;  // print numbers count disabled rules too
-      const word* ch = arg(c, "chain");
-      if (!ch || ch->text.empty()) {
-        diags_.error(c.where, "rule without chain=");
-        continue;
+      // The base chains exist even when empty, so that the simulator walks every hook.
+      for (const char* n : {"dstnat", "srcnat"})
+        if (!nat_chains.count(n)) {
+          nat_chains[n] = make_chain(n, "nat", origin, v6);
+          nat_order.push_back(n);
+        }
+      if (!filter_chains.count("forward")) {
+        filter_chains["forward"] = make_chain("forward", "filter", origin, v6);
+        filter_order.push_back("forward");
       }
-      if (const word* d = arg(c, "disabled"); d && d->text == "yes") continue;
-      auto& chains = nat ? nat_chains : filter_chains;
-      auto& order = nat ? nat_order : filter_order;
-      if (!chains.count(ch->text)) {
-        order.push_back(ch->text);
-        chains[ch->text] = make_chain(ch->text, nat ? "nat" : "filter", c.where);
-      }
-      for (auto& r : to_rules(c, nat)) {
-        r.handle = number + 1;
-        chains[ch->text].rules.push_back(std::move(r));
-      }
+      for (const auto& n : nat_order) rs.chains.push_back(std::move(nat_chains[n]));
+      for (const auto& n : filter_order) rs.chains.push_back(std::move(filter_chains[n]));
     }
-    // The base chains exist even when empty, so that the simulator walks every hook.
-    for (const char* n : {"dstnat", "srcnat"})
-      if (!nat_chains.count(n)) {
-        nat_chains[n] = make_chain(n, "nat", origin);
-        nat_order.push_back(n);
-      }
-    if (!filter_chains.count("forward")) {
-      filter_chains["forward"] = make_chain("forward", "filter", origin);
-      filter_order.push_back("forward");
-    }
-    for (const auto& n : nat_order) rs.chains.push_back(std::move(nat_chains[n]));
-    for (const auto& n : filter_order) rs.chains.push_back(std::move(filter_chains[n]));
     for (auto& c : addresses_chains()) rs.chains.push_back(std::move(c));
     rs.reindex();  // the indexes the simulator uses (src/nat/nat.hpp)
     return rs;
@@ -259,9 +269,9 @@ class builder {
     std::string text;
   };
 
-  static chain make_chain(const std::string& name, const std::string& table, const source_location& where) {
+  static chain make_chain(const std::string& name, const std::string& table, const source_location& where, bool v6) {
     chain c;
-    c.family = "ip";
+    c.family = v6 ? "ip6" : "ip";
     c.table = table;
     c.name = name;
     c.type = table;
@@ -298,34 +308,38 @@ class builder {
       } else if (c.menu == "interface list") {
         const word* n = arg(c, "name");
         if (n && (arg(c, "include") || arg(c, "exclude"))) unmodelled_lists_.push_back(n->text);
-      } else if (c.menu == "ip address") {
+      } else if (c.menu == "ip address" || c.menu == "ipv6 address") {
+        bool v6 = c.menu == "ipv6 address";
         if (const word* d = arg(c, "disabled"); d && d->text == "yes") continue;
+        // An address from a pool (DHCPv6 prefix delegation) or completed by EUI-64 is only known on the router.
+        if (v6 && (arg(c, "from-pool") || (arg(c, "eui-64") && arg(c, "eui-64")->text == "yes"))) continue;
         const word* a = arg(c, "address");
         const word* i = arg(c, "interface");
         if (!a || !i) {
-          diags_.error(c.where, "/ip address without address= or interface=");
+          diags_.error(c.where, "/" + c.menu + " without address= or interface=");
           continue;
         }
         std::string t = a->text;
         auto slash = t.find('/');
         auto addr = ip_address::parse(t.substr(0, slash));
-        auto pfx = ip_prefix::parse(slash == std::string::npos ? t + "/32" : t);
-        if (!addr || !pfx || addr->v6) {
-          diags_.error(a->where, "not an IPv4 address", a->text.substr(0, 60));
+        auto pfx = ip_prefix::parse(slash == std::string::npos ? t + (v6 ? "/128" : "/32") : t);
+        if (!addr || !pfx || addr->v6 != v6) {
+          diags_.error(a->where, v6 ? "not an IPv6 address" : "not an IPv4 address", a->text.substr(0, 60));
           continue;
         }
         ip_prefix p = *pfx;
         for (unsigned bit = p.length; bit < p.network.bits(); ++bit)
           p.network.bytes[bit / 8] = static_cast<std::uint8_t>(p.network.bytes[bit / 8] & ~(0x80u >> (bit % 8)));
         if (own_.size() < max_own_addresses) own_.push_back({*addr, p, i->text, c.where, c.text});
-        else diags_.error(c.where, "too many /ip address entries");
+        else diags_.error(c.where, "too many address entries");
       }
     }
   }
 
   void read_address_lists() {
     for (const auto& c : cmds_) {
-      if (c.menu != "ip firewall address-list" || c.verb != "add") continue;
+      bool v6 = c.menu == "ipv6 firewall address-list";
+      if ((c.menu != "ip firewall address-list" && !v6) || c.verb != "add") continue;
       if (const word* d = arg(c, "disabled"); d && d->text == "yes") continue;
       const word* l = arg(c, "list");
       const word* a = arg(c, "address");
@@ -333,18 +347,18 @@ class builder {
         diags_.error(c.where, "address-list entry without list= or address=");
         continue;
       }
-      auto& e = addr_lists_[l->text];
+      auto& e = (v6 ? addr_lists6_ : addr_lists_)[l->text];
       if (e.prefixes.size() >= max_list_entries) continue;
-      if (auto p = parse_prefix(a->text)) e.prefixes.push_back(*p);
+      if (auto p = parse_prefix(a->text, v6)) e.prefixes.push_back(*p);
       else e.unmodelled = a->text.substr(0, 60);  // a DNS name or a range: resolved by the router, not here
     }
   }
 
-  // "a.b.c.d" or "a.b.c.d/n" (host bits cleared, as RouterOS does).
-  static std::optional<ip_prefix> parse_prefix(const std::string& t) {
+  // "a.b.c.d" or "a.b.c.d/n", IPv6 likewise (host bits cleared, as RouterOS does).
+  static std::optional<ip_prefix> parse_prefix(const std::string& t, bool v6) {
     auto slash = t.find('/');
-    auto pfx = ip_prefix::parse(slash == std::string::npos ? t + "/32" : t);
-    if (!pfx || pfx->network.v6) return std::nullopt;
+    auto pfx = ip_prefix::parse(slash == std::string::npos ? t + (v6 ? "/128" : "/32") : t);
+    if (!pfx || pfx->network.v6 != v6) return std::nullopt;
     ip_prefix p = *pfx;
     for (unsigned bit = p.length; bit < p.network.bits(); ++bit)
       p.network.bytes[bit / 8] = static_cast<std::uint8_t>(p.network.bytes[bit / 8] & ~(0x80u >> (bit % 8)));
@@ -382,13 +396,14 @@ class builder {
   // The addresses of a match value: an address, a prefix or a range a-b (ranges are not modelled).
   bool address(const word& v, std::optional<addr_match>& out, match_set& m) {
     auto [t, neg] = negation(v.text);
+    bool v6 = m.family == 6;
     if (t.find('-') != std::string::npos) {
       m.unknown.push_back("address range " + t.substr(0, 60));
       return true;
     }
-    auto p = parse_prefix(t);
+    auto p = parse_prefix(t, v6);
     if (!p) {
-      diags_.error(v.where, "not an IPv4 address or prefix", v.text.substr(0, 60));
+      diags_.error(v.where, v6 ? "not an IPv6 address or prefix" : "not an IPv4 address or prefix", v.text.substr(0, 60));
       return false;
     }
     out = addr_match{{*p}, neg};
@@ -397,8 +412,9 @@ class builder {
 
   bool address_list(const word& v, std::optional<addr_match>& out, match_set& m) {
     auto [t, neg] = negation(v.text);
-    auto it = addr_lists_.find(t);
-    if (it == addr_lists_.end()) {
+    const auto& lists = m.family == 6 ? addr_lists6_ : addr_lists_;
+    auto it = lists.find(t);
+    if (it == lists.end()) {
       // Filled at run time (action=add-src-to-address-list, DHCP, ...): not known here.
       m.unknown.push_back("address list " + t.substr(0, 60) + " (no entries in the export)");
       return true;
@@ -468,12 +484,12 @@ class builder {
     return pm;
   }
 
-  std::vector<rule> to_rules(const command& c, bool nat) {
+  std::vector<rule> to_rules(const command& c, bool nat, bool v6) {
     rule r;
     r.where = c.where;
     r.text = c.text;
     match_set& m = r.match;
-    m.family = 4;
+    m.family = v6 ? 6 : 4;
     std::vector<std::string> iifs, oifs;
     bool iif_neg = false, oif_neg = false;
     for (const auto& [k, v] : c.args) {
@@ -546,14 +562,15 @@ class builder {
         m.unknown.push_back(key.substr(0, 40) + (v.text.empty() ? "" : "=" + v.text.substr(0, 40)));
       }
     }
-    if (!action_of(c, nat, r)) return {};
+    if (!action_of(c, nat, v6, r)) return {};
     // dst-address-type=local with the router's addresses known: the addresses stand for it, so that
     // the published services are known (the packet must also be for the router).
     if (m.dst_local && *m.dst_local && !m.daddr && !own_.empty() && r.act == action::dnat) {
       addr_match a;
       copied_ += own_.size();
       for (const auto& o : own_)
-        if (copied_ <= max_copied && (iifs.empty() || iif_neg || std::find(iifs.begin(), iifs.end(), o.interface) != iifs.end()))
+        if (copied_ <= max_copied && o.address.v6 == v6 &&
+            (iifs.empty() || iif_neg || std::find(iifs.begin(), iifs.end(), o.interface) != iifs.end()))
           a.any_of.push_back(ip_prefix{o.address, o.address.bits()});
       if (!a.any_of.empty()) m.daddr = a;
     }
@@ -591,7 +608,8 @@ class builder {
       if (x.act == action::dnat && !x.match.daddr && !x.match.dst_local && x.match.iif && !x.match.iif->negated) {
         addr_match a;
         for (const auto& o : own_)
-          if (o.interface == x.match.iif->pattern) a.any_of.push_back(ip_prefix{o.address, o.address.bits()});
+          if (o.interface == x.match.iif->pattern && o.address.v6 == v6)
+            a.any_of.push_back(ip_prefix{o.address, o.address.bits()});
         copied_ += a.any_of.size();
         if (!a.any_of.empty() && copied_ <= max_copied) {
           rule y = x;
@@ -604,21 +622,42 @@ class builder {
     return with_copies;
   }
 
-  bool action_of(const command& c, bool nat, rule& r) {
+  bool action_of(const command& c, bool nat, bool v6, rule& r) {
     const word* a = arg(c, "action");
     std::string act = a ? a->text : "accept";  // RouterOS's default action
     auto target_addr = [&](bool required) {
-      const word* t = arg(c, "to-addresses");
+      // IPv6 NAT takes to-address=PREFIX (one /128 for one host); to-addresses= is IPv4's.
+      const word* t = v6 ? arg(c, "to-address") : arg(c, "to-addresses");
+      if (v6 && (!t || t->text.empty())) t = arg(c, "to-addresses");
+      const char* key = v6 ? "to-address=" : "to-addresses=";
       if (!t || t->text.empty()) {
-        if (required) diags_.error(c.where, "action=" + act + " without to-addresses=");
+        if (required) diags_.error(c.where, "action=" + act + " without " + key);
         return !required;
       }
-      auto dash = t->text.find('-');
-      auto first = ip_address::parse(t->text.substr(0, dash));
+      std::string text = t->text;
+      if (v6) {
+        auto slash = text.find('/');
+        if (slash != std::string::npos) {
+          auto pfx = ip_prefix::parse(text);
+          if (!pfx || !pfx->network.v6) {
+            diags_.error(t->where, "not an IPv6 address or prefix", t->text.substr(0, 60));
+            return false;
+          }
+          if (pfx->length != 128) {
+            // A prefix: RouterOS maps into it; which address a connection gets is not modelled.
+            r.act = action::unknown;
+            r.target = act + " to the prefix " + pfx->str();
+            return true;
+          }
+          text = text.substr(0, slash);
+        }
+      }
+      auto dash = text.find('-');
+      auto first = ip_address::parse(text.substr(0, dash));
       std::optional<ip_address> last;
-      if (dash != std::string::npos) last = ip_address::parse(t->text.substr(dash + 1));
-      if (!first || first->v6 || (dash != std::string::npos && !last)) {
-        diags_.error(t->where, "not an IPv4 address or range", t->text.substr(0, 60));
+      if (dash != std::string::npos) last = ip_address::parse(text.substr(dash + 1));
+      if (!first || first->v6 != v6 || (dash != std::string::npos && (!last || last->v6 != v6))) {
+        diags_.error(t->where, v6 ? "not an IPv6 address or range" : "not an IPv4 address or range", t->text.substr(0, 60));
         return false;
       }
       r.to.addr = first;
@@ -654,6 +693,7 @@ class builder {
     } else if (nat && act == "dst-nat") {
       r.act = action::dnat;
       if (!target_addr(false) || !target_ports()) return false;
+      if (r.act == action::unknown) return true;
       if (!r.to.addr && !r.to.ports) {
         diags_.error(c.where, "action=dst-nat without to-addresses= or to-ports=");
         return false;
@@ -661,6 +701,7 @@ class builder {
     } else if (nat && act == "src-nat") {
       r.act = action::snat;
       if (!target_addr(true) || !target_ports()) return false;
+      if (r.act == action::unknown) return true;
     } else if (nat && act == "masquerade") {
       r.act = action::masquerade;
       if (!target_ports()) return false;
@@ -683,7 +724,8 @@ class builder {
   diagnostics& diags_;
   std::map<std::string, std::vector<std::string>> lists_;  // interface lists
   std::vector<std::string> unmodelled_lists_;
-  std::map<std::string, addr_list> addr_lists_;
+  std::map<std::string, addr_list> addr_lists_;   // /ip firewall address-list
+  std::map<std::string, addr_list> addr_lists6_;  // /ipv6 firewall address-list
   std::vector<own_address> own_;
   bool ipsec_ = false;  // the export adds IPsec policies
   std::size_t copied_ = 0;  // list entries expanded into rules so far (bounded by max_copied)
@@ -706,7 +748,9 @@ bool looks_like_routeros(std::string_view text) {
       if (line.find("by RouterOS") != std::string_view::npos) return true;
       continue;
     }
-    if (line.starts_with("/ip firewall") || line.starts_with("/ip/firewall")) return true;
+    if (line.starts_with("/ip firewall") || line.starts_with("/ip/firewall") || line.starts_with("/ipv6 firewall") ||
+        line.starts_with("/ipv6/firewall"))
+      return true;
   }
   return false;
 }
@@ -719,6 +763,11 @@ ruleset parse_routeros(std::string_view text, const std::string& file, diagnosti
 
 std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const service_check& s, const std::string& fallback) {
   if (rs.syntax != rule_syntax::routeros) return fallback;
+  // IPv6 services are fixed in /ipv6 firewall, whose NAT takes to-address= (IPv4: to-addresses=).
+  const bool v6 = s.public_address.v6;
+  const std::string fam = v6 ? "ip6" : "ip";
+  const std::string menu = v6 ? "/ipv6 firewall" : "/ip firewall";
+  const std::string to_key = v6 ? "to-address" : "to-addresses";
   // The rule of the model behind a reference.
   auto rule_at = [&](const std::optional<rule_ref>& ref) -> const rule* {
     if (!ref) return nullptr;
@@ -731,14 +780,14 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
   auto before = [&](const rule* r, const char* table) -> std::string {
     if (!r || !r->handle) return {};
     for (const auto& c : rs.chains)
-      if (c.table == table && c.family == "ip")
+      if (c.table == table && c.family == fam)
         for (const auto& x : c.rules)
           if (&x == r) return fmt::format(" place-before={}", r->handle - 1);
     return {};
   };
   // The first rule of a chain: a new rule goes before it, where no later rule can take its packets first.
   auto first_of = [&](const char* table, const char* name) -> const rule* {
-    const chain* c = rs.find("ip", table, name);
+    const chain* c = rs.find(fam, table, name);
     return c && !c->rules.empty() ? &c->rules.front() : nullptr;
   };
   // The LAN, from /ip address: the router's network and interface that hold the server.
@@ -777,15 +826,15 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
       const rule* shadow = rule_at(p.decided_by);
       std::string place = before(shadow, "nat");
       if (place.empty()) place = before(first_of("nat", "srcnat"), "nat");
-      return fmt::format("/ip firewall nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} action=masquerade "
+      return fmt::format("{} nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} action=masquerade "
                          "comment=\"hairpin {}/{}\"{}",
-                         src, server, proto, port, out_if, proto, port, place);
+                         menu, src, server, proto, port, out_if, proto, port, place);
     }
     case outcome::snat_into_internal_view: {
       std::string place = before(rule_at(p.decided_by), "nat");
-      return fmt::format("/ip firewall nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} action=src-nat "
-                         "to-addresses={} comment=\"hairpin {}/{}\"{}",
-                         src, server, proto, port, out_if, s.public_address.str(), proto, port, place);
+      return fmt::format("{} nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} action=src-nat "
+                         "{}={} comment=\"hairpin {}/{}\"{}",
+                         menu, src, server, proto, port, out_if, to_key, s.public_address.str(), proto, port, place);
     }
     case outcome::dnat_wan_only: {
       const rule* r = rule_at(p.decided_by);
@@ -797,14 +846,15 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
       if (r->text.find(" in-interface=") == std::string::npos && r->text.find(" in-interface-list=") == std::string::npos) {
         // The interface test is elsewhere (a jump into this chain): a DNAT for the public address
         // before every dstnat rule takes the LAN's packets too.
-        return fmt::format("/ip firewall nat add chain=dstnat dst-address={} protocol={} dst-port={} action=dst-nat "
-                           "to-addresses={} to-ports={} comment=\"hairpin {}/{}\"{}",
-                           s.public_address.str(), proto, s.port, server, port, proto, s.port,
+        return fmt::format("{} nat add chain=dstnat dst-address={} protocol={} dst-port={} action=dst-nat "
+                           "{}={} to-ports={} comment=\"hairpin {}/{}\"{}",
+                           menu, s.public_address.str(), proto, s.port, to_key, server, port, proto, s.port,
                            before(first_of("nat", "dstnat"), "nat"));
       }
       // Find the rule by what it does and matches, the way `print` shows it.
       std::string find = "chain=" + quoted(chain_name) + " action=dst-nat";
-      if (r->to.addr) find += " to-addresses=" + r->to.addr->str();
+      // `print` shows an IPv6 to-address and dst-address as a /128 prefix.
+      if (r->to.addr) find += " " + to_key + "=" + r->to.addr->str() + (v6 ? "/128" : "");
       if (r->match.dport && r->match.dport->any_of.size() == 1 && !r->match.dport->negated) {
         const auto& pr = r->match.dport->any_of.front();
         find += pr.first == pr.last ? fmt::format(" dst-port={}", pr.first) : fmt::format(" dst-port={}-{}", pr.first, pr.last);
@@ -817,31 +867,31 @@ std::string routeros_fix(const ruleset& rs, const flow_prediction& p, const serv
                      r->text.find(" dst-address-list=") != std::string::npos ||
                      r->text.find(" dst-address-type=") != std::string::npos;
       std::string dst = has_dst ? std::string() : " dst-address=" + s.public_address.str();
-      std::string set = fmt::format("/ip firewall nat set [find {}] {}{}", find, unset, dst);
+      std::string set = fmt::format("{} nat set [find {}] {}{}", menu, find, unset, dst);
       if (dst.empty()) return set;
       return fmt::format("{} (or, when the WAN address changes, {} dst-address-type=local instead of dst-address=)", set,
-                         "/ip firewall nat set [find " + find + "] " + unset);
+                         menu + " nat set [find " + find + "] " + unset);
     }
     case outcome::forward_drop: {
       const rule* r = rule_at(p.decided_by);
       std::string place = before(r, "filter");
       if (place.empty()) place = before(first_of("filter", "forward"), "filter");
       if (p.reason.find("drops the reply") != std::string::npos)
-        return fmt::format("/ip firewall filter add chain=forward action=accept connection-state=established,related "
+        return fmt::format("{} filter add chain=forward action=accept connection-state=established,related "
                            "comment=\"hairpin replies\"{}",
-                           place);
-      return fmt::format("/ip firewall filter add chain=forward action=accept connection-nat-state=dstnat dst-address={} "
+                           menu, place);
+      return fmt::format("{} filter add chain=forward action=accept connection-nat-state=dstnat dst-address={} "
                          "protocol={} dst-port={} comment=\"hairpin {}/{}\"{}",
-                         server, proto, port, proto, port, place);
+                         menu, server, proto, port, proto, port, place);
     }
     case outcome::not_forwarded:
-      return fmt::format("/ip firewall nat add chain=dstnat dst-address={} protocol={} dst-port={} action=dst-nat "
-                         "to-addresses={} to-ports={}; {}",
-                         s.public_address.str(), proto, s.port,
+      return fmt::format("{} nat add chain=dstnat dst-address={} protocol={} dst-port={} action=dst-nat "
+                         "{}={} to-ports={}; {}",
+                         menu, s.public_address.str(), proto, s.port, to_key,
                          s.internal_address ? s.internal_address->str() : "INTERNAL-ADDRESS", s.port,
-                         fmt::format("/ip firewall nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} "
+                         fmt::format("{} nat add chain=srcnat{} dst-address={} protocol={} dst-port={}{} "
                                      "action=masquerade",
-                                     src, s.internal_address ? s.internal_address->str() : "INTERNAL-ADDRESS", proto,
+                                     menu, src, s.internal_address ? s.internal_address->str() : "INTERNAL-ADDRESS", proto,
                                      s.port, out_if));
     case outcome::works:
     case outcome::unknown: break;

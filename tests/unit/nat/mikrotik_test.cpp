@@ -277,3 +277,142 @@ TEST_CASE("RouterOS reader: interface lists expand to their members, and a DNAT 
   CHECK(fs2[0].fix.starts_with("/ip firewall nat set [find chain=dstnat action=dst-nat to-addresses=198.18.1.10 "
                                "dst-port=443] !in-interface-list dst-address=203.0.113.1"));
 }
+
+namespace {
+
+// mikrotik/dual-stack.rsc: the LAN's ULA side (NAT66 behind 2001:db8:113::1), the vantage point on it.
+analysis_context dual_stack_context() {
+  analysis_context ctx;
+  ctx.vantage = ip("fd00:1:2::99");
+  ctx.lan = {nat_test::prefix("198.18.1.0/24"), nat_test::prefix("fd00:1:2::/64")};
+  ctx.internal_view = [](const hc::ip_address& a) {
+    return nat_test::prefix("198.18.1.0/24").contains(a) || nat_test::prefix("fd00:1:2::/64").contains(a);
+  };
+  ctx.services = {{ip("2001:db8:113::1"), proto_tcp, 443, "blog.debugo.fr", ip("fd00:1:2::10")},
+                  {ip("2001:db8:113::1"), proto_tcp, 80, "blog.debugo.fr", ip("fd00:1:2::10")}};
+  return ctx;
+}
+
+std::string dual_stack_with(const std::string& from, const std::string& to) {
+  std::string text = nat_test::slurp(mikrotik("dual-stack.rsc"));
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+ruleset read_text(const std::string& text, const std::string& file) {
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(text, file, d);
+  INFO(nat_test::all_text(d));
+  CHECK_FALSE(d.has_errors());
+  CHECK(rs.syntax == rule_syntax::routeros);
+  return rs;
+}
+
+}  // namespace
+
+TEST_CASE("RouterOS reader IPv6: /ipv6 firewall nat with the hairpin masquerade works, each family in its chains") {
+  auto rs = read_file("dual-stack.rsc");
+  auto fs = analyse(rs, dual_stack_context());
+  INFO(explain(fs));
+  CHECK(fs.empty());
+  for (const auto& sp : predict_services(rs, dual_stack_context())) {
+    INFO(sp.prediction.reason);
+    CHECK(sp.prediction.result == outcome::works);
+    REQUIRE(sp.prediction.dnat_to);
+    CHECK(*sp.prediction.dnat_to == ip("fd00:1:2::10"));
+  }
+  CHECK(analyse(rs, home_context()).empty());  // IPv4 as in hairpin.rsc
+  // The IPv6 rules are in ip6 chains with their own print numbers; IPv4's are untouched.
+  const chain* dst6 = rs.find("ip6", "nat", "dstnat");
+  REQUIRE(dst6);
+  REQUIRE(dst6->rules.size() == 1);
+  CHECK(dst6->rules[0].handle == 3);
+  CHECK(dst6->rules[0].match.family == 6);
+  const chain* dst4 = rs.find("ip", "nat", "dstnat");
+  REQUIRE(dst4);
+  CHECK(std::all_of(dst4->rules.begin(), dst4->rules.end(), [](const rule& r) { return r.match.family == 4; }));
+  // Published on the WAN's IPv6 address; the from-pool address is not read as one of the router's.
+  auto pub = published(rs);
+  CHECK(std::count_if(pub.begin(), pub.end(), [](const published_service& p) {
+          return p.public_address == ip("2001:db8:113::1") && p.internal_address == ip("fd00:1:2::10");
+        }) == 2);
+  const chain* own = rs.find("routeros", "address", "ip address");
+  REQUIRE(own);
+  CHECK(own->rules.size() == 4);  // two /ip address, two /ipv6 address
+}
+
+TEST_CASE("RouterOS reader IPv6: no IPv6 hairpin masquerade is nat-no-loopback, fixed in /ipv6 firewall nat") {
+  auto rs = read_text(dual_stack_with("add action=masquerade chain=srcnat comment=\"hairpin NAT6\"",
+                                      "add action=masquerade chain=srcnat comment=\"hairpin NAT6\" disabled=yes"),
+                      "no-loopback6.rsc");
+  auto fs = analyse(rs, dual_stack_context());
+  INFO(explain(fs));
+  const auto* f = find_kind(fs, "nat-no-loopback", "https");
+  REQUIRE(f);
+  CHECK(f->fix ==
+        "/ipv6 firewall nat add chain=srcnat src-address=fd00:1:2::/64 dst-address=fd00:1:2::10 protocol=tcp dst-port=443 "
+        "out-interface=bridge action=masquerade comment=\"hairpin tcp/443\" place-before=0");
+  CHECK(fs.size() == 2);
+  CHECK(analyse(rs, home_context()).empty());  // IPv4 keeps its hairpin masquerade
+}
+
+TEST_CASE("RouterOS reader IPv6: a DNAT bound to in-interface=ether1 is nat-dnat-wan-only, fixed in /ipv6") {
+  auto rs = read_text(dual_stack_with("add action=dst-nat chain=dstnat comment=web6 ",
+                                      "add action=dst-nat chain=dstnat comment=web6 in-interface=ether1 "),
+                      "wan-only6.rsc");
+  auto fs = analyse(rs, dual_stack_context());
+  INFO(explain(fs));
+  const auto* f = find_kind(fs, "nat-dnat-wan-only", "https");
+  REQUIRE(f);
+  CHECK(f->fix == "/ipv6 firewall nat set [find chain=dstnat action=dst-nat to-address=fd00:1:2::10/128 "
+                  "in-interface=ether1] !in-interface");
+  CHECK(fs.size() == 2);
+}
+
+TEST_CASE("RouterOS reader IPv6: netmap and prefix targets are nat-unsimulated; a missing DNAT gets /ipv6 fixes") {
+  auto netmap = read_text(dual_stack_with("to-address=fd00:1:2::10/128", "to-address=fd00:1:2::/64"), "prefix6.rsc");
+  auto fs = analyse(netmap, dual_stack_context());
+  INFO(explain(fs));
+  REQUIRE(fs.size() == 2);
+  CHECK(fs[0].kind == hc::finding_kind::nat_unsimulated);
+  auto npt = read_text(dual_stack_with("add action=dst-nat chain=dstnat comment=web6 ",
+                                       "add action=netmap chain=dstnat comment=web6 "),
+                       "netmap6.rsc");
+  auto fn = analyse(npt, dual_stack_context());
+  INFO(explain(fn));
+  REQUIRE(fn.size() == 2);
+  CHECK(fn[0].kind == hc::finding_kind::nat_unsimulated);
+  // Without the IPv6 DNAT: not forwarded, and the fix adds it with to-address=.
+  auto none = read_text(dual_stack_with("add action=dst-nat chain=dstnat comment=web6 ",
+                                        "add action=dst-nat chain=dstnat comment=web6 disabled=yes "),
+                        "none6.rsc");
+  auto fx = analyse(none, dual_stack_context());
+  INFO(explain(fx));
+  const auto* f = find_kind(fx, "nat-not-forwarded", "https");
+  REQUIRE(f);
+  CHECK(f->fix.starts_with("/ipv6 firewall nat add chain=dstnat dst-address=2001:db8:113::1 protocol=tcp dst-port=443 "
+                           "action=dst-nat to-address=fd00:1:2::10 to-ports=443; /ipv6 firewall nat add chain=srcnat"));
+}
+
+TEST_CASE("RouterOS reader IPv6: addresses of the wrong family are errors naming file:line:col") {
+  const char* texts[] = {
+      "/ipv6 firewall nat\nadd chain=dstnat action=dst-nat dst-address=203.0.113.1 to-address=fd00::10\n",
+      "/ipv6 firewall nat\nadd chain=dstnat action=dst-nat dst-address=2001:db8::1 to-address=198.18.1.10\n",
+      "/ip firewall nat\nadd chain=dstnat action=dst-nat dst-address=2001:db8::1 to-addresses=198.18.1.10\n",
+      "/ipv6 address\nadd address=198.18.1.1/24 interface=bridge\n/ip firewall nat\n",
+      "/ipv6 firewall nat\nadd chain=srcnat action=src-nat\n",
+  };
+  for (const char* t : texts) {
+    std::string shown = t;
+    CAPTURE(shown);
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(t, "bad6.rsc", d);
+    CHECK(d.has_errors());
+    CHECK(d.all().front().str().starts_with("bad6.rsc:2:"));
+    nat_test::check_reading_contract(t, "bad6.rsc", rs, d);
+  }
+  CHECK(looks_like_routeros("/ipv6 firewall nat\nadd chain=srcnat action=masquerade\n"));
+  CHECK(looks_like_routeros("/ipv6/firewall/nat add chain=srcnat action=masquerade\n"));
+}
