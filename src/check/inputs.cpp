@@ -264,7 +264,8 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
                        "or the views with --view NAME[=KEYFILE])");
   }
   if (!o.nat_rules.empty()) mark_stage("reading NAT rules");
-  if (!o.nat_rules.empty()) in.nat = nat::read_nat_rules(o.nat_rules, diags);
+  if (!o.nat_rules.empty())
+    in.nat = nat::read_nat_rules(o.nat_rules, diags, nat::parse_nat_format(o.nat_format).value_or(nat::nat_format::auto_detect));
   const bind::config* cfg = in.config ? &*in.config : nullptr;
   for (const auto& d : diags.all()) {
     if (d.is_error) in.findings.push_back(config_error(d.str(), config_error_fix(d, cfg)));

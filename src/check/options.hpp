@@ -45,6 +45,8 @@ struct run_options {
   // serve, besides the zones' NS sets (port 53 when not given).
   std::vector<ip_endpoint> secondaries;
   std::string nat_rules;  // path, "-" for stdin, empty for none
+  // --nat-format: auto (by content), iptables, nft-json, nft-text, openwrt or routeros (nat::parse_nat_format).
+  std::string nat_format = "auto";
   bool static_only = false;
 
   std::optional<ip_endpoint> resolver;      // empty: first nameserver of resolv_conf

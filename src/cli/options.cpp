@@ -190,6 +190,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   app.add_option("--source", source, "the vantage point's own address (default: what the kernel would use)");
   app.add_option("--nat-rules", r.nat_rules, "the router's rules: `iptables-save`, `nft [-j] list ruleset`, OpenWrt's /etc/config/firewall or a "
                  "RouterOS /export, told apart by content ('-' = stdin)");
+  app.add_option("--nat-format", r.nat_format,
+                 "the form of --nat-rules: auto (default: by content), iptables, nft-json, nft-text, openwrt, routeros; a "
+                 "file in another form is an error")
+      ->check(CLI::IsMember({"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"}))
+      ->type_name("FORMAT");
   app.add_flag("--static", r.static_only, "no network at all: configuration, zones and NAT rules only");
   app.add_option("--resolver", resolver, "the internal resolver ADDR[#PORT] (default: first nameserver of /etc/resolv.conf)");
   app.add_option("--external-dns", external_dns,
@@ -394,6 +399,7 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   }
   if (!r.transfer_views.empty() && r.zones_from == check::run_options::zone_source::files)
     return fail("--view needs --zones-from axfr or both");
+  if (r.nat_format != "auto" && r.nat_rules.empty()) return fail("--nat-format needs --nat-rules");
   for (auto s : services) {
     if (!valid_service(s)) return fail(fmt::format("--services: unknown service '{}'", s));
     if (s == "dns") {

@@ -147,10 +147,22 @@ struct ruleset {
   void reindex();
 };
 
-// Reads `iptables-save` text or `nft -j list ruleset` JSON (auto-detected: JSON starts with '{').
-ruleset parse_nat_rules(std::string_view text, const std::string& file, diagnostics& diags);
+// The forms --nat-format names: auto (told apart by content, the default) or one reader.
+enum class nat_format { auto_detect, iptables, nft_json, nft_text, openwrt, routeros };
+// "auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"; nullopt for anything else.
+std::optional<nat_format> parse_nat_format(std::string_view name);
+const char* to_string(nat_format f);
+// The form the content reads as (never auto_detect): what parse_nat_rules uses without forcing.
+nat_format detect_nat_format(std::string_view text);
+
+// Reads `iptables-save` text, `nft -j list ruleset` JSON, `nft list ruleset` text, OpenWrt UCI or a
+// RouterOS export, told apart by content (detect_nat_format). With a forced format other than
+// auto_detect, content that reads as another form is an error at file:1:1 naming the form detected
+// (nothing is read).
+ruleset parse_nat_rules(std::string_view text, const std::string& file, diagnostics& diags,
+                        nat_format forced = nat_format::auto_detect);
 // Reads the file ('-' = stdin) and parses it; an unreadable file is an error diagnostic.
-ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags);
+ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags, nat_format forced = nat_format::auto_detect);
 
 // The parsers behind parse_nat_rules.
 ruleset parse_iptables_save(std::string_view text, const std::string& file, diagnostics& diags);

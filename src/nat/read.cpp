@@ -7,6 +7,8 @@
 #include <new>
 #include <unordered_set>
 
+#include <fmt/format.h>
+
 
 #include "core/input_file.hpp"
 #include "nat/detail.hpp"
@@ -121,32 +123,95 @@ std::size_t error_count(const diagnostics& d) {
   return n;
 }
 
-ruleset parse_detected(std::string_view text, const std::string& file, diagnostics& diags) {
+std::size_t content_start(std::string_view text) {
   auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text.substr(first, 3) == "\xEF\xBB\xBF") first += 3;  // BOM
-  if (first != std::string_view::npos && text[first] == '{') return parse_nft_json(text, file, diags);
-  if (first == std::string_view::npos) {
+  return first;
+}
+
+ruleset parse_as(nat_format f, std::string_view text, const std::string& file, diagnostics& diags) {
+  switch (f) {
+    case nat_format::nft_json: return parse_nft_json(text, file, diags);
+    case nat_format::routeros: return parse_routeros(text, file, diags);
+    case nat_format::nft_text: return parse_nft_text(text, file, diags);
+    case nat_format::openwrt: return parse_openwrt(text, file, diags);
+    case nat_format::iptables:
+    case nat_format::auto_detect: break;
+  }
+  return parse_iptables_save(text, file, diags);
+}
+
+// What each form is, for the error of a forced format that does not match.
+const char* form_text(nat_format f) {
+  switch (f) {
+    case nat_format::iptables: return "iptables-save text";
+    case nat_format::nft_json: return "nft -j JSON";
+    case nat_format::nft_text: return "nft list ruleset text";
+    case nat_format::openwrt: return "OpenWrt UCI";
+    case nat_format::routeros: return "a RouterOS export";
+    case nat_format::auto_detect: break;
+  }
+  return "auto";
+}
+
+ruleset parse_detected(std::string_view text, const std::string& file, diagnostics& diags, nat_format forced) {
+  if (content_start(text) == std::string_view::npos) {
     diags.error({file, 1, 0}, "the NAT rules are empty");
     ruleset rs;
     rs.file = file;
     return rs;
   }
-  if (looks_like_routeros(text)) return parse_routeros(text, file, diags);
-  if (looks_like_nft_text(text)) return parse_nft_text(text, file, diags);
-  if (looks_like_uci(text)) return parse_openwrt(text, file, diags);
-  return parse_iptables_save(text, file, diags);
+  nat_format found = detect_nat_format(text);
+  if (forced != nat_format::auto_detect && forced != found) {
+    // Pinned in a cron job or the options file: a changed export fails loudly, never read otherwise.
+    diags.error({file, 1, 1}, fmt::format("--nat-format {} was given, but the file reads as {} ({}): export the "
+                                          "rules in the form given, or use --nat-format {} (or auto)",
+                                          to_string(forced), to_string(found), form_text(found), to_string(found)));
+    ruleset rs;
+    rs.file = file;
+    return rs;
+  }
+  return parse_as(found, text, file, diags);
 }
 
 }  // namespace
 
-ruleset parse_nat_rules(std::string_view text, const std::string& file, diagnostics& diags) {
+std::optional<nat_format> parse_nat_format(std::string_view name) {
+  for (nat_format f : {nat_format::auto_detect, nat_format::iptables, nat_format::nft_json, nat_format::nft_text,
+                       nat_format::openwrt, nat_format::routeros})
+    if (name == to_string(f)) return f;
+  return std::nullopt;
+}
+
+const char* to_string(nat_format f) {
+  switch (f) {
+    case nat_format::auto_detect: return "auto";
+    case nat_format::iptables: return "iptables";
+    case nat_format::nft_json: return "nft-json";
+    case nat_format::nft_text: return "nft-text";
+    case nat_format::openwrt: return "openwrt";
+    case nat_format::routeros: return "routeros";
+  }
+  return "auto";
+}
+
+nat_format detect_nat_format(std::string_view text) {
+  auto first = content_start(text);
+  if (first < text.size() && text[first] == '{') return nat_format::nft_json;
+  if (looks_like_routeros(text)) return nat_format::routeros;
+  if (looks_like_nft_text(text)) return nat_format::nft_text;
+  if (looks_like_uci(text)) return nat_format::openwrt;
+  return nat_format::iptables;
+}
+
+ruleset parse_nat_rules(std::string_view text, const std::string& file, diagnostics& diags, nat_format forced) {
   std::size_t before = error_count(diags);
-  ruleset rs = parse_detected(text, file, diags);
+  ruleset rs = parse_detected(text, file, diags, forced);
   rs.errors = error_count(diags) - before;
   return rs;
 }
 
-ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags) {
+ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags, nat_format forced) {
   std::string name = path_or_dash == "-" ? std::string("<stdin>") : path_or_dash;
   auto failed = [&](source_location where, std::string message) {
     diags.error(std::move(where), std::move(message));
@@ -163,7 +228,7 @@ ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags) {
     auto text = path_or_dash == "-" ? read_descriptor(STDIN_FILENO, max, error)
                                     : read_regular_file(path_or_dash, max, error);
     if (!text) return failed({name, 0, 0}, "cannot read the NAT rules: " + error);
-    return parse_nat_rules(*text, name, diags);
+    return parse_nat_rules(*text, name, diags, forced);
   } catch (const std::bad_alloc&) {
     return failed({}, "out of memory while reading " + name);
   }

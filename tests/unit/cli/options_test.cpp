@@ -293,3 +293,19 @@ TEST_CASE("cli --secondary ADDR[#PORT] is repeatable, port 53 by default, and an
   CHECK(bad.exit_status == 3);
   CHECK(bad.message.find("--secondary: 'ns2.example' is not ADDR[#PORT]") != std::string::npos);
 }
+
+TEST_CASE("cli --nat-format takes auto and the readers' forms, and needs --nat-rules") {
+  auto defaults = parse({"--all"});
+  REQUIRE(defaults.options);
+  CHECK(defaults.options->run.nat_format == "auto");
+  for (const char* f : {"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"}) {
+    CAPTURE(f);
+    auto p = parse({"--nat-rules", "fw.txt", "--nat-format", f, "--static", "--all"});
+    REQUIRE(p.options);
+    CHECK(p.options->run.nat_format == f);
+  }
+  CHECK(parse({"--nat-rules", "fw.txt", "--nat-format", "pf", "--all"}).exit_status == 3);
+  CHECK(parse({"--nat-rules", "fw.txt", "--nat-format", "", "--all"}).exit_status == 3);
+  CHECK(parse({"--nat-format", "openwrt", "--all"}).exit_status == 3);  // nothing to read
+  CHECK(parse({"--nat-format", "auto", "--all"}).options);
+}
