@@ -110,6 +110,12 @@ def citation_errors(findings, path: str):
             policy = re.match(r"^:\S+ (\S+) ", want or "")
             if policy and text.startswith("policy " + policy.group(1)):
                 continue
+            # An nft chain's policy is cited at its "chain NAME {" line, the policy in its base-chain
+            # statement ("type ... hook ...; policy accept;") among the lines that follow.
+            if re.match(r"^chain \S+ \{$", want or "") and text.startswith("policy "):
+                word = text.split(" ", 2)[1].rstrip("):,")
+                if any(re.search(r"\bpolicy " + re.escape(word) + r";", b) for b in lines[n:n + 3]):
+                    continue
             if want is None or not want or not text.startswith(want):
                 errors.append(f"{f.get('kind')} cites {path}:{n} as '{text[:80]}', but that line is "
                               + (repr(want) if want is not None else "past the end of the file"))

@@ -80,6 +80,12 @@ cite_case fail "a finding citing the line after the rule" 4:1
 cite_case fail "a finding citing a line past the end" 9:1
 cite_case pass "a finding citing the chain's policy at its line" 2 "policy ACCEPT"
 cite_case fail "a finding citing another policy than the line's" 2 "policy DROP"
+# nft text (scenarios nft-text*): a chain's policy is cited at its "chain NAME {" line.
+printf 'table ip router {\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tip saddr 198.18.1.0/24 snat to 203.0.113.1\n\t}\n}\n' >"$tmp/router.rules"
+cite_case pass "an nft chain's policy cited at its chain line" 2 "policy accept): ..."
+cite_case fail "an nft chain's policy other than its statement's" 2 "policy drop): ..."
+cite_case fail "an nft chain line cited for a rule" 2 "ip saddr 198.18.1.0/24 snat to 203.0.113.1"
+cite_case pass "an nft rule cited at its line" 4:3 "ip saddr 198.18.1.0/24 snat to 203.0.113.1"
 
 # A name filter matches any of the names of a finding for many names (count, names).
 names_case() {
@@ -100,7 +106,7 @@ names_case pass "name~= searches every name" "nat-no-loopback{name~=^blog}"
 names_case fail "name= of a name in no finding" "nat-no-loopback{name=www.debugo.fr}"
 
 # Every row of expected.tsv must parse.
-while IFS=$'\t' read -r scen target kinds rc fields; do
+while IFS=$'\t' read -r scen target kinds rc fields _extra; do
   case $scen in '#'* | '') continue ;; esac
   N=$((N + 1))
   if python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import check_findings as c; c.parse_spec(sys.argv[2]); c.parse_fields(sys.argv[3])' \
