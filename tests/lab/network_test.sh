@@ -312,6 +312,19 @@ case $scen in
     hairpin_ok
     wan_ok
     ;;
+  secondary-udp-dropped)
+    # The secondary of secondary-wrong-view, with DNS over UDP dropped by its firewall: TCP answers.
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec
+    expect_eq "secondary: no answer over UDP" "$DNS_STATUS" TIMEOUT
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec +tcp -k "$RUN/intra-key.key"
+    sec_i=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec +tcp
+    sec_e=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    primary_i=$(awk '/; *serial/ {print $1; exit}' "$RUN/db.debugo.fr.intra")
+    expect_eq "secondary: over TCP, intra's serial in both views" "$sec_i $sec_e" "$primary_i $primary_i"
+    hairpin_ok
+    wan_ok
+    ;;
   secondary-wrong-view|secondary-ok|secondary-stale)
     # The secondary in hc-sec (198.18.1.63) serves debugo.fr in both views; the primary's intra view
     # is one serial ahead of extra's.
