@@ -217,29 +217,69 @@ plan plan_secondaries(const plan_inputs& in) {
           continue;
         }
         if (!a.why_not.empty()) d.done = cannot_ask(d, a, s.label);
+        // The same question over TCP, right after it: its answer is judged when the UDP one did not
+        // come (a firewall that drops UDP to the secondary, a UDP answer truncated and not fetched).
+        std::optional<dns_probe_plan> tcp;
+        if (!d.done) {
+          tcp = d;
+          tcp->request.service = "dns/tcp";
+        }
         p.dns.push_back(std::move(d));
+        if (tcp) p.dns.push_back(std::move(*tcp));
       }
     }
   }
   return p;
 }
 
+namespace {
+
+// The TCP twin planned right after the UDP question at `i` (same secondary, view and zone), or -1.
+std::ptrdiff_t tcp_twin(const plan& p, std::size_t i) {
+  if (i + 1 >= p.dns.size()) return -1;
+  const dns_probe_plan& u = p.dns[i];
+  const dns_probe_plan& t = p.dns[i + 1];
+  if (!t.secondary || t.request.service != "dns/tcp" || !(t.request.target == u.request.target) ||
+      t.secondary->view != u.secondary->view || t.secondary->zone != u.secondary->zone)
+    return -1;
+  return static_cast<std::ptrdiff_t>(i + 1);
+}
+
+bool answered(const probes::probe_result& r) { return !r.failure && r.check.ok; }
+
+}  // namespace
+
 std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
   std::vector<finding> out;
   for (std::size_t i = 0; i < p.dns.size() && i < r.dns.size(); ++i) {
-    const dns_probe_plan& d = p.dns[i];
-    if (!d.secondary) continue;
-    const secondary_ask& s = *d.secondary;
-    const probes::probe_result& res = r.dns[i];
-    if (res.failure || !res.check.ok) {
+    if (!p.dns[i].secondary) continue;
+    // A TCP twin is judged with its UDP question; one without a UDP question before it on its own.
+    if (p.dns[i].request.service == "dns/tcp" && i > 0 && p.dns[i - 1].secondary && tcp_twin(p, i - 1) == std::ptrdiff_t(i))
+      continue;
+    const std::ptrdiff_t twin = tcp_twin(p, i);
+    const bool twin_answered = twin >= 0 && std::size_t(twin) < r.dns.size() && answered(r.dns[std::size_t(twin)]);
+    const dns_probe_plan* dp = &p.dns[i];
+    const probes::probe_result* rp = &r.dns[i];
+    std::string over;
+    if (!answered(*rp)) {
+      const secondary_ask& s = *dp->secondary;
       // The probe's own failure, as for any DNS server (not-checked when it has no kind).
-      for (auto& f : validate_dns(res, d.expect)) {
+      for (auto& f : validate_dns(*rp, dp->expect)) {
         f.name = display_name(s.zone);
         f.evidence = fmt::format("secondary {}, view {} ({}): {}", s.server, s.view, how_asked(s), f.evidence);
+        if (twin >= 0 && std::size_t(twin) < r.dns.size())
+          f.evidence += twin_answered ? std::string("; over TCP it answered, its serial is judged from that answer")
+                                      : "; over TCP neither: " + r.dns[std::size_t(twin)].check.detail;
         out.push_back(std::move(f));
       }
-      continue;
+      if (!twin_answered) continue;
+      dp = &p.dns[std::size_t(twin)];
+      rp = &r.dns[std::size_t(twin)];
+      over = ", over TCP: no usable UDP answer";
     }
+    const dns_probe_plan& d = *dp;
+    const secondary_ask& s = *d.secondary;
+    const probes::probe_result& res = *rp;
     const bool has_soa = res.dns && std::any_of(res.dns->answer.begin(), res.dns->answer.end(), [](const std::string& rr) {
       return rr.find(" SOA ") != std::string::npos;
     });
@@ -251,9 +291,9 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
                                : rcode > 0 ? "rcode " + std::to_string(rcode)
                                : !has_soa  ? std::string("no SOA in the answer")
                                            : std::string("the answer is not authoritative (AA not set)");
-      f.evidence = fmt::format("secondary {} gave no authoritative SOA for {} in view {} ({}): {}; its serial is not "
+      f.evidence = fmt::format("secondary {} gave no authoritative SOA for {} in view {} ({}{}): {}; its serial is not "
                                "compared",
-                               s.server, display_name(s.zone), s.view, how_asked(s), what);
+                               s.server, display_name(s.zone), s.view, how_asked(s), over, what);
       f.fix = fmt::format("check that the secondary serves {} in view {} and answers this client (allow-query)",
                           display_name(s.zone), s.view);
       out.push_back(std::move(f));
@@ -265,9 +305,9 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
     if (s.other_serial && *s.other_serial != mine && served == *s.other_serial) {
       finding f = base(d, res, finding_kind::secondary_wrong_view);
       f.evidence = fmt::format(
-          "secondary {} serves serial {} in view {} (asked {}), which is view {}'s serial ({}); the primary's view {} "
+          "secondary {} serves serial {} in view {} (asked {}{}), which is view {}'s serial ({}); the primary's view {} "
           "has {}: the secondary's view {} was transferred from the primary's view {}",
-          s.server, served, s.view, how_asked(s), s.other_view, s.other_key_name.empty() ? std::string("selected by address") : "key " + s.other_key_name,
+          s.server, served, s.view, how_asked(s), over, s.other_view, s.other_key_name.empty() ? std::string("selected by address") : "key " + s.other_key_name,
           s.view, mine, s.view, s.other_view);
       f.fix = fmt::format(
           "transfer each view with its own key (BIND ARM, multi-view secondaries): on the secondary, in view \"{}\" "
@@ -279,8 +319,8 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
       out.push_back(std::move(f));
     } else if (serial_before(served, mine)) {
       finding f = base(d, res, finding_kind::secondary_stale);
-      f.evidence = fmt::format("secondary {} serves serial {} in view {} (asked {}); the primary's view {} has {}",
-                               s.server, served, s.view, how_asked(s), s.view, mine);
+      f.evidence = fmt::format("secondary {} serves serial {} in view {} (asked {}{}); the primary's view {} has {}",
+                               s.server, served, s.view, how_asked(s), over, s.view, mine);
       f.fix = fmt::format(
           "check NOTIFY and zone transfers from the primary to the secondary for view {} (also-notify, allow-transfer, "
           "the secondary's log), then rndc retransfer {} IN {} on the secondary",

@@ -5,6 +5,8 @@
 // a key selects the view, else unsigned and only when the vantage point's address selects that
 // view. The answers are judged against both views' serials of the primary: one view's serial served
 // in the other view is secondary-wrong-view, a serial behind the view's (RFC 1982) secondary-stale.
+// Each question is planned twice, over UDP and right after it over TCP: the TCP answer is judged
+// when the UDP question got none (its transport finding stays, saying so).
 // Planning and judging are pure; the probes run with the rest of the plan.
 
 #include <cstdint>

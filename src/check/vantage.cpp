@@ -234,7 +234,23 @@ vantage_point find_vantage(const run_options& o, const run_inputs& in) {
     for (const side& s : {side{vp.internal, needed_key(cfg, *vp.internal, internal_key, vp.source, true), &vp.internal_signing},
                    side{vp.external, needed_key(cfg, *vp.external, external_key, vp.source, false), &vp.external_signing}}) {
       std::string from;
-      *s.out = signing_for(cfg, *s.view, s.key, given, from);
+      // --view NAME=KEYFILE (issue #18): the key that transfers view NAME signs its live checks too,
+      // before --tsig-key and named.conf. A file that does not read is the transfer's config-error
+      // (zone_transfer.cpp), not reported twice: the view then falls back to the other sources.
+      std::vector<bind::key_decl> view_keys;
+      std::string view_file;
+      for (const auto& [name, file] : o.transfer_views)
+        if (name == s.view->name && !file.empty()) {
+          stage_report quiet;
+          view_keys = read_tsig_key_files({file}, quiet);
+          view_file = file;
+        }
+      if (!s.key.empty() && bind::find_key(view_keys, s.key)) {
+        *s.out = signing_for(cfg, *s.view, s.key, view_keys, from);
+        from = "--view " + s.view->name + "=" + view_file;
+      } else {
+        *s.out = signing_for(cfg, *s.view, s.key, given, from);
+      }
       if (s.key.empty()) continue;
       if (s.out->key)
         vp.notes.push_back(fmt::format("view '{}' is reached with TSIG key '{}' (from {}): its DNS checks are signed "

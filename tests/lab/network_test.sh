@@ -312,6 +312,65 @@ case $scen in
     hairpin_ok
     wan_ok
     ;;
+  secondary-udp-dropped)
+    # The secondary of secondary-wrong-view, with DNS over UDP dropped by its firewall: TCP answers.
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec
+    expect_eq "secondary: no answer over UDP" "$DNS_STATUS" TIMEOUT
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec +tcp -k "$RUN/intra-key.key"
+    sec_i=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec +tcp
+    sec_e=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    primary_i=$(awk '/; *serial/ {print $1; exit}' "$RUN/db.debugo.fr.intra")
+    expect_eq "secondary: over TCP, intra's serial in both views" "$sec_i $sec_e" "$primary_i $primary_i"
+    hairpin_ok
+    wan_ok
+    ;;
+  secondary-wrong-view|secondary-ok|secondary-stale)
+    # The secondary in hc-sec (198.18.1.63) serves debugo.fr in both views; the primary's intra view
+    # is one serial ahead of extra's.
+    primary_i=$(awk '/; *serial/ {print $1; exit}' "$RUN/db.debugo.fr.intra")
+    primary_e=$(awk '/; *serial/ {print $1; exit}' "$RUN/db.debugo.fr.extra")
+    expect_eq "primary: intra's serial one ahead of extra's" "$primary_i" $((primary_e + 1))
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec -k "$RUN/intra-key.key"
+    sec_i=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    expect_match "secondary: the signed reply is authoritative" "$DNS_OUT" 'flags: qr aa'
+    dns hc-client 198.18.1.63 debugo.fr SOA +norec
+    sec_e=$(awk '!/^;/ && /IN[[:space:]]+SOA/ {print $7; exit}' <<<"$DNS_OUT")
+    case $scen in
+      secondary-wrong-view) want="$primary_i $primary_i" ;;
+      secondary-ok) want="$primary_i $primary_e" ;;
+      secondary-stale) want="$((primary_e - 1)) $primary_e" ;;
+    esac
+    expect_eq "secondary: serials served in intra (signed) and extra (unsigned)" "$sec_i $sec_e" "$want"
+    hairpin_ok
+    wan_ok
+    ;;
+  dnssec-split|dnssec-split-parent)
+    dns hc-client 198.18.1.53 debugo.fr DNSKEY
+    expect_eq "direct: view intra (address) has no DNSKEY" "$DNS_STATUS $DNS_ANSWER" "NOERROR "
+    dns hc-wan 203.0.113.1 debugo.fr DNSKEY +dnssec
+    expect_match "wan: view extra serves the DNSKEYs, signed" "$DNS_OUT" 'RRSIG[[:space:]]+DNSKEY'
+    dns hc-client 198.51.100.53 debugo.fr DS +norec
+    expect_match "root: the lab's root holds a DS for debugo.fr" "$DNS_OUT" 'debugo\.fr\.[[:space:]].*IN[[:space:]]+DS[[:space:]]+[0-9]+ 13 2 '
+    dns hc-client 198.18.1.53 debugo.fr DS
+    expect_match "direct: the internal resolver answers the DS question from the root" "$DNS_OUT" 'IN[[:space:]]+DS[[:space:]]+[0-9]+ 13 2 '
+    hairpin_ok
+    wan_ok
+    ;;
+  axfr-refused)
+    dns hc-client 198.18.1.53 debugo.fr AXFR -k "$RUN/intra-key.key"
+    expect_match "axfr: intra view signed with intra-key transfers" "$DNS_OUT" '^blogint\.debugo\.fr\..*198\.18\.1\.10'
+    dns hc-client 198.18.1.53 debugo.fr AXFR
+    expect_match "axfr: extra view refuses the transfer" "$DNS_OUT" 'Transfer failed'
+    hairpin_ok
+    wan_ok
+    ;;
+  key-views-extra-only)
+    dns hc-client 198.18.1.53 www.debugo.fr A -k "$RUN/intra-key.key"
+    expect_eq "direct: view intra (signed) has no www" "$DNS_STATUS" NXDOMAIN
+    dns hc-client 198.18.1.53 www.debugo.fr A
+    expect_eq "direct: view extra (unsigned) has www" "$DNS_STATUS" NOERROR
+    ;;
   *)
     echo "FAIL: unknown scenario $scen"
     exit 1

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "bind/config.hpp"
@@ -69,6 +70,8 @@ struct behaviour {
   std::uint32_t extra_serial = 20;
   bool refuse = false;
   bool authoritative = true;  // false: the AA bit is not set (an answer from a cache)
+  bool udp_silent = false;    // the secondary sends nothing over UDP (a firewall drops it)
+  bool tcp = false;           // the secondary also answers over TCP, on its UDP port
 };
 
 probes::dns_bytes answer(const probes::dns_bytes& query, const behaviour& b) {
@@ -110,12 +113,19 @@ struct servers {
                              return std::vector<test::udp_send>{{0, answer(q, behaviour{})}};
                            }};
   test::udp_server secondary;
+  std::optional<test::tcp_server> secondary_tcp;
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::thread thread{[this] { io.run(); }};
   explicit servers(behaviour b)
       : secondary{io, "127.0.0.10", [b](const probes::dns_bytes& q) {
+                    if (b.udp_silent) return std::vector<test::udp_send>{};
                     return std::vector<test::udp_send>{{0, answer(q, b)}};
-                  }} {}
+                  }} {
+    if (b.tcp)
+      secondary_tcp.emplace(io, "127.0.0.10", secondary.endpoint().port(), [b](const probes::dns_bytes& q) {
+        return std::vector<probes::dns_bytes>{test::framed(answer(q, b))};
+      });
+  }
   ~servers() {
     guard.reset();
     io.stop();
@@ -125,7 +135,7 @@ struct servers {
   ip_endpoint secondary_at() const { return {*ip_address::parse("127.0.0.10"), secondary.endpoint().port()}; }
 };
 
-run_result run_against(const key_site& site, const servers& s) {
+run_result run_against(const key_site& site, const servers& s, double timeout_s = 5.0) {
   check::run_options o;
   o.named_conf = site.conf;
   o.named_conf_given = true;
@@ -136,7 +146,7 @@ run_result run_against(const key_site& site, const servers& s) {
   o.external_dns = {s.primary_at()};
   o.secondaries = {s.secondary_at()};
   o.source = ip_address::parse("127.0.0.1");
-  o.timeout_s = 5.0;
+  o.timeout_s = timeout_s;
   return check::run(o);
 }
 
@@ -162,11 +172,11 @@ std::string every_format(const run_result& r) {
   return report::render_text(r) + report::render_json(r) + report::render_nagios(r) + report::render_prometheus(r);
 }
 
-// The checks sent to the secondary, as "view ok serial", sorted.
-std::vector<std::string> secondary_checks(const run_result& r, const servers& s) {
+// The checks sent to the secondary over `service`, as "view ok serial", sorted.
+std::vector<std::string> secondary_checks(const run_result& r, const servers& s, const std::string& service = "dns/udp") {
   std::vector<std::string> out;
   for (const auto& c : r.checks)
-    if (c.address == "127.0.0.10" && c.port == s.secondary_at().port)
+    if (c.address == "127.0.0.10" && c.port == s.secondary_at().port && c.service == service)
       out.push_back(c.view + " " + (c.ok ? "ok " : "failed ") +
                     (c.served_serial ? std::to_string(*c.served_serial) : std::string("-")));
   std::sort(out.begin(), out.end());
@@ -191,7 +201,7 @@ TEST_CASE("secondaries: each view's serial served in that view is no finding; in
   CHECK(exit_code(r.status()) == 0);
   CHECK(secondary_checks(r, s) == std::vector<std::string>{"extra ok 20", "intra ok 10"});
   for (const auto& c : r.checks) {
-    if (c.address != "127.0.0.10" || c.view != "intra") continue;
+    if (c.address != "127.0.0.10" || c.view != "intra" || c.service != "dns/udp") continue;
     CAPTURE(c.detail);
     CHECK(c.detail.find("signed with key intra-key (verified)") != std::string::npos);
   }
@@ -262,6 +272,37 @@ TEST_CASE("secondaries: an SOA answer without the AA bit (from a cache) is not-c
       CHECK(f.evidence.find("the answer is not authoritative (AA not set)") != std::string::npos);
 }
 
+TEST_CASE("secondaries: UDP dropped, TCP answers: the UDP timeout stays and the serial is judged from the TCP answer") {
+  key_site site;
+  servers s(behaviour{10, 10, false, true, true, true});
+  const run_result r = run_against(site, s, 1.5);
+  const std::string text = findings_text(r);
+  CAPTURE(text);
+  CHECK(serious(r) == "secondary-wrong-view extra; timeout extra; timeout intra");
+  CHECK(exit_code(r.status()) == 2);
+  CHECK(secondary_checks(r, s, "dns/tcp") == std::vector<std::string>{"extra ok 10", "intra ok 10"});
+  const finding* f = find_kind(r, finding_kind::secondary_wrong_view);
+  REQUIRE(f != nullptr);
+  CHECK(f->service == "dns/tcp");
+  CHECK(f->evidence.find("serves serial 10 in view extra (asked unsigned, over TCP: no usable UDP answer), which is "
+                         "view intra's serial") != std::string::npos);
+  for (const auto& t : r.findings)
+    if (t.kind == finding_kind::timeout)
+      CHECK(t.evidence.find("over TCP it answered, its serial is judged from that answer") != std::string::npos);
+}
+
+TEST_CASE("secondaries: UDP and TCP both unanswered: one timeout per view, naming the TCP failure, nothing judged") {
+  key_site site;
+  servers s(behaviour{10, 10, false, true, true, false});
+  const run_result r = run_against(site, s, 1.5);
+  const std::string text = findings_text(r);
+  CAPTURE(text);
+  CHECK(serious(r) == "timeout extra; timeout intra");
+  CHECK(exit_code(r.status()) == 2);
+  for (const auto& t : r.findings)
+    if (t.kind == finding_kind::timeout) CHECK(t.evidence.find("; over TCP neither: ") != std::string::npos);
+}
+
 TEST_CASE("secondaries: the serial comparison follows RFC 1982 arithmetic") {
   CHECK(check::serial_before(19, 20));
   CHECK_FALSE(check::serial_before(20, 20));
@@ -309,7 +350,8 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
     CHECK(q.request.qtype == 6);
     CHECK(q.request.qname == "example.test.");
     CHECK_FALSE(q.request.recursion_desired);
-    asked.push_back(q.request.target.str() + " " + q.secondary->view + " " + (q.done ? q.done->check.stage : "send"));
+    asked.push_back(q.request.target.str() + " " + q.secondary->view + " " + (q.done ? q.done->check.stage : "send") +
+                    (q.request.service == "dns/tcp" ? " tcp" : ""));
     if (q.done) {
       CHECK(q.done->failure == finding_kind::not_checked);
       CHECK(q.done->check.detail.find("view intra is selected by address, and an unsigned question from 127.0.0.1 "
@@ -325,8 +367,10 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   // ns1 (the SOA MNAME: the primary) is left out in both views, pub (forwarded to it) too; ns3 is out
   // of zone without glue.
   // ns2, found in the NS set, is not asked for intra (out of reach): a note, not a not-checked on
-  // every run; the --secondary one was asked for, so its intra question is not-checked.
-  CHECK(asked == std::vector<std::string>{"10.0.0.54#53 extra send", "198.51.100.7#5353 extra send",
+  // every run; the --secondary one was asked for, so its intra question is not-checked. Each question
+  // sent has its TCP twin (judged when UDP gives no answer); one not asked has none.
+  CHECK(asked == std::vector<std::string>{"10.0.0.54#53 extra send", "10.0.0.54#53 extra send tcp",
+                                          "198.51.100.7#5353 extra send", "198.51.100.7#5353 extra send tcp",
                                           "198.51.100.7#5353 intra view"});
   bool noted = false;
   for (const auto& n : p.notes)
@@ -337,7 +381,7 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   o.external_dns = {*ip_endpoint::parse("10.0.0.54", 53)};
   std::vector<std::string> left;
   for (const auto& q : check::plan_secondaries(in).dns) left.push_back(q.request.target.str());
-  CHECK(left == std::vector<std::string>{"198.51.100.7#5353", "198.51.100.7#5353"});
+  CHECK(left == std::vector<std::string>{"198.51.100.7#5353", "198.51.100.7#5353", "198.51.100.7#5353"});
 
   // A view selected by a key whose secret is known nowhere: not-checked at stage tsig, naming the key.
   in.internal_signing.key_name = "intra-key";

@@ -276,3 +276,43 @@ TEST_CASE("tsig run: views selected by key alone: a private or LAN inside addres
   for (const auto& f : r.findings)
     if (f.kind == finding_kind::disagree) CHECK(f.evidence.find("selected by TSIG key") != std::string::npos);
 }
+
+TEST_CASE("tsig run: the key of --view intra=KEYFILE signs view intra's live checks when named.conf has no key statement") {
+  // named.conf names intra-key in match-clients but holds no key statement: without the --view key
+  // the resolver check is not-checked (the test above); with it, the checks are signed and verified.
+  // (The CLI takes --view only with --zones-from axfr|both; the transfer is not what is tested here.)
+  key_site site(false);
+  site_server server;
+  auto o = options_for(site, server.at());
+  o.names.push_back("only-inside.example.test.");
+  const std::string keyfile =
+      site.write("intra.key", "key \"intra-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"" + right_secret + "\";\n};\n");
+  o.transfer_views = {{"intra", keyfile}, {"extra", ""}};
+  const run_result r = check::run(o);
+  const std::string all = findings_text(r);
+  CAPTURE(all);
+  CHECK(serious_kinds(r).empty());
+  CHECK(exit_code(r.status()) == 0);
+  CHECK(has_note(r, "view 'intra' is reached with TSIG key 'intra-key' (from --view intra=" + keyfile + ")"));
+  unsigned signed_resolver = 0;
+  for (const auto& c : r.checks)
+    if (c.path == "resolver" && c.ok && c.view == "intra" &&
+        c.detail.find("signed with key intra-key (verified)") != std::string::npos)
+      ++signed_resolver;
+  CHECK(signed_resolver == 2);
+  CHECK(every_format(r).find(right_secret) == std::string::npos);
+}
+
+TEST_CASE("tsig run: a --view key file of another key name does not replace named.conf's key") {
+  key_site site;
+  site_server server;
+  auto o = options_for(site, server.at());
+  const std::string keyfile =
+      site.write("other.key", "key \"other-key\" { algorithm hmac-sha256; secret \"" + wrong_secret + "\"; };\n");
+  o.transfer_views = {{"intra", keyfile}, {"extra", ""}};
+  const run_result r = check::run(o);
+  const std::string all = findings_text(r);
+  CAPTURE(all);
+  CHECK(serious_kinds(r).empty());
+  CHECK(has_note(r, "view 'intra' is reached with TSIG key 'intra-key' (from named.conf " + site.conf() + ":1:1)"));
+}
