@@ -558,7 +558,13 @@ zone_set load_zones(const bind::config& cfg, diagnostics& diags, const load_opti
   };
   std::vector<job> jobs;
   std::map<std::pair<std::string, std::string>, std::size_t> job_of;
-  auto is_loaded_type = [](const std::string& t) { return t != "forward" && t != "in-view" && t != "delegation-only"; };
+  // A hint zone's file is the root hints and a stub zone's file a cache of NS records: neither is
+  // data the view answers with, so neither is compared (the root hints as view data gave a false
+  // wrong-answer for "." with Debian's per-view default zones); a redirect zone answers only for
+  // NXDOMAIN.
+  auto is_loaded_type = [](const std::string& t) {
+    return t != "forward" && t != "in-view" && t != "delegation-only" && t != "hint" && t != "stub" && t != "redirect";
+  };
   for (const auto& v : cfg.views)
     for (const auto& z : v.zones) {
       if (z.file.empty() || !z.in_view.empty() || !is_loaded_type(z.type)) continue;

@@ -196,6 +196,11 @@ TEST_CASE("load_zones: every view, shared files read once, in-view, best_zone") 
   fwd.name = "corp.example";
   fwd.type = "forward";
   intra.zones.push_back(fwd);
+  hc::bind::zone_decl hint;  // Debian's default zones, included in every view: root hints are no view data
+  hint.name = ".";
+  hint.type = "hint";
+  hint.file = data_dir + "/directives.zone";
+  extra.zones.push_back(hint);
   hc::bind::zone_decl iv;
   iv.name = "example.net";
   iv.type = "in-view";
@@ -217,6 +222,9 @@ TEST_CASE("load_zones: every view, shared files read once, in-view, best_zone") 
     REQUIRE(set.entry("intra", "corp.example"));
     CHECK(set.entry("intra", "corp.example")->decl.type == "forward");
     CHECK(set.find("extra", "sub.example.net") == nullptr);
+    CHECK(set.find("extra", ".") == nullptr);
+    REQUIRE(set.entry("extra", "."));
+    CHECK(set.entry("extra", ".")->decl.type == "hint");
     CHECK(set.best_zone("intra", "host.sub.example.net") == set.find("intra", "sub.example.net"));
     CHECK(set.best_zone("extra", "host.sub.example.net") == a);
     CHECK(set.best_zone("intra", "www.example.org") == nullptr);
