@@ -32,6 +32,7 @@ struct view_keys {
   bool signed_zone = false;  // a DNSKEY RRset at the apex
   bool has_rrsig = false;    // RRSIGs at the apex
   bool keys_unknown = false; // signed by named (FILE.signed exists) but that copy could not be read
+  bool named_copy = false;   // the keys come from named's FILE.signed beside the configured file
   std::vector<key_info> keys;
   std::vector<std::string> rdata;  // the DNSKEY rdata texts, sorted (what compares the views)
 };
@@ -102,11 +103,13 @@ view_keys keys_of(const zone::loaded_zone& lz) {
   auto data = zone::load_zone_file(copy, lz.data->origin(), ignored);
   if (data) {
     view_keys from_copy = keys_from(*data, lz.view, copy);
+    from_copy.named_copy = true;
     if (from_copy.signed_zone) return from_copy;
     return out;  // a copy without DNSKEY: named does not sign it (any more)
   }
   out.signed_zone = true;
   out.keys_unknown = true;
+  out.named_copy = true;
   out.file = copy;
   return out;
 }
@@ -129,7 +132,7 @@ std::string describe_keys(const view_keys& v) {
   for (auto a : algs) algo += (algo.empty() ? "" : "/") + std::to_string(a);
   return fmt::format("signed with DNSKEY tag{} {}, algorithm {}{}{}", v.rdata.size() == 1 ? "" : "s",
                      join(parts, v.rdata.size()), algo.empty() ? "?" : algo, v.has_rrsig ? "" : " (but no RRSIG at the apex)",
-                     v.file.ends_with(".signed") ? fmt::format(" (in named's signed copy {})", v.file) : "");
+                     v.named_copy ? fmt::format(" (in named's signed copy {})", v.file) : "");
 }
 
 // One DS record, parsed, with its tag, algorithm and digest type for the evidence.

@@ -330,6 +330,15 @@ TEST_CASE("dnssec parity: a view that named signs itself is read from its FILE.s
   CHECK(same.run().empty());
 }
 
+TEST_CASE("dnssec parity: a signed file configured as such is not called named's signed copy") {
+  setup s(unsigned_zone, dir + "/inline/db.signed.example.signed", "db.example.ds-a");
+  auto fs = s.run();
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].sev == severity::critical);
+  CHECK(has(fs[0].evidence, "view extra signed with DNSKEY tags 22226 (KSK), 17153 (ZSK), algorithm 13"));
+  CHECK_FALSE(has(fs[0].evidence, "named's signed copy"));
+}
+
 TEST_CASE("dnssec parity: a FILE.signed copy that is not text leaves that view's keys unknown") {
   namespace fs = std::filesystem;
   const fs::path tmp = fs::temp_directory_path() / ("hc-dnssec-parity-" + std::to_string(::getpid()));
