@@ -45,6 +45,9 @@ struct run_options {
   // serve, besides the zones' NS sets (port 53 when not given).
   std::vector<ip_endpoint> secondaries;
   std::string nat_rules;  // path, "-" for stdin, empty for none
+  // --unbound-config FILE: an OPNsense config.xml whose Unbound host overrides are the internal view
+  // when there is no named.conf (zone/unbound_overrides.hpp); empty: none, unless --nat-rules is one.
+  std::string unbound_config;
   bool static_only = false;
 
   std::optional<ip_endpoint> resolver;      // empty: first nameserver of resolv_conf

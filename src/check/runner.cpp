@@ -187,6 +187,12 @@ run_result run(const run_options& o) {
   mark_stage("planning the checks");
   stage_report naming;
   checked_names names = sort_names(o, in, vp, naming);
+  // Unbound overrides: the public side has no zone data, so every override name is also asked as in
+  // one-shot mode (the resolver against the public delegation, then the services on both paths),
+  // while the plan from the overrides checks the resolver's answers against them.
+  if (in.unbound && !o.static_only)
+    for (const auto& n : names.in_zones)
+      if (std::find(names.loose.begin(), names.loose.end(), n) == names.loose.end()) names.loose.push_back(n);
   no_such_names(o, in, vp, names, naming);
   naming.move_into(r);
   plan pl;

@@ -190,6 +190,10 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   app.add_option("--source", source, "the vantage point's own address (default: what the kernel would use)");
   app.add_option("--nat-rules", r.nat_rules, "the router's rules: `iptables-save`, `nft [-j] list ruleset`, OpenWrt's /etc/config/firewall or a "
                  "RouterOS /export, told apart by content ('-' = stdin)");
+  app.add_option("--unbound-config", r.unbound_config,
+                 "an OPNsense config.xml: its Unbound host overrides are the internal view (without named.conf; "
+                 "default: --nat-rules when it is an OPNsense config.xml)")
+      ->type_name("FILE");
   app.add_flag("--static", r.static_only, "no network at all: configuration, zones and NAT rules only");
   app.add_option("--resolver", resolver, "the internal resolver ADDR[#PORT] (default: first nameserver of /etc/resolv.conf)");
   app.add_option("--external-dns", external_dns,
