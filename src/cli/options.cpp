@@ -328,6 +328,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   }
 
   r.named_conf_given = app.count("--named-conf") > 0;
+  if (r.named_conf_given && !r.unbound_config.empty())
+    return fail("--named-conf and --unbound-config exclude each other (the Unbound overrides stand for named.conf)");
   if (no_named_conf) {
     if (r.named_conf_given) return fail("--named-conf and --no-named-conf exclude each other");
     r.named_conf.clear();

@@ -293,3 +293,13 @@ TEST_CASE("cli --secondary ADDR[#PORT] is repeatable, port 53 by default, and an
   CHECK(bad.exit_status == 3);
   CHECK(bad.message.find("--secondary: 'ns2.example' is not ADDR[#PORT]") != std::string::npos);
 }
+
+TEST_CASE("cli --unbound-config takes an OPNsense config.xml and excludes -C") {
+  auto p = parse({"--unbound-config", "/srv/config.xml", "--all"});
+  REQUIRE(p.options);
+  CHECK(p.options->run.unbound_config == "/srv/config.xml");
+  auto both = parse({"--unbound-config", "/srv/config.xml", "-C", "/etc/bind/named.conf", "--all"});
+  CHECK_FALSE(both.options);
+  CHECK(both.exit_status == 3);
+  CHECK(both.message.find("--unbound-config") != std::string::npos);
+}
