@@ -232,7 +232,21 @@ run_result run(const run_options& o) {
   //    is judged the same way.
   if (!o.static_only) {
     mark_stage("probing");
-    if (!names.loose.empty()) pl.append(plan_from_answers(names.loose, o, vp, send));
+    if (!names.loose.empty()) {
+      plan loose = plan_from_answers(names.loose, o, vp, send);
+      // Unbound overrides: the resolver's question the overrides' plan already judges against
+      // them is reported once, with that expectation.
+      if (in.unbound)
+        std::erase_if(loose.dns, [&](const dns_probe_plan& d) {
+          return d.answers_unknown && d.request.path == "resolver" &&
+                 std::any_of(pl.dns.begin(), pl.dns.end(), [&](const dns_probe_plan& z) {
+                   return !z.answers_unknown && z.request.path == d.request.path && z.request.qname == d.request.qname &&
+                          z.request.qtype == d.request.qtype && z.request.service == d.request.service &&
+                          z.request.target == d.request.target;
+                 });
+        });
+      pl.append(std::move(loose));
+    }
     plan_results results = run_plan(pl, send);
     mark_stage("judging the probes' results");
     judge_inputs ji;

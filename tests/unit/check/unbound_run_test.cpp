@@ -93,7 +93,12 @@ TEST_CASE("unbound run: the resolver is checked against the overrides and compar
   CHECK(r.vantage.internal_view == "unbound");
   CHECK(r.vantage.external_view == "public");
   std::set<std::string> paths;
-  for (const auto& c : r.checks) paths.insert(c.path);
+  std::size_t resolver_checks = 0;
+  for (const auto& c : r.checks) {
+    paths.insert(c.path);
+    resolver_checks += c.path == "resolver" ? 1 : 0;
+  }
+  CHECK(resolver_checks == 1);  // asked once, judged against the override
   CHECK(paths.count("resolver") == 1);
   CHECK(paths.count("hairpin") == 1);
   auto kinds = kinds_of(r);
