@@ -259,6 +259,7 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
       in.zones = zone::synthetic_zones(u);
       in.views = zone::view_summaries(*in.config, in.zones);
       in.unbound = true;
+      in.unbound_names = zone::override_names(u);
       for (auto& f : zone::unbound_findings(u, in.notes)) in.findings.push_back(std::move(f));
     } catch (const input_error& e) {
       in.findings.push_back(config_error(

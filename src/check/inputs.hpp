@@ -22,6 +22,7 @@ struct run_inputs : stage_report {
   // (zone/unbound_overrides.hpp): view `unbound` holds the zone data, view `public` none (its
   // answers come from the public delegation).
   bool unbound = false;
+  std::vector<std::string> unbound_names;  // every enabled override name, canonical: what --all checks
 };
 
 // With --zones-from axfr|both the transfers are bounded by `deadline` (the run's); the first form

@@ -190,9 +190,15 @@ run_result run(const run_options& o) {
   // Unbound overrides: the public side has no zone data, so every override name is also asked as in
   // one-shot mode (the resolver against the public delegation, then the services on both paths),
   // while the plan from the overrides checks the resolver's answers against them.
-  if (in.unbound && !o.static_only)
-    for (const auto& n : names.in_zones)
+  // --all: every override name, those without zone data too (see zone/unbound_overrides.hpp).
+  if (in.unbound && !o.static_only) {
+    std::vector<std::string> extra = names.in_zones;
+    if (names.whole)
+      for (const auto& n : in.unbound_names)
+        if (!name_matches_any(n, o.exclude)) extra.push_back(n);
+    for (const auto& n : extra)
       if (std::find(names.loose.begin(), names.loose.end(), n) == names.loose.end()) names.loose.push_back(n);
+  }
   no_such_names(o, in, vp, names, naming);
   naming.move_into(r);
   plan pl;

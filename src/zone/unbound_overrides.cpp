@@ -129,11 +129,27 @@ std::uint16_t type_of(const unbound_host& h) {
   return rr_type::a;
 }
 
-// The enabled overrides by zone origin: the owner, or the domain of a "*" override.
+// The address families (bit 1: A, bit 2: AAAA) the enabled overrides give each owner.
+std::map<std::string, unsigned> families_of(const unbound_overrides& u) {
+  std::map<std::string, unsigned> out;
+  for (const auto& h : u.hosts)
+    if (h.enabled) out[h.owner] |= h.rr == "A" ? 1u : h.rr == "AAAA" ? 2u : 0u;
+  return out;
+}
+
+// The enabled overrides by zone origin: the owner, or the domain of a "*" override. An owner in a
+// typetransparent local-zone without both an A and an AAAA override is left out: Unbound resolves
+// the types it lacks upstream, so no zone data can say what the resolver answers for them (the
+// name is then compared as in one-shot mode, resolver against the public side).
 std::map<std::string, std::vector<const unbound_host*>> by_zone(const unbound_overrides& u) {
   std::map<std::string, std::vector<const unbound_host*>> out;
-  for (const auto& h : u.hosts)
-    if (h.enabled) out[h.owner].push_back(&h);
+  const auto families = families_of(u);
+  for (const auto& h : u.hosts) {
+    if (!h.enabled) continue;
+    auto f = families.find(h.owner);
+    if (local_zone_type_for(u, h) == "typetransparent" && (f == families.end() || f->second != 3)) continue;
+    out[h.owner].push_back(&h);
+  }
   return out;
 }
 
@@ -274,6 +290,13 @@ unbound_overrides read_unbound_file(const std::string& path, diagnostics& diags)
   return read_unbound(*root, path, diags);
 }
 
+std::vector<std::string> override_names(const unbound_overrides& u) {
+  std::set<std::string> names;
+  for (const auto& h : u.hosts)
+    if (h.enabled) names.insert(h.owner);
+  return {names.begin(), names.end()};
+}
+
 std::string local_zone_type_for(const unbound_overrides& u, const unbound_host& h) {
   if (h.hostname == "*") return "redirect";
   if (at_or_below(h.owner, u.system_domain)) return u.local_zone_type;
@@ -351,6 +374,18 @@ std::vector<finding> unbound_findings(const unbound_overrides& u, std::vector<st
   notes.push_back(fmt::format("internal view 'unbound' from the host overrides of {} ({} enabled of {}); the public "
                               "side comes from the public delegation",
                               file, enabled, u.hosts.size()));
+  std::set<std::string> partial;
+  const auto owner_families = families_of(u);
+  for (const auto& h : u.hosts)
+    if (h.enabled && local_zone_type_for(u, h) == "typetransparent" && owner_families.at(h.owner) != 3)
+      partial.insert(h.owner);
+  if (!partial.empty())
+    notes.push_back(fmt::format(
+        "{} override name{} in the typetransparent local-zone {} lack an A or an AAAA override ({}{}): Unbound "
+        "resolves the missing types upstream, so they are not in view 'unbound'; they are compared as in one-shot "
+        "mode (the resolver against the public side)",
+        partial.size(), partial.size() == 1 ? "" : "s", display_name(u.system_domain), display_name(*partial.begin()),
+        partial.size() > 1 ? ", ..." : ""));
   // An address override of one family only, in a typetransparent local-zone: the other family is
   // resolved upstream, so inside clients get the public AAAA (A) next to the internal A (AAAA).
   std::map<std::string, std::pair<const unbound_host*, unsigned>> families;  // owner -> (first host, bits: 1 A, 2 AAAA)

@@ -93,8 +93,13 @@ inline constexpr const char* public_view = "public";
 // `public` (any) without zones. `file` of the config is the config.xml.
 bind::config synthetic_config(const unbound_overrides& u);
 
-// The zone data of the synthetic configuration's zones (view `unbound`): the override records.
+// The zone data of the synthetic configuration's zones (view `unbound`): the override records. An
+// owner in a typetransparent local-zone without both an A and an AAAA override has no zone: Unbound
+// resolves the types it lacks upstream, so no zone data can say what the resolver answers.
 zone_set synthetic_zones(const unbound_overrides& u);
+
+// Every enabled override name (and alias), canonical, sorted: what --all checks.
+std::vector<std::string> override_names(const unbound_overrides& u);
 
 // The local-zone type that answers for an override name: the system domain's (Local Zone Type)
 // when the name is at or below it, else "transparent" (Unbound's implicit local-zone of local-data),

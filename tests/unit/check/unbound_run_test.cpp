@@ -117,3 +117,43 @@ TEST_CASE("unbound run: the resolver is checked against the overrides and compar
   io.stop();
   server.join();
 }
+
+TEST_CASE("unbound run: --all checks every enabled override name, those left out of view unbound too") {
+  asio::io_context io;
+  // One server for both sides: every name has the address 10.20.0.10.
+  test::udp_server dns(io, "127.0.0.10", [](const probes::dns_bytes& q) {
+    auto facts = test::read_query(q, "k.", "");
+    test::reply_spec spec;
+    if (facts && facts->type == LDNS_RR_TYPE_A) spec.answer = {facts->name + " 300 IN A 10.20.0.10"};
+    return std::vector<test::udp_send>{{0, test::make_reply(q, spec)}};
+  });
+  auto guard = asio::make_work_guard(io);
+  std::thread server([&] { io.run(); });
+  const ip_endpoint at{*ip_address::parse("127.0.0.10"), dns.endpoint().port()};
+
+  check::run_options o;
+  o.named_conf.clear();
+  o.unbound_config = HC_TEST_DATA "/unbound/office.xml";
+  o.all = true;
+  o.services = {"dns/udp"};
+  o.ipv6 = false;
+  o.resolver = at;
+  o.external_dns = {at};
+  o.source = ip_address::parse("127.0.0.1");
+  o.timeout_s = 5.0;
+  run_result r = check::run(o);
+  std::set<std::string> checked;
+  for (const auto& c : r.checks) checked.insert(c.name);
+  for (const char* n : {"www.example.com", "mail.example.com", "imap.example.com", "vpn.example.org", "lab.example.org"}) {
+    CAPTURE(n);
+    CHECK(checked.count(n) == 1);
+  }
+  CHECK(checked.count("smtp.example.com") == 0);  // a disabled alias
+  std::size_t leaks = 0;
+  for (const auto& f : r.findings) leaks += f.kind == finding_kind::leak ? 1 : 0;
+  CHECK(leaks == 2);
+
+  guard.reset();
+  io.stop();
+  server.join();
+}

@@ -104,9 +104,17 @@ TEST_CASE("unbound: the larger config.xml: MX, wildcard, aliases and the typetra
   const zone::zone_data* wild = zones.best_zone("unbound", "app.lab.example.org.");
   REQUIRE(wild);
   CHECK(wild->wildcard_for("app.lab.example.org.") == std::optional<std::string>("*.lab.example.org."));
-  const zone::zone_data* apex = zones.find("unbound", "example.com");
-  REQUIRE(apex);
-  CHECK(apex->lookup("example.com.", zone::rr_type::mx) == std::vector<std::string>{"10 mail.example.com."});
+  // In the typetransparent system domain only www has both families: the others (mail, imap, the
+  // MX at the apex) have no zone data, since Unbound resolves their missing types upstream; --all
+  // still names them (override_names).
+  CHECK(zones.find("unbound", "www.example.com") != nullptr);
+  CHECK(zones.find("unbound", "example.com") == nullptr);
+  CHECK(zones.find("unbound", "mail.example.com") == nullptr);
+  CHECK(zones.find("unbound", "vpn.example.org") != nullptr);
+  auto all = zone::override_names(u);
+  CHECK(std::find(all.begin(), all.end(), "mail.example.com.") != all.end());
+  CHECK(std::find(all.begin(), all.end(), "example.com.") != all.end());
+  CHECK(std::find(all.begin(), all.end(), "smtp.example.com.") == all.end());  // disabled alias
 
   // mail (A only) and its alias imap are in the typetransparent system domain: their AAAA is
   // resolved upstream. www has both families; vpn and the wildcard are not typetransparent.
@@ -175,6 +183,15 @@ TEST_CASE("unbound: bad overrides are errors at file:line:col naming only the to
     CHECK(d.where.column == 1);
   }
   CHECK(errors == 4);
+  // An MX override (transparent: outside the system domain) is zone data like an address.
+  diagnostics d3;
+  auto mx = from_text(wrap("<hosts><host><hostname/><domain>example.com</domain><rr>MX</rr><mxprio>10</mxprio>"
+                           "<mx>Mail.Example.com</mx></host></hosts>"),
+                      d3);
+  auto mz = zone::synthetic_zones(mx);
+  const zone::zone_data* apex = mz.find("unbound", "example.com");
+  REQUIRE(apex);
+  CHECK(apex->lookup("example.com.", zone::rr_type::mx) == std::vector<std::string>{"10 mail.example.com."});
   // A file that is not an OPNsense config.xml is refused as a whole.
   CHECK_FALSE(zone::is_opnsense_config("<pfsense><version>23</version></pfsense>"));
   CHECK(zone::is_opnsense_config("<?xml version=\"1.0\"?>\n<opnsense></opnsense>"));
