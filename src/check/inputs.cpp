@@ -172,6 +172,9 @@ std::string config_error_fix(const diagnostic& d, const bind::config* cfg) {
                        "-F text -o {0}.txt ZONE {0} (from a map file: -f map), and point the zone's file statement "
                        "at the text copy",
                        shown(d.where.file));
+  if (d.message.starts_with("unboundplus"))
+    return "correct that entry in OPNsense (Services > Unbound DNS > Overrides, or Query Forwarding), apply, and "
+           "export the configuration again (System > Configuration > Backups)";
   if (d.message.starts_with("out of memory"))
     return "give the run more memory (ulimit -v, the service's MemoryMax=) or check a configuration with fewer or "
            "smaller zones";

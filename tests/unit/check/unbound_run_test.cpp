@@ -30,6 +30,12 @@ TEST_CASE("unbound run: --unbound-config gives views unbound and public, and the
   for (const auto& f : in.findings) leaks += f.kind == finding_kind::leak ? 1 : 0;
   CHECK(leaks == 2);
 
+  // A bad override is a config-error at its position, with the fix in OPNsense's terms.
+  diagnostic d;
+  d.where = {"config.xml", 12, 9};
+  d.message = "unboundplus host override: <server> is not an IPv4 address";
+  CHECK(check::config_error_fix(d, nullptr).find("Services > Unbound DNS > Overrides") != std::string::npos);
+
   // A file that is not an OPNsense config.xml is a config-error, never an empty internal view.
   o.unbound_config = HC_TEST_DATA "/unbound/missing.xml";
   auto bad = check::load_inputs(o);
