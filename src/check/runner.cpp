@@ -16,6 +16,7 @@
 #include "core/dns_text.hpp"
 #include "core/phase_clock.hpp"
 #include "core/watchdog.hpp"
+#include "zone/unbound_overrides.hpp"
 
 namespace hc::check {
 namespace {
@@ -251,6 +252,24 @@ run_result run(const run_options& o) {
                           z.request.target == d.request.target;
                  });
         });
+      // The public side's answer through the hairpin that is an override's data: a view-leak.
+      if (in.unbound)
+        for (auto& d : loose.dns) {
+          if (!d.answers_unknown || d.request.path != "hairpin") continue;
+          const zone::zone_data* z = in.zones.best_zone(zone::unbound_view, d.request.qname);
+          if (!z) continue;
+          auto a = answer_from_zone(in.zones, zone::unbound_view, d.request.qname, d.request.qtype);
+          if (!a.known || a.records.empty()) continue;
+          // Only an internal address tells the views apart: the public side may hold the same public one.
+          auto addrs = answer_addresses(a.records);
+          if (addrs.empty() || std::any_of(addrs.begin(), addrs.end(),
+                                           [&](const ip_address& x) { return is_public_address(x, vp.lan); }))
+            continue;
+          d.expect.other_view_answer = in_zone_records(a.records, z->origin());
+          d.expect.other_view_rcode = a.rcode;
+          d.expect.other_view = zone::unbound_view;
+          d.expect.view = zone::public_view;
+        }
       pl.append(std::move(loose));
     }
     plan_results results = run_plan(pl, send);

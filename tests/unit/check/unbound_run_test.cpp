@@ -69,11 +69,13 @@ TEST_CASE("unbound run: the resolver is checked against the overrides and compar
       spec.answer = {facts->name + " 300 IN A " + (resolver_right ? "192.168.1.10" : "203.0.113.1")};
     return std::vector<test::udp_send>{{0, test::make_reply(q, spec)}};
   });
-  // The DNS server on the public address: the public data.
-  test::udp_server external(io, "127.0.0.9", [](const probes::dns_bytes& q) {
+  // The DNS server on the public address: the public data, or the override's.
+  std::atomic<bool> hairpin_internal{false};
+  test::udp_server external(io, "127.0.0.9", [&](const probes::dns_bytes& q) {
     auto facts = test::read_query(q, "k.", "");
     test::reply_spec spec;
-    if (facts && facts->type == LDNS_RR_TYPE_A) spec.answer = {facts->name + " 300 IN A 203.0.113.1"};
+    if (facts && facts->type == LDNS_RR_TYPE_A)
+      spec.answer = {facts->name + " 300 IN A " + (hairpin_internal ? "192.168.1.10" : "203.0.113.1")};
     return std::vector<test::udp_send>{{0, test::make_reply(q, spec)}};
   });
   auto guard = asio::make_work_guard(io);
@@ -117,6 +119,16 @@ TEST_CASE("unbound run: the resolver is checked against the overrides and compar
   r = check::run(o);
   kinds = kinds_of(r);
   CHECK(kinds.count("wrong-answer@unbound") == 1);
+  CHECK(exit_code(r.status()) == 2);
+
+  // Through the hairpin the public address answers with the override (the router's own resolver
+  // answers on its WAN address): view-leak.
+  resolver_right = true;
+  hairpin_internal = true;
+  r = check::run(o);
+  kinds = kinds_of(r);
+  CHECK(kinds.count("view-leak@public") == 1);
+  CHECK(kinds.count("wrong-answer@unbound") == 0);
   CHECK(exit_code(r.status()) == 2);
 
   guard.reset();
