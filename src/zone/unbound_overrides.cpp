@@ -382,7 +382,7 @@ std::vector<finding> unbound_findings(const unbound_overrides& u, std::vector<st
   if (!partial.empty())
     notes.push_back(fmt::format(
         "{} override name{} in the typetransparent local-zone {} lack an A or an AAAA override ({}{}): Unbound "
-        "resolves the missing types upstream, so they are not in view 'unbound'; they are compared as in one-shot "
+        "resolves the missing types upstream, so they are not in view 'unbound'; a live run compares them as in one-shot "
         "mode (the resolver against the public side)",
         partial.size(), partial.size() == 1 ? "" : "s", display_name(u.system_domain), display_name(*partial.begin()),
         partial.size() > 1 ? ", ..." : ""));
