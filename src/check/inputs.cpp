@@ -14,6 +14,8 @@
 
 #include "core/watchdog.hpp"
 #include "check/zone_transfer.hpp"
+#include "core/input_file.hpp"
+#include "zone/unbound_overrides.hpp"
 
 namespace hc::check {
 namespace {
@@ -78,6 +80,22 @@ zone_ref zone_named_at(const bind::config* cfg, const source_location& where) {
       if (z.file_where.file == where.file && z.file_where.line == where.line && z.file_where.column == where.column)
         return {&v, &z};
   return {};
+}
+
+// The OPNsense config.xml whose Unbound overrides are the internal view: --unbound-config, else
+// --nat-rules when it is one and no named.conf is read (a regular file, its start looked at only).
+std::string unbound_source(const run_options& o, bool conf_exists) {
+  if (!o.unbound_config.empty()) return o.unbound_config;
+  if (conf_exists || o.named_conf_given || o.nat_rules.empty() || o.nat_rules == "-") return {};
+  std::string error;
+  std::uint64_t size = 0;
+  int fd = open_regular_file(o.nat_rules, input_limits::current().max_file_bytes, size, error);
+  if (fd < 0) return {};
+  char head[4096];
+  ssize_t n = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (n <= 0) return {};
+  return zone::is_opnsense_config(std::string_view(head, static_cast<std::size_t>(n))) ? o.nat_rules : std::string();
 }
 
 }  // namespace
@@ -154,6 +172,9 @@ std::string config_error_fix(const diagnostic& d, const bind::config* cfg) {
                        "-F text -o {0}.txt ZONE {0} (from a map file: -f map), and point the zone's file statement "
                        "at the text copy",
                        shown(d.where.file));
+  if (d.message.starts_with("unboundplus"))
+    return "correct that entry in OPNsense (Services > Unbound DNS > Overrides, or Query Forwarding), apply, and "
+           "export the configuration again (System > Configuration > Backups)";
   if (d.message.starts_with("out of memory"))
     return "give the run more memory (ulimit -v, the service's MemoryMax=) or check a configuration with fewer or "
            "smaller zones";
@@ -230,8 +251,27 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
   diagnostics diags;
   std::error_code ec;
   const bool conf_exists = !o.named_conf.empty() && std::filesystem::exists(o.named_conf, ec);
-  if (conf_exists || o.named_conf_given) mark_stage("reading named.conf");  // for the watchdog's report
-  if (conf_exists || o.named_conf_given) {
+  const std::string unbound_path = unbound_source(o, conf_exists);
+  if (!unbound_path.empty()) {
+    // OPNsense's Unbound host overrides as the internal view: a synthetic configuration and its
+    // zone data, then the same path as named.conf's.
+    mark_stage("reading the Unbound overrides");
+    try {
+      auto u = zone::read_unbound_file(unbound_path, diags);
+      in.config = zone::synthetic_config(u);
+      in.zones = zone::synthetic_zones(u);
+      in.views = zone::view_summaries(*in.config, in.zones);
+      in.unbound = true;
+      in.unbound_names = zone::override_names(u);
+      for (auto& f : zone::unbound_findings(u, in.notes)) in.findings.push_back(std::move(f));
+    } catch (const input_error& e) {
+      in.findings.push_back(config_error(
+          std::string("--unbound-config: ") + e.what(),
+          "give OPNsense's configuration backup (System > Configuration > Backups: Download configuration) with "
+          "--unbound-config FILE"));
+    }
+  } else if (conf_exists || o.named_conf_given) {
+    mark_stage("reading named.conf");  // for the watchdog's report
     try {
       in.config = bind::read_named_conf(o.named_conf, diags);
     } catch (const input_error& e) {
@@ -250,7 +290,7 @@ run_inputs load_inputs(const run_options& o, std::chrono::steady_clock::time_poi
         "stale-zone) and the direct paths need one (-C PATH)",
         o.named_conf.empty() ? std::string(" (--no-named-conf)") : " at " + o.named_conf));
   }
-  if (in.config) {
+  if (in.config && !in.unbound) {
     mark_stage("reading zone files");
     if (o.zones_from != run_options::zone_source::axfr) in.zones = zone::load_zones(*in.config, diags);
     if (o.zones_from != run_options::zone_source::files) transfer_zones(o, in, deadline);

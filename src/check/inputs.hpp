@@ -18,6 +18,11 @@ struct run_inputs : stage_report {
   zone::zone_set zones;
   std::optional<nat::ruleset> nat;     // empty: no --nat-rules
   std::vector<view_summary> views;     // for the report's views section
+  // The configuration is the synthetic one of an OPNsense config.xml's Unbound host overrides
+  // (zone/unbound_overrides.hpp): view `unbound` holds the zone data, view `public` none (its
+  // answers come from the public delegation).
+  bool unbound = false;
+  std::vector<std::string> unbound_names;  // every enabled override name, canonical: what --all checks
 };
 
 // With --zones-from axfr|both the transfers are bounded by `deadline` (the run's); the first form

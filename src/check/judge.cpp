@@ -113,9 +113,22 @@ class judge_run {
       }
       if (res.check.stage != "skipped") {
         if (d.answers_unknown) {
-          // Without zone files only the transport is judged.
-          if (res.failure || !res.check.ok)
+          // Without zone files only the transport is judged; with the internal view's answer known
+          // (Unbound overrides), an answer through the hairpin that is that data is a view-leak.
+          if (res.failure || !res.check.ok) {
             for (auto& f : validate_dns(res, d.expect)) dns_findings.push_back(std::move(f));
+          } else if (d.expect.other_view_answer) {
+            for (auto& f : validate_dns(res, d.expect)) {
+              if (f.kind != finding_kind::view_leak) continue;
+              f.evidence = fmt::format("through the hairpin {} answered with view {}'s data for {} (the internal "
+                                       "answer), not the public side's",
+                                       res.check.address, d.expect.other_view, res.check.name);
+              f.fix = "LAN clients asking the public address reach the internal resolver (the router answers DNS on "
+                      "its WAN address itself, or NAT reflection sends port 53 to it): forward port 53 of the public "
+                      "address to the public DNS server, or do not answer DNS on the WAN address";
+              dns_findings.push_back(std::move(f));
+            }
+          }
         } else {
           for (auto& f : validate_dns(res, d.expect)) {
             if (f.kind == finding_kind::stale_zone) stale.insert({f.view, f.zone});

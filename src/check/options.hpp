@@ -47,6 +47,9 @@ struct run_options {
   std::string nat_rules;  // path, "-" for stdin, empty for none
   // --nat-format: auto (by content), iptables, nft-json, nft-text, openwrt or routeros (nat::parse_nat_format).
   std::string nat_format = "auto";
+  // --unbound-config FILE: an OPNsense config.xml whose Unbound host overrides are the internal view
+  // when there is no named.conf (zone/unbound_overrides.hpp); empty: none, unless --nat-rules is one.
+  std::string unbound_config;
   bool static_only = false;
 
   std::optional<ip_endpoint> resolver;      // empty: first nameserver of resolv_conf

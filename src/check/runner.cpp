@@ -16,6 +16,7 @@
 #include "core/dns_text.hpp"
 #include "core/phase_clock.hpp"
 #include "core/watchdog.hpp"
+#include "zone/unbound_overrides.hpp"
 
 namespace hc::check {
 namespace {
@@ -187,6 +188,18 @@ run_result run(const run_options& o) {
   mark_stage("planning the checks");
   stage_report naming;
   checked_names names = sort_names(o, in, vp, naming);
+  // Unbound overrides: the public side has no zone data, so every override name is also asked as in
+  // one-shot mode (the resolver against the public delegation, then the services on both paths),
+  // while the plan from the overrides checks the resolver's answers against them.
+  // --all: every override name, those without zone data too (see zone/unbound_overrides.hpp).
+  if (in.unbound && !o.static_only) {
+    std::vector<std::string> extra = names.in_zones;
+    if (names.whole)
+      for (const auto& n : in.unbound_names)
+        if (!name_matches_any(n, o.exclude)) extra.push_back(n);
+    for (const auto& n : extra)
+      if (std::find(names.loose.begin(), names.loose.end(), n) == names.loose.end()) names.loose.push_back(n);
+  }
   no_such_names(o, in, vp, names, naming);
   naming.move_into(r);
   plan pl;
@@ -226,7 +239,39 @@ run_result run(const run_options& o) {
   //    is judged the same way.
   if (!o.static_only) {
     mark_stage("probing");
-    if (!names.loose.empty()) pl.append(plan_from_answers(names.loose, o, vp, send));
+    if (!names.loose.empty()) {
+      plan loose = plan_from_answers(names.loose, o, vp, send);
+      // Unbound overrides: the resolver's question the overrides' plan already judges against
+      // them is reported once, with that expectation.
+      if (in.unbound)
+        std::erase_if(loose.dns, [&](const dns_probe_plan& d) {
+          return d.answers_unknown && d.request.path == "resolver" &&
+                 std::any_of(pl.dns.begin(), pl.dns.end(), [&](const dns_probe_plan& z) {
+                   return !z.answers_unknown && z.request.path == d.request.path && z.request.qname == d.request.qname &&
+                          z.request.qtype == d.request.qtype && z.request.service == d.request.service &&
+                          z.request.target == d.request.target;
+                 });
+        });
+      // The public side's answer through the hairpin that is an override's data: a view-leak.
+      if (in.unbound)
+        for (auto& d : loose.dns) {
+          if (!d.answers_unknown || d.request.path != "hairpin") continue;
+          const zone::zone_data* z = in.zones.best_zone(zone::unbound_view, d.request.qname);
+          if (!z) continue;
+          auto a = answer_from_zone(in.zones, zone::unbound_view, d.request.qname, d.request.qtype);
+          if (!a.known || a.records.empty()) continue;
+          // Only an internal address tells the views apart: the public side may hold the same public one.
+          auto addrs = answer_addresses(a.records);
+          if (addrs.empty() || std::any_of(addrs.begin(), addrs.end(),
+                                           [&](const ip_address& x) { return is_public_address(x, vp.lan); }))
+            continue;
+          d.expect.other_view_answer = in_zone_records(a.records, z->origin());
+          d.expect.other_view_rcode = a.rcode;
+          d.expect.other_view = zone::unbound_view;
+          d.expect.view = zone::public_view;
+        }
+      pl.append(std::move(loose));
+    }
     plan_results results = run_plan(pl, send);
     mark_stage("judging the probes' results");
     judge_inputs ji;

@@ -10,7 +10,9 @@ static_result analyse_statically(const run_inputs& in, const vantage_point& vp, 
                                  const std::vector<std::string>& names, bool whole, const ds_lookup& live_ds) {
   static_result out;
   if (in.config) out.findings = bind::shadowed_views(*in.config);
-  if (in.config && vp.has_views() && !vp.single_view) {
+  // The Unbound overrides' public view holds no zone data (its answers come from the public
+  // delegation, live): a view diff against it would call every override intra-only.
+  if (in.config && vp.has_views() && !vp.single_view && !in.unbound) {
     zone::diff_options dopt;
     if (!whole) dopt.names = names;
     dopt.sorted = false;  // the runner sorts every finding of the run

@@ -195,6 +195,10 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
                  "file in another form is an error")
       ->check(CLI::IsMember({"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"}))
       ->type_name("FORMAT");
+  app.add_option("--unbound-config", r.unbound_config,
+                 "an OPNsense config.xml: its Unbound host overrides are the internal view (without named.conf; "
+                 "default: --nat-rules when it is an OPNsense config.xml)")
+      ->type_name("FILE");
   app.add_flag("--static", r.static_only, "no network at all: configuration, zones and NAT rules only");
   app.add_option("--resolver", resolver, "the internal resolver ADDR[#PORT] (default: first nameserver of /etc/resolv.conf)");
   app.add_option("--external-dns", external_dns,
@@ -329,6 +333,8 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   }
 
   r.named_conf_given = app.count("--named-conf") > 0;
+  if (r.named_conf_given && !r.unbound_config.empty())
+    return fail("--named-conf and --unbound-config exclude each other (the Unbound overrides stand for named.conf)");
   if (no_named_conf) {
     if (r.named_conf_given) return fail("--named-conf and --no-named-conf exclude each other");
     r.named_conf.clear();

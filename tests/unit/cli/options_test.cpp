@@ -309,3 +309,13 @@ TEST_CASE("cli --nat-format takes auto and the readers' forms, and needs --nat-r
   CHECK(parse({"--nat-format", "openwrt", "--all"}).exit_status == 3);  // nothing to read
   CHECK(parse({"--nat-format", "auto", "--all"}).options);
 }
+
+TEST_CASE("cli --unbound-config takes an OPNsense config.xml and excludes -C") {
+  auto p = parse({"--unbound-config", "/srv/config.xml", "--all"});
+  REQUIRE(p.options);
+  CHECK(p.options->run.unbound_config == "/srv/config.xml");
+  auto both = parse({"--unbound-config", "/srv/config.xml", "-C", "/etc/bind/named.conf", "--all"});
+  CHECK_FALSE(both.options);
+  CHECK(both.exit_status == 3);
+  CHECK(both.message.find("--unbound-config") != std::string::npos);
+}
