@@ -26,7 +26,8 @@ struct ruleset_index;
 
 // The syntax the rules were written in; fixes are given in the same syntax.
 // openwrt: UCI /etc/config/firewall (fw4); routeros: a MikroTik RouterOS export (.rsc)
-enum class rule_syntax { iptables, nft, openwrt, routeros };
+// pfsense: a pfSense or OPNsense config.xml backup (src/nat/pfsense.hpp)
+enum class rule_syntax { iptables, nft, openwrt, routeros, pfsense };
 
 // IP protocol numbers used by the simulator.
 inline constexpr int proto_icmp = 1;

@@ -14,6 +14,7 @@
 #include "nat/nat.hpp"
 #include "nat/nft_text.hpp"
 #include "nat/openwrt.hpp"
+#include "nat/pfsense.hpp"
 
 namespace hc::nat {
 
@@ -131,6 +132,7 @@ ruleset parse_detected(std::string_view text, const std::string& file, diagnosti
     rs.file = file;
     return rs;
   }
+  if (looks_like_pfsense(text)) return parse_pfsense(text, file, diags);  // src/nat/pfsense.cpp
   if (looks_like_routeros(text)) return parse_routeros(text, file, diags);
   if (looks_like_nft_text(text)) return parse_nft_text(text, file, diags);
   if (looks_like_uci(text)) return parse_openwrt(text, file, diags);
