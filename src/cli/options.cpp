@@ -188,12 +188,12 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
   app.add_option("--external-view", r.external_view,
                  "default: the first view that takes an address outside every internal ACL");
   app.add_option("--source", source, "the vantage point's own address (default: what the kernel would use)");
-  app.add_option("--nat-rules", r.nat_rules, "the router's rules: `iptables-save`, `nft [-j] list ruleset`, OpenWrt's /etc/config/firewall or a "
-                 "RouterOS /export, told apart by content ('-' = stdin)");
+  app.add_option("--nat-rules", r.nat_rules, "the router's rules: `iptables-save`, `nft [-j] list ruleset`, OpenWrt's /etc/config/firewall, a "
+                 "RouterOS /export or a pfSense/OPNsense config.xml, told apart by content ('-' = stdin)");
   app.add_option("--nat-format", r.nat_format,
-                 "the form of --nat-rules: auto (default: by content), iptables, nft-json, nft-text, openwrt, routeros; a "
+                 "the form of --nat-rules: auto (default: by content), iptables, nft-json, nft-text, openwrt, routeros, pfsense; a "
                  "file in another form is an error")
-      ->check(CLI::IsMember({"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"}))
+      ->check(CLI::IsMember({"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros", "pfsense"}))
       ->type_name("FORMAT");
   app.add_option("--unbound-config", r.unbound_config,
                  "an OPNsense config.xml: its Unbound host overrides are the internal view (without named.conf; "

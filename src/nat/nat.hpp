@@ -26,7 +26,8 @@ struct ruleset_index;
 
 // The syntax the rules were written in; fixes are given in the same syntax.
 // openwrt: UCI /etc/config/firewall (fw4); routeros: a MikroTik RouterOS export (.rsc)
-enum class rule_syntax { iptables, nft, openwrt, routeros };
+// pfsense: a pfSense or OPNsense config.xml backup (src/nat/pfsense.hpp)
+enum class rule_syntax { iptables, nft, openwrt, routeros, pfsense };
 
 // IP protocol numbers used by the simulator.
 inline constexpr int proto_icmp = 1;
@@ -148,8 +149,8 @@ struct ruleset {
 };
 
 // The forms --nat-format names: auto (told apart by content, the default) or one reader.
-enum class nat_format { auto_detect, iptables, nft_json, nft_text, openwrt, routeros };
-// "auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"; nullopt for anything else.
+enum class nat_format { auto_detect, iptables, nft_json, nft_text, openwrt, routeros, pfsense };
+// "auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros", "pfsense"; nullopt for anything else.
 std::optional<nat_format> parse_nat_format(std::string_view name);
 const char* to_string(nat_format f);
 // The form the content reads as (never auto_detect): what parse_nat_rules uses without forcing.

@@ -12,6 +12,7 @@
 
 #include "nat/detail.hpp"
 #include "nat/mikrotik.hpp"
+#include "nat/pfsense.hpp"
 
 namespace hc::nat {
 namespace {
@@ -851,6 +852,7 @@ ruleset parse_openwrt(std::string_view text, const std::string& file, diagnostic
 
 std::string router_fix(const ruleset& rs, const flow_prediction& p, const service_check& s, const std::string& fallback) {
   if (rs.syntax == rule_syntax::routeros) return routeros_fix(rs, p, s, fallback);  // src/nat/mikrotik.cpp
+  if (rs.syntax == rule_syntax::pfsense) return pfsense_fix(rs, p, s, fallback);    // src/nat/pfsense.cpp
   if (rs.syntax != rule_syntax::openwrt) return fallback;
   // The rule of the model behind a reference, to reach its UCI section.
   auto rule_at = [&](const std::optional<rule_ref>& ref) -> const rule* {

@@ -16,6 +16,7 @@
 #include "nat/nat.hpp"
 #include "nat/nft_text.hpp"
 #include "nat/openwrt.hpp"
+#include "nat/pfsense.hpp"
 
 namespace hc::nat {
 
@@ -133,6 +134,7 @@ ruleset parse_as(nat_format f, std::string_view text, const std::string& file, d
   switch (f) {
     case nat_format::nft_json: return parse_nft_json(text, file, diags);
     case nat_format::routeros: return parse_routeros(text, file, diags);
+    case nat_format::pfsense: return parse_pfsense(text, file, diags);  // src/nat/pfsense.cpp
     case nat_format::nft_text: return parse_nft_text(text, file, diags);
     case nat_format::openwrt: return parse_openwrt(text, file, diags);
     case nat_format::iptables:
@@ -149,6 +151,7 @@ const char* form_text(nat_format f) {
     case nat_format::nft_text: return "nft list ruleset text";
     case nat_format::openwrt: return "OpenWrt UCI";
     case nat_format::routeros: return "a RouterOS export";
+    case nat_format::pfsense: return "a pfSense/OPNsense config.xml";
     case nat_format::auto_detect: break;
   }
   return "auto";
@@ -178,7 +181,7 @@ ruleset parse_detected(std::string_view text, const std::string& file, diagnosti
 
 std::optional<nat_format> parse_nat_format(std::string_view name) {
   for (nat_format f : {nat_format::auto_detect, nat_format::iptables, nat_format::nft_json, nat_format::nft_text,
-                       nat_format::openwrt, nat_format::routeros})
+                       nat_format::openwrt, nat_format::routeros, nat_format::pfsense})
     if (name == to_string(f)) return f;
   return std::nullopt;
 }
@@ -191,6 +194,7 @@ const char* to_string(nat_format f) {
     case nat_format::nft_text: return "nft-text";
     case nat_format::openwrt: return "openwrt";
     case nat_format::routeros: return "routeros";
+    case nat_format::pfsense: return "pfsense";
   }
   return "auto";
 }
@@ -198,6 +202,7 @@ const char* to_string(nat_format f) {
 nat_format detect_nat_format(std::string_view text) {
   auto first = content_start(text);
   if (first < text.size() && text[first] == '{') return nat_format::nft_json;
+  if (looks_like_pfsense(text)) return nat_format::pfsense;
   if (looks_like_routeros(text)) return nat_format::routeros;
   if (looks_like_nft_text(text)) return nat_format::nft_text;
   if (looks_like_uci(text)) return nat_format::openwrt;

@@ -298,7 +298,7 @@ TEST_CASE("cli --nat-format takes auto and the readers' forms, and needs --nat-r
   auto defaults = parse({"--all"});
   REQUIRE(defaults.options);
   CHECK(defaults.options->run.nat_format == "auto");
-  for (const char* f : {"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros"}) {
+  for (const char* f : {"auto", "iptables", "nft-json", "nft-text", "openwrt", "routeros", "pfsense"}) {
     CAPTURE(f);
     auto p = parse({"--nat-rules", "fw.txt", "--nat-format", f, "--static", "--all"});
     REQUIRE(p.options);
