@@ -15,8 +15,8 @@ hc=${HC_HAIRPIN_CHECK:-$root/build/hairpin-check}
 plugins=/usr/lib/nagios/plugins
 [ "$(id -u)" -eq 0 ] || { echo "bench/probe_speed.sh needs root" >&2; exit 1; }
 # The second peer, Prometheus' blackbox_exporter (the lab installs its own packages on `up`).
-# shellcheck source=../scripts/lib.sh
-. "$root/scripts/lib.sh"
+# shellcheck source-path=SCRIPTDIR/..
+. "$root/scripts/lib.sh"  # hc_install
 hc_install prometheus-blackbox-exporter
 [ -x "$hc" ] || { echo "build hairpin-check first ($hc)" >&2; exit 1; }
 export HC_HAIRPIN_CHECK=$hc
@@ -34,13 +34,15 @@ secs() { echo "$2 - $1" | bc -l | awk '{printf "%.3f", $1}'; }
 # processes on the first connections after the lab comes up; a cron job every 5 minutes meets warm
 # servers, and so does the plugin loop after these runs), then three runs, the median.
 "$lab" hairpin-check --all --format json -t 30 >"$run/bench.json" || true
-times=()
-for i in 1 2 3; do
+times=() cpus=()
+for _ in 1 2 3; do
   t0=$(now)
-  "$lab" hairpin-check --all --format json -t 30 >"$run/bench.json" || true
+  /usr/bin/time -f '%U %S' -o "$run/bench-cpu.txt" "$lab" hairpin-check --all --format json -t 30 >"$run/bench.json" || true
   times+=("$(secs "$t0" "$(now)")")
+  cpus+=("$(awk '{printf "%.2f", $1 + $2}' "$run/bench-cpu.txt")")
 done
 hc_s=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
+hc_cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n 2p)
 checks=$(python3 -c "import json,sys; d=json.load(open('$run/bench.json')); print(len(d['checks']), sum(1 for c in d['checks'] if c['ok']), d['status'])")
 
 # The plugin loop, sequential, inside the client namespace.
@@ -91,7 +93,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 bb_times=() bb_ok=()
-for i in 1 2 3; do
+for _ in 1 2 3; do
   rm -f "$bb/probe/"*
   t0=$(now)
   "$lab" exec client curl -sS --parallel --parallel-max "$bb_conc" -K "$bb/probes.curl" 2>>"$bb/curl.txt" || true
@@ -140,7 +142,7 @@ dead_s=$(secs "$t0" "$(now)")
 probe_timeout=$(python3 -c "print(min(max(30*0.3,0.2),5))")
 
 echo "names: $n (+ the bundled ones)"
-echo "hairpin-check --all: ${hc_s} s (median of ${times[*]}), checks total/ok/status: $checks"
+echo "hairpin-check --all: ${hc_s} s (median of ${times[*]}; client CPU user+sys ${cpus[*]} s), checks total/ok/status: $checks"
 echo "plugin loop (anchor): ${plugin_s} s for $plugin_checks plugin runs ($plugin_bad not OK)"
 echo "ratio plugin loop / hairpin-check: $(echo "$plugin_s / $hc_s" | bc -l | awk '{printf "%.1f", $1}')x"
 echo "blackbox_exporter ($bb_conc /probe requests in flight): ${bb_s} s (median of ${bb_times[*]}) for $bb_requests probes, probe_success 1: ${bb_ok[*]}; exporter CPU ${bb_cpu} s for the 3 runs"
@@ -148,5 +150,8 @@ cat "$bb/failed.txt"
 echo "ratio blackbox_exporter / hairpin-check: $(echo "$bb_s / $hc_s" | bc -l | awk '{printf "%.1f", $1}')x"
 echo "TLS floor (openssl s_time, $floor_n handshakes): client ${floor_client_ms} ms + nginx ${floor_server_ms} ms CPU per handshake; $handshakes handshakes on $cores cores: ${floor_s} s at least"
 echo "ratio hairpin-check / TLS floor: $(echo "$hc_s / $floor_s" | bc -l | awk '{printf "%.2f", $1}')x; blackbox_exporter / TLS floor: $(echo "$bb_s / $floor_s" | bc -l | awk '{printf "%.2f", $1}')x"
+# On a loaded machine wall times stretch with everyone's work; CPU time does not: hairpin-check's
+# own CPU for the run against the floor's client CPU for the same handshakes.
+echo "client CPU: hairpin-check ${hc_cpu} s (median), floor client $(echo "$floor_client_ms * $handshakes / 1000" | bc -l | awk '{printf "%.2f", $1}') s, ratio $(echo "$hc_cpu * 1000 / ($floor_client_ms * $handshakes)" | bc -l | awk '{printf "%.2f", $1}')x; blackbox_exporter $(echo "$bb_cpu / 3" | bc -l | awk '{printf "%.2f", $1}') s per run"
 echo "load average at the start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "with the hairpin dead (forward-drop): ${dead_s} s (probe timeout ${probe_timeout} s; growth $(secs "$hc_s" "$dead_s") s)"
