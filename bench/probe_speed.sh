@@ -4,8 +4,10 @@
 # process per check (check_dig UDP and TCP through the hairpin and at the resolver, check_curl for
 # HTTPS and for HTTP on port 80 through the hairpin and directly, check_smtp -S and check_simap on
 # both paths), run one after the other: the checks hairpin-check makes, one plugin run each.
-# Then the same --all with a dead path (scenario forward-drop): it should grow by one probe timeout,
-# not by one per name. Prints wall times and the ratio; needs root (it brings the lab up and down).
+# Then the same probes through Prometheus' blackbox_exporter (the second peer, driven with parallel
+# /probe requests), the TLS floor (openssl s_time), and the same --all with a dead path (scenario
+# forward-drop): it should grow by one probe timeout, not by one per name. Prints wall times, the
+# client CPU, the ratios and the load average; needs root (it brings the lab up and down).
 #   bench/probe_speed.sh [N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
