@@ -29,7 +29,7 @@ for n in names:
     for scheme in ("http", "https"):
         lines += [f"  {scheme}_{i}:", "    prober: http", "    timeout: 5s", "    http:",
                   "      preferred_ip_protocol: ip4", "      follow_redirects: false",
-                  "      valid_status_codes: [200, 201, 202, 203, 204, 301, 302, 303, 304, 307, 308]",
+                  f"      valid_status_codes: [{', '.join(str(c) for c in range(200, 400))}]",  # hairpin-check: 200-399
                   f"      headers: {{Host: {q(n)}}}"]
         if scheme == "https":
             lines += ["      fail_if_not_ssl: true", tls]
