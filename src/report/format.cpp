@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 
 namespace hc::report::detail {
 
@@ -38,7 +39,9 @@ finding_list sorted_findings(const run_result& result) {
   } else {
     // In report order already; the compact ones rendered into held_.
     for_each_finding(result, [&](const finding& f) {
-      const bool rendered = !(&f >= result.findings.data() && &f < result.findings.data() + result.findings.size());
+      const std::less<const finding*> lt;  // a total order on unrelated pointers
+      const finding* const first = result.findings.data();
+      const bool rendered = lt(&f, first) || !lt(&f, first + result.findings.size());
       if (rendered) {
         list.held_.push_back(f);
         out.push_back(&list.held_.back());
