@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -149,15 +150,52 @@ void sort_and_dedupe(std::vector<finding>& fs) {
   auto key = [](const finding& f) {
     return std::tie(f.name, f.zone, f.view, f.type, f.service, f.path, f.address, f.evidence);
   };
-  auto before = [&](const finding& a, const finding& b) {
-    if (a.sev != b.sev) return a.sev > b.sev;
-    if (a.kind != b.kind) return name(a.kind) < name(b.kind);
-    return key(a) < key(b);
-  };
-  sort_findings(fs, before);
+  sort_findings(fs, report_order);
   fs.erase(std::unique(fs.begin(), fs.end(),
                        [&](const finding& a, const finding& b) { return a.kind == b.kind && key(a) == key(b); }),
            fs.end());
+}
+
+// --exclude and --accept on the compact facts, as on findings above (they are about one name each).
+void filter_compact(const run_options& o, compact_findings& c) {
+  if (c.facts.empty()) return;
+  const compact_renderer& r = *c.renderer;
+  if (!o.exclude.empty())
+    std::erase_if(c.facts, [&](const compact_finding& f) {
+      const std::string_view n = r.name_of(f);
+      return !n.empty() && name_matches_any(canonical_name(n), o.exclude);
+    });
+  for (auto& f : c.facts) {
+    bool hit = std::any_of(o.accept.begin(), o.accept.end(), [&](const auto& a) {
+      if (a.first != name(f.kind)) return false;
+      if (a.second.empty()) return true;
+      const std::string_view n = r.name_of(f);
+      return !n.empty() && a.second == canonical_name(n);
+    });
+    if (hit) f.accepted = 1;
+  }
+}
+
+// The compact facts in report order (report_order on the findings they stand for), compared without
+// rendering them but for the last resort, the evidence. Unique already (one per owner, zone, type).
+void sort_compact(compact_findings& c) {
+  if (c.facts.size() < 2) return;
+  const compact_renderer& r = *c.renderer;
+  std::map<std::uint16_t, std::string> type_names;
+  for (const auto& f : c.facts)
+    if (!type_names.count(f.type)) type_names.emplace(f.type, f.type ? rr_type_name(f.type) : std::string());
+  auto before = [&](const compact_finding& a, const compact_finding& b) {
+    if (a.reported_severity() != b.reported_severity()) return a.reported_severity() > b.reported_severity();
+    if (a.kind != b.kind) return name(a.kind) < name(b.kind);
+    if (int n = r.name_of(a).compare(r.name_of(b)); n != 0) return n < 0;
+    if (int z = r.zone_of(a).compare(r.zone_of(b)); z != 0) return z < 0;
+    if (a.type != b.type) return type_names.at(a.type) < type_names.at(b.type);
+    finding fa, fb;
+    r.render(a, fa);
+    r.render(b, fb);
+    return report_order(fa, fb);
+  };
+  std::stable_sort(c.facts.begin(), c.facts.end(), before);
 }
 
 }  // namespace
@@ -233,6 +271,7 @@ run_result run(const run_options& o) {
                           : ds_unavailable("no internal resolver is known to ask for the DS (give --resolver ADDR)");
   static_result st = analyse_statically(in, vp, pl, names.in_zones, names.whole, live_ds);
   st.move_into(r);
+  r.compact = std::move(st.compact);
   timing.lap("static");
 
   // 5. Live: names in no zone are planned from the resolver's answers, then every probe runs and
@@ -310,6 +349,8 @@ run_result run(const run_options& o) {
   }
   accept_findings(o, r.findings);
   sort_and_dedupe(r.findings);
+  filter_compact(o, r.compact);
+  sort_compact(r.compact);
   timing.lap("sort");
   r.duration_s = std::chrono::duration<double>(steady::now() - started).count();
   r.finished_at =

@@ -32,7 +32,10 @@ static_result analyse_statically(const run_inputs& in, const vantage_point& vp, 
       for (const auto& p : vp.lan) lans += (lans.empty() ? "" : ", ") + p.str();
       dopt.inside_means = lans.empty() ? std::string("a private address") : "on the LAN " + lans + " or a private address";
     }
-    auto diff = zone::diff_views(in.zones, *in.config, *vp.internal, *vp.external, dopt);
+    // Split names (most names of real zones) stay compact facts until a writer prints them.
+    auto compact_diff = zone::diff_views_compact(in.zones, *in.config, *vp.internal, *vp.external, dopt);
+    out.compact = std::move(compact_diff.compact);
+    auto diff = std::move(compact_diff.findings);
     // The view diff can hold most of a run's findings (every split name): taken as it is, never
     // copied into a second vector of the same size.
     if (out.findings.empty()) {

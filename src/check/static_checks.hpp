@@ -14,6 +14,7 @@ namespace hc::check {
 
 struct static_result : stage_report {
   std::vector<nat::service_prediction> predictions;  // one per NAT flow of the plan (or every DNAT'd one)
+  compact_findings compact;  // the view diff's split names (zone::diff_views_compact), for run_result::compact
 };
 
 // `names`: the names checked (canonical); `whole`: --all (the view diff covers every name).

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,46 @@ struct finding {
   // count 0 means a finding about `name` alone; JSON then omits both fields.
   std::size_t count = 0;
   std::vector<std::string> names;
+};
+
+// A finding kept as a compact fact: what it is about as references into the data it came from (the
+// loaded zones, kept alive by its renderer), 16 bytes instead of a `finding` of ten strings. The
+// bulk kinds of real zones (every split name) are kept this way; a writer renders the evidence and
+// fix of the ones it prints (compact_findings::render). Everything else stays a `finding`.
+struct compact_finding {
+  std::uint32_t source = 0;  // what the renderer knows it by (the view diff: a pair of zones)
+  std::uint32_t a = 0;       // the view diff: the owner's index in the internal view's zone
+  std::uint32_t b = 0;       // and in the external view's zone
+  std::uint16_t type = 0;    // RR type code
+  finding_kind kind = finding_kind::split;
+  std::uint8_t sev : 4 = static_cast<std::uint8_t>(severity::info);  // severity as found
+  std::uint8_t accepted : 1 = 0;                                      // --accept (see finding::accepted)
+
+  severity found_severity() const { return static_cast<severity>(sev); }
+  // Reported severity: an accepted finding is reported as info.
+  severity reported_severity() const { return accepted ? std::min(found_severity(), severity::info) : found_severity(); }
+};
+
+// Renders compact facts into findings; holds what they refer to.
+class compact_renderer {
+ public:
+  virtual ~compact_renderer() = default;
+  // The finding `c` stands for, as found (severity as found, not accepted): into `out`, reusing its
+  // strings' storage.
+  virtual void render(const compact_finding& c, finding& out) const = 0;
+  // finding::name and finding::zone of the finding `c` stands for, without allocating (for sorting
+  // and filtering hundreds of thousands of them).
+  virtual std::string_view name_of(const compact_finding& c) const = 0;
+  virtual std::string_view zone_of(const compact_finding& c) const = 0;
+};
+
+struct compact_findings {
+  std::vector<compact_finding> facts;
+  std::shared_ptr<const compact_renderer> renderer;  // set when facts is not empty
+
+  // The finding facts[i] stands for, as reported (--accept applied): into `out`.
+  void render(std::size_t i, finding& out) const;
+  finding at(std::size_t i) const;
 };
 
 // Duration of one phase of a check ("resolve", "connect", "tls", "request", "processing").
@@ -100,13 +141,50 @@ struct run_result {
   std::vector<view_summary> views;
   std::vector<check_result> checks;
   std::vector<finding> findings;
+  // More findings, kept as compact facts (the view diff's split names): every writer reports them
+  // with `findings`, in report order (for_each_finding). Empty unless the runner made them.
+  compact_findings compact;
   std::vector<std::string> notes;  // checks that could not be done, and why
   double duration_s = 0;
   std::int64_t finished_at = 0;  // unix time
 
   // Worst severity of the findings (ok when there are none).
   severity status() const;
+  // The number of findings, compact ones included.
+  std::size_t finding_count() const { return findings.size() + compact.facts.size(); }
 };
+
+// The order findings are reported in: worst severity first, then by kind name, then name, zone,
+// view, type, service, path, address, evidence.
+bool report_order(const finding& a, const finding& b);
+
+// Calls fn(const finding&) for every finding of the run, compact ones rendered: `findings` in their
+// order, the compact facts (kept in report order by the runner) merged in by report_order. Each
+// compact one is rendered into one reused finding, valid only during the call.
+template <class Fn>
+void for_each_finding(const run_result& r, Fn fn) {
+  if (r.compact.facts.empty()) {
+    for (const auto& f : r.findings) fn(f);
+    return;
+  }
+  finding scratch;
+  std::size_t i = 0, k = 0;
+  bool rendered = false;
+  const std::size_t nf = r.findings.size(), nc = r.compact.facts.size();
+  while (i < nf || k < nc) {
+    if (k < nc && !rendered) {
+      r.compact.render(k, scratch);
+      rendered = true;
+    }
+    if (k >= nc || (i < nf && !report_order(scratch, r.findings[i]))) {
+      fn(r.findings[i++]);
+    } else {
+      fn(static_cast<const finding&>(scratch));
+      ++k;
+      rendered = false;
+    }
+  }
+}
 
 // Sorts findings stably by `less`, moving each finding once: the order is found on indices, then
 // the findings are permuted in place. A run can hold hundreds of thousands of findings (every split

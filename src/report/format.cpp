@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <ctime>
+#include <functional>
 
 namespace hc::report::detail {
 
@@ -29,22 +30,40 @@ double round_us(double seconds) {
   return std::isfinite(r) ? r : seconds;
 }
 
-std::vector<const finding*> sorted_findings(const run_result& result) {
-  std::vector<const finding*> out;
-  out.reserve(result.findings.size());
-  for (const auto& f : result.findings) out.push_back(&f);
+finding_list sorted_findings(const run_result& result) {
+  finding_list list;
+  auto& out = list.items_;
+  out.reserve(result.finding_count());
+  if (result.compact.facts.empty()) {
+    for (const auto& f : result.findings) out.push_back(&f);
+  } else {
+    // In report order already; the compact ones rendered into held_.
+    for_each_finding(result, [&](const finding& f) {
+      const std::less<const finding*> lt;  // a total order on unrelated pointers
+      const finding* const first = result.findings.data();
+      const bool rendered = lt(&f, first) || !lt(&f, first + result.findings.size());
+      if (rendered) {
+        list.held_.push_back(f);
+        out.push_back(&list.held_.back());
+      } else {
+        out.push_back(&f);
+      }
+    });
+  }
   auto before = [](const finding* a, const finding* b) {
     if (a->sev != b->sev) return a->sev > b->sev;
     return name(a->kind) < name(b->kind);
   };
   // The runner hands them over in this order already; sort only what comes from elsewhere.
   if (!std::is_sorted(out.begin(), out.end(), before)) std::stable_sort(out.begin(), out.end(), before);
-  return out;
+  return list;
 }
 
 std::size_t count(const run_result& result, severity s) {
   return static_cast<std::size_t>(std::count_if(result.findings.begin(), result.findings.end(),
-                                                [s](const finding& f) { return f.sev == s; }));
+                                                [s](const finding& f) { return f.sev == s; })) +
+         static_cast<std::size_t>(std::count_if(result.compact.facts.begin(), result.compact.facts.end(),
+                                                [s](const compact_finding& c) { return c.reported_severity() == s; }));
 }
 
 std::string iso8601_utc(std::int64_t unix_time) {

@@ -2,6 +2,7 @@
 // Helpers shared by the output writers (internal to src/report).
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,8 +18,23 @@ std::string fixed(double value, int decimals = 6);
 // Seconds rounded to the microsecond, for JSON.
 double round_us(double seconds);
 
+// The findings of a run as pointers, the compact ones rendered and held here (for_each_finding).
+class finding_list {
+ public:
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const finding* operator[](std::size_t i) const { return items_[i]; }
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.end(); }
+
+ private:
+  friend finding_list sorted_findings(const run_result& result);
+  std::vector<const finding*> items_;
+  std::deque<finding> held_;  // rendered compact findings (stable addresses)
+};
+
 // Findings ordered by severity (worst first), then kind, keeping input order otherwise.
-std::vector<const finding*> sorted_findings(const run_result& result);
+finding_list sorted_findings(const run_result& result);
 
 // Count of findings per severity.
 std::size_t count(const run_result& result, severity s);

@@ -129,19 +129,20 @@ void append_finding(std::string& out, const finding& f) {
 // thousands of findings took longer than loading and comparing the zones. `flush` is called with
 // the text so far whenever it passes `chunk` bytes (and the text is then cleared).
 template <class Flush>
-void findings_text(std::string& out, const std::vector<finding>& findings, std::size_t chunk, Flush flush) {
-  if (findings.empty()) {
+void findings_text(std::string& out, const run_result& result, std::size_t chunk, Flush flush) {
+  if (result.finding_count() == 0) {
     out += "[]";
     return;
   }
   out += "[\n";
   bool first_finding = true;
-  for (const auto& f : findings) {
+  // The compact ones rendered one at a time, as they are written.
+  for_each_finding(result, [&](const finding& f) {
     out += first_finding ? "    " : ",\n    ";
     first_finding = false;
     append_finding(out, f);
     if (out.size() >= chunk) flush(out);
-  }
+  });
   out += "\n  ]";
 }
 
@@ -177,8 +178,8 @@ std::pair<std::string, std::string> frame(const run_result& result) {
 std::string render_json(const run_result& result) {
   auto parts = frame(result);
   std::string out = std::move(parts.first);
-  out.reserve(out.size() + result.findings.size() * 300 + parts.second.size());
-  findings_text(out, result.findings, std::string::npos, [](std::string&) {});
+  out.reserve(out.size() + result.finding_count() * 300 + parts.second.size());
+  findings_text(out, result, std::string::npos, [](std::string&) {});
   out += parts.second;
   return out;
 }
@@ -194,7 +195,7 @@ void write_json(const run_result& result, std::FILE* to) {
     text.clear();
   };
   out.reserve(chunk + 64 * 1024);
-  findings_text(out, result.findings, chunk, flush);
+  findings_text(out, result, chunk, flush);
   out += parts.second;
   flush(out);
   std::fflush(to);

@@ -337,6 +337,7 @@ std::string render_prometheus(const run_result& result, const prometheus_options
     if (k.also_critical) by_kind[{k.name, severity::critical}] = 0;
   }
   for (const auto& f : result.findings) ++by_kind[{name(f.kind), f.sev}];
+  for (const auto& c : result.compact.facts) ++by_kind[{name(c.kind), c.reported_severity()}];
   e.family("hairpin_findings", "gauge", "Findings of the run by kind and severity.");
   for (const auto& [key, n] : by_kind)
     e.sample("hairpin_findings", {{"kind", std::string(key.first)}, {"severity", to_string(key.second)}},

@@ -186,7 +186,7 @@ std::string render_text(const run_result& r, const text_options& o) {
   // Findings, by severity (worst first) then kind, with counts. Sized for people: info kinds are one
   // line each unless -v, the other kinds show their first causes in full and say what was left out;
   // the full list is in the JSON output.
-  if (!r.findings.empty()) {
+  if (r.finding_count() != 0) {
     const auto sorted = detail::sorted_findings(r);
     std::size_t i = 0;
     while (i < sorted.size()) {

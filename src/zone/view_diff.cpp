@@ -120,6 +120,66 @@ bool same_rdata(std::uint16_t type, const std::vector<std::string_view>& a, cons
   return x == y;
 }
 
+// finding::name of an owner without allocating: display_name's rule (the trailing dot dropped
+// unless escaped or the root).
+std::string_view display_view(std::string_view name) {
+  if (name.size() < 2 || name.back() != '.') return name;
+  std::size_t slashes = 0;
+  for (std::size_t i = name.size() - 1; i > 0 && name[i - 1] == '\\'; --i) ++slashes;
+  if (slashes % 2 == 1) return name;
+  name.remove_suffix(1);
+  return name;
+}
+
+// Renders the view diff's compact facts (split names): the zones they refer to are held here.
+class diff_renderer final : public compact_renderer {
+ public:
+  struct zone_pair {
+    std::shared_ptr<const zone_data> in, ex;
+    std::string zone;  // display name of the origin
+  };
+  std::vector<zone_pair> pairs;
+  std::string in_name, ex_name;
+
+  void render(const compact_finding& c, finding& out) const override {
+    const zone_pair& p = pairs[c.source];
+    out.kind = c.kind;
+    out.sev = c.found_severity();
+    out.name.assign(display_view(p.in->name_at(c.a)));
+    out.zone = p.zone;
+    out.view.assign(in_name).append(",").append(ex_name);
+    out.type = rr_type_name(c.type);
+    out.service.clear();
+    out.path.clear();
+    out.address.clear();
+    out.count = 0;
+    out.names.clear();
+    out.accepted = false;
+    // As address_policy writes a split: both views' records of the type, no notes.
+    out.evidence.assign(in_name).append(": ");
+    append_rdata(out.evidence, *p.in, c.a, c.type);
+    out.evidence.append("; ").append(ex_name).append(": ");
+    append_rdata(out.evidence, *p.ex, c.b, c.type);
+    out.fix = "nothing to do";
+  }
+  std::string_view name_of(const compact_finding& c) const override { return display_view(pairs[c.source].in->name_at(c.a)); }
+  std::string_view zone_of(const compact_finding& c) const override { return pairs[c.source].zone; }
+
+ private:
+  // join() of the rdata of owner i's records of `type`.
+  static void append_rdata(std::string& out, const zone_data& z, std::size_t i, std::uint16_t type) {
+    bool any = false;
+    for (std::size_t r = z.first_record(i), end = z.end_record(i); r < end; ++r) {
+      const auto rec = z.record_at(r);
+      if (rec.type != type) continue;
+      if (any) out += ", ";
+      out += rec.rdata;
+      any = true;
+    }
+    if (!any) out += "(none)";
+  }
+};
+
 class differ {
  public:
   differ(const zone_set& zones, const bind::config& cfg, const bind::view_decl& in, const bind::view_decl& ex,
@@ -271,7 +331,15 @@ class differ {
     const zone_data& ze = *le.data;
     std::size_t i = 0, e = 0;
     const std::size_t ni = zi.name_count(), ne = ze.name_count();
-    reserve(std::max(ni, ne) + 64);
+    std::uint32_t pair = 0;
+    if (renderer_) {
+      pair = static_cast<std::uint32_t>(renderer_->pairs.size());
+      renderer_->pairs.push_back({li.data, le.data, display_name(zi.origin())});
+      const std::size_t want = facts_->size() + std::max(ni, ne);
+      if (facts_->capacity() < want) facts_->reserve(std::max(want, facts_->capacity() * 2));
+    } else {
+      reserve(std::max(ni, ne) + 64);
+    }
     while (i < ni || e < ne) {
       int c;
       if (i >= ni) c = 1;
@@ -282,7 +350,11 @@ class differ {
       }
       if (c == 0) {
         std::string_view owner = zi.name_at(i);
-        if (wanted(owner) && !same_records(zi, i, ze, e)) compare_owner(li, le, owner, zi.records_at(i), ze.records_at(e));
+        if (wanted(owner) && !same_records(zi, i, ze, e)) {
+          at_ = {pair, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(e), true};
+          compare_owner(li, le, owner, zi.records_at(i), ze.records_at(e));
+          at_.set = false;
+        }
         ++i;
         ++e;
       } else if (c < 0) {
@@ -477,6 +549,18 @@ class differ {
     const auto& origin = li.data->origin();
     finding_kind kind = unexplained ? finding_kind::disagree : (via_nat ? finding_kind::split_via_nat : finding_kind::split);
     severity sev = unexplained ? severity::critical : severity::info;
+    if (kind == finding_kind::split && renderer_ && at_.set && at_.a < zone_data_limit && at_.b < zone_data_limit) {
+      // The bulk kind of real zones: a compact fact, rendered by diff_renderer as below.
+      compact_finding c;
+      c.source = at_.pair;
+      c.a = at_.a;
+      c.b = at_.b;
+      c.type = type;
+      c.kind = kind;
+      c.sev = static_cast<std::uint8_t>(sev);
+      facts_->push_back(c);
+      return;
+    }
     finding f = make(kind, sev, owner, origin, both_views(), type);
     f.evidence = fmt::format("{}: {}; {}: {}", in_.name, join(ri), ex_.name, join(re));
     std::sort(notes.begin(), notes.end());
@@ -716,6 +800,18 @@ class differ {
   std::shared_ptr<const std::unordered_set<std::string>> filter_;
   std::vector<finding> own_;
   std::vector<finding>* out_ = &own_;
+
+ public:
+  // Compact mode (diff_views_compact): split findings go to facts_, their zones to renderer_.
+  std::shared_ptr<diff_renderer> renderer_;
+  std::vector<compact_finding>* facts_ = nullptr;
+
+ private:
+  static constexpr std::size_t zone_data_limit = 0xffffffffu;
+  struct owner_at {
+    std::uint32_t pair = 0, a = 0, b = 0;
+    bool set = false;
+  } at_;  // the owner compare_zone is comparing (both views' indices), for compact facts
   std::map<std::string, dangling_cause, std::less<>> dangling_;  // by canonical target
 };
 
@@ -743,6 +839,23 @@ std::string joined_txt(std::string_view rdata) {
 std::vector<finding> diff_views(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
                                 const bind::view_decl& external, const diff_options& opts) {
   return differ(zones, cfg, internal, external, opts).run();
+}
+
+compact_diff diff_views_compact(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
+                                const bind::view_decl& external, const diff_options& opts) {
+  diff_options o = opts;
+  o.sorted = false;
+  compact_diff out;
+  auto renderer = std::make_shared<diff_renderer>();
+  renderer->in_name = internal.name;
+  renderer->ex_name = external.name;
+  differ d(zones, cfg, internal, external, o);
+  d.renderer_ = renderer;
+  d.facts_ = &out.compact.facts;
+  out.findings = d.run();
+  out.compact.facts.shrink_to_fit();
+  if (!out.compact.facts.empty()) out.compact.renderer = std::move(renderer);
+  return out;
 }
 
 }  // namespace hc::zone

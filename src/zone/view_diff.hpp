@@ -47,6 +47,17 @@ struct diff_options {
 std::vector<finding> diff_views(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
                                 const bind::view_decl& external, const diff_options& opts = {});
 
+// diff_views with the `split` findings kept as compact facts (core/result.hpp) whose renderer holds
+// the zones they refer to, the other findings as diff_views makes them: a split name costs 16 bytes
+// until a writer prints it. Rendered, the facts are the findings diff_views makes (same order
+// once sorted the same way). Never sorted (opts.sorted is ignored).
+struct compact_diff {
+  std::vector<finding> findings;
+  compact_findings compact;
+};
+compact_diff diff_views_compact(const zone_set& zones, const bind::config& cfg, const bind::view_decl& internal,
+                                const bind::view_decl& external, const diff_options& opts = {});
+
 // TXT/SPF rdata with the character-strings joined ("\"v=spf1 \" \"mx -all\"" → "v=spf1 mx -all"):
 // how SPF, DKIM and DMARC readers see it.
 std::string joined_txt(std::string_view rdata);

@@ -444,3 +444,81 @@ TEST_CASE("view diff: a missing target that many records point at is one danglin
     CHECK(n == 2);
   }
 }
+
+namespace {
+
+// diff_views_compact's findings and rendered facts, in report order.
+std::vector<hc::finding> compact_rendered(const hc::bind::config& cfg, const diff_options& opts, std::size_t& facts) {
+  hc::diagnostics d;
+  compact_diff out;
+  {
+    auto zones = load_zones(cfg, d);
+    REQUIRE_FALSE(d.has_errors());
+    out = diff_views_compact(zones, cfg, cfg.views[0], cfg.views[1], opts);
+  }  // the zone set is gone: the renderer holds the zones the facts refer to
+  facts = out.compact.facts.size();
+  for (std::size_t i = 0; i < out.compact.facts.size(); ++i) {
+    CHECK(out.compact.facts[i].kind == hc::finding_kind::split);
+    out.findings.push_back(out.compact.at(i));
+  }
+  std::stable_sort(out.findings.begin(), out.findings.end(), hc::report_order);
+  return out.findings;
+}
+
+void check_same(const std::vector<hc::finding>& a, const std::vector<hc::finding>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const hc::finding& x = a[i];
+    const hc::finding& y = b[i];
+    CAPTURE(x.name);
+    CHECK(x.kind == y.kind);
+    CHECK(x.sev == y.sev);
+    CHECK(x.name == y.name);
+    CHECK(x.zone == y.zone);
+    CHECK(x.view == y.view);
+    CHECK(x.type == y.type);
+    CHECK(x.service == y.service);
+    CHECK(x.path == y.path);
+    CHECK(x.address == y.address);
+    CHECK(x.evidence == y.evidence);
+    CHECK(x.fix == y.fix);
+    CHECK(x.accepted == y.accepted);
+    CHECK(x.count == y.count);
+    CHECK(x.names == y.names);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("view diff: compact facts render to the findings diff_views makes") {
+  static_assert(sizeof(hc::compact_finding) == 16);
+  auto faults = pair("faults");
+  faults.views[0].zones.push_back(zone("corp.example", diff_dir + "/corp.example"));
+  const std::string dir = std::string(HC_SOURCE_DIR) + "/zones";
+  auto bundled = two_views(dir + "/db.debugo.fr.intra", dir + "/db.debugo.fr.extra");
+  bundled.views[0].zones[0].name = "debugo.fr";
+  bundled.views[1].zones[0].name = "debugo.fr";
+  diff_options nat;
+  nat.nat = nat_map({{"203.0.113.1", {"198.18.1.53"}}, {"203.0.113.2", {"198.18.1.20"}}});
+  diff_options filtered;
+  filtered.names = V{"www.example.net"};
+  struct one {
+    const char* what;
+    hc::bind::config cfg;
+    diff_options opts;
+    std::size_t facts;  // split names kept compact (SIZE_MAX: some)
+  };
+  const std::vector<one> cases{{"basic", pair("basic"), {}, 3},       {"basic, NAT", pair("basic"), nat, 0},
+                               {"basic, one name", pair("basic"), filtered, 1}, {"faults", faults, {}, SIZE_MAX},
+                               {"bundled", bundled, {}, 2},           {"bundled, NAT", bundled, nat, 0}};
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    auto expected = run(c.cfg, c.opts);
+    std::stable_sort(expected.begin(), expected.end(), hc::report_order);
+    std::size_t facts = 0;
+    auto got = compact_rendered(c.cfg, c.opts, facts);
+    if (c.facts == SIZE_MAX) CHECK(facts > 0);
+    else CHECK(facts == c.facts);
+    check_same(got, expected);
+  }
+}
