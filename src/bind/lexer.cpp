@@ -19,7 +19,7 @@ class lexer {
 
   std::vector<token> run() {
     std::vector<token> out;
-    out.reserve(text_.size() / 8 + 1);  // about one token per 4-8 bytes in a named.conf
+    out.reserve(text_.size() / 4 + 1);  // about one token per 4-8 bytes in a named.conf
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") {  // a UTF-8 byte order mark left by an editor
       pos_ = 3;
       line_start_ = 3;
