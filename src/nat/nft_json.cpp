@@ -211,15 +211,13 @@ class reader {
   bool end_array() { return close(); }
   bool key(json::string_t& k) {
     if (!stack_.empty()) {
-      json& obj = *stack_.back();
-      auto found = obj.find(k);
-      if (found != obj.end()) {  // the later value replaces the earlier, as in a parsed document
-        if (found->is_object() || found->is_array()) positions_lost_ = true;
-        *found = json();
-        slot_ = &*found;
-      } else {
-        slot_ = &obj[k];
+      auto& members = stack_.back()->get_ref<json::object_t&>();
+      auto [at, added] = members.emplace(std::move(k), json());
+      if (!added) {  // the later value replaces the earlier, as in a parsed document
+        if (at->second.is_object() || at->second.is_array()) positions_lost_ = true;
+        at->second = json();
       }
+      slot_ = &at->second;
       return true;
     }
     if (depth_ == 1 && top_object_) {  // a key of the document
