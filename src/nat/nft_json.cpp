@@ -470,7 +470,8 @@ class reader {
     cur_table_ = table;
     std::vector<std::string> words;
     bool terminal = false;
-    std::vector<rule> alts{r};
+    std::vector<rule> alts;
+    alts.push_back(std::move(r));
     const json& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
       std::string epath = fmt::format("{}.expr[{}]", path, k);
