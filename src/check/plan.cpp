@@ -183,6 +183,7 @@ class planner {
     for (const auto& mx : roles_.mx_targets)
       for (const auto& a : addresses_of(zones_, ev_, mx)) mx_addresses_.insert(a);
     if (in.nat) published_ = nat::published(*in.nat);
+    for (std::size_t i = 0; i < published_.size(); ++i) published_by_address_[published_[i].public_address].push_back(i);
   }
 
   plan run() {
@@ -353,8 +354,11 @@ class planner {
   // the mail ports, another name the rest (DNS aside), or else the mailbox ports.
   std::vector<std::string> forwarded_services(const ip_address& ext, bool mail_role) const {
     std::set<std::uint16_t> mail_ports, mailbox_ports, other_ports;
-    for (const auto& s : published_) {
-      if (s.public_address != ext || (s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
+    auto on_address = published_by_address_.find(ext);
+    if (on_address == published_by_address_.end()) return {};
+    for (std::size_t i : on_address->second) {
+      const auto& s = published_[i];
+      if ((s.protocol != nat::proto_tcp && s.protocol != 0) || s.port == 0) continue;
       for (unsigned port = s.port; port <= std::max(s.port, s.port_last) && port - s.port < 16; ++port) {
         auto p16 = static_cast<std::uint16_t>(port);
         if (p16 == 53) continue;
@@ -426,8 +430,10 @@ class planner {
   std::optional<std::pair<ip_address, std::uint16_t>> dnat_of(const ip_address& pub, int proto,
                                                                std::uint16_t port) const {
     const nat::published_service* found = nullptr;
-    for (const auto& s : published_) {
-      if (s.public_address != pub) continue;
+    auto on_address = published_by_address_.find(pub);
+    if (on_address == published_by_address_.end()) return std::nullopt;
+    for (std::size_t i : on_address->second) {
+      const auto& s = published_[i];
       if (s.protocol != 0 && s.protocol != proto) continue;
       if (s.port != 0 && (port < s.port || port > std::max(s.port, s.port_last))) continue;
       if (s.iif.empty() || s.iif[0] == '!') {
@@ -523,6 +529,9 @@ class planner {
   roles roles_;
   std::set<ip_address> mx_addresses_;  // where the mail servers are, for names without NAT rules
   std::vector<nat::published_service> published_;  // every DNAT'd service of the rules, read once
+  // The numbers in published_ of the services on each public address, in order: dnat_of() and
+  // forwarded_services() scan only those.
+  std::map<ip_address, std::vector<std::size_t>> published_by_address_;
   std::set<std::string> checked_;
   std::set<flow_key> flows_;
   std::set<gate_id> gates_;

@@ -47,7 +47,9 @@ std::vector<token> tokenize(std::string_view line, std::string& error) {
       }
       if (!closed) error = "unterminated quoted string";
     } else {
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') t.text += line[i++];
+      std::size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+      t.text.assign(line.substr(start, i - start));
     }
     out.push_back(std::move(t));
   }

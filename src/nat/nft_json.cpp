@@ -2,6 +2,10 @@
 // with the expressions the simulator understands; anything else is kept as an unknown match.
 
 #include <algorithm>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <tuple>
 #include <fmt/format.h>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,40 +19,32 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-// Calls on_bracket(offset, c) for every '{', '[', '}' and ']' outside strings, in document order.
-template <typename F>
-void for_each_bracket(std::string_view text, F on_bracket) {
+// The byte offset of every '{' and '[' outside strings, in document order, and the deepest
+// nesting of objects and arrays: one pass over the text.
+struct bracket_scan {
+  std::vector<std::size_t> offsets;
+  std::size_t deepest = 0;
+};
+bracket_scan scan_brackets(std::string_view text) {
+  bracket_scan out;
+  std::size_t depth = 0;
   bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
+  const char* p = text.data();
+  for (std::size_t i = 0, n = text.size(); i < n; ++i) {
+    char c = p[i];
     if (in_string) {
       if (c == '\\') ++i;
       else if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
-    } else if (c == '{' || c == '[' || c == '}' || c == ']') {
-      on_bracket(i, c);
+    } else if (c == '{' || c == '[') {
+      out.offsets.push_back(i);
+      out.deepest = std::max(out.deepest, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
     }
   }
-}
-
-// Byte offsets of every '{' and '[' outside strings, in document order.
-std::vector<std::size_t> container_offsets(std::string_view text) {
-  std::vector<std::size_t> out;
-  for_each_bracket(text, [&](std::size_t i, char c) {
-    if (c == '{' || c == '[') out.push_back(i);
-  });
   return out;
-}
-
-// The deepest nesting of objects and arrays, outside strings.
-std::size_t nesting_depth(std::string_view text) {
-  std::size_t depth = 0, deepest = 0;
-  for_each_bracket(text, [&](std::size_t, char c) {
-    if (c == '{' || c == '[') deepest = std::max(deepest, ++depth);
-    else if (depth > 0) --depth;
-  });
-  return deepest;
 }
 
 // Line and column (1-based) of a byte offset.
@@ -70,23 +66,70 @@ struct named_set {
   std::vector<json> elements;
 };
 
+// The byte offsets of the objects and arrays of one item of the "nftables" array, by value.
+struct item_positions {
+  std::vector<std::pair<const json*, std::size_t>> in_order;  // as parsed; a later entry wins
+  mutable std::unordered_map<const json*, std::size_t> hashed;  // built on demand for big items
+  std::optional<std::size_t> find(const json* j) const {
+    if (in_order.size() > 64) {
+      if (hashed.empty())
+        for (auto& [v, off] : in_order) hashed.insert_or_assign(v, off);
+      auto it = hashed.find(j);
+      if (it == hashed.end()) return std::nullopt;
+      return it->second;
+    }
+    for (auto it = in_order.rbegin(); it != in_order.rend(); ++it)
+      if (it->first == j) return it->second;
+    return std::nullopt;
+  }
+};
+
+// A diagnostic held back until the whole text is read: a syntax error anywhere replaces them all,
+// and they are given in the order of the two passes (chains and sets, then rules).
+struct held_diagnostic {
+  source_location where;
+  std::string message, near;
+};
+
+// One rule item, read as soon as it was parsed when its chain and sets were already known, else
+// kept as parsed and read once the whole text is.
+struct rule_item {
+  std::size_t number = 0;                // in the "nftables" array
+  std::size_t chain = 0;                 // in rs.chains, when read
+  std::vector<rule> rules;               // what it gave, when read
+  std::vector<held_diagnostic> diags;    // and its diagnostics
+  std::exception_ptr failed;             // an unexpected value stopped the reading
+  std::unique_ptr<json> parsed;          // when not read yet
+  item_positions positions;              // of `parsed`
+};
+
 class reader {
  public:
   reader(std::string_view text, const std::string& file, diagnostics& diags)
       : text_(text), file_(file), diags_(diags), lines_(text) {}
 
+  // The nft JSON is read as a stream (sax_parse): each item of the "nftables" array is built as a
+  // small document with the byte offsets of its objects and arrays, read, and dropped; rules whose
+  // chain or named set comes later in the text are kept until the end. The outcome (rules,
+  // diagnostics and their order) is that of reading the whole document first: chains and sets,
+  // then rules.
   ruleset run() {
     ruleset rs;
     rs.syntax = rule_syntax::nft;
     rs.file = file_;
-    if (nesting_depth(text_) > 64) {
+    auto scan = scan_brackets(text_);
+    if (scan.deepest > 64) {
       diags_.error({file_, 1, 1}, "JSON nested too deeply for an nft ruleset");
       return rs;
     }
-    json doc;
+    offsets_ = std::move(scan.offsets);
+    rs_ = &rs;
     try {
-      doc = json::parse(text_.begin(), text_.end());
+      json::sax_parse(text_.begin(), text_.end(), this);
     } catch (const json::parse_error& e) {
+      rs = ruleset{};
+      rs.syntax = rule_syntax::nft;
+      rs.file = file_;
       source_location at{file_, 0, 0};
       if (e.byte > 0) {
         auto [l, c] = lines_.at(std::min<std::size_t>(e.byte - 1, text_.empty() ? 0 : text_.size() - 1));
@@ -98,34 +141,48 @@ class reader {
       diags_.error(at, "not valid JSON: " + msg);
       return rs;
     } catch (const json::exception& e) {
+      rs = ruleset{};
+      rs.syntax = rule_syntax::nft;
+      rs.file = file_;
       diags_.error({file_, 0, 0}, std::string("not valid JSON: ") + e.what());
       return rs;
     }
-    index_positions(doc);
-    if (!doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) {
-      diags_.error(loc(doc, ""), "not an nft JSON ruleset: no \"nftables\" array at the top");
+    if (!top_object_ || !nftables_array_) {
+      rs = ruleset{};
+      rs.syntax = rule_syntax::nft;
+      rs.file = file_;
+      source_location at{file_, 0, 0};
+      if (top_container_ && !positions_lost_) std::tie(at.line, at.column) = lines_.at(top_offset_);
+      diags_.error(at, "not an nft JSON ruleset: no \"nftables\" array at the top");
       return rs;
     }
-    const json& items = doc["nftables"];
-    // First pass: chains and sets; second pass: rules (nft lists chains first, but be tolerant).
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const json& item = items[i];
-      std::string path = fmt::format("nftables[{}]", i);
-      if (!item.is_object() || item.size() != 1) {
-        diags_.error(loc(item, path), path + ": expected an object with one key");
-        continue;
+    flush(first_pass_diags_);
+    if (first_pass_failed_) std::rethrow_exception(first_pass_failed_);
+    for (auto& item : rule_items_) {
+      if (item.parsed) {  // its chain or a named set came later: read it now
+        eager_ = false;
+        item.diags.clear();
+        held_ = &item.diags;
+        positions_ = &item.positions;
+        read_rule(item.parsed->begin().value(), fmt::format("nftables[{}].rule", item.number), item);
+        flush(item.diags);
+        item.parsed.reset();
+        if (item.failed) std::rethrow_exception(item.failed);
+      } else {
+        flush(item.diags);
+        if (item.failed) std::rethrow_exception(item.failed);
       }
-      const std::string& kind = item.begin().key();
-      const json& body = item.begin().value();
-      if (kind == "chain") read_chain(rs, body, path + ".chain");
-      else if (kind == "set" || kind == "map") read_set(body);
+      if (!item.rules.empty()) {
+        auto& into = rs.chains[item.chain].rules;
+        into.insert(into.end(), std::make_move_iterator(item.rules.begin()), std::make_move_iterator(item.rules.end()));
+      }
     }
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      const json& item = items[i];
-      if (!item.is_object() || item.size() != 1) continue;
-      const std::string& kind = item.begin().key();
-      const json& body = item.begin().value();
-      if (kind == "rule") read_rule(rs, body, fmt::format("nftables[{}].rule", i));
+    rule_items_.clear();
+    if (positions_lost_) {  // duplicate keys: the positions are not to be trusted
+      for (auto& c : rs.chains) {
+        c.where.line = c.where.column = 0;
+        for (auto& r : c.rules) r.where.line = r.where.column = 0;
+      }
     }
     for (auto& c : rs.chains) {
       for (auto& r : c.rules) {
@@ -140,50 +197,197 @@ class reader {
     return rs;
   }
 
+  // The SAX interface of nlohmann::json (json::sax_parse).
+  bool null() { return scalar(json(nullptr)); }
+  bool boolean(bool v) { return scalar(json(v)); }
+  bool number_integer(json::number_integer_t v) { return scalar(json(v)); }
+  bool number_unsigned(json::number_unsigned_t v) { return scalar(json(v)); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return scalar(json(v)); }
+  bool string(json::string_t& v) { return scalar(json(std::move(v))); }
+  bool binary(json::binary_t& v) { return scalar(json(json::binary_t(std::move(v)))); }
+  bool start_object(std::size_t) { return open(json::value_t::object); }
+  bool start_array(std::size_t) { return open(json::value_t::array); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    if (!stack_.empty()) {
+      auto& members = stack_.back()->get_ref<json::object_t&>();
+      auto [at, added] = members.emplace(std::move(k), json());
+      if (!added) {  // the later value replaces the earlier, as in a parsed document
+        if (at->second.is_object() || at->second.is_array()) positions_lost_ = true;
+        at->second = json();
+      }
+      slot_ = &at->second;
+      return true;
+    }
+    if (depth_ == 1 && top_object_) {  // a key of the document
+      auto [it, fresh] = top_keys_.emplace(k, false);
+      if (!fresh && it->second) positions_lost_ = true;
+      top_key_ = &it->first;
+    }
+    return true;
+  }
+  template <typename Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& e) {
+    throw e;
+  }
+
  private:
-  // The byte offset of every object and array, matched to the parsed values in document order. The
-  // values near the top (items, chain and rule bodies, their expressions: what loc() is asked for
-  // on every rule) are hashed at once; the deeper ones only when an error asks for one.
-  void index_positions(const json& doc) {
-    offsets_ = container_offsets(text_);
-    collect(doc, 0);
-    if (order_.size() != offsets_.size()) {  // duplicate keys or the like: fall back to paths
-      order_.clear();
-      depth_.clear();
+  // A value outside any item, or in the item being built.
+  bool scalar(json v) {
+    if (!stack_.empty()) {
+      json& parent = *stack_.back();
+      if (parent.is_array()) parent.push_back(std::move(v));
+      else *slot_ = std::move(v);
+      return true;
+    }
+    if (depth_ == 0) return true;  // the document is a single value: not a rule set
+    if (depth_ == 1 && top_object_) {
+      top_keys_[*top_key_] = false;
+      if (*top_key_ == "nftables") start_nftables(false);
+      return true;
+    }
+    if (depth_ == 2 && in_nftables_) {
+      item_ = std::make_unique<json>(std::move(v));
+      item_positions_.in_order.clear();
+      item_positions_.hashed.clear();
+      on_item();
+    }
+    return true;
+  }
+
+  bool open(json::value_t type) {
+    std::size_t off = container_++ < offsets_.size() ? offsets_[container_ - 1] : 0;
+    if (!stack_.empty()) {
+      json& parent = *stack_.back();
+      json* made;
+      if (parent.is_array()) {
+        parent.push_back(json(type));
+        made = &parent.back();
+      } else {
+        *slot_ = json(type);
+        made = slot_;
+      }
+      item_positions_.in_order.emplace_back(made, off);
+      stack_.push_back(made);
+    } else if (depth_ == 0) {
+      top_container_ = true;
+      top_object_ = type == json::value_t::object;
+      top_offset_ = off;
+    } else if (depth_ == 1 && top_object_) {
+      top_keys_[*top_key_] = true;
+      if (*top_key_ == "nftables") start_nftables(type == json::value_t::array);
+    } else if (depth_ == 2 && in_nftables_) {
+      item_ = std::make_unique<json>(type);
+      item_positions_.in_order.clear();
+      item_positions_.hashed.clear();
+      item_positions_.in_order.emplace_back(item_.get(), off);
+      stack_.push_back(item_.get());
+    }
+    ++depth_;
+    return true;
+  }
+
+  bool close() {
+    --depth_;
+    if (!stack_.empty()) {
+      stack_.pop_back();
+      if (stack_.empty()) on_item();
+    } else if (depth_ == 1) {
+      in_nftables_ = false;
+    }
+    return true;
+  }
+
+  // The value of "nftables" begins (again: the last one counts, as in a parsed document).
+  void start_nftables(bool is_array) {
+    if (seen_nftables_) {
+      rs_->chains.clear();
+      chains_.clear();
+      sets_.clear();
+      first_pass_diags_.clear();
+      first_pass_failed_ = nullptr;
+      rule_items_.clear();
+    }
+    seen_nftables_ = true;
+    nftables_array_ = is_array;
+    in_nftables_ = is_array;
+    item_number_ = 0;
+  }
+
+  // An item of the "nftables" array was parsed: chains and sets are read now; rules when their
+  // chain and sets are known, else at the end.
+  void on_item() {
+    std::size_t number = item_number_++;
+    std::unique_ptr<json> item = std::move(item_);
+    const json& it = *item;
+    positions_ = &item_positions_;
+    if (!it.is_object() || it.size() != 1) {
+      if (!first_pass_failed_) {
+        held_ = &first_pass_diags_;
+        std::string path = fmt::format("nftables[{}]", number);
+        hold(loc(it, path), path + ": expected an object with one key");
+      }
       return;
     }
-    for (std::size_t i = 0; i < order_.size(); ++i)
-      if (depth_[i] <= eager_depth) pos_.emplace(order_[i], offsets_[i]);
+    const std::string& kind = it.begin().key();
+    const json& body = it.begin().value();
+    if (kind == "chain" || kind == "set" || kind == "map") {
+      if (first_pass_failed_) return;
+      held_ = &first_pass_diags_;
+      try {
+        if (kind == "chain") read_chain(*rs_, body, fmt::format("nftables[{}].chain", number));
+        else read_set(body);
+      } catch (const json::exception&) {
+        first_pass_failed_ = std::current_exception();
+      }
+      return;
+    }
+    if (kind != "rule") return;
+    rule_item& ri = rule_items_.emplace_back();
+    ri.number = number;
+    held_ = &ri.diags;
+    eager_ = true;
+    deferred_ = false;
+    read_rule(body, fmt::format("nftables[{}].rule", number), ri);
+    if (deferred_) {
+      ri.rules.clear();
+      ri.diags.clear();
+      ri.failed = nullptr;
+      ri.parsed = std::move(item);
+      ri.positions = std::move(item_positions_);
+      item_positions_ = item_positions{};
+    }
   }
-  static constexpr std::uint8_t eager_depth = 5;  // document, "nftables", item, body, "expr", expression
-  void collect(const json& j, std::uint8_t depth) {  // depth bounded by nesting_depth() (64)
-    if (!j.is_object() && !j.is_array()) return;
-    order_.push_back(&j);
-    depth_.push_back(depth);
-    auto next = static_cast<std::uint8_t>(depth + 1);
-    if (j.is_object())
-      for (auto& [k, v] : j.items()) collect(v, next);
-    else
-      for (auto& v : j) collect(v, next);
+
+  // Reads a rule item into `ri` (rules, chain, diagnostics); an unexpected value is kept in
+  // ri.failed.
+  void read_rule(const json& body, const std::string& path, rule_item& ri) {
+    try {
+      read_rule(*rs_, body, path, ri);
+    } catch (const json::exception&) {
+      ri.failed = std::current_exception();
+    }
   }
+
+  void flush(std::vector<held_diagnostic>& held) {
+    for (auto& h : held) {
+      if (positions_lost_) h.where.line = h.where.column = 0;
+      diags_.error(std::move(h.where), std::move(h.message), std::move(h.near));
+    }
+    held.clear();
+  }
+  void hold(source_location where, std::string message, std::string near = {}) {
+    held_->push_back({std::move(where), std::move(message), std::move(near)});
+  }
+
   source_location loc(const json& j, const std::string& /*path*/) const {
     source_location at{file_, 0, 0};
-    auto it = pos_.find(&j);
-    if (it == pos_.end() && !all_positions_ && !order_.empty()) {
-      all_positions_ = true;
-      pos_.reserve(order_.size());
-      for (std::size_t i = 0; i < order_.size(); ++i) pos_.emplace(order_[i], offsets_[i]);
-      it = pos_.find(&j);
-    }
-    if (it != pos_.end()) {
-      auto [l, c] = lines_.at(it->second);
-      at.line = l;
-      at.column = c;
-    }
+    if (auto off = positions_->find(&j)) std::tie(at.line, at.column) = lines_.at(*off);
     return at;
   }
   void error(const json& j, const std::string& path, const std::string& message, std::string near = {}) {
-    diags_.error(loc(j, path), path + ": " + message, std::move(near));
+    hold(loc(j, path), path + ": " + message, std::move(near));
   }
 
   static std::string str_of(const json& obj, const char* key) {
@@ -240,15 +444,22 @@ class reader {
     sets_[key] = std::move(s);
   }
 
-  void read_rule(ruleset& rs, const json& body, const std::string& path) {
+  void read_rule(ruleset& rs, const json& body, const std::string& path, rule_item& ri) {
     if (!body.is_object()) return error(body, path, "a rule must be an object");
     std::string family = str_of(body, "family"), table = str_of(body, "table"), cname = str_of(body, "chain");
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
     auto found = chains_.find(detail::chain_key(family, table, cname));
-    if (found == chains_.end()) return error(body, path, "rule for an undeclared chain", cname);
-    auto it = rs.chains.begin() + static_cast<std::ptrdiff_t>(found->second);
+    if (found == chains_.end()) {
+      if (eager_) {  // the chain may come later in the text
+        deferred_ = true;
+        return;
+      }
+      return error(body, path, "rule for an undeclared chain", cname);
+    }
+    (void)rs;
+    ri.chain = found->second;
     rule r;
     r.where = loc(body, path);
     if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].get<std::uint64_t>();
@@ -259,7 +470,8 @@ class reader {
     cur_table_ = table;
     std::vector<std::string> words;
     bool terminal = false;
-    std::vector<rule> alts{r};
+    std::vector<rule> alts;
+    alts.push_back(std::move(r));
     const json& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
       std::string epath = fmt::format("{}.expr[{}]", path, k);
@@ -300,7 +512,7 @@ class reader {
     for (auto& w : words) text += (text.empty() ? "" : " ") + w;
     for (auto& a : alts) {
       a.text = text;
-      it->rules.push_back(std::move(a));
+      ri.rules.push_back(std::move(a));
     }
   }
 
@@ -411,6 +623,10 @@ class reader {
     }
     if (v.is_array()) return std::vector<json>(v.begin(), v.end());
     if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>()[0] == '@') {
+      if (eager_) {  // the set may come later in the text, or again: read the rule at the end
+        deferred_ = true;
+        return std::nullopt;
+      }
       auto it = sets_.find(cur_family_ + " " + cur_table_ + " " + v.get<std::string>().substr(1));
       if (it == sets_.end()) return std::nullopt;
       std::vector<json> out;
@@ -762,11 +978,30 @@ class reader {
   std::string file_;
   diagnostics& diags_;
   line_index lines_;
-  std::vector<const json*> order_;    // every object and array, in document order
-  std::vector<std::uint8_t> depth_;   // the nesting depth of each
-  std::vector<std::size_t> offsets_;  // the byte offset of each
-  mutable std::unordered_map<const json*, std::size_t> pos_;
-  mutable bool all_positions_ = false;
+  std::vector<std::size_t> offsets_;  // the byte offset of every object and array, in document order
+  ruleset* rs_ = nullptr;
+  // The parse: open containers, the document's keys, the item being built.
+  std::size_t container_ = 0;  // objects and arrays begun so far
+  std::size_t depth_ = 0;      // open objects and arrays
+  bool top_container_ = false, top_object_ = false;
+  std::size_t top_offset_ = 0;
+  std::map<std::string, bool> top_keys_;  // the document's keys: is the value an object or array
+  const std::string* top_key_ = nullptr;
+  bool seen_nftables_ = false, nftables_array_ = false, in_nftables_ = false;
+  std::size_t item_number_ = 0;
+  std::unique_ptr<json> item_;
+  std::vector<json*> stack_;  // the open objects and arrays of item_
+  json* slot_ = nullptr;      // where the next value of an object goes
+  item_positions item_positions_;
+  bool positions_lost_ = false;  // a duplicate key dropped an object or array: positions unknown
+  // The reading.
+  const item_positions* positions_ = nullptr;  // of the item being read
+  std::vector<held_diagnostic>* held_ = nullptr;
+  std::vector<held_diagnostic> first_pass_diags_;  // chains, sets, malformed items
+  std::exception_ptr first_pass_failed_;
+  std::vector<rule_item> rule_items_;
+  bool eager_ = false;     // reading while the text is parsed: chains and sets may come later
+  bool deferred_ = false;  // the rule being read needs the whole text
   std::map<std::string, named_set> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string cur_family_, cur_table_;

@@ -95,7 +95,10 @@ struct chain_lookup {
 // each chain's rules by destination, the router's interfaces with their addresses and networks.
 struct tables {
   const ruleset* rs = nullptr;
-  std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in rs->chains
+  // detail::chain_key() -> number in rs->chains: the rule set's own index when it is current (the
+  // readers build it), else built here.
+  std::unordered_map<std::string, std::size_t> chains;
+  bool own_chains = false;
   std::vector<chain_lookup> lookups;                    // per chain
   std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
@@ -105,7 +108,10 @@ struct tables {
   detail::prefix_lookup publics;           // the public addresses of the DNAT rules
 
   tables(const ruleset& r, std::vector<router_interface> interfaces) : rs(&r), ifs(std::move(interfaces)) {
-    chains = detail::chains_by_key(r);
+    if (!r.index || r.index->chain_count != r.chains.size()) {
+      chains = detail::chains_by_key(r);
+      own_chains = true;
+    }
     lookups.resize(r.chains.size());
     constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
     for (std::size_t ci = 0; ci < r.chains.size(); ++ci) {
@@ -148,8 +154,9 @@ struct tables {
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
-    auto it = chains.find(detail::chain_key(family, table, name));
-    return it == chains.end() ? nullptr : &rs->chains[it->second];
+    const auto& by_key = own_chains ? chains : rs->index->chains;
+    auto it = by_key.find(detail::chain_key(family, table, name));
+    return it == by_key.end() ? nullptr : &rs->chains[it->second];
   }
 
   // The rules of `c` a packet to `daddr` and `dport` may match, in rule order.

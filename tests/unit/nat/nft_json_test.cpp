@@ -359,3 +359,56 @@ TEST_CASE("nft reader: verdict maps and concatenations expand to one rule per el
   auto q = predict(both, g, ctx);
   CHECK(q.result == outcome::works);
 }
+
+TEST_CASE("nft reader: streamed, the outcome does not depend on where chains and sets stand in the text") {
+  const std::string chain = R"({"chain": {"family": "ip", "table": "nat", "name": "pre", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}})";
+  const std::string set = R"({"set": {"family": "ip", "table": "nat", "name": "pub", "type": "ipv4_addr", "elem": ["203.0.113.1"]}})";
+  const std::string bad_chain = R"({"chain": {"family": "ip", "table": "nat", "name": "odd", "prio": "nope"}})";
+  const std::string rule1 = R"({"rule": {"family": "ip", "table": "nat", "chain": "pre", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@pub"}}, {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 443}}, {"dnat": {"addr": "198.18.1.10"}}]}})";
+  const std::string rule2 = R"({"rule": {"family": "ip", "table": "nat", "chain": "pre", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 80}}, {"dnat": {"addr": "198.18.1.999"}}]}})";
+  const std::string rule3 = R"({"rule": {"family": "ip", "table": "nat", "chain": "pre", "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 25}}, {"dnat": {"addr": "198.18.1.25"}}]}})";
+  auto doc = [](const std::vector<std::string>& items) {
+    std::string out = "{\"nftables\": [\n";
+    for (std::size_t i = 0; i < items.size(); ++i) out += items[i] + (i + 1 < items.size() ? ",\n" : "\n");
+    return out + "]}";
+  };
+  auto read = [](const std::string& text, std::vector<std::string>& messages) {
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(text, "s.json", d);
+    for (const auto& x : d.all()) messages.push_back(x.message);
+    std::vector<std::string> rules;
+    for (const auto& c : rs.chains)
+      for (const auto& r : c.rules) rules.push_back(c.name + ": " + r.text);
+    return rules;
+  };
+  std::vector<std::string> m_first, m_last;
+  auto first = read(doc({chain, set, bad_chain, rule1, rule2, rule3}), m_first);
+  auto last = read(doc({rule1, rule2, bad_chain, rule3, set, chain}), m_last);
+  REQUIRE(first.size() == 2);  // the rule with a bad address is dropped
+  CHECK(first[0] == "pre: ip daddr @pub tcp dport 443 dnat to 198.18.1.10");
+  CHECK(first[1] == "pre: tcp dport 25 dnat to 198.18.1.25");
+  // The rules keep their order in the text; the chain error comes before the rule errors.
+  CHECK(last == first);
+  REQUIRE(m_first.size() == 2);
+  CHECK(m_first[0].find("unknown chain priority") != std::string::npos);
+  CHECK(m_first[1].find("not an address") != std::string::npos);
+  REQUIRE(m_last.size() == 2);
+  CHECK(m_last[0].find("nftables[2].chain") == 0);
+  CHECK(m_last[1].find("nftables[1].rule") == 0);
+
+  SUBCASE("a syntax error at the end replaces everything read before it") {
+    std::vector<std::string> m;
+    auto rules = read(doc({chain, rule3}) + ",", m);
+    CHECK(rules.empty());
+    REQUIRE(m.size() == 1);
+    CHECK(m[0].find("not valid JSON") == 0);
+  }
+  SUBCASE("the last \"nftables\" array counts, as in a parsed document") {
+    std::vector<std::string> m;
+    std::string two = doc({chain, rule3});
+    two.insert(two.size() - 1, ", \"nftables\": [" + chain + "]");
+    auto rules = read(two, m);
+    CHECK(m.empty());
+    CHECK(rules.empty());
+  }
+}

@@ -209,3 +209,36 @@ TEST_CASE("json: write_json streams exactly what render_json returns, also past 
   CHECK(written(big) == whole);
   CHECK(ojson::accept(whole));
 }
+
+TEST_CASE("json: the views, written without a DOM, read as nlohmann::json dump(2) writes them") {
+  hc::run_result r = samples::critical();
+  hc::view_summary bare;  // no match-clients, no zones
+  bare.name = "bare \"one\"\n";
+  hc::view_summary full;
+  full.name = "caf\xc3\xa9";
+  full.match_clients = {"!10.0.0.0/8", "any"};
+  hc::zone_summary z1;
+  z1.name = "example.test";
+  hc::zone_summary z2;
+  z2.name = "other.test";
+  z2.type = "primary";
+  z2.file = "/etc/bind/db.\xff";  // invalid UTF-8 is replaced
+  z2.records = 12;
+  z2.serial = 4294967295u;
+  full.zones = {z1, z2};
+  hc::view_summary clients_only;
+  clients_only.name = "c";
+  clients_only.match_clients = {"localhost"};
+  r.views = {bare, full, clients_only};
+  const std::string out = hc::report::render_json(r);
+  const ojson j = ojson::parse(out);
+  CHECK(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" == out);
+  REQUIRE(j["views"].size() == 3);
+  CHECK(j["views"][0]["name"] == "bare \"one\"\n");
+  CHECK(j["views"][0]["zones"].empty());
+  CHECK(j["views"][1]["zones"][1]["serial"] == 4294967295u);
+  CHECK(j["views"][1]["zones"][0].size() == 1);
+  r.views.clear();
+  const std::string none = hc::report::render_json(r);
+  CHECK(ojson::parse(none).dump(2) + "\n" == none);
+}
