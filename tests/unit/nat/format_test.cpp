@@ -18,21 +18,22 @@ struct sample {
 const sample samples[] = {
     {"portfw.iptables-save", nat_format::iptables},       {"router.nft.json", nat_format::nft_json},
     {"router.nft", nat_format::nft_text},                 {"openwrt/home.firewall", nat_format::openwrt},
-    {"mikrotik/hairpin.rsc", nat_format::routeros},
+    {"mikrotik/hairpin.rsc", nat_format::routeros},      {"pfsense/home.xml", nat_format::pfsense},
+    {"pfsense/opnsense-home.xml", nat_format::pfsense},
 };
 
 }  // namespace
 
 TEST_CASE("--nat-format names: every form round-trips, anything else is refused") {
   for (nat_format f : {nat_format::auto_detect, nat_format::iptables, nat_format::nft_json, nat_format::nft_text,
-                       nat_format::openwrt, nat_format::routeros}) {
+                       nat_format::openwrt, nat_format::routeros, nat_format::pfsense}) {
     std::string name = to_string(f);
     CAPTURE(name);
     auto back = parse_nat_format(name);
     REQUIRE(back);
     CHECK(*back == f);
   }
-  CHECK_FALSE(parse_nat_format("pfsense"));  // engineer A's reader is not on this branch
+  CHECK_FALSE(parse_nat_format("opnsense"));  // one form for both: their config.xml is read by one reader
   CHECK_FALSE(parse_nat_format("NFT-TEXT"));
   CHECK_FALSE(parse_nat_format(""));
 }
