@@ -71,8 +71,8 @@ struct run_options {
   // Response time thresholds in seconds (-w/-c, Nagios ranges); unset: no slow-response finding.
   std::optional<nagios_range> warning, critical;
   // Certificate days-left thresholds.
-  int cert_warn_days = 30;
-  int cert_crit_days = 7;
+  int cert_warn_days = default_cert_warn_days;
+  int cert_crit_days = default_cert_crit_days;
 
   unsigned verbosity = 0;  // -v given this many times
 };

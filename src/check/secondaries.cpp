@@ -155,9 +155,20 @@ bool serial_before(std::uint32_t a, std::uint32_t b) {
 plan plan_secondaries(const plan_inputs& in) {
   plan p;
   if (!in.options || !in.zones || !in.internal || !in.external || in.flows_only) return p;
-  if (in.internal->name == in.external->name) return p;  // one view: no view to confuse with another
   const run_options& o = *in.options;
-  if (!o.services.empty() && std::find(o.services.begin(), o.services.end(), "dns/udp") == o.services.end()) return p;
+  // A --secondary that is not asked says why (a note: the user asked for it, silence would read as OK).
+  const bool given = !o.secondaries.empty();
+  if (in.internal->name == in.external->name) {  // one view: no view to confuse with another
+    if (given)
+      p.notes.push_back(fmt::format("--secondary not asked: the internal and external view are one view ({}), the "
+                                    "secondaries check compares the serials of two views",
+                                    in.internal->name));
+    return p;
+  }
+  if (!o.services.empty() && std::find(o.services.begin(), o.services.end(), "dns/udp") == o.services.end()) {
+    if (given) p.notes.push_back("--secondary not asked: dns/udp is not among the services checked (-s)");
+    return p;
+  }
   const std::string& iv = in.internal->name;
   const std::string& ev = in.external->name;
   // The zones that hold a checked name, in both views.
@@ -166,6 +177,10 @@ plan plan_secondaries(const plan_inputs& in) {
     const zone::zone_data* zi = in.zones->best_zone(iv, n);
     const zone::zone_data* ze = in.zones->best_zone(ev, n);
     if (zi && ze && zi->origin() == ze->origin()) origins.insert(zi->origin());
+    else if (given)
+      p.notes.push_back(fmt::format("--secondary not asked for {}: no zone holds it in both views {} and {} with the "
+                                    "same origin",
+                                    display_name(n), iv, ev));
   }
   const view_access ia = access_for(in, *in.internal, in.internal_signing);
   const view_access ea = access_for(in, *in.external, in.external_signing);
@@ -264,6 +279,7 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
     if (!answered(*rp)) {
       const secondary_ask& s = *dp->secondary;
       // The probe's own failure, as for any DNS server (not-checked when it has no kind).
+      const std::size_t before = out.size();
       for (auto& f : validate_dns(*rp, dp->expect)) {
         f.name = display_name(s.zone);
         f.evidence = fmt::format("secondary {}, view {} ({}): {}", s.server, s.view, how_asked(s), f.evidence);
@@ -272,7 +288,20 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
                                       : "; over TCP neither: " + r.dns[std::size_t(twin)].check.detail;
         out.push_back(std::move(f));
       }
-      if (!twin_answered) continue;
+      if (!twin_answered) {
+        // No answer to judge and no finding from the probe itself: never silence.
+        if (out.size() == before) {
+          finding f = base(*dp, *rp, finding_kind::not_checked);
+          f.evidence = fmt::format("secondary {} gave no usable answer for {} in view {} ({}): {}; its serial is not "
+                                   "compared",
+                                   s.server, display_name(s.zone), s.view, how_asked(s),
+                                   rp->check.detail.empty() ? std::string("no detail") : rp->check.detail);
+          f.fix = fmt::format("check that the secondary answers SOA questions for {} from here",
+                              display_name(s.zone));
+          out.push_back(std::move(f));
+        }
+        continue;
+      }
       dp = &p.dns[std::size_t(twin)];
       rp = &r.dns[std::size_t(twin)];
       over = ", over TCP: no usable UDP answer";
@@ -300,7 +329,21 @@ std::vector<finding> judge_secondaries(const plan& p, const plan_results& r) {
       continue;
     }
     const std::uint32_t served = *res.dns->soa_serial;
-    if (!s.view_serial) continue;  // the primary's serial is unknown: nothing to compare with
+    // The primary's serial for this view is unknown (its zone data holds no SOA: a file without one,
+    // a transfer that gave none): the served serial cannot be judged. Never silence: not-checked.
+    if (!s.view_serial) {
+      finding f = base(d, res, finding_kind::not_checked);
+      f.evidence = fmt::format("secondary {} serves serial {} for {} in view {} (asked {}{}), but the primary's serial "
+                               "of {} in view {} is unknown: its zone data for that view holds no SOA; the serial is "
+                               "not compared",
+                               s.server, served, display_name(s.zone), s.view, how_asked(s), over,
+                               display_name(s.zone), s.view);
+      f.fix = fmt::format("give the primary's zone data for {} in view {} with its SOA (the zone file, or "
+                          "--zones-from axfr from a server that transfers it)",
+                          display_name(s.zone), s.view);
+      out.push_back(std::move(f));
+      continue;
+    }
     const std::uint32_t mine = *s.view_serial;
     if (s.other_serial && *s.other_serial != mine && served == *s.other_serial) {
       finding f = base(d, res, finding_kind::secondary_wrong_view);

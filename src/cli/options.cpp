@@ -245,8 +245,11 @@ parse_outcome parse_command_line(int argc, const char* const* argv, const std::s
       ->type_name("RANGE");
   app.add_option("-c,--critical", critical, "the same for CRITICAL (the BIND configuration is -C since 0.2)")
       ->type_name("RANGE");
-  app.add_option("--cert-warn", r.cert_warn_days, "certificate days left below which to warn (default 30)");
-  app.add_option("--cert-crit", r.cert_crit_days, "certificate days left below which it is critical (default 7)");
+  app.add_option("--cert-warn", r.cert_warn_days,
+                 "certificate days left below which to warn (default " + std::to_string(default_cert_warn_days) + ")");
+  app.add_option("--cert-crit", r.cert_crit_days,
+                 "certificate days left below which it is critical (default " + std::to_string(default_cert_crit_days) +
+                     ")");
   app.add_flag("-4,--ipv4", ipv4_only, "probe IPv4 addresses only");
   app.add_flag("-6,--ipv6", ipv6_only, "probe IPv6 addresses only");
   app.add_option("--format", format, "text (default), json, nagios, prometheus")

@@ -14,6 +14,11 @@
 
 namespace hc {
 
+// The certificate days-left thresholds by default (--cert-warn, --cert-crit): one place for the
+// command line, the run's options and the Nagios output's perfdata ranges.
+inline constexpr int default_cert_warn_days = 30;
+inline constexpr int default_cert_crit_days = 7;
+
 class nagios_range {
  public:
   // Parses `text` (surrounding blanks ignored). Throws hc::input_error naming the text and what is

@@ -3,8 +3,13 @@
 // filter.inc, OPNsense's NatRule): rdr for each port forward on its interface; with NAT reflection,
 // rdr on every interface without a gateway (the LANs), and the reflection NAT towards the server
 // (pure NAT with "automatic outbound NAT for reflection"; NAT + proxy, whose helper connects from
-// the firewall itself); 1:1 NAT both ways; outbound NAT by its mode. Firewall rules (<filter>) are
-// not read: a forwarded packet is taken as passed (docs/routers/pfsense.md).
+// the firewall itself); 1:1 NAT both ways; outbound NAT by its mode. Firewall rules are not
+// simulated: a pass is taken as passed, and every enabled block or reject rule (<filter><rule>, and
+// OPNsense's newer OPNsense/Firewall/Filter/rules) becomes a rule the simulator does not model on
+// its interface, so a flow it may stop is nat-unsimulated at its file:line:col, never OK. Likewise
+// what is not read: OPNsense's newer source NAT, 1:1 and NPt tables (nat-unsimulated on their
+// interface), a port forward to a virtual IP (<virtualip>) or on a disabled interface
+// (docs/routers/pfsense.md).
 
 #include "nat/pfsense.hpp"
 
@@ -21,6 +26,9 @@ namespace {
 // pfSense: NAT + proxy reflects TCP only, no range over 500 ports, at most 1000 ports in all.
 constexpr std::uint32_t proxy_max_range = 500;
 constexpr std::uint32_t proxy_max_total = 1000;
+// Bounds on what is read of untrusted input: firewall rules per table, virtual IPs.
+constexpr std::size_t max_filter_rules = 10000;
+constexpr std::size_t max_vips = 4096;
 
 enum class vendor { pfsense, opnsense };
 
@@ -34,6 +42,7 @@ struct iface {
   std::optional<ip_address> v4, v6;
   std::optional<ip_prefix> net4, net6;
   bool gateway = false;  // has an upstream gateway (or a dynamic address): not a reflection interface
+  bool enabled = true;   // <enable> present (and not "0"): a disabled interface carries no traffic
   source_location where;
 
   const std::optional<ip_address>& addr(int family) const { return family == 6 ? v6 : v4; }
@@ -107,6 +116,15 @@ class builder {
       r.act = action::accept;
       filter.rules.push_back(std::move(r));
     }
+    read_virtual_ips();
+    // Block and reject rules come first: the simulator stops at them (not simulated), never past.
+    std::vector<rule> blocks;
+    if (const xml::node* f = root_.child("filter")) {
+      std::size_t n = 0;
+      for (const xml::node* r : f->children("rule")) legacy_filter_rule(*r, ++n, blocks);
+    }
+    mvc_tables(blocks, rdr, nat);
+    filter.rules.insert(filter.rules.begin(), blocks.begin(), blocks.end());
     const xml::node* nat_node = root_.child("nat");
     if (nat_node) {
       std::size_t n = 0;
@@ -167,6 +185,7 @@ class builder {
       if (i.key == "lo0" || i.key == "loopback" || i.device == "lo0") continue;
       i.where = at(e);
       i.gateway = !e.child_text("gateway").empty();
+      i.enabled = is_true_flag(e.child("enable"));
       std::string_view a4 = e.child_text("ipaddr");
       if (!a4.empty()) {
         if (auto ip = ip_address::parse(a4); ip && !ip->v6) {
@@ -326,6 +345,130 @@ class builder {
     return out;
   }
 
+  // <virtualip><vip>: the addresses (<subnet>) the firewall also holds, with where they are.
+  void read_virtual_ips() {
+    const xml::node* v = root_.child("virtualip");
+    if (!v) return;
+    std::size_t n = 0;
+    for (const xml::node* vip : v->children("vip")) {
+      ++n;
+      if (vips_.size() >= max_vips) break;
+      if (auto a = ip_address::parse(vip->child_text("subnet")))
+        vips_.push_back({*a, fmt::format("virtualip/vip[{}] ({}, {})", n, escape_text(vip->child_text("mode"), 16),
+                                         at(*vip).str())});
+    }
+  }
+
+  // The interfaces a firewall rule applies to (comma separated), as matches; an empty list: every
+  // interface (floating, or a direction other than in).
+  std::vector<std::optional<iface_match>> rule_ifaces(std::string_view ifs, bool inbound) const {
+    std::vector<std::optional<iface_match>> out;
+    if (ifs.empty() || !inbound) {
+      out.emplace_back();
+      return out;
+    }
+    std::size_t pos = 0;
+    while (pos <= ifs.size() && out.size() < 64) {
+      auto comma = ifs.find(',', pos);
+      std::string_view key = ifs.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+      pos = comma == std::string_view::npos ? ifs.size() + 1 : comma + 1;
+      out.emplace_back(iface_match{std::string(key), false});
+    }
+    return out;
+  }
+
+  // A block or reject rule as a rule the simulator does not model: every flow it may match is
+  // nat-unsimulated at `where`.
+  void block_rule(const source_location& where, const std::string& element, std::string_view type,
+                  std::string_view ifs, bool inbound, std::string_view proto, std::string_view dst_text,
+                  std::string_view dst_port, std::vector<rule>& out) {
+    match_set base;
+    if (proto == "tcp/udp" || proto == "TCP/UDP") base.protocols = {proto_tcp, proto_udp};
+    else if (!proto.empty() && proto != "any")
+      if (auto n = detail::protocol_number(proto)) base.protocols = {*n};
+    if (!dst_port.empty())
+      if (auto pr = detail::parse_port_range(dst_port, dst_port.find(':') != std::string_view::npos ? ':' : '-'))
+        base.dport = port_match{{*pr}, false};
+    if (auto p = ip_prefix::parse(dst_text)) base.daddr = addr_match{{ip_prefix{masked(p->network, p->length), p->length}}, false};
+    for (const auto& m : rule_ifaces(ifs, inbound)) {
+      rule r = plain(where, fmt::format("{}: {} on {} (firewall rules are not simulated)", element, escape_text(type, 16),
+                                        ifs.empty() ? std::string("any interface") : escape_text(ifs, 32)));
+      r.match = base;
+      r.match.iif = m;
+      r.act = action::unknown;
+      r.target = fmt::format("{} rule {} at {}", escape_text(type, 16), element, where.str());
+      out.push_back(std::move(r));
+    }
+  }
+
+  // <filter><rule>: <type> pass (the default), block or reject; <disabled/>; <interface> (a list on
+  // floating rules); <direction> in, out or any on floating rules.
+  void legacy_filter_rule(const xml::node& r, std::size_t index, std::vector<rule>& out) {
+    if (index > max_filter_rules || is_true_flag(r.child("disabled"))) return;
+    std::string_view type = r.child_text("type");
+    if (type != "block" && type != "reject") return;
+    std::string_view dir = r.child_text("direction");
+    const xml::node* d = r.child("destination");
+    std::string_view dst = d && !d->has("not") ? d->child_text("address") : std::string_view{};
+    std::string_view port = d && !d->has("not") ? d->child_text("port") : std::string_view{};
+    block_rule(at(r), fmt::format("filter/rule[{}]", index), type, r.child_text("interface"),
+               dir.empty() || dir == "in", r.child_text("protocol"), dst, port, out);
+  }
+
+  // OPNsense's newer model (OPNsense/Firewall/Filter): firewall rules (<rules><rule>, <enabled>,
+  // <action>, <interface>, <direction>, <destination_net>, <destination_port>), and the NAT tables
+  // this reader does not simulate (<snatrules>, <onetoone>, <npt>): one unmodelled rule each, on its
+  // interface. (Its port forwards, the DNat model, live in <nat><rule> and are read there.)
+  void mvc_tables(std::vector<rule>& blocks, chain& rdr, chain& nat) {
+    const xml::node* f = root_.find("OPNsense/Firewall/Filter");
+    if (!f) return;
+    auto enabled = [](const xml::node& r) {
+      const xml::node* e = r.child("enabled");
+      return !e || e->trimmed_text() != "0";
+    };
+    if (const xml::node* rules = f->child("rules")) {
+      std::size_t n = 0;
+      for (const xml::node* r : rules->children("rule")) {
+        if (++n > max_filter_rules) break;
+        if (!enabled(*r)) continue;
+        std::string_view act = r->child_text("action");
+        if (act != "block" && act != "reject") continue;
+        std::string_view dir = r->child_text("direction");
+        const bool dst_not = r->child_text("destination_not") == "1";
+        block_rule(at(*r), fmt::format("OPNsense/Firewall/Filter/rules/rule[{}]", n), act, r->child_text("interface"),
+                   (dir.empty() || dir == "in") && r->child_text("interfacenot") != "1", r->child_text("protocol"),
+                   dst_not ? std::string_view{} : r->child_text("destination_net"),
+                   dst_not ? std::string_view{} : r->child_text("destination_port"), blocks);
+      }
+    }
+    struct table {
+      const char* name;
+      const char* what;
+      bool inbound;  // applies to traffic coming in on its interface (else going out)
+    };
+    for (const table t : {table{"snatrules", "source NAT", false}, table{"onetoone", "1:1 NAT", true},
+                          table{"npt", "NPt", true}}) {
+      const xml::node* c = f->child(t.name);
+      if (!c) continue;
+      std::size_t n = 0;
+      for (const xml::node* r : c->children("rule")) {
+        if (++n > max_filter_rules) break;
+        if (!enabled(*r) || is_true_flag(r->child("disabled"))) continue;
+        const std::string element = fmt::format("OPNsense/Firewall/Filter/{}/rule[{}]", t.name, n);
+        std::string_view ifs = r->child_text("interface");
+        for (const auto& m : rule_ifaces(ifs, true)) {
+          rule u = plain(at(*r), fmt::format("{}: {} on {} (this table is not read)", element, t.what,
+                                             ifs.empty() ? std::string("any interface") : escape_text(ifs, 32)));
+          if (t.inbound) u.match.iif = m;
+          else u.match.oif = m;
+          u.act = action::unknown;
+          u.target = fmt::format("{} rule {} at {}", t.what, element, at(*r).str());
+          (t.inbound ? rdr : nat).rules.push_back(std::move(u));
+        }
+      }
+    }
+  }
+
   void port_forward(const xml::node& r, std::size_t index, chain& rdr, chain& nat) {
     const std::string element = fmt::format("nat/rule[{}]", index);
     if (is_true_flag(r.child("disabled"))) return;
@@ -431,6 +574,12 @@ class builder {
         if (!dst.unknown.empty()) m.unknown.push_back("destination " + dst.unknown);
         m.daddr = dst.m;
         if (dst.local) m.dst_local = true;
+        if (dst.m && dst.m->any_of.size() == 1 && dst.m->any_of.front().length == dst.m->any_of.front().network.bits())
+          for (const auto& v : vips_)
+            if (v.address == dst.m->any_of.front().network)
+              m.unknown.push_back(fmt::format("destination {}, a virtual IP: {}", v.address.str(), v.where));
+        if (!in->enabled)
+          m.unknown.push_back(fmt::format("interface {} is disabled (interfaces/{} at {})", in->key, in->key, in->where.str()));
         rule d = plain(at(r), text_base);
         d.match = m;
         d.match.iif = iface_match{in->key, false};
@@ -654,6 +803,11 @@ class builder {
   std::uint16_t gui_port_ = 443;
   std::uint32_t proxy_ports_ = 0;
   std::vector<rule> binat_out_;
+  struct vip {
+    ip_address address;
+    std::string where;  // "virtualip/vip[N] (mode, file:line:col)"
+  };
+  std::vector<vip> vips_;
 };
 
 // The rule of the model behind a reference.

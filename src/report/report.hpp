@@ -39,8 +39,8 @@ struct nagios_options {
   perfdata_set perfdata = perfdata_set::summary;
   // The response time ranges the run applied (-w/-c), shown with the response time perfdata; unset: none shown.
   std::optional<nagios_range> warning, critical;
-  int cert_warn_days = 30;      // certificate days-left thresholds (perfdata range "N:")
-  int cert_crit_days = 14;
+  int cert_warn_days = default_cert_warn_days;  // certificate days-left thresholds (perfdata range "N:")
+  int cert_crit_days = default_cert_crit_days;
   std::size_t max_first_line = 4096;   // status, summary and perfdata, in bytes
   std::size_t max_long_lines = 50;     // long output lines before "... and K more"
   std::size_t max_line_length = 1024;  // bytes of one long output line

@@ -406,3 +406,127 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
     CHECK(q.request.tsig->name == "intra-key");
   }
 }
+
+namespace {
+
+// One secondary question for example.test in view extra, and its result: an authoritative SOA
+// answer with `served` as serial. The primary's serial of the view is `mine` (unknown: nullopt).
+check::plan one_question(std::optional<std::uint32_t> mine, bool given) {
+  check::plan p;
+  check::dns_probe_plan d;
+  d.request.name = "example.test";
+  d.request.service = "dns/udp";
+  d.request.path = "direct";
+  d.request.target = *ip_endpoint::parse("198.51.100.7", 53);
+  d.request.qname = "example.test.";
+  d.request.qtype = 6;
+  d.expect.zone = "example.test.";
+  d.expect.view = "extra";
+  d.expect.qtype = 6;
+  check::secondary_ask ask;
+  ask.server = given ? "--secondary 198.51.100.7#53" : "ns2.example.test (198.51.100.7#53)";
+  ask.zone = "example.test.";
+  ask.view = "extra";
+  ask.other_view = "intra";
+  ask.view_serial = mine;
+  ask.other_serial = 10u;
+  d.secondary = ask;
+  p.dns.push_back(d);
+  return p;
+}
+
+probes::probe_result soa_answer(std::uint32_t served) {
+  probes::probe_result r;
+  r.check.ok = true;
+  r.check.address = "198.51.100.7";
+  r.check.port = 53;
+  probes::dns_outcome o;
+  o.rcode = 0;
+  o.aa = true;
+  o.answer = {"example.test. 300 IN SOA ns1.example.test. h.example.test. " + std::to_string(served) +
+              " 3600 900 604800 300"};
+  o.soa_serial = served;
+  r.dns = o;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("secondaries judge: the primary's serial of the view unknown is not-checked, never a silent OK") {
+  for (const bool given : {true, false}) {
+    CAPTURE(given);
+    const check::plan p = one_question(std::nullopt, given);
+    check::plan_results r;
+    r.dns.push_back(soa_answer(7));
+    const auto found = check::judge_secondaries(p, r);
+    REQUIRE(found.size() == 1);
+    const finding& f = found.front();
+    CHECK(f.kind == finding_kind::not_checked);
+    CHECK(f.sev == severity::unknown);
+    CHECK(f.view == "extra");
+    CHECK(f.zone == "example.test");
+    CHECK(f.address == "198.51.100.7");
+    CAPTURE(f.evidence);
+    CHECK(f.evidence.find("serves serial 7 for example.test in view extra") != std::string::npos);
+    CHECK(f.evidence.find("the primary's serial of example.test in view extra is unknown") != std::string::npos);
+    CHECK(f.evidence.find("holds no SOA") != std::string::npos);
+  }
+  // With the primary's serial known, the same answer is judged (7 is before 20: stale).
+  const check::plan known = one_question(20u, true);
+  check::plan_results r;
+  r.dns.push_back(soa_answer(7));
+  const auto judged = check::judge_secondaries(known, r);
+  REQUIRE(judged.size() == 1);
+  CHECK(judged.front().kind == finding_kind::secondary_stale);
+}
+
+TEST_CASE("secondaries judge: a failed question that the probe gave no kind for is still not-checked") {
+  const check::plan p = one_question(20u, true);
+  check::plan_results r;
+  probes::probe_result failed;
+  failed.check.ok = false;
+  failed.check.detail = "the probe stopped";
+  r.dns.push_back(failed);
+  const auto found = check::judge_secondaries(p, r);
+  REQUIRE_FALSE(found.empty());
+  bool unknown = false;
+  for (const auto& f : found) unknown |= f.sev >= severity::unknown || f.kind == finding_kind::not_checked;
+  CHECK(unknown);
+}
+
+TEST_CASE("secondaries plan: a --secondary that is not asked says why in a note") {
+  temp_dir d;
+  const std::string conf = d.write(
+      "named.conf",
+      "view \"intra\" { match-clients { 10.0.0.0/8; }; zone \"example.test\" { type master; file \"db.intra\"; }; };\n"
+      "view \"extra\" { match-clients { any; }; zone \"other.test\" { type master; file \"db.other\"; }; };\n");
+  d.write("db.intra", "$TTL 300\n@ IN SOA ns1 h 10 3600 900 604800 300\n@ IN NS ns1\nns1 IN A 10.0.0.53\n"
+                      "web IN A 10.0.0.80\n");
+  d.write("db.other", "$TTL 300\n@ IN SOA ns1 h 20 3600 900 604800 300\n@ IN NS ns1\nns1 IN A 192.0.2.53\n");
+  diagnostics diags;
+  auto cfg = bind::read_named_conf(conf, diags);
+  auto zones = zone::load_zones(cfg, diags);
+  REQUIRE_FALSE(diags.has_errors());
+  check::run_options o;
+  o.ipv6 = false;
+  o.secondaries = {*ip_endpoint::parse("198.51.100.7", 53)};
+  check::plan_inputs in;
+  in.options = &o;
+  in.config = &cfg;
+  in.zones = &zones;
+  in.internal = bind::find_view(cfg, "intra");
+  in.external = bind::find_view(cfg, "extra");
+  in.names = {"web.example.test."};
+  in.source = ip_address::parse("127.0.0.1");
+  const check::plan p = check::plan_secondaries(in);
+  CHECK(p.dns.empty());
+  bool noted = false;
+  for (const auto& n : p.notes) noted |= n.find("--secondary not asked for web.example.test") != std::string::npos;
+  CHECK(noted);
+  // dns/udp not among the services: a note too.
+  o.services = {"https"};
+  const check::plan q = check::plan_secondaries(in);
+  CHECK(q.dns.empty());
+  REQUIRE(q.notes.size() == 1);
+  CHECK(q.notes.front().find("dns/udp is not among the services") != std::string::npos);
+}

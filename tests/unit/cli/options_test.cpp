@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "check/options.hpp"
+#include "report/report.hpp"
 
 using hc::cli::parse_command_line;
 
@@ -318,4 +320,20 @@ TEST_CASE("cli --unbound-config takes an OPNsense config.xml and excludes -C") {
   CHECK_FALSE(both.options);
   CHECK(both.exit_status == 3);
   CHECK(both.message.find("--unbound-config") != std::string::npos);
+}
+
+TEST_CASE("cli: the certificate thresholds by default are the library's (one constant)") {
+  auto p = parse({"blog.debugo.fr."});
+  REQUIRE(p.options);
+  const hc::report::nagios_options library;
+  const hc::check::run_options run;
+  CHECK(p.options->run.cert_crit_days == library.cert_crit_days);
+  CHECK(p.options->run.cert_warn_days == library.cert_warn_days);
+  CHECK(run.cert_crit_days == library.cert_crit_days);
+  CHECK(run.cert_warn_days == library.cert_warn_days);
+  CHECK(library.cert_crit_days == hc::default_cert_crit_days);
+  CHECK(library.cert_warn_days == hc::default_cert_warn_days);
+  // The help text states the same defaults.
+  auto help = parse({"--help"});
+  CHECK(help.message.find("(default " + std::to_string(hc::default_cert_crit_days) + ")") != std::string::npos);
 }

@@ -341,3 +341,108 @@ TEST_CASE("pfSense reader: every mutation of the setups is read into rules or na
     CHECK(outcome.diagnosed > 10);
   }
 }
+
+namespace {
+
+// The hairpin prediction of each home service, as "port result", and the nat-unsimulated findings.
+std::vector<std::string> results(const ruleset& rs) {
+  std::vector<std::string> out;
+  for (const auto& sp : predict_services(rs, home_context()))
+    out.push_back(std::to_string(sp.service.port) + " " + to_string(sp.prediction.result));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The one nat-unsimulated finding for `service`: its evidence names `element` and the file's line.
+void unsimulated_at(const ruleset& rs, const char* service, const std::string& file, int line, const char* element) {
+  auto fs = analyse(rs, home_context());
+  const std::string all = explain(fs);
+  INFO(all);
+  const hc::finding* f = finding_for(fs, service);
+  REQUIRE(f != nullptr);
+  CHECK(f->kind == hc::finding_kind::nat_unsimulated);
+  CHECK(f->sev == hc::severity::unknown);
+  CHECK(contains(f->evidence, element));
+  const std::string where = file + ":" + std::to_string(line) + ":";
+  CHECK(contains(f->evidence, where.c_str()));
+}
+
+int line_of(const std::string& file, const std::string& needle) {
+  const std::string text = nat_test::slurp(file);
+  const auto at = text.find(needle);
+  REQUIRE(at != std::string::npos);
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("pfSense reader: a <filter> block rule on the LAN for a forwarded service is nat-unsimulated, never OK") {
+  auto rs = read_file("filter-block.xml");
+  // https is blocked on the LAN to the blog: not predicted; the other services pass as before.
+  CHECK(results(rs) == std::vector<std::string>{"25 works", "443 unknown", "80 works", "993 works"});
+  unsimulated_at(rs, "https", pfsense("filter-block.xml"),
+                 line_of(pfsense("filter-block.xml"), "<type>block</type>") - 1, "filter/rule[1]");
+  // The same rule disabled is no rule: every service works again.
+  auto off = read_clean(replaced(nat_test::slurp(pfsense("filter-block.xml")), "<type>block</type>",
+                                 "<type>block</type><disabled/>"),
+                        "off.xml");
+  CHECK(results(off) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 works"});
+  // A pass rule changes nothing (home.xml has one, and an associated one on the WAN).
+  CHECK(results(read_file("home.xml")) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 works"});
+}
+
+TEST_CASE("pfSense reader: a port forward to a virtual IP is nat-unsimulated, naming the virtual IP") {
+  auto rs = read_file("vip.xml");
+  auto fs = analyse(rs, home_context());
+  INFO(explain(fs));
+  // The https forward's address is the VIP: services on 203.0.113.2 port 443 are no longer forwarded
+  // by it; a service on the VIP is not predicted.
+  analysis_context ctx = home_context();
+  ctx.services = {{ip("203.0.113.5"), proto_tcp, 443, "blog.example.org", ip("192.168.1.10")}};
+  auto preds = predict_services(rs, ctx);
+  REQUIRE(preds.size() == 1);
+  CHECK(preds.front().prediction.result == outcome::unknown);
+  auto vf = analyse(rs, ctx);
+  INFO(explain(vf));
+  REQUIRE(vf.size() == 1);
+  CHECK(vf.front().kind == hc::finding_kind::nat_unsimulated);
+  CHECK(contains(vf.front().evidence, "a virtual IP: virtualip/vip[1] (ipalias, "));
+  const std::string vip_at = pfsense("vip.xml") + ":" + std::to_string(line_of(pfsense("vip.xml"), "<vip>"));
+  CHECK(contains(vf.front().evidence, vip_at.c_str()));
+}
+
+TEST_CASE("pfSense reader: port forwards on a disabled interface are nat-unsimulated, naming the interface") {
+  auto rs = read_file("wan-disabled.xml");
+  for (const auto& sp : predict_services(rs, home_context())) {
+    INFO(sp.prediction.reason);
+    CHECK(sp.prediction.result != outcome::works);
+  }
+  auto fs = analyse(rs, home_context());
+  INFO(explain(fs));
+  REQUIRE_FALSE(fs.empty());
+  for (const auto& f : fs) {
+    CHECK(f.kind == hc::finding_kind::nat_unsimulated);
+    CHECK(contains(f.evidence, "interface wan is disabled (interfaces/wan at "));
+  }
+}
+
+TEST_CASE("OPNsense reader: the newer model's block rules and source NAT are nat-unsimulated at their element") {
+  auto rs = read_file("opnsense-mvc-filter.xml");
+  CHECK(results(rs) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 unknown"});
+  unsimulated_at(rs, "imaps", pfsense("opnsense-mvc-filter.xml"),
+                 line_of(pfsense("opnsense-mvc-filter.xml"), "<rule uuid="), "OPNsense/Firewall/Filter/rules/rule[1]");
+  // Disabled in the model: no rule.
+  auto off = read_clean(replaced(nat_test::slurp(pfsense("opnsense-mvc-filter.xml")), "<enabled>1</enabled>",
+                                 "<enabled>0</enabled>"),
+                        "off.xml");
+  CHECK(results(off) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 works"});
+
+  // Source NAT on the LAN (the reflected flows leave there): not read, so no service is predicted OK.
+  auto snat = read_file("opnsense-mvc-snat.xml");
+  for (const auto& sp : predict_services(snat, home_context())) {
+    INFO(sp.prediction.reason);
+    CHECK(sp.prediction.result == outcome::unknown);
+  }
+  unsimulated_at(snat, "https", pfsense("opnsense-mvc-snat.xml"),
+                 line_of(pfsense("opnsense-mvc-snat.xml"), "<rule uuid="), "OPNsense/Firewall/Filter/snatrules/rule[1]");
+}
