@@ -361,7 +361,7 @@ void unsimulated_at(const ruleset& rs, const char* service, const std::string& f
   const hc::finding* f = finding_for(fs, service);
   REQUIRE(f != nullptr);
   CHECK(f->kind == hc::finding_kind::nat_unsimulated);
-  CHECK(f->sev == hc::severity::unknown);
+  CHECK(f->sev == hc::default_severity(hc::finding_kind::nat_unsimulated));
   CHECK(contains(f->evidence, element));
   const std::string where = file + ":" + std::to_string(line) + ":";
   CHECK(contains(f->evidence, where.c_str()));
