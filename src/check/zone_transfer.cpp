@@ -274,6 +274,12 @@ void transfer_zones(const run_options& o, run_inputs& in, std::chrono::steady_cl
         transferred[{v.name, z->name}] = std::shared_ptr<const zone::zone_data>(std::move(r.data));
       } else if (const auto* file = in.zones.entry(v.name, z->name); file && file->data) {
         if (auto f = compare_records(*file, *r.data, req)) in.findings.push_back(std::move(*f));
+      } else {
+        // Nothing to compare the transfer with (a zone without a file, a file not loaded: reported
+        // where it is read): say so rather than pass over it.
+        in.notes.push_back(fmt::format("view '{}': zone {} transferred from {}, but no zone file of it is loaded: "
+                                       "the transfer is not compared with a file",
+                                       v.name, z->name, server.str()));
       }
     }
   }

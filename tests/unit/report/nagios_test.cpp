@@ -79,12 +79,12 @@ TEST_CASE("nagios: summary, perfdata and long output of a critical run") {
         "'https_hairpin_checks'=1;;;0 'https_hairpin_failed'=0;;;0;1 'https_hairpin_worst_time'=0.012s;;;0 "
         "'imaps_hairpin_checks'=1;;;0 'imaps_hairpin_failed'=0;;;0;1 'imaps_hairpin_worst_time'=0.021s;;;0 "
         "'smtp_hairpin_checks'=1;;;0 'smtp_hairpin_failed'=1;;;0;1 'smtp_hairpin_worst_time'=3s;;;0 "
-        "'https_cert_days_min'=84;30:;14: 'imaps_cert_days_min'=20;30:;14:");
+        "'https_cert_days_min'=84;30:;7: 'imaps_cert_days_min'=20;30:;7:");
   // Per check only when asked for, after the same set.
   const std::string checks = split_lines(render_nagios(samples::critical(), per_check()))[0];
   CHECK(checks.rfind(lines[0], 0) == 0);
   CHECK(checks.find("'blog.debugo.fr_A_https_hairpin'=0.012s;;;0") != std::string::npos);
-  CHECK(checks.find("'blog.debugo.fr_A_https_hairpin_cert_days'=84;30:;14:") != std::string::npos);
+  CHECK(checks.find("'blog.debugo.fr_A_https_hairpin_cert_days'=84;30:;7:") != std::string::npos);
   CHECK(checks.find("'mail.debugo.fr_A_smtp_hairpin'=3s;;;0") != std::string::npos);
   CHECK(lines[0].find("blog.debugo.fr") == lines[0].rfind("blog.debugo.fr"));  // the summary names it once
   CHECK(lines[1].rfind("[CRITICAL] leak intranet.debugo.fr A (view extra): ", 0) == 0);  // by kind
@@ -265,7 +265,7 @@ TEST_CASE("nagios: the default perfdata are the same set for 7 checks and for 30
   CHECK(std::find(big_items.begin(), big_items.end(), "'https_hairpin_checks'=3001;;;0") != big_items.end());
   CHECK(std::find(big_items.begin(), big_items.end(), "'https_hairpin_failed'=1;;;0;3001") != big_items.end());
   CHECK(std::find(big_items.begin(), big_items.end(), "'https_hairpin_worst_time'=7.5s;;;0") != big_items.end());
-  CHECK(std::find(big_items.begin(), big_items.end(), "'https_cert_days_min'=3;30:;14:") != big_items.end());
+  CHECK(std::find(big_items.begin(), big_items.end(), "'https_cert_days_min'=3;30:;7:") != big_items.end());
   CHECK(out.find("items left out") == std::string::npos);  // nothing had to go
 }
 

@@ -173,6 +173,26 @@ TEST_CASE("zones by AXFR: --zones-from both lists the records served that the fi
   CHECK(in.zones.find("extra", "example.test")->lookup("new.example.test.", 1).empty());
 }
 
+TEST_CASE("zones by AXFR: --zones-from both with a zone that has no file says the transfer is not compared") {
+  site st;
+  // extra's copy of the zone is a secondary without a file: nothing to compare its transfer with.
+  st.write("named.conf",
+           "key \"intra-key\" { algorithm hmac-sha256; secret \"" + secret + "\"; };\n"
+           "view \"intra\" { match-clients { key \"intra-key\"; }; zone \"example.test\" { type master; file \"db.intra\"; }; };\n"
+           "view \"extra\" { match-clients { !key \"intra-key\"; any; }; zone \"example.test\" { type slave; masters { 127.0.0.53; }; }; };\n");
+  axfr_server server([](const probes::dns_bytes& q) { return serve(q, "new.example.test. 300 IN A 127.0.0.9"); },
+                     false);
+  auto o = static_options(st, server.port());
+  o.zones_from = check::run_options::zone_source::both;
+  const check::run_inputs in = check::load_inputs(o);
+  for (const auto& f : in.findings) CHECK(f.kind != finding_kind::stale_zone);
+  bool noted = false;
+  for (const auto& n : in.notes)
+    noted |= n.find("view 'extra': zone example.test transferred from") != std::string::npos &&
+             n.find("the transfer is not compared with a file") != std::string::npos;
+  CHECK(noted);
+}
+
 TEST_CASE("zones by AXFR: without named.conf, --view NAME=KEYFILE views get the zones of the names asked, found by SOA") {
   site st;
   std::ofstream(st.dir / "intra.key") << "key \"intra-key\" { algorithm hmac-sha256; secret \"" << secret << "\"; };\n";
