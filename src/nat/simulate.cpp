@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <fmt/format.h>
 #include <map>
@@ -99,7 +100,9 @@ struct tables {
   // readers build it), else built here.
   std::unordered_map<std::string, std::size_t> chains;
   bool own_chains = false;
-  std::vector<chain_lookup> lookups;                    // per chain
+  // Per chain, built when a flow first reaches the chain: of 10^5 jump chains a run's flows visit a
+  // few hundred (the analysis is single-threaded).
+  mutable std::vector<std::unique_ptr<chain_lookup>> lookups;
   std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
   std::vector<router_interface> ifs;
@@ -113,32 +116,7 @@ struct tables {
       own_chains = true;
     }
     lookups.resize(r.chains.size());
-    constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
-    for (std::size_t ci = 0; ci < r.chains.size(); ++ci) {
-      const chain& c = r.chains[ci];
-      auto& l = lookups[ci];
-      std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
-      for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
-        const rule& rl = c.rules[ri];
-        const auto& d = rl.match.daddr;
-        auto n = static_cast<std::uint32_t>(ri);
-        if (!d || d->negated || d->any_of.size() > indexed) {
-          l.any_daddr.add(n);
-          continue;
-        }
-        for (const auto& p : d->any_of) {
-          unsigned len = std::min(p.length, p.network.bits());
-          ip_prefix key{detail::masked(p.network, len), len};
-          auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
-          if (added) {
-            l.buckets.emplace_back();
-            l.by_daddr.add(key, it->second);
-          }
-          l.buckets[it->second].add(n);
-        }
-      }
-      l.any_daddr.finish(c);
-      for (auto& b : l.buckets) b.finish(c);
+    for (const chain& c : r.chains) {
       if (!c.hook.empty()) {
         hooks[c.hook].push_back(&c);
         bases.push_back(&c);
@@ -159,9 +137,42 @@ struct tables {
     return it == by_key.end() ? nullptr : &rs->chains[it->second];
   }
 
+  // The look-up of chain `ci`, built on first use.
+  const chain_lookup& lookup(std::size_t ci) const {
+    auto& slot = lookups[ci];
+    if (slot) return *slot;
+    slot = std::make_unique<chain_lookup>();
+    auto& l = *slot;
+    const chain& c = rs->chains[ci];
+    constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
+    std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
+    for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+      const rule& rl = c.rules[ri];
+      const auto& d = rl.match.daddr;
+      auto n = static_cast<std::uint32_t>(ri);
+      if (!d || d->negated || d->any_of.size() > indexed) {
+        l.any_daddr.add(n);
+        continue;
+      }
+      for (const auto& p : d->any_of) {
+        unsigned len = std::min(p.length, p.network.bits());
+        ip_prefix key{detail::masked(p.network, len), len};
+        auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
+        if (added) {
+          l.buckets.emplace_back();
+          l.by_daddr.add(key, it->second);
+        }
+        l.buckets[it->second].add(n);
+      }
+    }
+    l.any_daddr.finish(c);
+    for (auto& b : l.buckets) b.finish(c);
+    return l;
+  }
+
   // The rules of `c` a packet to `daddr` and `dport` may match, in rule order.
   std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr, std::optional<std::uint16_t> dport) const {
-    const auto& l = lookups[static_cast<std::size_t>(&c - rs->chains.data())];
+    const auto& l = lookup(static_cast<std::size_t>(&c - rs->chains.data()));
     std::vector<std::uint32_t> out;
     l.any_daddr.collect(dport, out);
     l.by_daddr.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, out); });
