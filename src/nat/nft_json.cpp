@@ -187,7 +187,7 @@ class reader {
     for (auto& c : rs.chains) {
       for (auto& r : c.rules) {
         if (r.act != action::jump && r.act != action::go) continue;
-        if (!chains_.count(detail::chain_key(c.family, c.table, r.target))) {
+        if (!chains_.count(key_of(c.family, c.table, r.target))) {
           diags_.error(r.where, "jump to an undeclared chain", r.target);
           r.act = action::unknown;
         }
@@ -390,6 +390,15 @@ class reader {
     hold(loc(j, path), path + ": " + message, std::move(near));
   }
 
+  // detail::chain_key() in a buffer reused for every look-up (no allocation per rule).
+  const std::string& key_of(std::string_view family, std::string_view table, std::string_view name) {
+    key_buf_.clear();
+    key_buf_.append(family).push_back('\0');
+    key_buf_.append(table).push_back('\0');
+    key_buf_.append(name);
+    return key_buf_;
+  }
+
   static std::string str_of(const json& obj, const char* key) {
     if (obj.is_object() && obj.contains(key) && obj[key].is_string()) return obj[key].get<std::string>();
     return {};
@@ -450,7 +459,7 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto found = chains_.find(detail::chain_key(family, table, cname));
+    auto found = chains_.find(key_of(family, table, cname));
     if (found == chains_.end()) {
       if (eager_) {  // the chain may come later in the text
         deferred_ = true;
@@ -1004,6 +1013,7 @@ class reader {
   bool deferred_ = false;  // the rule being read needs the whole text
   std::map<std::string, named_set> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
+  std::string key_buf_;  // key_of()
   std::string cur_family_, cur_table_;
 };
 
