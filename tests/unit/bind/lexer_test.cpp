@@ -102,3 +102,32 @@ TEST_CASE("lexer: CRLF line ends and a UTF-8 byte order mark") {
   CHECK(ts[0].where.str() == "win.conf:1:1");
   CHECK(ts[2].where.str() == "win.conf:2:3");
 }
+
+TEST_CASE("lexer: tokens share one copy of the file path, and convert to a full source_location") {
+  hc::diagnostics d;
+  std::string file = "/etc/bind/a-path-longer-than-the-small-string-buffer.conf";
+  auto ts = lex("view \"v\" { };", file, d);
+  auto again = lex("zone;", std::string(file), d);
+  REQUIRE(ts.size() == 6);
+  REQUIRE(again.size() == 3);
+  const std::string* first = ts[0].where.file;
+  REQUIRE(first != nullptr);
+  CHECK(*first == file);
+  CHECK(ts.back().where.file == first);
+  CHECK(again[0].where.file == first);  // interned: the same copy for a second text of the same file
+  hc::source_location full = ts[2].where;
+  CHECK(full.file == file);
+  CHECK(full.line == 1);
+  CHECK(full.column == 10);
+  CHECK(full.str() == ts[2].where.str());
+  // A diagnostic made from a token's location names the file as before.
+  d.error(ts[1].where, "test message");
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].where.file == file);
+  CHECK(d.all()[0].where.column == 6);
+  // The other file keeps its own path.
+  auto other = lex("x;", "other.conf", d);
+  REQUIRE(other[0].where.file != nullptr);
+  CHECK(*other[0].where.file == "other.conf");
+  CHECK(other[0].where.file != first);
+}
