@@ -158,6 +158,13 @@ class reader {
     }
     flush(first_pass_diags_);
     if (first_pass_failed_) std::rethrow_exception(first_pass_failed_);
+    {  // room for the rules already read, so that 10^5 rules of one chain are moved once
+      std::vector<std::size_t> adding(rs.chains.size(), 0);
+      for (const auto& item : rule_items_)
+        if (!item.parsed && item.chain < adding.size()) adding[item.chain] += item.rules.size();
+      for (std::size_t ci = 0; ci < adding.size(); ++ci)
+        if (adding[ci] > 0) rs.chains[ci].rules.reserve(rs.chains[ci].rules.size() + adding[ci]);
+    }
     for (auto& item : rule_items_) {
       if (item.parsed) {  // its chain or a named set came later: read it now
         eager_ = false;

@@ -110,7 +110,9 @@ struct tables {
   detail::prefix_lookup router_addresses;  // the router's own addresses
   detail::prefix_lookup publics;           // the public addresses of the DNAT rules
 
-  tables(const ruleset& r, std::vector<router_interface> interfaces) : rs(&r), ifs(std::move(interfaces)) {
+  // `published`: detail::published_addresses(r), computed once by the caller.
+  tables(const ruleset& r, std::vector<router_interface> interfaces, const std::vector<ip_address>& published)
+      : rs(&r), ifs(std::move(interfaces)) {
     if (!r.index || r.index->chain_count != r.chains.size()) {
       chains = detail::chains_by_key(r);
       own_chains = true;
@@ -128,7 +130,7 @@ struct tables {
       for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
       for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
     }
-    for (const auto& a : detail::published_addresses(r)) publics.add({a, a.bits()}, 0);
+    for (const auto& a : published) publics.add({a, a.bits()}, 0);
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
@@ -541,7 +543,12 @@ std::string service_name(int protocol, std::uint16_t port) {
   return detail::protocol_name(protocol) + "/" + std::to_string(port);
 }
 
-std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis_context& ctx) {
+namespace {
+
+// infer_interfaces() with detail::published_addresses(rs) computed by the caller (a pass over every
+// DNAT rule: done once per analysis).
+std::vector<router_interface> infer_interfaces_with(const ruleset& rs, const analysis_context& ctx,
+                                                    const std::vector<ip_address>& published) {
   if (!ctx.interfaces.empty()) return ctx.interfaces;
   std::vector<ip_prefix> lan = ctx.lan;
   std::vector<ip_address> publics;  // in order of first appearance, each once
@@ -553,7 +560,7 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   };
   for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
   for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
-  for (const auto& a : detail::published_addresses(rs)) add_public(a);
+  for (const auto& a : published) add_public(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
     std::set<ip_prefix> seen;
@@ -634,6 +641,13 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   w.default_route = true;
   out.push_back(std::move(w));
   return out;
+}
+
+}  // namespace
+
+std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis_context& ctx) {
+  if (!ctx.interfaces.empty()) return ctx.interfaces;
+  return infer_interfaces_with(rs, ctx, detail::published_addresses(rs));
 }
 
 namespace {
@@ -873,7 +887,8 @@ flow_prediction predict_in(const tables& t, const flow& f, const analysis_contex
 }  // namespace
 
 flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context& ctx) {
-  tables t(rs, infer_interfaces(rs, ctx));
+  auto published = detail::published_addresses(rs);
+  tables t(rs, infer_interfaces_with(rs, ctx, published), published);
   return predict_in(t, f, ctx);
 }
 
@@ -907,10 +922,11 @@ std::vector<service_prediction> predict_services(const ruleset& rs, const analys
       services.push_back(s);
     }
   }
-  auto ifs = infer_interfaces(rs, ctx);
+  auto published_addrs = detail::published_addresses(rs);  // one pass over the DNAT rules for both
+  auto ifs = infer_interfaces_with(rs, ctx, published_addrs);
   analysis_context c2 = ctx;
   if (!c2.vantage) c2.vantage = default_vantage(ifs);
-  tables t(rs, std::move(ifs));
+  tables t(rs, std::move(ifs), published_addrs);
   c2.interfaces = {};  // in t; predict_in() reads them there
   c2.services = {};
   std::vector<service_prediction> out;
