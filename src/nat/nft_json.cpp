@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -356,7 +357,9 @@ class reader {
     held_ = &ri.diags;
     eager_ = true;
     deferred_ = false;
-    read_rule(body, fmt::format("nftables[{}].rule", number), ri);
+    rule_path_.clear();  // a buffer reused for every rule: the path is only read in messages
+    fmt::format_to(std::back_inserter(rule_path_), "nftables[{}].rule", number);
+    read_rule(body, rule_path_, ri);
     if (deferred_) {
       ri.rules.clear();
       ri.diags.clear();
@@ -490,7 +493,9 @@ class reader {
     alts.push_back(std::move(r));
     const json& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
-      std::string epath = fmt::format("{}.expr[{}]", path, k);
+      std::string& epath = expr_path_;  // reused: read_rule is not re-entered
+      epath.clear();
+      fmt::format_to(std::back_inserter(epath), "{}.expr[{}]", path, k);
       const json& e = exprs[k];
       if (!e.is_object() || e.size() != 1) {
         error(e, epath, "expected an object with one key");
@@ -696,7 +701,10 @@ class reader {
       word = what;
       return true;
     };
-    if (key == "match") return read_match(r, val, path + ".match", word);
+    if (key == "match") {
+      match_path_.assign(path).append(".match");  // reused: read_match never comes back here
+      return read_match(r, val, match_path_, word);
+    }
     if (key == "counter" || key == "log" || key == "comment" || key == "notrack" || key == "mangle" ||
         key == "continue") {
       word = key == "log" && val.is_object() && val.contains("prefix") ? "log prefix \"" + render(val["prefix"]) + "\""
@@ -1021,6 +1029,7 @@ class reader {
   std::map<std::string, named_set> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()
+  std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
 };
 
