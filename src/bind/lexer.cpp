@@ -2,17 +2,8 @@
 
 #include <cctype>
 #include <algorithm>
-#include <mutex>
-#include <set>
 
 namespace hc::bind {
-
-const std::string& intern_path(const std::string& file) {
-  static std::mutex lock;
-  static std::set<std::string> paths;  // node-based: an element never moves
-  std::lock_guard<std::mutex> hold(lock);
-  return *paths.insert(file).first;
-}
 
 namespace {
 
@@ -24,7 +15,7 @@ bool is_special(char c) { return is_space(c) || c == '{' || c == '}' || c == ';'
 class lexer {
  public:
   lexer(std::string_view text, const std::string& file, diagnostics& diags)
-      : text_(text), file_(&intern_path(file)), diags_(diags) {}
+      : text_(text), file_(std::make_shared<const std::string>(file)), diags_(diags) {}
 
   std::vector<token> run() {
     std::vector<token> out;
@@ -146,7 +137,7 @@ class lexer {
 
   bool after_secret_ = false;  // the token being read follows the word `secret`
   std::string_view text_;
-  const std::string* file_;  // interned
+  std::shared_ptr<const std::string> file_;  // shared by every token
   diagnostics& diags_;
   std::size_t pos_ = 0;
   std::size_t line_start_ = 0;

@@ -3,6 +3,7 @@
 // Pure: works on text in memory, reports errors to diagnostics and never throws.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,14 +12,10 @@
 
 namespace hc::bind {
 
-// The file path of a token, interned: one copy per file read in the process, shared by all its
-// tokens (a named.conf of 10^5 views has millions of tokens). Bounded by the files a run may read
-// (input_limits), never freed.
-const std::string& intern_path(const std::string& file);
-
-// Where a token of named.conf starts: as a source_location, without a copy of the path per token.
+// Where a token of named.conf starts: as a source_location, but the file path is one copy shared by
+// every token of the text (a named.conf of 10^5 views has millions of tokens) instead of a copy each.
 struct location {
-  const std::string* file = nullptr;  // from intern_path(), or nullptr (no file)
+  std::shared_ptr<const std::string> file;  // nullptr: no file
   std::uint32_t line = 0;
   std::uint32_t column = 0;
 
