@@ -15,7 +15,7 @@ bool is_special(char c) { return is_space(c) || c == '{' || c == '}' || c == ';'
 class lexer {
  public:
   lexer(std::string_view text, const std::string& file, diagnostics& diags)
-      : text_(text), file_(file), diags_(diags) {}
+      : text_(text), file_(std::make_shared<const std::string>(file)), diags_(diags) {}
 
   std::vector<token> run() {
     std::vector<token> out;
@@ -35,7 +35,7 @@ class lexer {
   }
 
  private:
-  source_location here() const { return {file_, line_, static_cast<std::uint32_t>(pos_ - line_start_ + 1)}; }
+  location here() const { return {file_, line_, static_cast<std::uint32_t>(pos_ - line_start_ + 1)}; }
 
   char peek(std::size_t ahead = 0) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
 
@@ -97,7 +97,7 @@ class lexer {
     return {token::kind::word, std::string(text_.substr(start, pos_ - start)), std::move(where)};
   }
 
-  token quoted(source_location where) {
+  token quoted(location where) {
     advance();  // the opening quote
     std::string s;
     while (pos_ < text_.size()) {
@@ -137,7 +137,7 @@ class lexer {
 
   bool after_secret_ = false;  // the token being read follows the word `secret`
   std::string_view text_;
-  const std::string& file_;
+  std::shared_ptr<const std::string> file_;  // shared by every token
   diagnostics& diags_;
   std::size_t pos_ = 0;
   std::size_t line_start_ = 0;

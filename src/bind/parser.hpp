@@ -16,7 +16,7 @@ namespace hc::bind {
 struct node {
   std::string keyword;
   bool keyword_quoted = false;
-  source_location where;
+  location where;
   std::vector<token> arguments;         // words and strings, in order, outside the blocks
   std::vector<std::vector<node>> blocks;  // the `{ ... }` parts, in order
 

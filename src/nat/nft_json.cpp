@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -158,6 +159,13 @@ class reader {
     }
     flush(first_pass_diags_);
     if (first_pass_failed_) std::rethrow_exception(first_pass_failed_);
+    {  // room for the rules already read, so that 10^5 rules of one chain are moved once
+      std::vector<std::size_t> adding(rs.chains.size(), 0);
+      for (const auto& item : rule_items_)
+        if (!item.parsed && item.chain < adding.size()) adding[item.chain] += item.rules.size();
+      for (std::size_t ci = 0; ci < adding.size(); ++ci)
+        if (adding[ci] > 0) rs.chains[ci].rules.reserve(rs.chains[ci].rules.size() + adding[ci]);
+    }
     for (auto& item : rule_items_) {
       if (item.parsed) {  // its chain or a named set came later: read it now
         eager_ = false;
@@ -187,7 +195,7 @@ class reader {
     for (auto& c : rs.chains) {
       for (auto& r : c.rules) {
         if (r.act != action::jump && r.act != action::go) continue;
-        if (!chains_.count(detail::chain_key(c.family, c.table, r.target))) {
+        if (!chains_.count(key_of(c.family, c.table, r.target))) {
           diags_.error(r.where, "jump to an undeclared chain", r.target);
           r.act = action::unknown;
         }
@@ -349,7 +357,9 @@ class reader {
     held_ = &ri.diags;
     eager_ = true;
     deferred_ = false;
-    read_rule(body, fmt::format("nftables[{}].rule", number), ri);
+    rule_path_.clear();  // a buffer reused for every rule: the path is only read in messages
+    fmt::format_to(std::back_inserter(rule_path_), "nftables[{}].rule", number);
+    read_rule(body, rule_path_, ri);
     if (deferred_) {
       ri.rules.clear();
       ri.diags.clear();
@@ -388,6 +398,15 @@ class reader {
   }
   void error(const json& j, const std::string& path, const std::string& message, std::string near = {}) {
     hold(loc(j, path), path + ": " + message, std::move(near));
+  }
+
+  // detail::chain_key() in a buffer reused for every look-up (no allocation per rule).
+  const std::string& key_of(std::string_view family, std::string_view table, std::string_view name) {
+    key_buf_.clear();
+    key_buf_.append(family).push_back('\0');
+    key_buf_.append(table).push_back('\0');
+    key_buf_.append(name);
+    return key_buf_;
   }
 
   static std::string str_of(const json& obj, const char* key) {
@@ -450,7 +469,7 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto found = chains_.find(detail::chain_key(family, table, cname));
+    auto found = chains_.find(key_of(family, table, cname));
     if (found == chains_.end()) {
       if (eager_) {  // the chain may come later in the text
         deferred_ = true;
@@ -474,7 +493,9 @@ class reader {
     alts.push_back(std::move(r));
     const json& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
-      std::string epath = fmt::format("{}.expr[{}]", path, k);
+      std::string& epath = expr_path_;  // reused: read_rule is not re-entered
+      epath.clear();
+      fmt::format_to(std::back_inserter(epath), "{}.expr[{}]", path, k);
       const json& e = exprs[k];
       if (!e.is_object() || e.size() != 1) {
         error(e, epath, "expected an object with one key");
@@ -680,7 +701,10 @@ class reader {
       word = what;
       return true;
     };
-    if (key == "match") return read_match(r, val, path + ".match", word);
+    if (key == "match") {
+      match_path_.assign(path).append(".match");  // reused: read_match never comes back here
+      return read_match(r, val, match_path_, word);
+    }
     if (key == "counter" || key == "log" || key == "comment" || key == "notrack" || key == "mangle" ||
         key == "continue") {
       word = key == "log" && val.is_object() && val.contains("prefix") ? "log prefix \"" + render(val["prefix"]) + "\""
@@ -1004,6 +1028,8 @@ class reader {
   bool deferred_ = false;  // the rule being read needs the whole text
   std::map<std::string, named_set> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
+  std::string key_buf_;  // key_of()
+  std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <fmt/format.h>
 #include <map>
@@ -99,7 +100,9 @@ struct tables {
   // readers build it), else built here.
   std::unordered_map<std::string, std::size_t> chains;
   bool own_chains = false;
-  std::vector<chain_lookup> lookups;                    // per chain
+  // Per chain, built when a flow first reaches the chain: of 10^5 jump chains a run's flows visit a
+  // few hundred (the analysis is single-threaded).
+  mutable std::vector<std::unique_ptr<chain_lookup>> lookups;
   std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
   std::vector<router_interface> ifs;
@@ -107,38 +110,15 @@ struct tables {
   detail::prefix_lookup router_addresses;  // the router's own addresses
   detail::prefix_lookup publics;           // the public addresses of the DNAT rules
 
-  tables(const ruleset& r, std::vector<router_interface> interfaces) : rs(&r), ifs(std::move(interfaces)) {
+  // `published`: detail::published_addresses(r), computed once by the caller.
+  tables(const ruleset& r, std::vector<router_interface> interfaces, const std::vector<ip_address>& published)
+      : rs(&r), ifs(std::move(interfaces)) {
     if (!r.index || r.index->chain_count != r.chains.size()) {
       chains = detail::chains_by_key(r);
       own_chains = true;
     }
     lookups.resize(r.chains.size());
-    constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
-    for (std::size_t ci = 0; ci < r.chains.size(); ++ci) {
-      const chain& c = r.chains[ci];
-      auto& l = lookups[ci];
-      std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
-      for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
-        const rule& rl = c.rules[ri];
-        const auto& d = rl.match.daddr;
-        auto n = static_cast<std::uint32_t>(ri);
-        if (!d || d->negated || d->any_of.size() > indexed) {
-          l.any_daddr.add(n);
-          continue;
-        }
-        for (const auto& p : d->any_of) {
-          unsigned len = std::min(p.length, p.network.bits());
-          ip_prefix key{detail::masked(p.network, len), len};
-          auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
-          if (added) {
-            l.buckets.emplace_back();
-            l.by_daddr.add(key, it->second);
-          }
-          l.buckets[it->second].add(n);
-        }
-      }
-      l.any_daddr.finish(c);
-      for (auto& b : l.buckets) b.finish(c);
+    for (const chain& c : r.chains) {
       if (!c.hook.empty()) {
         hooks[c.hook].push_back(&c);
         bases.push_back(&c);
@@ -150,7 +130,7 @@ struct tables {
       for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
       for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
     }
-    for (const auto& a : detail::published_addresses(r)) publics.add({a, a.bits()}, 0);
+    for (const auto& a : published) publics.add({a, a.bits()}, 0);
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
@@ -159,9 +139,42 @@ struct tables {
     return it == by_key.end() ? nullptr : &rs->chains[it->second];
   }
 
+  // The look-up of chain `ci`, built on first use.
+  const chain_lookup& lookup(std::size_t ci) const {
+    auto& slot = lookups[ci];
+    if (slot) return *slot;
+    slot = std::make_unique<chain_lookup>();
+    auto& l = *slot;
+    const chain& c = rs->chains[ci];
+    constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
+    std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
+    for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+      const rule& rl = c.rules[ri];
+      const auto& d = rl.match.daddr;
+      auto n = static_cast<std::uint32_t>(ri);
+      if (!d || d->negated || d->any_of.size() > indexed) {
+        l.any_daddr.add(n);
+        continue;
+      }
+      for (const auto& p : d->any_of) {
+        unsigned len = std::min(p.length, p.network.bits());
+        ip_prefix key{detail::masked(p.network, len), len};
+        auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
+        if (added) {
+          l.buckets.emplace_back();
+          l.by_daddr.add(key, it->second);
+        }
+        l.buckets[it->second].add(n);
+      }
+    }
+    l.any_daddr.finish(c);
+    for (auto& b : l.buckets) b.finish(c);
+    return l;
+  }
+
   // The rules of `c` a packet to `daddr` and `dport` may match, in rule order.
   std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr, std::optional<std::uint16_t> dport) const {
-    const auto& l = lookups[static_cast<std::size_t>(&c - rs->chains.data())];
+    const auto& l = lookup(static_cast<std::size_t>(&c - rs->chains.data()));
     std::vector<std::uint32_t> out;
     l.any_daddr.collect(dport, out);
     l.by_daddr.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, out); });
@@ -530,7 +543,12 @@ std::string service_name(int protocol, std::uint16_t port) {
   return detail::protocol_name(protocol) + "/" + std::to_string(port);
 }
 
-std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis_context& ctx) {
+namespace {
+
+// infer_interfaces() with detail::published_addresses(rs) computed by the caller (a pass over every
+// DNAT rule: done once per analysis).
+std::vector<router_interface> infer_interfaces_with(const ruleset& rs, const analysis_context& ctx,
+                                                    const std::vector<ip_address>& published) {
   if (!ctx.interfaces.empty()) return ctx.interfaces;
   std::vector<ip_prefix> lan = ctx.lan;
   std::vector<ip_address> publics;  // in order of first appearance, each once
@@ -542,7 +560,7 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   };
   for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
   for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
-  for (const auto& a : detail::published_addresses(rs)) add_public(a);
+  for (const auto& a : published) add_public(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
     std::set<ip_prefix> seen;
@@ -623,6 +641,13 @@ std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis
   w.default_route = true;
   out.push_back(std::move(w));
   return out;
+}
+
+}  // namespace
+
+std::vector<router_interface> infer_interfaces(const ruleset& rs, const analysis_context& ctx) {
+  if (!ctx.interfaces.empty()) return ctx.interfaces;
+  return infer_interfaces_with(rs, ctx, detail::published_addresses(rs));
 }
 
 namespace {
@@ -862,7 +887,8 @@ flow_prediction predict_in(const tables& t, const flow& f, const analysis_contex
 }  // namespace
 
 flow_prediction predict(const ruleset& rs, const flow& f, const analysis_context& ctx) {
-  tables t(rs, infer_interfaces(rs, ctx));
+  auto published = detail::published_addresses(rs);
+  tables t(rs, infer_interfaces_with(rs, ctx, published), published);
   return predict_in(t, f, ctx);
 }
 
@@ -896,10 +922,11 @@ std::vector<service_prediction> predict_services(const ruleset& rs, const analys
       services.push_back(s);
     }
   }
-  auto ifs = infer_interfaces(rs, ctx);
+  auto published_addrs = detail::published_addresses(rs);  // one pass over the DNAT rules for both
+  auto ifs = infer_interfaces_with(rs, ctx, published_addrs);
   analysis_context c2 = ctx;
   if (!c2.vantage) c2.vantage = default_vantage(ifs);
-  tables t(rs, std::move(ifs));
+  tables t(rs, std::move(ifs), published_addrs);
   c2.interfaces = {};  // in t; predict_in() reads them there
   c2.services = {};
   std::vector<service_prediction> out;

@@ -102,3 +102,33 @@ TEST_CASE("lexer: CRLF line ends and a UTF-8 byte order mark") {
   CHECK(ts[0].where.str() == "win.conf:1:1");
   CHECK(ts[2].where.str() == "win.conf:2:3");
 }
+
+TEST_CASE("lexer: tokens share one copy of the file path, and convert to a full source_location") {
+  hc::diagnostics d;
+  std::string file = "/etc/bind/a-path-longer-than-the-small-string-buffer.conf";
+  auto ts = lex("view \"v\" { };", file, d);
+  REQUIRE(ts.size() == 6);
+  const std::string* first = ts[0].where.file.get();
+  REQUIRE(first != nullptr);
+  CHECK(*first == file);
+  CHECK(ts.back().where.file.get() == first);  // one copy for the whole text
+  hc::source_location full = ts[2].where;
+  CHECK(full.file == file);
+  CHECK(full.line == 1);
+  CHECK(full.column == 10);
+  CHECK(full.str() == ts[2].where.str());
+  // A diagnostic made from a token's location names the file as before.
+  d.error(ts[1].where, "test message");
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].where.file == file);
+  CHECK(d.all()[0].where.column == 6);
+  // The path outlives the lexer's caller's string, and another text keeps its own path.
+  std::vector<token> other;
+  {
+    std::string name = "other.conf";
+    other = lex("x;", name, d);
+  }
+  REQUIRE(other[0].where.file != nullptr);
+  CHECK(*other[0].where.file == "other.conf");
+  CHECK(other[0].where.str() == "other.conf:1:1");
+}
