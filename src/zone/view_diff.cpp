@@ -739,7 +739,7 @@ class differ {
       const zone_data& z = *lz->data;
       for (std::size_t i = 0; i < z.name_count(); ++i) {
         std::string_view owner = z.name_at(i);
-        if (!wanted(owner) || z.lookup(owner, rr_type::cname).empty()) continue;
+        if (!wanted(owner) || !z.has_type(i, rr_type::cname)) continue;
         std::vector<std::string> chain{std::string(owner)};
         std::vector<cname_step> steps;
         std::optional<std::size_t> loop_at;
