@@ -461,9 +461,13 @@ class differ {
       out_->push_back(std::move(f));
       return;
     }
-    std::set<std::uint16_t> types;
-    for (const auto& g : gi) types.insert(g.type);
-    for (const auto& g : ge) types.insert(g.type);
+    // The types of both sides, ascending and once each (an owner has a few: no std::set's nodes).
+    std::vector<std::uint16_t> types;
+    types.reserve(gi.size() + ge.size());
+    for (const auto& g : gi) types.push_back(g.type);
+    for (const auto& g : ge) types.push_back(g.type);
+    std::sort(types.begin(), types.end());
+    types.erase(std::unique(types.begin(), types.end()), types.end());
     for (std::uint16_t t : types) {
       auto a = has(gi, t), b = has(ge, t);
       if (a == gi.end() || b == ge.end()) {
