@@ -109,7 +109,8 @@ std::string join_addrs(const std::vector<ip_address>& v) {
 }
 
 bool same_rdata(std::uint16_t type, const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
-  if (!is_txt(type)) return a == b;  // both sorted
+  if (a == b) return true;  // both sorted: the same records, whatever their type
+  if (!is_txt(type)) return false;
   std::vector<std::string> x, y;
   for (auto s : a) x.push_back(joined_txt(s));
   for (auto s : b) y.push_back(joined_txt(s));
@@ -345,8 +346,8 @@ class differ {
       if (i >= ni) c = 1;
       else if (e >= ne) c = -1;
       else {
-        auto a = zi.name_at(i), b = ze.name_at(e);
-        c = a < b ? -1 : (b < a ? 1 : 0);
+        const int k = zi.name_at(i).compare(ze.name_at(e));  // one comparison, not a < b and b < a
+        c = k < 0 ? -1 : (k > 0 ? 1 : 0);
       }
       if (c == 0) {
         std::string_view owner = zi.name_at(i);
