@@ -12,7 +12,8 @@
 # ratios to ldns-compare-zones -a in the same run, and the size of the text report.
 #
 #   bench/view_diff.sh [BUILD_DIR]        (default: build; SIZES="10000 100000" to choose sizes;
-#                                          SIZES="" for the realistic mixes alone, MIXES="" for the 1M one alone)
+#                                          SIZES="" for the realistic mixes alone, MIXES="" for the 1M one alone;
+#                                          HC_BASE=older/hairpin-check to measure it too on the realistic mixes)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +89,13 @@ mix_run() {
   measure hc "$HC" --static --all -C "$dir/named.conf" --format json
   [ "$RC" -le 2 ] || { echo "hairpin-check failed (exit $RC):" >&2; head -c 2000 "$WORK/hc.err" >&2; exit 1; }
   local HW=$WALL HP=$PEAK
+  # HC_BASE=path/to/an/older/hairpin-check: measured on the same pair in the same run, for a
+  # before/after under the same load.
+  local BW="" BP=""
+  if [ -n "${HC_BASE:-}" ]; then
+    measure base "$HC_BASE" --static --all -C "$dir/named.conf" --format json
+    BW=$WALL BP=$PEAK
+  fi
   # The JSON must list every name of the shared targets: count equals the length of names.
   python3 - "$WORK/hc.out" <<'PY' || exit 1
 import json, sys
@@ -104,6 +112,8 @@ PY
   awk -v n="$n" -v m="$mix" -v w="$HW" -v p="$HP" -v lw="$LW" -v lp="$LP" -v tk="$TK" 'BEGIN {
     printf "%-9s %-22s %-30s %9.2f %10.1f %8.3f %8.3f %10s\n", n, m, "hairpin-check --format json", w, p, (lw > 0 ? w / lw : 0), (lp > 0 ? p / lp : 0), tk
     printf "%-9s %-22s %-30s %9.2f %10.1f %8.3f %8.3f\n", n, m, "ldns-compare-zones -a", lw, lp, 1, 1 }'
+  [ -z "$BW" ] || awk -v n="$n" -v m="$mix" -v w="$BW" -v p="$BP" -v lw="$LW" -v lp="$LP" 'BEGIN {
+    printf "%-9s %-22s %-30s %9.2f %10.1f %8.3f %8.3f\n", n, m, "HC_BASE --format json", w, p, (lw > 0 ? w / lw : 0), (lp > 0 ? p / lp : 0) }'
   [ -z "${HC_DEBUG_TIMING:-}" ] || sed 's/^/    /' "$WORK/hc.err"
   rm -rf "$dir"
 }

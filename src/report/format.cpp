@@ -30,29 +30,78 @@ double round_us(double seconds) {
   return std::isfinite(r) ? r : seconds;
 }
 
+severity finding_list::sev(std::size_t i) const { return sev_of(items_[i]); }
+
+finding_kind finding_list::kind(std::size_t i) const { return kind_of(items_[i]); }
+
+severity finding_list::sev_of(std::size_t v) const {
+  return v & compact_bit ? run_->compact.facts[v & ~compact_bit].reported_severity() : run_->findings[v].sev;
+}
+
+finding_kind finding_list::kind_of(std::size_t v) const {
+  return v & compact_bit ? run_->compact.facts[v & ~compact_bit].kind : run_->findings[v].kind;
+}
+
+std::string_view finding_list::name(std::size_t i) const {
+  const std::size_t v = items_[i];
+  if (!(v & compact_bit)) return run_->findings[v].name;
+  return run_->compact.renderer->name_of(run_->compact.facts[v & ~compact_bit]);
+}
+
+std::size_t finding_list::count(std::size_t i) const {
+  const std::size_t v = items_[i];
+  return v & compact_bit ? 0 : run_->findings[v].count;
+}
+
+const finding* finding_list::plain(std::size_t i) const {
+  const std::size_t v = items_[i];
+  return v & compact_bit ? nullptr : &run_->findings[v];
+}
+
+const finding& finding_list::at(std::size_t i) const {
+  const std::size_t v = items_[i];
+  if (!(v & compact_bit)) return run_->findings[v];
+  run_->compact.render(v & ~compact_bit, scratch_);
+  return scratch_;
+}
+
+namespace {
+
+// report_order(the finding compact fact k stands for, f), rendering it only when severity, kind,
+// name and zone all tie (report_order's first keys).
+bool compact_before(const compact_findings& cs, std::size_t k, const finding& f, finding& scratch) {
+  const compact_finding& c = cs.facts[k];
+  const severity s = c.reported_severity();
+  if (s != f.sev) return s > f.sev;
+  if (c.kind != f.kind) return name(c.kind) < name(f.kind);
+  const std::string_view n = cs.renderer->name_of(c);
+  if (n != f.name) return n < f.name;
+  const std::string_view z = cs.renderer->zone_of(c);
+  if (z != f.zone) return z < f.zone;
+  cs.render(k, scratch);
+  return report_order(scratch, f);
+}
+
+}  // namespace
+
 finding_list sorted_findings(const run_result& result) {
   finding_list list;
+  list.run_ = &result;
   auto& out = list.items_;
-  out.reserve(result.finding_count());
-  if (result.compact.facts.empty()) {
-    for (const auto& f : result.findings) out.push_back(&f);
-  } else {
-    // In report order already; the compact ones rendered into held_.
-    for_each_finding(result, [&](const finding& f) {
-      const std::less<const finding*> lt;  // a total order on unrelated pointers
-      const finding* const first = result.findings.data();
-      const bool rendered = lt(&f, first) || !lt(&f, first + result.findings.size());
-      if (rendered) {
-        list.held_.push_back(f);
-        out.push_back(&list.held_.back());
-      } else {
-        out.push_back(&f);
-      }
-    });
+  const std::size_t nf = result.findings.size(), nc = result.compact.facts.size();
+  out.reserve(nf + nc);
+  // As for_each_finding: `findings` in their order, the compact facts (in report order) merged in.
+  std::size_t i = 0, k = 0;
+  while (i < nf || k < nc) {
+    if (k >= nc || (i < nf && !compact_before(result.compact, k, result.findings[i], list.scratch_)))
+      out.push_back(i++);
+    else
+      out.push_back(finding_list::compact_bit | k++);
   }
-  auto before = [](const finding* a, const finding* b) {
-    if (a->sev != b->sev) return a->sev > b->sev;
-    return name(a->kind) < name(b->kind);
+  auto before = [&list](std::size_t a, std::size_t b) {
+    const severity sa = list.sev_of(a), sb = list.sev_of(b);
+    if (sa != sb) return sa > sb;
+    return name(list.kind_of(a)) < name(list.kind_of(b));
   };
   // The runner hands them over in this order already; sort only what comes from elsewhere.
   if (!std::is_sorted(out.begin(), out.end(), before)) std::stable_sort(out.begin(), out.end(), before);

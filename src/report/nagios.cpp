@@ -82,7 +82,7 @@ std::string perf(std::string_view label, const std::string& value, const std::st
   return out;
 }
 
-std::string summary(const run_result& r) {
+std::string summary(const run_result& r, const detail::finding_list& sorted) {
   const std::size_t crit = detail::count(r, severity::critical);
   const std::size_t warn = detail::count(r, severity::warning);
   const std::size_t unknown = detail::count(r, severity::unknown);
@@ -108,24 +108,28 @@ std::string summary(const run_result& r) {
   }
   // The first few of the worst findings: "kind name".
   s += ": ";
-  auto sorted = detail::sorted_findings(r);
   std::size_t shown = 0;
-  for (const finding* f : sorted) {
-    if (f->sev < severity::warning) break;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted.sev(i) < severity::warning) break;
     if (shown == 3) {
       s += ", ...";
       break;
     }
     if (shown) s += ", ";
-    s += name(f->kind);
-    if (!f->name.empty())
-      s += ' ' + f->name;
-    else if (f->count > 0)
-      s += ' ' + std::to_string(f->count) + (f->count == 1 ? " name" : " names");
-    else if (!f->zone.empty())
-      s += ' ' + f->zone;
-    else if (!f->evidence.empty())  // config-error: where it is, file:line:col
-      s += ' ' + detail::truncate_utf8(f->evidence, 120);
+    s += name(sorted.kind(i));
+    if (!sorted.name(i).empty()) {
+      s += ' ';
+      s += sorted.name(i);
+      ++shown;
+      continue;
+    }
+    const finding& f = sorted.at(i);  // rendered only when it has no name
+    if (f.count > 0)
+      s += ' ' + std::to_string(f.count) + (f.count == 1 ? " name" : " names");
+    else if (!f.zone.empty())
+      s += ' ' + f.zone;
+    else if (!f.evidence.empty())  // config-error: where it is, file:line:col
+      s += ' ' + detail::truncate_utf8(f.evidence, 120);
     ++shown;
   }
   if (!r.checks.empty()) s += " (" + std::to_string(r.checks.size() - failed) + '/' + std::to_string(r.checks.size()) + " checks ok)";
@@ -171,7 +175,9 @@ std::string finding_line(const finding& f) {
 
 std::string render_nagios(const run_result& r, const nagios_options& o) {
   const severity status = r.status();
-  std::string head = std::string("HAIRPIN ") + status_name(status) + " - " + plugin_text(summary(r));
+  // Report order; a compact fact is rendered only for the summary or a line that is printed.
+  const auto sorted = detail::sorted_findings(r);
+  std::string head = std::string("HAIRPIN ") + status_name(status) + " - " + plugin_text(summary(r, sorted));
   // Keep room for at least the findings perfdata.
   if (o.max_first_line > 200) head = detail::truncate_utf8(head, o.max_first_line - 200);
 
@@ -258,11 +264,11 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
   }
   out += '\n';
 
-  // Long output: one line per finding, worst first, then the notes.
-  std::vector<std::string> lines;
+  // Long output: one line per finding, worst first, then the notes. The findings' lines are made
+  // only for the lines printed (line_at).
+  std::vector<std::string> first, lines;
   if (kept < perfdata.size())
-    lines.push_back("perfdata: " + std::to_string(perfdata.size() - kept) + " items left out, see --perfdata");
-  for (const finding* f : detail::sorted_findings(r)) lines.push_back(finding_line(*f));
+    first.push_back("perfdata: " + std::to_string(perfdata.size() - kept) + " items left out, see --perfdata");
   for (const auto& c : r.checks)
     if (!c.ok) {
       std::string s = "[FAILED] " + c.name + (c.type.empty() ? "" : ' ' + c.type) + ' ' + c.service + ' ' + c.path;
@@ -275,21 +281,28 @@ std::string render_nagios(const run_result& r, const nagios_options& o) {
       lines.push_back(plugin_text(s));
     }
   for (const auto& n : r.notes) lines.push_back(plugin_text("note: " + n));
+  const std::size_t total = first.size() + sorted.size() + lines.size();
+  auto line_at = [&](std::size_t k) -> std::string {
+    if (k < first.size()) return first[k];
+    k -= first.size();
+    if (k < sorted.size()) return finding_line(sorted.at(k));
+    return lines[k - sorted.size()];
+  };
 
   // Bounded in lines and in bytes; the last line then says how many were left out.
   const std::size_t max_lines = std::max<std::size_t>(o.max_long_lines, 1);
   const std::size_t line_max = std::max<std::size_t>(o.max_line_length, 16);
   std::string body;
   std::size_t shown = 0;
-  for (; shown < lines.size(); ++shown) {
+  for (; shown < total; ++shown) {
     const bool last_slot = shown + 1 == max_lines;
-    if (shown == max_lines || (last_slot && shown + 1 < lines.size())) break;
-    std::string line = detail::truncate_utf8(lines[shown], line_max) + '\n';
-    if (body.size() + line.size() + 32 > o.max_long_output && shown + 1 < lines.size()) break;
+    if (shown == max_lines || (last_slot && shown + 1 < total)) break;
+    std::string line = detail::truncate_utf8(line_at(shown), line_max) + '\n';
+    if (body.size() + line.size() + 32 > o.max_long_output && shown + 1 < total) break;
     if (body.size() + line.size() > o.max_long_output) break;
     body += line;
   }
-  if (shown < lines.size()) body += "... and " + std::to_string(lines.size() - shown) + " more\n";
+  if (shown < total) body += "... and " + std::to_string(total - shown) + " more\n";
   out += body;
   return out;
 }

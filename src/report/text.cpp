@@ -125,8 +125,8 @@ constexpr std::size_t max_causes = 25;
 constexpr std::size_t max_examples = 5;
 constexpr std::size_t max_names = 10;
 
-// The names a finding stands for: count when it is one cause for many, else one.
-std::size_t names_of(const finding& f) { return f.count > 0 ? f.count : 1; }
+// The names finding i stands for: count when it is one cause for many, else one.
+std::size_t names_of(const detail::finding_list& l, std::size_t i) { return l.count(i) > 0 ? l.count(i) : 1; }
 
 // 470000 -> "470,000".
 std::string thousands(std::size_t n) {
@@ -190,28 +190,30 @@ std::string render_text(const run_result& r, const text_options& o) {
     const auto sorted = detail::sorted_findings(r);
     std::size_t i = 0;
     while (i < sorted.size()) {
-      const severity s = sorted[i]->sev;
+      const severity s = sorted.sev(i);
       std::size_t end = i;
-      while (end < sorted.size() && sorted[end]->sev == s) ++end;
+      while (end < sorted.size() && sorted.sev(end) == s) ++end;
       out += '\n' + p(std::string(heading(s)) + " (" + std::to_string(end - i) + ")", colour(s)) + '\n';
       while (i < end) {
-        const finding_kind kind = sorted[i]->kind;
+        const finding_kind kind = sorted.kind(i);
         std::size_t kend = i;
-        while (kend < end && sorted[kend]->kind == kind) ++kend;
+        while (kend < end && sorted.kind(kend) == kind) ++kend;
         const std::size_t causes = kend - i;
         std::size_t names = 0;
-        for (std::size_t k = i; k < kend; ++k) names += names_of(*sorted[k]);
+        for (std::size_t k = i; k < kend; ++k) names += names_of(sorted, k);
         if (s == severity::info && !o.verbose) {
           // split: 470,000 names, e.g. a, b, c
           out += "  " + p(std::string(name(kind)), "1") + ": " + thousands(names) + (names == 1 ? " name" : " names");
           if (names != causes) out += " (" + thousands(causes) + " findings)";
           std::vector<std::string_view> eg;
           for (std::size_t k = i; k < kend && eg.size() < max_examples; ++k) {
-            const finding& f = *sorted[k];
-            if (f.names.empty()) {
-              if (!f.name.empty()) eg.push_back(f.name);
+            // Names only: a compact fact is not rendered.
+            const finding* f = sorted.plain(k);
+            if (f == nullptr || f->names.empty()) {
+              const std::string_view own = sorted.name(k);
+              if (!own.empty()) eg.push_back(own);
             } else {
-              for (std::size_t n = 0; n < f.names.size() && eg.size() < max_examples; ++n) eg.push_back(f.names[n]);
+              for (std::size_t n = 0; n < f->names.size() && eg.size() < max_examples; ++n) eg.push_back(f->names[n]);
             }
           }
           if (!eg.empty()) {
@@ -227,7 +229,7 @@ std::string render_text(const run_result& r, const text_options& o) {
         out += '\n';
         const std::size_t shown = o.verbose ? causes : std::min(causes, max_causes);
         for (std::size_t k = 0; k < shown; ++k, ++i) {
-          const finding& f = *sorted[i];
+          const finding& f = sorted.at(i);  // rendered as it is written
           out += "    " + where_of(f) + '\n';
           if (f.count > 1 || f.names.size() > 1) out += "      names:    " + names_line(f) + '\n';
           if (!f.evidence.empty()) out += "      evidence: " + indent_lines(f.evidence, "                ") + '\n';
@@ -235,11 +237,11 @@ std::string render_text(const run_result& r, const text_options& o) {
         }
         if (i < kend) {
           std::size_t left = 0;
-          for (std::size_t k = i; k < kend; ++k) left += names_of(*sorted[k]);
+          for (std::size_t k = i; k < kend; ++k) left += names_of(sorted, k);
           out += "    ... and " + thousands(kend - i) + " more " + std::string(name(kind)) + " finding" +
                  (kend - i == 1 ? "" : "s") + " (" + thousands(left) + (left == 1 ? " name" : " names") + ", e.g. ";
           for (std::size_t k = i; k < kend && k < i + max_examples; ++k)
-            out += (k > i ? ", " : "") + detail::one_line(sorted[k]->name.empty() ? where_of(*sorted[k]) : sorted[k]->name);
+            out += (k > i ? ", " : "") + detail::one_line(sorted.name(k).empty() ? where_of(sorted.at(k)) : std::string(sorted.name(k)));
           out += "): every one with -v or in --format json\n";
           i = kend;
         }

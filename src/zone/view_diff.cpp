@@ -109,7 +109,8 @@ std::string join_addrs(const std::vector<ip_address>& v) {
 }
 
 bool same_rdata(std::uint16_t type, const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
-  if (!is_txt(type)) return a == b;  // both sorted
+  if (a == b) return true;  // both sorted: the same records, whatever their type
+  if (!is_txt(type)) return false;
   std::vector<std::string> x, y;
   for (auto s : a) x.push_back(joined_txt(s));
   for (auto s : b) y.push_back(joined_txt(s));
@@ -345,8 +346,8 @@ class differ {
       if (i >= ni) c = 1;
       else if (e >= ne) c = -1;
       else {
-        auto a = zi.name_at(i), b = ze.name_at(e);
-        c = a < b ? -1 : (b < a ? 1 : 0);
+        const int k = zi.name_at(i).compare(ze.name_at(e));  // one comparison, not a < b and b < a
+        c = k < 0 ? -1 : (k > 0 ? 1 : 0);
       }
       if (c == 0) {
         std::string_view owner = zi.name_at(i);
@@ -461,9 +462,13 @@ class differ {
       out_->push_back(std::move(f));
       return;
     }
-    std::set<std::uint16_t> types;
-    for (const auto& g : gi) types.insert(g.type);
-    for (const auto& g : ge) types.insert(g.type);
+    // The types of both sides, ascending and once each (an owner has a few: no std::set's nodes).
+    std::vector<std::uint16_t> types;
+    types.reserve(gi.size() + ge.size());
+    for (const auto& g : gi) types.push_back(g.type);
+    for (const auto& g : ge) types.push_back(g.type);
+    std::sort(types.begin(), types.end());
+    types.erase(std::unique(types.begin(), types.end()), types.end());
     for (std::uint16_t t : types) {
       auto a = has(gi, t), b = has(ge, t);
       if (a == gi.end() || b == ge.end()) {
@@ -739,7 +744,7 @@ class differ {
       const zone_data& z = *lz->data;
       for (std::size_t i = 0; i < z.name_count(); ++i) {
         std::string_view owner = z.name_at(i);
-        if (!wanted(owner) || z.lookup(owner, rr_type::cname).empty()) continue;
+        if (!wanted(owner) || !z.has_type(i, rr_type::cname)) continue;
         std::vector<std::string> chain{std::string(owner)};
         std::vector<cname_step> steps;
         std::optional<std::size_t> loop_at;

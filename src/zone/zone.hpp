@@ -76,6 +76,11 @@ class zone_data {
   // Allocation-free access: the records of owner i are record_at(r) for r in [first_record(i), end_record(i)).
   std::size_t first_record(std::size_t i) const { return owner_first_[i]; }
   std::size_t end_record(std::size_t i) const { return owner_end_[i]; }
+  // Has owner i a record of `type`? (No lookup by name: for walks over every owner.)
+  bool has_type(std::size_t i, std::uint16_t type) const {
+    auto [b, e] = type_range(i, type);
+    return b != e;
+  }
   record record_at(std::size_t r) const {
     const auto& s = records_[r];
     return {s.type, s.ttl, text(s.rdata_off, s.rdata_len)};

@@ -75,3 +75,105 @@ TEST_CASE("compact facts: accepted ones are reported as info, saying what they w
     CHECK(f.evidence == "accepted with --accept (was " + std::string(to_string(was.sev)) + "): " + was.evidence);
   }
 }
+
+namespace {
+
+// Compact facts that stand for generated findings, counting how many were rendered.
+class counting_renderer final : public compact_renderer {
+ public:
+  std::vector<std::string> names;
+  mutable std::size_t renders = 0;
+  void render(const compact_finding& c, finding& out) const override {
+    ++renders;
+    out = finding{};
+    out.kind = c.kind;
+    out.sev = c.found_severity();
+    out.name = names[c.a];
+    out.zone = "example.com";
+    out.view = "in,ex";
+    out.type = "A";
+    out.evidence = "in: 10.0.0.1; ex: 192.0.2.1";
+    out.fix = "nothing to do";
+  }
+  std::string_view name_of(const compact_finding& c) const override { return names[c.a]; }
+  std::string_view zone_of(const compact_finding&) const override { return "example.com"; }
+};
+
+// `n` compact facts of `kind` at severity `s` (names in report order), plus a regular critical
+// finding; the same run with every fact rendered into a finding.
+struct generated {
+  run_result compact, full;
+  std::shared_ptr<counting_renderer> renderer;
+};
+generated generate(std::size_t n, finding_kind kind, severity s) {
+  generated g;
+  g.renderer = std::make_shared<counting_renderer>();
+  finding worst;
+  worst.kind = finding_kind::timeout;
+  worst.sev = severity::critical;
+  worst.name = "www.example.com";
+  worst.evidence = "connection refused";
+  g.compact.findings.push_back(worst);
+  for (std::size_t i = 0; i < n; ++i) {
+    g.renderer->names.push_back("h" + std::to_string(100000 + i) + ".example.com");
+    compact_finding c;
+    c.a = static_cast<std::uint32_t>(i);
+    c.kind = kind;
+    c.sev = static_cast<std::uint8_t>(s);
+    g.compact.compact.facts.push_back(c);
+  }
+  g.compact.compact.renderer = g.renderer;
+  g.full.findings.push_back(worst);
+  for (std::size_t i = 0; i < n; ++i) g.full.findings.push_back(g.compact.compact.at(i));
+  g.renderer->renders = 0;
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("compact facts: text and nagios render only the findings they print") {
+  const std::size_t n = 5000;
+  SUBCASE("info facts: the text report's one line per kind and nagios's summary render none") {
+    const generated g = generate(n, finding_kind::split, severity::info);
+    const std::string text = report::render_text(g.compact);
+    CHECK(g.renderer->renders == 0);
+    CHECK(text == report::render_text(g.full));
+    CHECK(text.find("split: 5,000 names, e.g. h100000.example.com, h100001.example.com") != std::string::npos);
+    report::nagios_options o;
+    const std::string nagios = report::render_nagios(g.compact, o);
+    // The worst finding and then as many lines as fit: never every fact.
+    CHECK(g.renderer->renders <= o.max_long_lines);
+    CHECK(nagios == report::render_nagios(g.full, o));
+  }
+  SUBCASE("warning facts: text shows the first causes, nagios the lines that fit") {
+    const generated g = generate(n, finding_kind::intra_only, severity::warning);
+    const std::string text = report::render_text(g.compact);
+    CHECK(g.renderer->renders <= 25);
+    CHECK(text == report::render_text(g.full));
+    g.renderer->renders = 0;
+    const std::string nagios = report::render_nagios(g.compact);
+    CHECK(g.renderer->renders <= 50);
+    CHECK(nagios == report::render_nagios(g.full));
+  }
+  SUBCASE("-v renders every fact once, as it writes it") {
+    const generated g = generate(n, finding_kind::split, severity::info);
+    report::text_options verbose;
+    verbose.verbose = true;
+    const std::string text = report::render_text(g.compact, verbose);
+    CHECK(g.renderer->renders == n);
+    CHECK(text == report::render_text(g.full, verbose));
+  }
+  SUBCASE("a finding tied with a fact on severity, kind, name and zone is ordered by the rest") {
+    generated g = generate(3, finding_kind::split, severity::info);
+    finding tie = g.compact.compact.at(1);
+    tie.type = "AAAA";  // after the fact's A
+    g.compact.findings.push_back(tie);
+    g.full.findings.push_back(tie);
+    std::stable_sort(g.full.findings.begin(), g.full.findings.end(), report_order);
+    report::text_options verbose;
+    verbose.verbose = true;
+    CHECK(report::render_text(g.compact, verbose) == report::render_text(g.full, verbose));
+    CHECK(report::render_nagios(g.compact) == report::render_nagios(g.full));
+    CHECK(report::render_json(g.compact) == report::render_json(g.full));
+  }
+}

@@ -298,3 +298,39 @@ TEST_CASE("zone loading: a zone file that cannot be read is reported where named
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
+
+TEST_CASE("zone index: every owner is found by its name, and has_type agrees with lookup") {
+  // More owners than build_index hashes ahead, with CNAMEs, MX and addresses mixed.
+  const auto dir = std::filesystem::temp_directory_path() / ("hc-index-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "many.zone").string();
+  {
+    std::ofstream out(file);
+    out << "$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n";
+    for (int i = 0; i < 1000; ++i) {
+      out << "h" << i << (i % 3 == 0 ? " CNAME ns\n" : " A 192.0.2.2\n");
+      if (i % 7 == 0) out << "h" << i << "x MX 10 ns\n";
+    }
+  }
+  hc::diagnostics d;
+  auto z = load_zone_file(file, "example.net", d, reader_kind::fast);
+  std::filesystem::remove_all(dir);
+  REQUIRE(z);
+  CHECK(d.all().empty());
+  CHECK(z->name_count() == 2 + 1000 + 143);
+  std::size_t cnames = 0;
+  for (std::size_t i = 0; i < z->name_count(); ++i) {
+    const std::string name(z->name_at(i));
+    const auto found = z->find_name(name);
+    REQUIRE(found);
+    CHECK(*found == i);
+    for (std::uint16_t t : {rr_type::a, rr_type::ns, rr_type::cname, rr_type::mx, rr_type::soa}) {
+      const bool has = z->has_type(i, t);
+      const bool looked_up = !z->lookup(name, t).empty();
+      CHECK(has == looked_up);
+    }
+    if (z->has_type(i, rr_type::cname)) ++cnames;
+  }
+  CHECK(cnames == 334);
+  CHECK_FALSE(z->find_name("h1000.example.net"));
+}
