@@ -26,12 +26,7 @@ analysis_context home_context() {
 }
 
 ruleset read_file(const char* name) {
-  hc::diagnostics d;
-  auto rs = parse_nat_rules(nat_test::slurp(mikrotik(name)), mikrotik(name), d);
-  INFO(nat_test::all_text(d));
-  CHECK_FALSE(d.has_errors());
-  CHECK(rs.syntax == rule_syntax::routeros);
-  return rs;
+  return nat_test::read_clean(nat_test::slurp(mikrotik(name)), mikrotik(name), rule_syntax::routeros);
 }
 
 std::string explain(const std::vector<hc::finding>& fs) {

@@ -62,6 +62,16 @@ inline std::string all_text(const hc::diagnostics& d) {
   return out;
 }
 
+// Reads TEXT (from FILE) by content and checks it read without errors as SYNTAX.
+inline hc::nat::ruleset read_clean(const std::string& text, const std::string& file, hc::nat::rule_syntax syntax) {
+  hc::diagnostics d;
+  auto rs = hc::nat::parse_nat_rules(text, file, d);
+  INFO(all_text(d));
+  CHECK_FALSE(d.has_errors());
+  CHECK(rs.syntax == syntax);
+  return rs;
+}
+
 // The lines of a text as the readers number them (from 1): split at '\n', a final '\r' dropped.
 inline std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;

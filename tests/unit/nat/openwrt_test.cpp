@@ -27,12 +27,7 @@ analysis_context home_context(bool with_dns = false) {
 }
 
 ruleset read_clean(const std::string& text, const std::string& file) {
-  hc::diagnostics d;
-  auto rs = parse_nat_rules(text, file, d);
-  INFO(nat_test::all_text(d));
-  CHECK_FALSE(d.has_errors());
-  CHECK(rs.syntax == rule_syntax::openwrt);
-  return rs;
+  return nat_test::read_clean(text, file, rule_syntax::openwrt);
 }
 
 ruleset read_file(const char* name) { return read_clean(nat_test::slurp(openwrt(name)), openwrt(name)); }

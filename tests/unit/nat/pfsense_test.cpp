@@ -30,12 +30,7 @@ analysis_context home_context() {
 }
 
 ruleset read_clean(const std::string& text, const std::string& file) {
-  hc::diagnostics d;
-  auto rs = parse_nat_rules(text, file, d);
-  INFO(nat_test::all_text(d));
-  CHECK_FALSE(d.has_errors());
-  CHECK(rs.syntax == rule_syntax::pfsense);
-  return rs;
+  return nat_test::read_clean(text, file, rule_syntax::pfsense);
 }
 
 ruleset read_file(const char* name) { return read_clean(nat_test::slurp(pfsense(name)), pfsense(name)); }
