@@ -51,6 +51,17 @@ probes::probe_result skipped_result(const probes::probe_request& request, const 
   return out;
 }
 
+probes::probe_result not_sent_result(const probes::probe_request& request, std::string stage, std::string detail,
+                                     std::string hint) {
+  auto out = base_result(request);
+  out.failure = finding_kind::not_checked;
+  out.hint = std::move(hint);
+  out.check.ok = false;
+  out.check.stage = std::move(stage);
+  out.check.detail = std::move(detail);
+  return out;
+}
+
 namespace {
 
 // One event loop over some of the requests (indices `mine`), writing results[i] for each of them.

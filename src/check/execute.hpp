@@ -39,4 +39,9 @@ std::vector<probes::probe_result> execute(const std::vector<probes::probe_reques
 // the gate's failure kind, stage "skipped".
 probes::probe_result skipped_result(const probes::probe_request& request, const probes::probe_result& gate);
 
+// A result for a request that the plan decided not to send (a view's TSIG key is unknown, a view
+// this address cannot reach): not-checked at `stage`, with the detail and the hint saying why.
+probes::probe_result not_sent_result(const probes::probe_request& request, std::string stage, std::string detail,
+                                     std::string hint);
+
 }  // namespace hc::check

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "check/execute.hpp"
 #include "check/secondaries.hpp"
 #include "check/services.hpp"
 #include "core/dns_text.hpp"
@@ -469,18 +470,9 @@ class planner {
       d.request.tsig = s.key;
       return;
     }
-    probes::probe_result r;
-    r.check.name = d.request.name;
-    r.check.service = d.request.service;
-    r.check.path = d.request.path;
-    r.check.address = d.request.target.address.str();
-    r.check.port = d.request.target.port;
-    r.check.ok = false;
-    r.check.stage = "tsig";
-    r.check.detail = fmt::format("view {} is selected by TSIG key {}: {}", d.expect.view, s.key_name, s.missing);
-    r.failure = finding_kind::not_checked;
-    r.hint = fmt::format("give the key {} with --tsig-key FILE (a key file as tsig-keygen writes it)", s.key_name);
-    d.done = std::move(r);
+    d.done = not_sent_result(d.request, "tsig",
+                             fmt::format("view {} is selected by TSIG key {}: {}", d.expect.view, s.key_name, s.missing),
+                             fmt::format("give the key {} with --tsig-key FILE (a key file as tsig-keygen writes it)", s.key_name));
   }
 
   static dns_probe_plan dns_probe(const std::string& qname, std::uint16_t qtype, const std::string& transport,

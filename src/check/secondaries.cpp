@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "check/execute.hpp"
 #include "core/dns_text.hpp"
 
 namespace hc::check {
@@ -107,18 +108,9 @@ std::vector<secondary> secondaries_of(const plan_inputs& in, const zone::zone_da
 
 // The probe result of a question that cannot be asked from here: not-checked at stage "view".
 probes::probe_result cannot_ask(const dns_probe_plan& d, const view_access& a, const std::string& server) {
-  probes::probe_result r;
-  r.check.name = d.request.name;
-  r.check.service = d.request.service;
-  r.check.path = d.request.path;
-  r.check.address = d.request.target.address.str();
-  r.check.port = d.request.target.port;
-  r.check.ok = false;
-  r.check.stage = a.key_name.empty() ? "view" : "tsig";
-  r.check.detail = fmt::format("secondary {} not asked for view {}'s serial: {}", server, d.expect.view, a.why_not);
-  r.failure = finding_kind::not_checked;
-  r.hint = a.hint;
-  return r;
+  return not_sent_result(d.request, a.key_name.empty() ? "view" : "tsig",
+                         fmt::format("secondary {} not asked for view {}'s serial: {}", server, d.expect.view, a.why_not),
+                         a.hint);
 }
 
 std::string how_asked(const secondary_ask& s) {
