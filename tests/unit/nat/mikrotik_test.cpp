@@ -297,12 +297,7 @@ std::string dual_stack_with(const std::string& from, const std::string& to) {
 }
 
 ruleset read_text(const std::string& text, const std::string& file) {
-  hc::diagnostics d;
-  auto rs = parse_nat_rules(text, file, d);
-  INFO(nat_test::all_text(d));
-  CHECK_FALSE(d.has_errors());
-  CHECK(rs.syntax == rule_syntax::routeros);
-  return rs;
+  return nat_test::read_clean(text, file, rule_syntax::routeros);
 }
 
 }  // namespace
