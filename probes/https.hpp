@@ -1,6 +1,7 @@
 #pragma once
-// HTTPS and HTTP probes over libcurl, driven by the Asio event loop (curl's multi-socket interface),
-// pinned to the target address with the checked name as SNI and Host.
+// HTTPS and HTTP probes: an HTTP/1.1 GET (Boost.Beast's parser) over an Asio socket or an
+// asio::ssl::stream on the shared TLS client context, pinned to the target address with the checked
+// name as SNI and Host. No redirect is followed, no connection kept.
 
 #include "core/asio.hpp"
 #include "probes/probe.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// TLS helpers shared by the HTTPS (libcurl), SMTP STARTTLS and IMAPS (Asio + OpenSSL) probes:
+// TLS helpers shared by the HTTPS, SMTP STARTTLS and IMAPS (Asio + OpenSSL) probes:
 // a client context built from the probe context, a verify callback that records the leaf and the
 // first verification error even when the handshake fails, and the certificate facts we report.
 
@@ -28,7 +28,7 @@ struct tls_capture {
 // and returns preverify_ok unchanged, so the verification mode decides as usual.
 extern "C" int tls_capture_verify_callback(int preverify_ok, X509_STORE_CTX* store) noexcept;
 
-// Attaches a capture to a connection (Asio streams) or to a context (libcurl's per-transfer SSL_CTX)
+// Attaches a capture to a connection (Asio streams) or to a context (every connection made from it)
 // and installs tls_capture_verify_callback, keeping the current verify mode.
 void tls_attach_capture(SSL* ssl, tls_capture* capture);
 void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture);

@@ -7,7 +7,7 @@ HC_BUILD=${HC_BUILD:-$HC_ROOT/build}
 # What building and testing need, all from Debian 12.
 HC_BUILD_PACKAGES=(
   g++ cmake make pkg-config time
-  libldns-dev ldnsutils libcurl4-openssl-dev libboost-dev libfmt-dev doctest-dev
+  libldns-dev ldnsutils libboost-dev libfmt-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libssl-dev
 )
 # What the lab and the integration tests run: real servers and real tools.

@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 
-#include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -28,9 +27,6 @@ using ldns_rdf_ptr = std::unique_ptr<ldns_rdf, c_deleter<ldns_rdf_deep_free>>;
 using ldns_zone_ptr = std::unique_ptr<ldns_zone, c_deleter<ldns_zone_deep_free>>;
 using ldns_buffer_ptr = std::unique_ptr<ldns_buffer, c_deleter<ldns_buffer_free>>;
 
-using curl_easy_ptr = std::unique_ptr<CURL, c_deleter<curl_easy_cleanup>>;
-using curl_multi_ptr = std::unique_ptr<CURLM, c_deleter<curl_multi_cleanup>>;
-using curl_slist_ptr = std::unique_ptr<curl_slist, c_deleter<curl_slist_free_all>>;
 using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, c_deleter<SSL_CTX_free>>;
 using ssl_ptr = std::unique_ptr<SSL, c_deleter<SSL_free>>;
 using x509_ptr = std::unique_ptr<X509, c_deleter<X509_free>>;
