@@ -1006,3 +1006,222 @@ TEST_CASE("https, http, smtp, imaps and tcp probes: no route from this host is n
     CHECK(r.hint.find("nothing is known about the server") != std::string::npos);
   }
 }
+
+namespace {
+
+// What a scripted HTTP(S) server saw: the connections it accepted and the first request's head.
+struct script_log {
+  int accepted = 0;
+  std::string first_request;
+};
+
+// Answers every connection (after the TLS handshake when tls is set) with response once the
+// request's head is in, then closes the connection, or holds it open when hold is set.
+asio::awaitable<void> scripted_session(tcp::socket sock, ssl_context_ptr tls, std::string response, bool hold,
+                                       std::shared_ptr<script_log> log, std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    std::string buf;
+    if (tls) {
+      auto s = std::make_shared<ssl::stream<tcp::socket>>(std::move(sock), *tls);
+      co_await s->async_handshake(ssl::stream_base::server, asio::use_awaitable);
+      co_await asio::async_read_until(*s, asio::dynamic_buffer(buf), "\r\n\r\n", asio::use_awaitable);
+      if (log->first_request.empty()) log->first_request = buf;
+      co_await send(*s, response);
+      if (hold) {
+        asio::steady_timer t(s->get_executor());
+        t.expires_after(5s);
+        co_await t.async_wait(asio::use_awaitable);
+      }
+      boost::system::error_code ignored;
+      s->lowest_layer().close(ignored);  // no close_notify: as many servers end a body read to the close
+    } else {
+      co_await asio::async_read_until(sock, asio::dynamic_buffer(buf), "\r\n\r\n", asio::use_awaitable);
+      if (log->first_request.empty()) log->first_request = buf;
+      co_await send(sock, response);
+      if (hold) keep->push_back(std::move(sock));
+    }
+  } catch (...) {
+  }
+}
+
+asio::awaitable<void> scripted_server(tcp::acceptor acc, ssl_context_ptr tls, std::string response, bool hold,
+                                      std::shared_ptr<script_log> log, std::shared_ptr<std::vector<tcp::socket>> keep) {
+  try {
+    for (;;) {
+      auto sock = co_await acc.async_accept(asio::use_awaitable);
+      ++log->accepted;
+      asio::co_spawn(acc.get_executor(), scripted_session(std::move(sock), tls, response, hold, log, keep),
+                     asio::detached);
+    }
+  } catch (...) {
+  }
+}
+
+// Runs the probe for service ("http" or "https") against a server that answers response.
+probe_result run_scripted(lab& l, const std::string& service, std::string response, bool hold = false,
+                          std::shared_ptr<script_log> log = std::make_shared<script_log>(),
+                          std::vector<int> expected_status = {}) {
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  const bool tls = service == "https";
+  l.spawn(scripted_server(std::move(acc), tls ? l.tls_for({"www.test"}) : nullptr, std::move(response), hold, log,
+                          l.kept));
+  auto req = l.request("www.test", service, target, 2000ms);
+  req.expected_status = std::move(expected_status);
+  return l.run(tls ? probe_https : probe_http, req);
+}
+
+}  // namespace
+
+TEST_CASE("http probe: the request is one GET with Host, User-Agent, Accept and Connection: close") {
+  lab l;
+  auto log = std::make_shared<script_log>();
+  auto acc = listen_on(l.io, "127.0.0.1");
+  auto target = endpoint_of(acc);
+  l.spawn(scripted_server(std::move(acc), nullptr, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false, log, l.kept));
+  auto req = l.request("www.test", "http", target);
+  req.url_path = "/status/a b\r\nX-Injected: 1";
+  check_no_finding(l.run(probe_http, req));
+  const std::string& head = log->first_request;
+  CHECK(head.find("GET /status/a%20b%0D%0AX-Injected:%201 HTTP/1.1\r\n") == 0);
+  CHECK(head.find("\r\nHost: www.test:" + std::to_string(target.port) + "\r\n") != std::string::npos);
+  CHECK(head.find("\r\nUser-Agent: hairpin-check/") != std::string::npos);
+  CHECK(head.find("\r\nAccept: */*\r\n") != std::string::npos);
+  CHECK(head.find("\r\nConnection: close\r\n") != std::string::npos);
+  CHECK(head.find("\r\nX-Injected") == std::string::npos);
+}
+
+TEST_CASE("http and https probes: a chunked response is read to its last chunk") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service,
+                          "HTTP/1.1 200 OK\r\nServer: chunky\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+                          true);
+    check_no_finding(r);
+    CHECK(r.http_status == 200);
+    CHECK(r.banner == "chunky");
+  }
+}
+
+TEST_CASE("http and https probes: 103 Early Hints then 200 judges the final response and its headers only") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service,
+                          "HTTP/1.1 100 Continue\r\n\r\n"
+                          "HTTP/1.1 103 Early Hints\r\nServer: early\r\nX-Client-Address: 10.9.9.9\r\nLink: </a.css>\r\n\r\n"
+                          "HTTP/1.1 200 OK\r\nServer: final\r\nContent-Length: 2\r\n\r\nok");
+    check_no_finding(r);
+    CHECK(r.http_status == 200);
+    CHECK(r.banner == "final");
+    CHECK(r.facts["server"] == "final");
+    CHECK(r.facts.count("x-client-address") == 0);
+  }
+}
+
+TEST_CASE("http and https probes: a response closed half way through its header is reset") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "HTTP/1.1 200 OK\r\nServer: half\r\nContent-");
+    check_single_finding(r, "reset", "response");
+    CHECK(r.check.detail.find("closed in the middle of the response header") != std::string::npos);
+  }
+}
+
+TEST_CASE("http and https probes: a connection closed before any response is reset (got nothing)") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "");
+    check_single_finding(r, "reset", "response");
+    CHECK(r.check.detail.find("got nothing") != std::string::npos);
+  }
+}
+
+TEST_CASE("http and https probes: Content-Length 100 with 10 bytes and a close is reset, never OK") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    check_single_finding(r, "reset", "response");
+    CHECK(r.http_status == 200);
+    CHECK(r.check.detail.find("before the end of the body") != std::string::npos);
+  }
+}
+
+TEST_CASE("http probe: a broken chunked body is reset") {
+  lab l;
+  auto r = run_scripted(l, "http", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n", true);
+  check_single_finding(r, "reset", "response");
+}
+
+TEST_CASE("http and https probes: a garbage status line is bad-status (malformed HTTP response)") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "HELLO\r\n\r\n");
+    check_single_finding(r, "bad-status", "response");
+    CHECK(r.check.detail.find("malformed HTTP response: ") == 0);
+  }
+}
+
+TEST_CASE("http and https probes: a body over 256 KiB is OK and read no further than the cap") {
+  // The server announces 100 MiB, sends 1 MiB and holds the connection: a probe that read on would
+  // end at the deadline as a timeout.
+  const std::string body(1024 * 1024, 'x');
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "HTTP/1.1 200 OK\r\nServer: big\r\nContent-Length: 104857600\r\n\r\n" + body,
+                          true);
+    check_no_finding(r);
+    CHECK(r.http_status == 200);
+    CHECK(r.banner == "big");
+  }
+}
+
+TEST_CASE("http and https probes: a header over 64 KiB is bad-status, never OK") {
+  // The server answered, but not with a response anyone can use: the web server's fault, not the
+  // path's (reset would blame the connection). The probe stops reading at the limit.
+  std::string head = "HTTP/1.1 200 OK\r\nServer: fat\r\n";
+  for (int i = 0; i < 2000; ++i) head += "X-Filler-" + std::to_string(i) + ": 0123456789012345678901234567890123456789\r\n";
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, head, true);
+    check_single_finding(r, "bad-status", "response");
+    CHECK(r.check.detail.find("malformed HTTP response: a header of more than 64 KiB") == 0);
+  }
+}
+
+TEST_CASE("http and https probes: a 301 is OK and not followed, unless the expected status says otherwise") {
+  const std::string moved = "HTTP/1.1 301 Moved Permanently\r\nLocation: http://127.0.0.1:1/elsewhere\r\n"
+                            "Content-Length: 0\r\n\r\n";
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto log = std::make_shared<script_log>();
+    auto r = run_scripted(l, service, moved, false, log);
+    check_no_finding(r);
+    CHECK(r.http_status == 301);
+    CHECK(log->accepted == 1);
+    auto strict = run_scripted(l, service, moved, false, std::make_shared<script_log>(), {200});
+    check_single_finding(strict, "bad-status", "response");
+    CHECK(strict.check.detail.find("HTTP 301 from " + service + "://www.test:") == 0);
+    CHECK(strict.check.detail.find("(expected 200)") != std::string::npos);
+  }
+}
+
+TEST_CASE("http and https probes: an HTTP/1.0 response without a length is read to the close") {
+  for (const std::string service : {"http", "https"}) {
+    CAPTURE(service);
+    lab l;
+    auto r = run_scripted(l, service, "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nbody until the connection closes");
+    check_no_finding(r);
+    CHECK(r.http_status == 200);
+    CHECK(r.banner == "old");
+  }
+}
