@@ -27,17 +27,10 @@ int ssl_capture_index() {
   return index;
 }
 
-int ctx_capture_index() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
-}
-
 tls_capture* capture_of(X509_STORE_CTX* store) {
   auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   if (!ssl) return nullptr;
-  if (auto* c = static_cast<tls_capture*>(SSL_get_ex_data(ssl, ssl_capture_index()))) return c;
-  if (auto* ctx = SSL_get_SSL_CTX(ssl)) return static_cast<tls_capture*>(SSL_CTX_get_ex_data(ctx, ctx_capture_index()));
-  return nullptr;
+  return static_cast<tls_capture*>(SSL_get_ex_data(ssl, ssl_capture_index()));
 }
 
 bool is_ip_literal(const std::string& name) {
@@ -109,11 +102,6 @@ extern "C" int tls_capture_verify_callback(int preverify_ok, X509_STORE_CTX* sto
 void tls_attach_capture(SSL* ssl, tls_capture* capture) {
   SSL_set_ex_data(ssl, ssl_capture_index(), capture);
   SSL_set_verify(ssl, SSL_get_verify_mode(ssl), tls_capture_verify_callback);
-}
-
-void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture) {
-  SSL_CTX_set_ex_data(ctx, ctx_capture_index(), capture);
-  SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), tls_capture_verify_callback);
 }
 
 std::shared_ptr<asio::ssl::context> tls_client_context(const probe_context& ctx, std::string& error) {

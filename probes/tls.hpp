@@ -24,14 +24,13 @@ struct tls_capture {
   bool called = false;  // the callback ran at least once
 };
 
-// OpenSSL verify callback: records into the tls_capture attached to the SSL (or its SSL_CTX)
+// OpenSSL verify callback: records into the tls_capture attached to the SSL
 // and returns preverify_ok unchanged, so the verification mode decides as usual.
 extern "C" int tls_capture_verify_callback(int preverify_ok, X509_STORE_CTX* store) noexcept;
 
-// Attaches a capture to a connection (Asio streams) or to a context (every connection made from it)
-// and installs tls_capture_verify_callback, keeping the current verify mode.
+// Attaches a capture to a connection and installs tls_capture_verify_callback, keeping the
+// current verify mode.
 void tls_attach_capture(SSL* ssl, tls_capture* capture);
-void tls_attach_capture(SSL_CTX* ctx, tls_capture* capture);
 
 // The client context for (ctx.ca_file, ctx.insecure), shared by every probe of the process: trust
 // anchors from ctx.ca_file (else the system store), peer verification on
