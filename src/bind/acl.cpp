@@ -280,6 +280,12 @@ void accepted_in(const config& cfg, const address_match_list& list, const host_a
 // Calls f(element) for every element `list` reaches through ACLs and nested lists, each ACL once.
 template <class F>
 void each_reached(const config& cfg, const address_match_list& list, F&& f) {
+  // A list that refers to no other list (most are) is its elements: no work list, no set.
+  if (std::none_of(list.elements.begin(), list.elements.end(),
+                   [](const address_match_element& e) { return e.what == kind::nested || e.what == kind::acl_ref; })) {
+    for (const auto& e : list.elements) f(e);
+    return;
+  }
   std::vector<std::pair<const address_match_list*, int>> todo{{&list, 0}};
   std::unordered_set<const address_match_list*> seen;
   while (!todo.empty()) {
