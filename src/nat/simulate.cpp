@@ -124,6 +124,20 @@ struct chain_lookup {
   }
 };
 
+// Addresses, each as a full-length prefix (masked as prefix_lookup keys them), in one sorted vector:
+// tens of thousands of public addresses without a hash node each.
+class address_set {
+ public:
+  void add(const std::vector<ip_address>& list) {
+    for (const auto& a : list) sorted_.push_back(masked(a, a.bits()));
+  }
+  void finish() { std::sort(sorted_.begin(), sorted_.end()); }  // before contains()
+  bool contains(const ip_address& a) const { return std::binary_search(sorted_.begin(), sorted_.end(), masked(a, a.bits())); }
+
+ private:
+  std::vector<ip_address> sorted_;
+};
+
 // What the simulation of one rule set needs, built once for every flow: chains by name and by hook,
 // each chain's rules by destination, the router's interfaces with their addresses and networks.
 struct tables {
@@ -139,8 +153,8 @@ struct tables {
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
   std::vector<router_interface> ifs;
   detail::prefix_lookup routes;            // every interface network; value: interface number
-  detail::prefix_lookup router_addresses;  // the router's own addresses
-  detail::prefix_lookup publics;           // the public addresses of the DNAT rules
+  address_set router_addresses;            // the router's own addresses
+  address_set publics;                     // the public addresses of the DNAT rules
 
   // `published`: detail::published_addresses(r), computed once by the caller.
   tables(const ruleset& r, std::vector<router_interface> interfaces, const std::vector<ip_address>& published)
@@ -160,9 +174,11 @@ struct tables {
       std::stable_sort(list.begin(), list.end(), [](const chain* a, const chain* b) { return a->priority < b->priority; });
     for (std::size_t i = 0; i < ifs.size(); ++i) {
       for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
-      for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
+      router_addresses.add(ifs[i].addresses);
     }
-    for (const auto& a : published) publics.add({a, a.bits()}, 0);
+    publics.add(published);
+    router_addresses.finish();
+    publics.finish();
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
@@ -597,15 +613,12 @@ std::vector<router_interface> infer_interfaces_with(const ruleset& rs, const ana
   if (!ctx.interfaces.empty()) return ctx.interfaces;
   std::vector<ip_prefix> lan = ctx.lan;
   std::vector<ip_address> publics;  // in order of first appearance, each once
-  detail::prefix_lookup seen_publics;
-  auto add_public = [&](const ip_address& a) {
-    if (seen_publics.contains(a)) return;
-    seen_publics.add({a, a.bits()}, 0);
-    publics.push_back(a);
-  };
+  address_set seen_publics;  // the services' addresses (`published` holds each address once)
   for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
-  for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
-  for (const auto& a : published) add_public(a);
+  seen_publics.add(publics);
+  seen_publics.finish();
+  for (const auto& a : published)
+    if (!seen_publics.contains(a)) publics.push_back(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
     std::set<ip_prefix> seen;
