@@ -152,7 +152,10 @@ struct tables {
   std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
   std::vector<router_interface> ifs;
-  detail::prefix_lookup routes;            // every interface network; value: interface number
+  // Every interface network; value: interface number. The host routes (an inferred WAN holds one per
+  // public address) are in host_routes, sorted by address then interface number.
+  detail::prefix_lookup routes;
+  std::vector<std::pair<ip_address, std::uint32_t>> host_routes;
   address_set router_addresses;            // the router's own addresses
   address_set publics;                     // the public addresses of the DNAT rules
 
@@ -173,10 +176,14 @@ struct tables {
     for (auto& [hook, list] : hooks)
       std::stable_sort(list.begin(), list.end(), [](const chain* a, const chain* b) { return a->priority < b->priority; });
     for (std::size_t i = 0; i < ifs.size(); ++i) {
-      for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
+      for (const auto& n : ifs[i].networks) {
+        if (n.length >= n.network.bits()) host_routes.emplace_back(masked(n.network, n.network.bits()), static_cast<std::uint32_t>(i));
+        else routes.add(n, static_cast<std::uint32_t>(i));
+      }
       router_addresses.add(ifs[i].addresses);
     }
     publics.add(published);
+    std::sort(host_routes.begin(), host_routes.end());
     router_addresses.finish();
     publics.finish();
   }
@@ -418,7 +425,10 @@ std::optional<rule_ref> ref_of(const ruleset& rs, const verdict& v) {
 
 // The interface a destination is routed to: longest matching network, else the default route.
 const router_interface* route(const tables& t, const ip_address& a) {
-  if (auto i = t.routes.first_containing(a)) return &t.ifs[*i];  // longest first, then the first listed
+  // Longest first (a host route), then the first listed.
+  auto host = std::lower_bound(t.host_routes.begin(), t.host_routes.end(), std::pair{masked(a, a.bits()), std::uint32_t{0}});
+  if (host != t.host_routes.end() && host->first == masked(a, a.bits())) return &t.ifs[host->second];
+  if (auto i = t.routes.first_containing(a)) return &t.ifs[*i];
   for (const auto& i : t.ifs)
     if (i.default_route) return &i;
   return nullptr;
