@@ -482,3 +482,22 @@ TEST_CASE("simulator: many port forwards on one address are looked up by port, i
   auto other = predict(rs, {ip("198.18.1.99"), ip("203.0.113.2"), proto_tcp, 2005}, ctx);  // only the /24's port 8000
   CHECK(other.result == outcome::not_forwarded);
 }
+
+TEST_CASE("simulator: a host route wins over a network that holds it, and the first interface listing it wins") {
+  auto rs = parse_ok(save(dnat_rules, filter_rules));
+  auto ctx = nat_test::lan_context();
+  router_interface lan{"lan0", {prefix("198.18.1.0/24")}, {ip("198.18.1.1")}, false};
+  router_interface dmz{"dmz0", {prefix("198.18.1.10/32")}, {}, false};
+  router_interface dmz_again{"dmz1", {prefix("198.18.1.10/32"), prefix("198.18.1.53/32")}, {}, false};
+  router_interface wan{"wan0", {prefix("203.0.113.0/24")}, {ip("203.0.113.1"), ip("203.0.113.2")}, true};
+  ctx.interfaces = {lan, dmz, dmz_again, wan};
+  auto web = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, 443}, ctx);
+  CHECK(web.dnat_to == ip("198.18.1.10"));
+  CHECK(web.out_iface == "dmz0");
+  auto dns = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53}, ctx);
+  CHECK(dns.dnat_to == ip("198.18.1.53"));
+  CHECK(dns.out_iface == "dmz1");
+  auto mail = predict(rs, {ip("198.18.1.99"), ip("203.0.113.2"), proto_tcp, 25}, ctx);
+  CHECK(mail.dnat_to == ip("198.18.1.20"));
+  CHECK(mail.out_iface == "lan0");
+}
