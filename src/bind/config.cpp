@@ -367,8 +367,7 @@ class builder {
 
   std::optional<address_match_element> read_element(const node& n) {
     using k = address_match_element::kind;
-    address_match_element e;
-    e.where = n.where;
+    address_match_element e;  // e.where: the node's (a nested list) or its first item's position
     std::vector<const token*> items;
     token kw{n.keyword_quoted ? token::kind::string : token::kind::word, n.keyword, n.where};
     if (!n.keyword.empty() || n.keyword_quoted) items.push_back(&kw);
@@ -385,6 +384,7 @@ class builder {
         return std::nullopt;
       }
       e.what = k::nested;
+      e.where = n.where;
       auto inner = std::make_shared<address_match_list>(read_list(n.blocks[0]));
       std::string text = "{";
       for (const auto& x : inner->elements) text += " " + x.text + ";";
@@ -444,7 +444,8 @@ class builder {
   }
 
   // BIND refuses "198.18.1.77/24"; we keep the prefix it obviously means and warn.
-  void check_host_bits(const std::string& text, const ip_prefix& p, const source_location& where) {
+  // `where` becomes a source_location (a copy of the file's path) only for the warning.
+  void check_host_bits(const std::string& text, const ip_prefix& p, const location& where) {
     auto slash = text.find('/');
     if (slash == std::string::npos) return;
     std::string addr = text.substr(0, slash);
