@@ -280,6 +280,12 @@ void accepted_in(const config& cfg, const address_match_list& list, const host_a
 // Calls f(element) for every element `list` reaches through ACLs and nested lists, each ACL once.
 template <class F>
 void each_reached(const config& cfg, const address_match_list& list, F&& f) {
+  // A list that refers to no other list (most are) is its elements: no work list, no set.
+  if (std::none_of(list.elements.begin(), list.elements.end(),
+                   [](const address_match_element& e) { return e.what == kind::nested || e.what == kind::acl_ref; })) {
+    for (const auto& e : list.elements) f(e);
+    return;
+  }
   std::vector<std::pair<const address_match_list*, int>> todo{{&list, 0}};
   std::unordered_set<const address_match_list*> seen;
   while (!todo.empty()) {
@@ -537,14 +543,23 @@ struct taken_index {
     const accepted* a;
   };
   std::vector<entry> entries;
+  // How many prefixes of length 0 (any, ::/0) clients and destinations hold, per family: the count
+  // that covers a prefix of length 0, without a look-up (match-destinations is `any` in most views).
+  std::size_t whole[2][2] = {};  // [destinations][v6]
 
   void add(std::uint32_t view, const view_bounds& b) {
-    for (const auto& a : b.low_clients) add_one(clients, view, a);
-    for (const auto& a : b.low_destinations) add_one(destinations, view, a);
+    for (const auto& a : b.low_clients) add_one(true, view, a);
+    for (const auto& a : b.low_destinations) add_one(false, view, a);
   }
-  void add_one(prefix_lookup& l, std::uint32_t view, const accepted& a) {
-    l.add(a.prefix, static_cast<std::uint32_t>(entries.size()));
+  void add_one(bool is_clients, std::uint32_t view, const accepted& a) {
+    (is_clients ? clients : destinations).add(a.prefix, static_cast<std::uint32_t>(entries.size()));
+    if (std::min(a.prefix.length, a.prefix.network.bits()) == 0) ++whole[!is_clients][a.prefix.network.v6];
     entries.push_back({view, &a});
+  }
+  // prefix_lookup::count_covering(q) of clients or destinations.
+  std::size_t count_covering(bool is_clients, const ip_prefix& q) const {
+    if (q.length == 0) return whole[!is_clients][q.network.v6];
+    return (is_clients ? clients : destinations).count_covering(q);
   }
   // The views that certainly take q (by `l`), in no particular order, duplicates possible.
   void views_taking(const prefix_lookup& l, const ip_prefix& q, std::vector<std::uint32_t>& out) const {
@@ -587,11 +602,13 @@ std::vector<hc::finding> shadowed_views(const config& cfg) {
     return lowercase(v.rrclass) + (recursive_only ? "/r" : "/a");
   };
   std::vector<std::uint32_t> cand;
+  std::vector<const taken_index*> eligible_buffer;  // reused per view
   for (std::size_t j = 0; j < cfg.views.size(); ++j) {
     const auto& later = cfg.views[j];
     const auto& lb = bounds[j];
     // An earlier recursive-only view cannot shadow a view that also takes non-recursive queries.
-    std::vector<const taken_index*> eligible;
+    std::vector<const taken_index*>& eligible = eligible_buffer;
+    eligible.clear();
     for (bool rec : {false, true}) {
       if (rec && !later.match_recursive_only) continue;
       if (auto it = groups.find(group_key(later, rec)); it != groups.end()) eligible.push_back(&it->second);
@@ -604,7 +621,7 @@ std::vector<hc::finding> shadowed_views(const config& cfg) {
       for (bool is_clients : {true, false})
         for (const auto& q : is_clients ? lb.up_clients : lb.up_destinations) {
           std::size_t n = 0;
-          for (const auto* g : eligible) n += (is_clients ? g->clients : g->destinations).count_covering(q);
+          for (const auto* g : eligible) n += g->count_covering(is_clients, q);
           if (!drive || n < fewest) {
             drive = &q;
             drive_clients = is_clients;

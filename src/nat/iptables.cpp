@@ -13,14 +13,19 @@ namespace hc::nat {
 namespace {
 
 struct token {
-  std::string text;
+  std::string_view text;     // into the line, or (quoted) into the tokenizer's buffer
   std::uint32_t column = 0;  // 1-based
   bool quoted = false;
 };
 
-// Splits a line the way iptables-save quotes it ("..." with backslash escapes).
-std::vector<token> tokenize(std::string_view line, std::string& error) {
-  std::vector<token> out;
+// Splits a line the way iptables-save quotes it ("..." with backslash escapes) into `out` (cleared
+// first). Unquoted tokens view the line; the text of quoted ones, unescaped, goes to `unescaped`,
+// which is reserved to the line's length first so that it never moves (a token's text is never
+// longer than the line). No allocation per token: the vector and the buffer are reused per line.
+void tokenize(std::string_view line, std::vector<token>& out, std::string& unescaped, std::string& error) {
+  out.clear();
+  unescaped.clear();
+  if (unescaped.capacity() < line.size()) unescaped.reserve(line.size());
   std::size_t i = 0;
   while (i < line.size()) {
     if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
@@ -33,27 +38,28 @@ std::vector<token> tokenize(std::string_view line, std::string& error) {
       t.quoted = true;
       ++i;
       bool closed = false;
+      std::size_t begin = unescaped.size();
       while (i < line.size()) {
         if (line[i] == '\\' && i + 1 < line.size()) {
-          t.text += line[i + 1];
+          unescaped += line[i + 1];
           i += 2;
         } else if (line[i] == '"') {
           ++i;
           closed = true;
           break;
         } else {
-          t.text += line[i++];
+          unescaped += line[i++];
         }
       }
       if (!closed) error = "unterminated quoted string";
+      t.text = std::string_view(unescaped).substr(begin);
     } else {
       std::size_t start = i;
       while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-      t.text.assign(line.substr(start, i - start));
+      t.text = line.substr(start, i - start);
     }
-    out.push_back(std::move(t));
+    out.push_back(t);
   }
-  return out;
 }
 
 // "198.18.1.0/24", "198.18.1.10", "10.0.0.0/255.0.0.0".
@@ -134,13 +140,15 @@ const std::set<std::string_view>& non_terminal_targets() {
 
 class line_parser {
  public:
-  line_parser(std::vector<token> toks, source_location where, diagnostics& diags)
-      : toks_(std::move(toks)), where_(std::move(where)), diags_(diags) {}
+  // `file`, `line` and `column` locate the line (its first non-blank character) for the messages.
+  line_parser(const std::vector<token>& toks, const std::string& file, std::uint32_t line, std::uint32_t column,
+              diagnostics& diags)
+      : toks_(toks), file_(file), line_(line), column_(column), diags_(diags) {}
 
   // Parses the tokens after "-A CHAIN" into r; returns false after reporting an error.
   bool parse(rule& r, std::size_t start) {
     i_ = start;
-    std::string module;  // the last -m module, for its options
+    std::string_view module;  // the last -m module, for its options
     while (i_ < toks_.size()) {
       bool neg = false;
       if (toks_[i_].text == "!") {
@@ -148,7 +156,7 @@ class line_parser {
         if (++i_ >= toks_.size()) return fail("'!' at end of rule", "!");
       }
       const token& opt = toks_[i_];
-      const std::string& o = opt.text;
+      std::string_view o = opt.text;
       ++i_;
       // Old syntax: "-s ! addr".
       auto value = [&]() -> const token* {
@@ -181,7 +189,7 @@ class line_parser {
       } else if (o == "-i" || o == "--in-interface" || o == "-o" || o == "--out-interface") {
         auto v = value();
         if (!v) return false;
-        iface_match m{v->text, neg};
+        iface_match m{std::string(v->text), neg};
         (o == "-i" || o == "--in-interface" ? r.match.iif : r.match.oif) = std::move(m);
       } else if (o == "-p" || o == "--protocol") {
         auto v = value();
@@ -204,10 +212,12 @@ class line_parser {
                                                          "addrtype", "comment"};
         if (!known.count(module)) {
           // An unknown module: keep it, and swallow its options up to the next top-level option.
-          std::string text = "-m " + module;
+          std::string text = "-m ";
+          text += module;
           while (i_ < toks_.size() && !is_top_option(toks_[i_].text) &&
                  !(toks_[i_].text == "!" && i_ + 1 < toks_.size() && is_top_option(toks_[i_ + 1].text))) {
-            text += " " + toks_[i_++].text;
+            text += ' ';
+            text += toks_[i_++].text;
           }
           r.match.unknown.push_back(text);
         }
@@ -234,7 +244,7 @@ class line_parser {
           if (comma == std::string_view::npos) break;
           list = list.substr(comma + 1);
         }
-        if (o == "--ports") r.match.unknown.push_back("--ports " + v->text);  // either port: not simulated
+        if (o == "--ports") r.match.unknown.push_back("--ports " + std::string(v->text));  // either port: not simulated
         else if (o == "--dports" || o == "--destination-ports") r.match.dport = std::move(m);
         else r.match.sport = std::move(m);
       } else if (o == "--ctstate" || o == "--state") {
@@ -262,15 +272,18 @@ class line_parser {
         auto v = value();
         if (!v) return false;
         if (v->text == "LOCAL") r.match.dst_local = !neg;
-        else r.match.unknown.push_back(std::string(neg ? "! " : "") + "--dst-type " + v->text);
+        else r.match.unknown.push_back(std::string(neg ? "! " : "") + "--dst-type " + std::string(v->text));
       } else if (o == "--comment") {
         if (!value()) return false;
       } else if (!module.empty() && o.rfind("--", 0) == 0 && o != "--to-destination" && o != "--to-source") {
         // Other options of a loaded module (--tcp-flags, --syn, --ctstatus, --src-type, ...), with
         // their values: kept as matches the simulator does not know.
-        std::string text = (neg ? "! " : "") + o;
-        while (i_ < toks_.size() && !toks_[i_].text.empty() && toks_[i_].text[0] != '-' && toks_[i_].text != "!")
-          text += " " + toks_[i_++].text;
+        std::string text = neg ? "! " : "";
+        text += o;
+        while (i_ < toks_.size() && !toks_[i_].text.empty() && toks_[i_].text[0] != '-' && toks_[i_].text != "!") {
+          text += ' ';
+          text += toks_[i_++].text;
+        }
         r.match.unknown.push_back(text);
       } else if (o == "-j" || o == "--jump" || o == "-g" || o == "--goto") {
         if (neg) return fail_at(opt, "a target cannot be negated", o);
@@ -285,7 +298,7 @@ class line_parser {
   }
 
  private:
-  bool parse_target(rule& r, const std::string& target, bool is_goto) {
+  bool parse_target(rule& r, std::string_view target, bool is_goto) {
     r.target = target;
     if (is_goto) {
       r.act = action::go;
@@ -335,21 +348,72 @@ class line_parser {
     if (i_ < toks_.size()) return fail_at(toks_[i_], "unexpected token after the target", toks_[i_].text);
     return true;
   }
-  bool fail(std::string message, std::string near) {
-    diags_.error(where_, std::move(message), std::move(near));
+  bool fail(std::string message, std::string_view near) {
+    diags_.error({file_, line_, column_}, std::move(message), std::string(near));
     return false;
   }
-  bool fail_at(const token& t, std::string message, std::string near) {
-    source_location at = where_;
-    at.column = t.column;
-    diags_.error(at, std::move(message), std::move(near));
+  bool fail_at(const token& t, std::string message, std::string_view near) {
+    diags_.error({file_, line_, t.column}, std::move(message), std::string(near));
     return false;
   }
 
-  std::vector<token> toks_;
+  const std::vector<token>& toks_;
   std::size_t i_ = 0;
-  source_location where_;
+  const std::string& file_;
+  std::uint32_t line_ = 0, column_ = 0;
   diagnostics& diags_;
+};
+
+// The number of -A and -I lines of each chain (key: table '\0' chain), read quickly before the rules
+// so that each chain's rule vector is allocated once (a rule is ~550 bytes: growing by doubling
+// moved 100,000 of them twice and touched three times the memory). Only a capacity hint: a line the
+// reader rejects is counted too, so the whole reservation is bounded by the text's size (at most one
+// rule per 32 bytes).
+std::unordered_map<std::string, std::size_t> rule_count_hint(std::string_view text) {
+  std::unordered_map<std::string, std::size_t> out;
+  std::string_view table, run_chain;  // the current table; the chain of the current run of lines
+  std::size_t run = 0;
+  auto flush = [&] {
+    if (run) out[std::string(table) + '\0' + std::string(run_chain)] += run;
+    run = 0;
+  };
+  auto word = [](std::string_view& rest) -> std::string_view {  // the next blank-separated word
+    auto b = rest.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    rest.remove_prefix(b);
+    auto e = std::min(rest.find_first_of(" \t\r"), rest.size());
+    auto w = rest.substr(0, e);
+    rest.remove_prefix(e);
+    return w;
+  };
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = std::min(text.find('\n', pos), text.size());
+    std::string_view rest = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    auto head = word(rest);
+    if (!head.empty() && head.front() == '[') head = word(rest);  // [packets:bytes]
+    if (head.empty()) continue;
+    if (head.front() == '*' || head == "COMMIT") {
+      flush();
+      table = head.front() == '*' ? head.substr(1) : std::string_view{};
+      continue;
+    }
+    if (head != "-A" && head != "--append" && head != "-I" && head != "--insert") continue;
+    auto name = word(rest);
+    if (name != run_chain) {
+      flush();
+      run_chain = name;
+    }
+    ++run;
+  }
+  flush();
+  return out;
+}
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
 }  // namespace
@@ -359,17 +423,23 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
   rs.syntax = rule_syntax::iptables;
   rs.file = file;
   std::string table;  // current table, empty outside *table ... COMMIT
-  std::unordered_map<std::string, std::size_t> table_chains;  // the current table's chains by name
+  // the current table's chains by name
+  std::unordered_map<std::string, std::size_t, string_hash, std::equal_to<>> table_chains;
   // Rules inserted with -I, in the order read, per chain: -I puts each before all others, so they
   // come first in reverse order (kept apart so that an insertion does not move every rule).
   std::vector<std::vector<rule>> inserted;
+  auto hint = rule_count_hint(text);
+  std::size_t reserve_budget = text.size() / 32;  // rules reserved in all, see rule_count_hint
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
-  auto find_chain = [&](const std::string& name) -> std::optional<std::size_t> {
+  auto find_chain = [&](std::string_view name) -> std::optional<std::size_t> {
     auto it = table_chains.find(name);
     if (it == table_chains.end()) return std::nullopt;
     return it->second;
   };
+  std::vector<token> toks;  // the tokens of the current line, and the text of its quoted ones
+  std::string unescaped;
+  std::string tok_error;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -378,39 +448,41 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     auto first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;
-    source_location where{file, line_no, static_cast<std::uint32_t>(first + 1)};
+    const auto column = static_cast<std::uint32_t>(first + 1);
+    // The line's location, built only where it is kept or reported (the file name is a string).
+    auto where = [&] { return source_location{file, line_no, column}; };
     if (line.find('\0') != std::string_view::npos) {
-      diags.error(where, "binary data in the rules");
+      diags.error(where(), "binary data in the rules");
       continue;
     }
-    std::string tok_error;
-    auto toks = tokenize(line, tok_error);
+    tok_error.clear();
+    tokenize(line, toks, unescaped, tok_error);
     if (!tok_error.empty()) {
-      diags.error(where, tok_error, std::string(line.substr(first, 40)));
+      diags.error(where(), tok_error, std::string(line.substr(first, 40)));
       continue;
     }
     // "[packets:bytes]" counters from iptables-save -c.
     std::size_t start = 0;
     if (!toks.empty() && toks[0].text.size() > 2 && toks[0].text.front() == '[' && toks[0].text.back() == ']' &&
-        toks[0].text.find(':') != std::string::npos)
+        toks[0].text.find(':') != std::string_view::npos)
       start = 1;
     if (start >= toks.size()) continue;
-    const std::string& head = toks[start].text;
+    const std::string_view head = toks[start].text;
     if (head[0] == '*') {
-      if (!table.empty()) diags.error(where, "table '" + table + "' not closed by COMMIT", head);
-      table = head.substr(1);
-      if (table.empty()) diags.error(where, "table name missing", head);
+      if (!table.empty()) diags.error(where(), "table '" + table + "' not closed by COMMIT", std::string(head));
+      table.assign(head.substr(1));
+      if (table.empty()) diags.error(where(), "table name missing", std::string(head));
       table_chains.clear();
       continue;
     }
     if (head == "COMMIT") {
-      if (table.empty()) diags.error(where, "COMMIT outside a table", head);
+      if (table.empty()) diags.error(where(), "COMMIT outside a table", std::string(head));
       table.clear();
       table_chains.clear();
       continue;
     }
     if (table.empty()) {
-      diags.error(where, "rule outside a table (missing *nat or *filter)", head);
+      diags.error(where(), "rule outside a table (missing *nat or *filter)", std::string(head));
       continue;
     }
     if (head[0] == ':') {
@@ -418,24 +490,29 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
       c.table = table;
       c.type = table;
       c.name = head.substr(1);
-      c.where = where;
+      c.where = where();
       if (c.name.empty()) {
-        diags.error(where, "chain name missing", head);
+        diags.error(where(), "chain name missing", std::string(head));
         continue;
       }
       if (start + 1 < toks.size()) {
         const auto& pol = toks[start + 1].text;
         if (pol == "DROP") c.policy_drop = true;
         else if (pol != "ACCEPT" && pol != "-") {
-          source_location at = where;
+          source_location at = where();
           at.column = toks[start + 1].column;
-          diags.error(at, "unknown chain policy", pol);
+          diags.error(at, "unknown chain policy", std::string(pol));
         }
       }
       detail::builtin_hook(table, c.name, c.hook, c.priority);
       if (find_chain(c.name)) {
-        diags.error(where, "chain declared twice", c.name);
+        diags.error(where(), "chain declared twice", c.name);
         continue;
+      }
+      if (auto h = hint.find(table + '\0' + c.name); h != hint.end()) {
+        std::size_t n = std::min(h->second, reserve_budget);
+        c.rules.reserve(n);
+        reserve_budget -= n;
       }
       table_chains.emplace(c.name, rs.chains.size());
       rs.chains.push_back(std::move(c));
@@ -444,29 +521,33 @@ ruleset parse_iptables_save(std::string_view text, const std::string& file, diag
     }
     if (head == "-A" || head == "--append" || head == "-I" || head == "--insert") {
       if (start + 1 >= toks.size()) {
-        diags.error(where, "chain name missing", head);
+        diags.error(where(), "chain name missing", std::string(head));
         continue;
       }
       const token& cname = toks[start + 1];
       auto ci = find_chain(cname.text);
       if (!ci) {
-        source_location at = where;
+        source_location at = where();
         at.column = cname.column;
-        diags.error(at, "rule for an undeclared chain", cname.text);
+        diags.error(at, "rule for an undeclared chain", std::string(cname.text));
         continue;
       }
-      rule r;
-      r.where = where;
-      r.text = std::string(line.substr(first));
+      const bool insert = head == "-I" || head == "--insert";
       std::size_t body = start + 2;
-      if ((head == "-I" || head == "--insert") && body < toks.size() && detail::parse_port(toks[body].text)) ++body;
-      line_parser lp(std::move(toks), where, diags);
-      if (!lp.parse(r, body)) continue;
-      if (head == "-I" || head == "--insert") inserted[*ci].push_back(std::move(r));
-      else rs.chains[*ci].rules.push_back(std::move(r));
+      if (insert && body < toks.size() && detail::parse_port(toks[body].text)) ++body;
+      // Read in place (a rule is ~550 bytes), and taken back when the line is rejected.
+      auto& rules = insert ? inserted[*ci] : rs.chains[*ci].rules;
+      rule& r = rules.emplace_back();
+      line_parser lp(toks, file, line_no, column, diags);
+      if (!lp.parse(r, body)) {
+        rules.pop_back();
+        continue;
+      }
+      r.where = where();
+      r.text = line.substr(first);
       continue;
     }
-    diags.error(where, "not an iptables-save line", head);
+    diags.error(where(), "not an iptables-save line", std::string(head));
   }
   if (!table.empty()) diags.error({file, line_no, 0}, "table '" + table + "' not closed by COMMIT");
   for (std::size_t k = 0; k < rs.chains.size(); ++k) {

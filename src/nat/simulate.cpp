@@ -2,6 +2,7 @@
 // the reply path, with three-valued matching so that what is not understood gives `unknown`.
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -43,43 +44,66 @@ struct packet {
   bool dst_local = false;
 };
 
-// Rules of one chain that test the same destination, split by the destination port they test when
-// they are many (a few are cheaper to match than to look up).
+// The rules of one chain that test the same destination: a range of chain_lookup::members, split
+// by the destination port they test when they are many (a few are cheaper to match than to look up).
 struct rule_bucket {
-  std::vector<std::uint32_t> all;       // every rule, in rule order (a packet without a known port)
-  bool split = false;                   // any_port and by_port are filled
-  std::vector<std::uint32_t> any_port;  // rules without a (positive, short) port test, in rule order
-  std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> by_port;  // in rule order per port
+  std::uint32_t begin = 0, end = 0;  // its rules, in rule order: members[begin, end)
+  struct port_split {
+    std::vector<std::uint32_t> any_port;  // rules without a (positive, short) port test, in rule order
+    std::unordered_map<std::uint16_t, std::vector<std::uint32_t>> by_port;  // in rule order per port
+  };
+  std::unique_ptr<port_split> split;  // built by finish() for more than 16 rules
 
-  void add(std::uint32_t n) { all.push_back(n); }
-  void finish(const chain& c) {
+  void finish(const chain& c, const std::vector<std::uint32_t>& members) {
     constexpr std::size_t worth_it = 16;
     constexpr unsigned indexed_ports = 64;  // wider port tests go with the rules without one
-    if (all.size() <= worth_it) return;
-    split = true;
-    for (std::uint32_t n : all) {
+    if (end - begin <= worth_it) return;
+    split = std::make_unique<port_split>();
+    for (std::uint32_t k = begin; k < end; ++k) {
+      std::uint32_t n = members[k];
       const auto& d = c.rules[n].match.dport;
       unsigned ports = 0;
       if (d && !d->negated && !d->any_of.empty())
         for (const auto& pr : d->any_of) ports += static_cast<unsigned>(pr.last - pr.first) + 1;
       if (ports == 0 || ports > indexed_ports) {
-        any_port.push_back(n);
+        split->any_port.push_back(n);
         continue;
       }
       for (const auto& pr : d->any_of)
         for (unsigned p = pr.first; p <= pr.last; ++p) {
-          auto& v = by_port[static_cast<std::uint16_t>(p)];
+          auto& v = split->by_port[static_cast<std::uint16_t>(p)];
           if (v.empty() || v.back() != n) v.push_back(n);
         }
     }
   }
-  void collect(std::optional<std::uint16_t> dport, std::vector<std::uint32_t>& out) const {
+  void collect(std::optional<std::uint16_t> dport, const std::vector<std::uint32_t>& members,
+               std::vector<std::uint32_t>& out) const {
     if (!dport || !split) {
-      out.insert(out.end(), all.begin(), all.end());
+      out.insert(out.end(), members.begin() + begin, members.begin() + end);
       return;
     }
-    out.insert(out.end(), any_port.begin(), any_port.end());
-    if (auto it = by_port.find(*dport); it != by_port.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    out.insert(out.end(), split->any_port.begin(), split->any_port.end());
+    if (auto it = split->by_port.find(*dport); it != split->by_port.end())
+      out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+};
+
+// A destination prefix, masked to its length, as a hash key.
+struct dest_key {
+  ip_address net;
+  unsigned len = 0;
+  bool operator==(const dest_key&) const = default;
+};
+struct dest_key_hash {
+  std::size_t operator()(const dest_key& k) const noexcept {
+    std::uint64_t lo = 0, hi = 0;
+    std::memcpy(&lo, k.net.bytes.data(), 8);
+    std::memcpy(&hi, k.net.bytes.data() + 8, 8);
+    std::uint64_t h = (lo ^ (hi * 0x9e3779b97f4a7c15ull)) + (std::uint64_t{k.len} << 1 | k.net.v6);
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return static_cast<std::size_t>(h);
   }
 };
 
@@ -87,9 +111,31 @@ struct rule_bucket {
 // the rules whose destination prefixes hold its address (or that test no destination) and whose
 // destination ports hold its port (or that test no port, or a wide range).
 struct chain_lookup {
-  detail::prefix_lookup by_daddr;  // value: number in buckets
-  std::vector<rule_bucket> buckets;
-  rule_bucket any_daddr;           // rules without a (positive, short) destination test
+  std::unordered_map<dest_key, std::uint32_t, dest_key_hash> bucket_of;  // a tested destination -> bucket
+  std::vector<unsigned> lengths[2];  // the distinct lengths in bucket_of: [0] IPv4, [1] IPv6
+  std::vector<rule_bucket> buckets;  // [0]: the rules without a (positive, short) destination test
+  std::vector<std::uint32_t> members;  // the rules of every bucket, bucket after bucket (rule_bucket::begin)
+
+  // Calls f(bucket) for every bucket whose destination holds `a` (not bucket 0).
+  template <class F>
+  void each_containing(const ip_address& a, F&& f) const {
+    for (unsigned len : lengths[a.v6])
+      if (auto it = bucket_of.find(dest_key{detail::masked(a, len), len}); it != bucket_of.end()) f(it->second);
+  }
+};
+
+// Addresses, each as a full-length prefix (masked as prefix_lookup keys them), in one sorted vector:
+// tens of thousands of public addresses without a hash node each.
+class address_set {
+ public:
+  void add(const std::vector<ip_address>& list) {
+    for (const auto& a : list) sorted_.push_back(masked(a, a.bits()));
+  }
+  void finish() { std::sort(sorted_.begin(), sorted_.end()); }  // before contains()
+  bool contains(const ip_address& a) const { return std::binary_search(sorted_.begin(), sorted_.end(), masked(a, a.bits())); }
+
+ private:
+  std::vector<ip_address> sorted_;
 };
 
 // What the simulation of one rule set needs, built once for every flow: chains by name and by hook,
@@ -106,9 +152,12 @@ struct tables {
   std::map<std::string, std::vector<const chain*>> hooks;  // base chains by hook, by priority (stable)
   std::vector<const chain*> bases;                      // every base chain, in the rule set's order
   std::vector<router_interface> ifs;
-  detail::prefix_lookup routes;            // every interface network; value: interface number
-  detail::prefix_lookup router_addresses;  // the router's own addresses
-  detail::prefix_lookup publics;           // the public addresses of the DNAT rules
+  // Every interface network; value: interface number. The host routes (an inferred WAN holds one per
+  // public address) are in host_routes, sorted by address then interface number.
+  detail::prefix_lookup routes;
+  std::vector<std::pair<ip_address, std::uint32_t>> host_routes;
+  address_set router_addresses;            // the router's own addresses
+  address_set publics;                     // the public addresses of the DNAT rules
 
   // `published`: detail::published_addresses(r), computed once by the caller.
   tables(const ruleset& r, std::vector<router_interface> interfaces, const std::vector<ip_address>& published)
@@ -127,10 +176,16 @@ struct tables {
     for (auto& [hook, list] : hooks)
       std::stable_sort(list.begin(), list.end(), [](const chain* a, const chain* b) { return a->priority < b->priority; });
     for (std::size_t i = 0; i < ifs.size(); ++i) {
-      for (const auto& n : ifs[i].networks) routes.add(n, static_cast<std::uint32_t>(i));
-      for (const auto& a : ifs[i].addresses) router_addresses.add({a, a.bits()}, 0);
+      for (const auto& n : ifs[i].networks) {
+        if (n.length >= n.network.bits()) host_routes.emplace_back(masked(n.network, n.network.bits()), static_cast<std::uint32_t>(i));
+        else routes.add(n, static_cast<std::uint32_t>(i));
+      }
+      router_addresses.add(ifs[i].addresses);
     }
-    for (const auto& a : published) publics.add({a, a.bits()}, 0);
+    publics.add(published);
+    std::sort(host_routes.begin(), host_routes.end());
+    router_addresses.finish();
+    publics.finish();
   }
 
   const chain* find(const std::string& family, const std::string& table, const std::string& name) const {
@@ -147,28 +202,41 @@ struct tables {
     auto& l = *slot;
     const chain& c = rs->chains[ci];
     constexpr std::size_t indexed = 64;  // longer destination lists (sets) have their own look-up
-    std::map<ip_prefix, std::uint32_t> bucket_of;  // a destination prefix (masked) -> its bucket
+    // The bucket of each (rule, prefix) in rule order, then the members of every bucket in one vector.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> placed;  // (bucket, rule)
+    placed.reserve(c.rules.size());
+    std::vector<std::uint32_t> counts{0};  // rules per bucket; bucket 0: any destination
     for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
       const rule& rl = c.rules[ri];
       const auto& d = rl.match.daddr;
       auto n = static_cast<std::uint32_t>(ri);
       if (!d || d->negated || d->any_of.size() > indexed) {
-        l.any_daddr.add(n);
+        placed.emplace_back(0, n);
+        ++counts[0];
         continue;
       }
       for (const auto& p : d->any_of) {
         unsigned len = std::min(p.length, p.network.bits());
-        ip_prefix key{detail::masked(p.network, len), len};
-        auto [it, added] = bucket_of.emplace(key, static_cast<std::uint32_t>(l.buckets.size()));
+        auto [it, added] = l.bucket_of.try_emplace(dest_key{detail::masked(p.network, len), len},
+                                                   static_cast<std::uint32_t>(counts.size()));
         if (added) {
-          l.buckets.emplace_back();
-          l.by_daddr.add(key, it->second);
+          counts.push_back(0);
+          auto& lens = l.lengths[p.network.v6];
+          if (std::find(lens.begin(), lens.end(), len) == lens.end()) lens.push_back(len);  // at most 129
         }
-        l.buckets[it->second].add(n);
+        placed.emplace_back(it->second, n);
+        ++counts[it->second];
       }
     }
-    l.any_daddr.finish(c);
-    for (auto& b : l.buckets) b.finish(c);
+    l.buckets.resize(counts.size());
+    std::uint32_t at = 0;
+    for (std::size_t b = 0; b < counts.size(); ++b) {
+      l.buckets[b].begin = l.buckets[b].end = at;
+      at += counts[b];
+    }
+    l.members.resize(at);
+    for (const auto& [b, n] : placed) l.members[l.buckets[b].end++] = n;
+    for (auto& b : l.buckets) b.finish(c, l.members);
     return l;
   }
 
@@ -176,8 +244,8 @@ struct tables {
   std::vector<std::uint32_t> candidates(const chain& c, const ip_address& daddr, std::optional<std::uint16_t> dport) const {
     const auto& l = lookup(static_cast<std::size_t>(&c - rs->chains.data()));
     std::vector<std::uint32_t> out;
-    l.any_daddr.collect(dport, out);
-    l.by_daddr.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, out); });
+    l.buckets[0].collect(dport, l.members, out);
+    l.each_containing(daddr, [&](std::uint32_t b) { l.buckets[b].collect(dport, l.members, out); });
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());  // a rule with several prefixes that hold daddr
     return out;
@@ -357,7 +425,10 @@ std::optional<rule_ref> ref_of(const ruleset& rs, const verdict& v) {
 
 // The interface a destination is routed to: longest matching network, else the default route.
 const router_interface* route(const tables& t, const ip_address& a) {
-  if (auto i = t.routes.first_containing(a)) return &t.ifs[*i];  // longest first, then the first listed
+  // Longest first (a host route), then the first listed.
+  auto host = std::lower_bound(t.host_routes.begin(), t.host_routes.end(), std::pair{masked(a, a.bits()), std::uint32_t{0}});
+  if (host != t.host_routes.end() && host->first == masked(a, a.bits())) return &t.ifs[host->second];
+  if (auto i = t.routes.first_containing(a)) return &t.ifs[*i];
   for (const auto& i : t.ifs)
     if (i.default_route) return &i;
   return nullptr;
@@ -552,15 +623,12 @@ std::vector<router_interface> infer_interfaces_with(const ruleset& rs, const ana
   if (!ctx.interfaces.empty()) return ctx.interfaces;
   std::vector<ip_prefix> lan = ctx.lan;
   std::vector<ip_address> publics;  // in order of first appearance, each once
-  detail::prefix_lookup seen_publics;
-  auto add_public = [&](const ip_address& a) {
-    if (seen_publics.contains(a)) return;
-    seen_publics.add({a, a.bits()}, 0);
-    publics.push_back(a);
-  };
+  address_set seen_publics;  // the services' addresses (`published` holds each address once)
   for (const auto& s : ctx.services) publics.push_back(s.public_address);  // as given, duplicates kept
-  for (const auto& s : ctx.services) seen_publics.add({s.public_address, s.public_address.bits()}, 0);
-  for (const auto& a : published) add_public(a);
+  seen_publics.add(publics);
+  seen_publics.finish();
+  for (const auto& a : published)
+    if (!seen_publics.contains(a)) publics.push_back(a);
   // LAN prefixes from the source-NAT rules: "-s 198.18.1.0/24 ... -j SNAT".
   if (lan.empty()) {
     std::set<ip_prefix> seen;

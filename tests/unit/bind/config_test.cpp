@@ -129,6 +129,34 @@ view "Int" in {
   CHECK(z[4].type == "mirror");
 }
 
+TEST_CASE("config: among many views, a name used again is reported at its first definition") {
+  // 300 views (the name index grows several times), then names used again: each duplicate is an
+  // error naming the first definition, is not read, and every other view keeps its place.
+  scratch_dir dir;
+  std::string text;
+  for (int k = 0; k < 300; ++k) text += "view \"v" + std::to_string(k) + "\" { match-clients { 10.0." + std::to_string(k % 256) + ".0/24; }; };\n";
+  text += "view \"v7\" { match-clients { any; }; };\n";    // 301
+  text += "view \"V7\" { match-clients { any; }; };\n";    // 302: names are case-sensitive
+  text += "view \"v299\" { match-clients { any; }; };\n";  // 303
+  text += "view \"v0\" { };\n";                             // 304
+  auto top = dir.write("named.conf", text);
+  hc::diagnostics d;
+  auto cfg = hc::bind::read_named_conf(top, d);
+  std::string f = top + ":";
+  CHECK(messages(d) == std::vector<std::string>{
+                           f + "301:1: view 'v7' already defined at " + f + "8:1 near 'v7'",
+                           f + "303:1: view 'v299' already defined at " + f + "300:1 near 'v299'",
+                           f + "304:1: view 'v0' already defined at " + f + "1:1 near 'v0'",
+                       });
+  REQUIRE(cfg.views.size() == 301);
+  for (int k = 0; k < 300; ++k) {
+    std::string expected = "v" + std::to_string(k);
+    CHECK(cfg.views[static_cast<std::size_t>(k)].name == expected);
+  }
+  CHECK(cfg.views[300].name == "V7");
+  CHECK(hc::bind::match_list_texts(cfg.views[7].match_clients) == std::vector<std::string>{"10.0.7.0/24"});
+}
+
 TEST_CASE("config: bad files give exact messages and reading goes on") {
   scratch_dir dir;
   auto top = dir.write("named.conf",

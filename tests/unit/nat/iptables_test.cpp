@@ -267,6 +267,43 @@ TEST_CASE("iptables reader: real iptables-save output with user chains, wildcard
   CHECK(preds[2].prediction.result == outcome::not_forwarded);
 }
 
+TEST_CASE("iptables reader: several quoted tokens on a line keep their own text; rules keep their order") {
+  // The quoted tokens of a line are unescaped into one buffer: each keeps its own text. Chains of
+  // many rules (their vectors are reserved from a count of the -A lines) keep the order read, with
+  // -I rules first; a rejected line is not a rule.
+  std::string text = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n";
+  text += "-A POSTROUTING -o \"wan \\\"0\\\"\" -m comment --comment \"x \\\\ y\" -j LOG --log-prefix \"pre fix\"\n";  // 4
+  for (int k = 0; k < 50; ++k)  // lines 5..54
+    text += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport " + std::to_string(1000 + k) + " -j DNAT --to-destination 198.18.1.10\n";
+  text += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport nope -j DNAT --to-destination 198.18.1.10\n";  // 55
+  text += "-I PREROUTING 1 -i \"lan 0\" -o \"lan 1\" -j ACCEPT\n";  // 56
+  text += "-I PREROUTING -d 203.0.113.9 -j ACCEPT\nCOMMIT\n";                  // 57
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(text, "q.rules", d);
+  REQUIRE(d.all().size() == 1);
+  CHECK(d.all()[0].str() == "q.rules:55:48: not a port or port range near 'nope'");
+  const chain* post = rs.find("ip", "nat", "POSTROUTING");
+  REQUIRE(post);
+  REQUIRE(post->rules.size() == 1);
+  REQUIRE(post->rules[0].match.oif);
+  CHECK(post->rules[0].match.oif->pattern == "wan \"0\"");
+  CHECK(post->rules[0].target == "LOG");
+  const chain* pre = rs.find("ip", "nat", "PREROUTING");
+  REQUIRE(pre);
+  REQUIRE(pre->rules.size() == 52);
+  CHECK(pre->rules[0].where.line == 57);  // -I rules: the last one read comes first
+  REQUIRE(pre->rules[1].match.iif);
+  CHECK(pre->rules[1].match.iif->pattern == "lan 0");
+  CHECK(pre->rules[1].match.oif->pattern == "lan 1");
+  for (std::size_t k = 0; k < 50; ++k) {
+    const rule& r = pre->rules[k + 2];
+    CHECK(r.where.line == k + 5);
+    REQUIRE(r.match.dport);
+    CHECK(r.match.dport->any_of.at(0).first == 1000 + k);
+  }
+  CHECK(pre->rules[2].text == "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport 1000 -j DNAT --to-destination 198.18.1.10");
+}
+
 TEST_CASE("readers: random bytes and huge lines give diagnostics, never a crash") {
   std::mt19937 rng(777);
   for (int round = 0; round < 300; ++round) {

@@ -444,3 +444,60 @@ TEST_CASE("simulator: one cause for many names is one finding listing every name
     }
   CHECK(not_forwarded == 2);
 }
+
+TEST_CASE("simulator: many port forwards on one address are looked up by port, in rule order") {
+  // More than 16 rules test 203.0.113.1 (their look-up is split by port), one of them twice and with
+  // a range too wide to index by port; a /24 and a rule without destination apply too.
+  std::string nat = "-A PREROUTING -d 203.0.113.0/24 -p tcp --dport 8000 -j DNAT --to-destination 198.18.1.30\n";  // 7
+  for (int k = 0; k < 40; ++k)  // lines 8..47
+    nat += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport " + std::to_string(2000 + k) +
+           " -j DNAT --to-destination 198.18.1.10:" + std::to_string(3000 + k) + "\n";
+  nat += "-A PREROUTING -d 203.0.113.1/32,203.0.113.1 -p tcp --dport 7000:7100 -j DNAT --to-destination 198.18.1.11\n";  // 48
+  nat += "-A PREROUTING -d 203.0.113.1/32 -p tcp --dport 2005 -j DNAT --to-destination 198.18.1.99\n";  // 49
+  nat += "-A PREROUTING -p tcp --dport 9000 -j DNAT --to-destination 198.18.1.40\n";  // 50
+  nat += "-A POSTROUTING -s 198.18.1.0/24 -d 198.18.1.0/24 -j MASQUERADE\n";
+  auto rs = parse_ok(save(nat, filter_rules));
+  auto ctx = nat_test::lan_context();
+  struct expectation {
+    std::uint16_t port;
+    const char* to;
+    std::uint16_t to_port;
+    std::uint32_t line;
+  };
+  for (const auto& e : {expectation{2005, "198.18.1.10", 3005, 13}, expectation{2000, "198.18.1.10", 3000, 8},
+                        expectation{2039, "198.18.1.10", 3039, 47}, expectation{7050, "198.18.1.11", 7050, 48},
+                        expectation{8000, "198.18.1.30", 8000, 7}, expectation{9000, "198.18.1.40", 9000, 50}}) {
+    auto p = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, e.port}, ctx);
+    INFO(p.reason);
+    const auto port = e.port;
+    CAPTURE(port);
+    CHECK(p.result == outcome::works);
+    CHECK(p.dnat_to == ip(e.to));
+    CHECK(p.dnat_port == e.to_port);
+    REQUIRE_FALSE(p.rules.empty());
+    CHECK(p.rules[0].where.line == e.line);
+  }
+  auto none = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, 2040}, ctx);
+  CHECK(none.result == outcome::not_forwarded);
+  auto other = predict(rs, {ip("198.18.1.99"), ip("203.0.113.2"), proto_tcp, 2005}, ctx);  // only the /24's port 8000
+  CHECK(other.result == outcome::not_forwarded);
+}
+
+TEST_CASE("simulator: a host route wins over a network that holds it, and the first interface listing it wins") {
+  auto rs = parse_ok(save(dnat_rules, filter_rules));
+  auto ctx = nat_test::lan_context();
+  router_interface lan{"lan0", {prefix("198.18.1.0/24")}, {ip("198.18.1.1")}, false};
+  router_interface dmz{"dmz0", {prefix("198.18.1.10/32")}, {}, false};
+  router_interface dmz_again{"dmz1", {prefix("198.18.1.10/32"), prefix("198.18.1.53/32")}, {}, false};
+  router_interface wan{"wan0", {prefix("203.0.113.0/24")}, {ip("203.0.113.1"), ip("203.0.113.2")}, true};
+  ctx.interfaces = {lan, dmz, dmz_again, wan};
+  auto web = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_tcp, 443}, ctx);
+  CHECK(web.dnat_to == ip("198.18.1.10"));
+  CHECK(web.out_iface == "dmz0");
+  auto dns = predict(rs, {ip("198.18.1.99"), ip("203.0.113.1"), proto_udp, 53}, ctx);
+  CHECK(dns.dnat_to == ip("198.18.1.53"));
+  CHECK(dns.out_iface == "dmz1");
+  auto mail = predict(rs, {ip("198.18.1.99"), ip("203.0.113.2"), proto_tcp, 25}, ctx);
+  CHECK(mail.dnat_to == ip("198.18.1.20"));
+  CHECK(mail.out_iface == "lan0");
+}
