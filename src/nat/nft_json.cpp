@@ -376,7 +376,8 @@ class reader {
         }
       }
     }
-    rs.reindex();
+    detail::reindex(rs, std::move(chains_));  // the same map as detail::chains_by_key(rs)
+    chains_.clear();
   }
 
   // The SAX interface of nlohmann::json (json::sax_parse).

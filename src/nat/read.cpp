@@ -45,10 +45,10 @@ bool is_nat_prerouting(const chain& c) {
   return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
 }
 
-ruleset_index build_index(const ruleset& rs) {
+ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std::size_t> by_key) {
   ruleset_index ix;
   ix.chain_count = rs.chains.size();
-  ix.chains = detail::chains_by_key(rs);
+  ix.chains = std::move(by_key);
   for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
     const chain& c = rs.chains[ci];
     if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
@@ -71,7 +71,12 @@ ruleset_index build_index(const ruleset& rs) {
 
 void ruleset::reindex() {
   detail::index_address_matches(*this);
-  index = std::make_shared<const ruleset_index>(build_index(*this));
+  index = std::make_shared<const ruleset_index>(build_index(*this, detail::chains_by_key(*this)));
+}
+
+void detail::reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key) {
+  detail::index_address_matches(rs);
+  rs.index = std::make_shared<const ruleset_index>(build_index(rs, std::move(by_key)));
 }
 
 namespace detail {
@@ -242,7 +247,7 @@ ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags, nat_
 std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_address& public_addr) {
   std::optional<ruleset_index> built;  // a rule set built by hand, or changed since reindex()
   const ruleset_index* ix = rs.index.get();
-  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs));
+  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs, detail::chains_by_key(rs)));
   // The chains a packet to public_addr may reach, from the base chains through the jumps whose own
   // destination and family tests may hold, each once, in the order found; in each, the rules that
   // may match public_addr, in order.
