@@ -491,6 +491,7 @@ class reader {
       first_pass_diags_.clear();
       first_pass_failed_ = nullptr;
       rule_items_.clear();
+      any_deferred_ = false;
     }
     seen_nftables_ = true;
     nftables_array_ = is_array;
@@ -542,7 +543,17 @@ class reader {
       ri.parsed = std::move(item);
       ri.positions = std::move(item_positions_);
       item_positions_ = item_positions{};
+      any_deferred_ = true;
       return true;
+    }
+    if (!any_deferred_) {  // every rule before it is in its chain already: this one goes there now
+      if (!ri.rules.empty()) {
+        auto& into = rs_->chains[ri.chain].rules;
+        if (into.empty() && into.capacity() < ri.rules.size()) into = std::move(ri.rules);
+        else into.insert(into.end(), std::make_move_iterator(ri.rules.begin()), std::make_move_iterator(ri.rules.end()));
+        ri.rules.clear();
+      }
+      if (ri.diags.empty() && !ri.failed) rule_items_.pop_back();  // nothing left to give at the end
     }
     return false;
   }
@@ -661,7 +672,8 @@ class reader {
     }
     (void)rs;
     ri.chain = found->second;
-    rule r;
+    std::vector<rule> alts(1);  // the rule, or its alternatives (expand)
+    rule& r = alts[0];
     r.where = loc(body, path);
     if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].template get<std::uint64_t>();
     if (!body.contains("expr") || !body["expr"].is_array()) return error(body, path, "rule without \"expr\" array");
@@ -669,10 +681,8 @@ class reader {
     else if (family == "ip6") r.match.family = 6;
     cur_family_ = family;
     cur_table_ = table;
-    std::vector<std::string> words;
+    std::string text;  // the words of the expressions, joined by spaces
     bool terminal = false;
-    std::vector<rule> alts;
-    alts.push_back(std::move(r));
     const V& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
       std::string& epath = expr_path_;  // reused: read_rule is not re-entered
@@ -709,13 +719,17 @@ class reader {
           }
         }
       }
-      if (!word.empty()) words.push_back(word);
+      if (!word.empty()) {
+        if (!text.empty()) text += ' ';
+        text += word;
+      }
     }
-    std::string text;
-    for (auto& w : words) text += (text.empty() ? "" : " ") + w;
-    for (auto& a : alts) {
-      a.text = text;
-      ri.rules.push_back(std::move(a));
+    for (std::size_t a = 0; a + 1 < alts.size(); ++a) alts[a].text = text;
+    alts.back().text = std::move(text);
+    if (ri.rules.empty()) {
+      ri.rules = std::move(alts);
+    } else {
+      ri.rules.insert(ri.rules.end(), std::make_move_iterator(alts.begin()), std::make_move_iterator(alts.end()));
     }
   }
 
@@ -1238,6 +1252,7 @@ class reader {
   std::vector<rule_item<V>> rule_items_;
   bool eager_ = false;     // reading while the text is parsed: chains and sets may come later
   bool deferred_ = false;  // the rule being read needs the whole text
+  bool any_deferred_ = false;  // a rule was kept for the end: the rules after it wait too
   std::map<std::string, named_set<V>> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()

@@ -106,11 +106,15 @@ std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unorder
       out.push_back(i);
       seen[i] = true;
     }
+  std::string key;  // chain_key(), in one buffer for every look-up
   for (std::size_t k = 0; k < out.size(); ++k) {  // each chain once: at most chains.size() rounds
     const chain& c = rs.chains[out[k]];
     for (const auto& r : c.rules) {
       if (r.act != action::jump && r.act != action::go) continue;
-      auto it = by_key.find(chain_key(c.family, c.table, r.target));
+      key.assign(c.family).push_back('\0');
+      key.append(c.table).push_back('\0');
+      key.append(r.target);
+      auto it = by_key.find(key);
       if (it == by_key.end() || seen[it->second]) continue;
       seen[it->second] = true;
       out.push_back(it->second);
