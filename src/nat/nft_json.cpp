@@ -89,7 +89,11 @@ struct fnode {
 class fv {
  public:
   fv() : n_(&null_node()) {}
-  explicit fv(const fnode* n) : n_(n) {}
+  explicit fv(const fnode* n, bool placed = true) : n_(n), placed_(placed) {}
+  // Whether the value is where the text has it: a value read through a copy on the nlohmann path
+  // (the elements of a set, value()) has no position there, and none here either.
+  bool placed() const { return placed_; }
+  fv unplaced() const { return fv(n_, false); }
   static const fnode& null_node() {
     static const fnode n;
     return n;
@@ -115,12 +119,14 @@ class fv {
   bool contains(std::string_view k) const { return find(k) != nullptr; }
   fv operator[](std::string_view k) const {
     const fnode* f = find(k);
-    return f ? fv(f) : fv();
+    return f ? fv(f, placed_) : fv();
   }
-  fv operator[](std::size_t j) const { return (is_array() || is_object()) && j < n_->n ? fv(&n_->kids[j]) : fv(); }
-  fv value(std::string_view k, fv def) const {
+  fv operator[](std::size_t j) const {
+    return (is_array() || is_object()) && j < n_->n ? fv(&n_->kids[j], placed_) : fv();
+  }
+  fv value(std::string_view k, fv def) const {  // a copy on the nlohmann path
     const fnode* f = find(k);
-    return f ? fv(f) : def;
+    return f ? fv(f, false) : def.unplaced();
   }
   bool operator==(const char* str) const { return is_string() && n_->s == str; }
   template <typename T>
@@ -162,14 +168,15 @@ class fv {
 
  private:
   const fnode* n_;
+  bool placed_ = true;
 };
 
 class fv::iterator {
  public:
-  explicit iterator(const fnode* p) : cur_(p) {}
+  iterator(const fnode* p, bool placed) : cur_(p, placed) {}
   const fv& operator*() const { return cur_; }
   iterator& operator++() {
-    cur_ = fv(cur_.n_ + 1);
+    cur_ = fv(cur_.n_ + 1, cur_.placed_);
     return *this;
   }
   bool operator!=(const iterator& o) const { return cur_.n_ != o.cur_.n_; }
@@ -179,8 +186,8 @@ class fv::iterator {
  private:
   fv cur_;
 };
-fv::iterator fv::begin() const { return iterator(is_array() || is_object() ? n_->kids : n_); }
-fv::iterator fv::end() const { return iterator(is_array() || is_object() ? n_->kids + n_->n : n_); }
+fv::iterator fv::begin() const { return iterator(is_array() || is_object() ? n_->kids : n_, placed_); }
+fv::iterator fv::end() const { return iterator(is_array() || is_object() ? n_->kids + n_->n : n_, placed_); }
 
 // Blocks of nodes handed out in order; rewound to a mark to reuse them for the next item.
 class node_arena {
@@ -397,6 +404,7 @@ class reader {
       auto& members = stack_.back()->get_ref<json::object_t&>();
       auto [at, added] = members.emplace(std::move(k), json());
       if (!added) {  // the later value replaces the earlier, as in a parsed document
+        item_duplicate_key_ = true;
         if (at->second.is_object() || at->second.is_array()) positions_lost_ = true;
         at->second = json();
       }
@@ -452,6 +460,7 @@ class reader {
         made = slot_;
       }
       item_positions_.in_order.emplace_back(made, off);
+      item_offsets_.push_back(off);
       stack_.push_back(made);
     } else if (depth_ == 0) {
       top_container_ = true;
@@ -465,6 +474,8 @@ class reader {
       item_positions_.in_order.clear();
       item_positions_.hashed.clear();
       item_positions_.in_order.emplace_back(item_.get(), off);
+      item_offsets_.assign(1, off);
+      item_duplicate_key_ = false;
       stack_.push_back(item_.get());
     }
     ++depth_;
@@ -475,11 +486,35 @@ class reader {
     --depth_;
     if (!stack_.empty()) {
       stack_.pop_back();
-      if (stack_.empty()) on_item(std::move(item_));
+      if (stack_.empty()) {
+        place_positions();
+        on_item(std::move(item_));
+      }
     } else if (depth_ == 1) {
       in_nftables_ = false;
     }
     return true;
+  }
+
+  // The item is complete: its objects and arrays, in document order, are those of the text in
+  // order. The addresses taken while it was built moved as its arrays and objects grew, so the
+  // positions are paired again with the values where they now are. With a duplicate key (a value
+  // dropped or put in an earlier place) the order differs: then the positions are as they were.
+  void place_positions() {
+    if (item_duplicate_key_) return;
+    std::vector<std::pair<const json*, std::size_t>> placed;
+    placed.reserve(item_offsets_.size());
+    std::size_t k = 0;
+    auto walk = [&](auto& self, const json& j) -> void {
+      if (!j.is_object() && !j.is_array()) return;
+      placed.emplace_back(&j, k < item_offsets_.size() ? item_offsets_[k] : 0);
+      ++k;
+      for (const auto& e : j) self(self, e);
+    };
+    walk(walk, *item_);
+    if (k != item_offsets_.size()) return;
+    item_positions_.in_order = std::move(placed);
+    item_positions_.hashed.clear();
   }
 
   // The value of "nftables" begins (again: the last one counts, as in a parsed document).
@@ -583,7 +618,7 @@ class reader {
   source_location loc(const V& j, const std::string& /*path*/) const {
     source_location at{file_, 0, 0};
     if constexpr (std::is_same_v<V, fv>) {
-      if (j.node()->off != std::string::npos) std::tie(at.line, at.column) = lines_.at(j.node()->off);
+      if (j.placed() && j.node()->off != std::string::npos) std::tie(at.line, at.column) = lines_.at(j.node()->off);
     } else {
       if (auto off = positions_->find(&j)) std::tie(at.line, at.column) = lines_.at(*off);
     }
@@ -652,7 +687,7 @@ class reader {
     std::string key = str_of(body, "family") + " " + str_of(body, "table") + " " + str_of(body, "name");
     named_set<V> s;
     if (body.contains("elem") && body["elem"].is_array())
-      for (auto& e : body["elem"]) s.elements.push_back(e);
+      for (auto& e : body["elem"]) s.elements.push_back(copied(e));
     sets_[key] = std::move(s);
   }
 
@@ -801,7 +836,7 @@ class reader {
       m->t = fnode::type::object;
       m->n = 3;
       m->kids = kids;
-      return fv(m);
+      return fv(m, false);
     } else {
       return json{{"op", "=="}, {"left", left}, {"right", right}};
     }
@@ -854,10 +889,15 @@ class reader {
     return d;
   }
 
+  // A copy of v, as the nlohmann path makes it: without a position.
+  static V copied(const V& v) {
+    if constexpr (std::is_same_v<V, fv>) return v.unplaced();
+    else return v;
+  }
   static std::vector<V> all_of(const V& s) {
     std::vector<V> out;
     out.reserve(s.size());
-    for (const auto& e : s) out.push_back(e);
+    for (const auto& e : s) out.push_back(copied(e));
     return out;
   }
 
@@ -866,7 +906,7 @@ class reader {
     if (v.is_object() && v.contains("set")) {
       const V& s = v["set"];
       if (s.is_array()) return all_of(s);
-      return std::vector<V>{s};
+      return std::vector<V>{copied(s)};
     }
     if (v.is_array()) return all_of(v);
     if (v.is_string() && !v.template get<std::string>().empty() && v.template get<std::string>()[0] == '@') {
@@ -880,12 +920,12 @@ class reader {
       for (auto& e : it->second.elements) {
         // Set elements may be wrapped: {"elem": {"val": ..., "counter": ...}}.
         if (e.is_object() && e.contains("elem") && e["elem"].is_object() && e["elem"].contains("val"))
-          out.push_back(e["elem"]["val"]);
-        else out.push_back(e);
+          out.push_back(copied(e["elem"]["val"]));
+        else out.push_back(copied(e));
       }
       return out;
     }
-    return std::vector<V>{v};
+    return std::vector<V>{copied(v)};
   }
 
   static std::optional<ip_prefix> to_prefix(const V& v) {
@@ -1243,6 +1283,8 @@ class reader {
   std::vector<json*> stack_;  // the open objects and arrays of item_
   json* slot_ = nullptr;      // where the next value of an object goes
   item_positions item_positions_;
+  std::vector<std::size_t> item_offsets_;  // of the objects and arrays of item_, in document order
+  bool item_duplicate_key_ = false;         // in item_
   bool positions_lost_ = false;  // a duplicate key dropped an object or array: positions unknown
   // The reading.
   const item_positions* positions_ = nullptr;  // of the item being read
