@@ -71,6 +71,7 @@ struct ruleset_index {
     std::vector<std::uint32_t> any_daddr;     // rules without a (positive) destination match, in order
   };
   std::vector<std::size_t> prerouting_bases;  // the nat prerouting base chains, in order
+  std::vector<std::size_t> prerouting_reach;  // detail::prerouting_chains(), computed once
   std::unordered_map<std::size_t, chain_rules> prerouting;  // chain number -> its rules
 };
 

@@ -49,7 +49,8 @@ ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std
   ruleset_index ix;
   ix.chain_count = rs.chains.size();
   ix.chains = std::move(by_key);
-  for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
+  ix.prerouting_reach = detail::prerouting_chains(rs, ix.chains);
+  for (std::size_t ci : ix.prerouting_reach) {
     const chain& c = rs.chains[ci];
     if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
     auto& cr = ix.prerouting[ci];
@@ -318,10 +319,11 @@ struct service_key_hash {
 // Calls f(rule, public address) for every host address of every DNAT rule published() reads, in its order.
 template <class F>
 void each_published_rule(const ruleset& rs, F&& f) {
-  std::optional<std::unordered_map<std::string, std::size_t>> built;
-  const auto* by_key = rs.index && rs.index->chain_count == rs.chains.size() ? &rs.index->chains
-                                                                             : &built.emplace(detail::chains_by_key(rs));
-  for (std::size_t ci : detail::prerouting_chains(rs, *by_key)) {
+  std::optional<std::vector<std::size_t>> built;
+  const auto* reach = rs.index && rs.index->chain_count == rs.chains.size()
+                          ? &rs.index->prerouting_reach
+                          : &built.emplace(detail::prerouting_chains(rs, detail::chains_by_key(rs)));
+  for (std::size_t ci : *reach) {
     for (const auto& r : rs.chains[ci].rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
       for (const auto& p : r.match.daddr->any_of) {
