@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -56,8 +57,14 @@ bracket_scan scan_brackets(std::string_view text) {
 struct line_index {
   explicit line_index(std::string_view text) {
     starts.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') starts.push_back(i + 1);
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    for (const char* p = begin; p < end;) {
+      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      if (!nl) break;
+      p = static_cast<const char*>(nl) + 1;
+      starts.push_back(static_cast<std::size_t>(p - begin));
+    }
   }
   std::pair<std::uint32_t, std::uint32_t> at(std::size_t off) const {
     auto it = std::upper_bound(starts.begin(), starts.end(), off);
