@@ -119,8 +119,11 @@ class fv {
   }
   const fnode* find(std::string_view k) const {
     if (!is_object()) return nullptr;
-    for (std::uint32_t j = 0; j < n_->n; ++j)
-      if (n_->kids[j].key == k) return &n_->kids[j];
+    for (std::uint32_t j = 0; j < n_->n; ++j) {  // keys are short and differ early: no call for most
+      std::string_view key = n_->kids[j].key;
+      if (key.size() == k.size() && (k.empty() || key[0] == k[0]) && std::memcmp(key.data(), k.data(), k.size()) == 0)
+        return &n_->kids[j];
+    }
     return nullptr;
   }
   bool contains(std::string_view k) const { return find(k) != nullptr; }
