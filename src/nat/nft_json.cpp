@@ -2,6 +2,7 @@
 // with the expressions the simulator understands; anything else is kept as an unknown match.
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <cstring>
 #include <cstdint>
@@ -579,7 +580,9 @@ class reader {
     eager_ = true;
     deferred_ = false;
     rule_path_.clear();  // a buffer reused for every rule: the path is only read in messages
-    fmt::format_to(std::back_inserter(rule_path_), "nftables[{}].rule", number);
+    rule_path_.append("nftables[");
+    append_number(rule_path_, number);
+    rule_path_.append("].rule");
     read_rule(body, rule_path_, ri);
     if (deferred_) {
       ri.rules.clear();
@@ -636,6 +639,13 @@ class reader {
   }
   void error(const V& j, const std::string& path, const std::string& message, std::string near = {}) {
     hold(loc(j, path), path + ": " + message, std::move(near));
+  }
+
+  // Appends n in decimal (what fmt's "{}" gives), without formatting machinery: once per expression.
+  static void append_number(std::string& out, std::size_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end);
   }
 
   // detail::chain_key() in a buffer reused for every look-up (no allocation per rule).
@@ -732,7 +742,9 @@ class reader {
     for (std::size_t k = 0; k < exprs.size(); ++k) {
       std::string& epath = expr_path_;  // reused: read_rule is not re-entered
       epath.clear();
-      fmt::format_to(std::back_inserter(epath), "{}.expr[{}]", path, k);
+      epath.append(path).append(".expr[");
+      append_number(epath, k);
+      epath.push_back(']');
       const V& e = exprs[k];
       if (!e.is_object() || e.size() != 1) {
         error(e, epath, "expected an object with one key");
