@@ -49,6 +49,9 @@ std::vector<ip_address> published_addresses(const ruleset& rs);
 // Every chain of rs by chain_key().
 std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs);
 
+// rs.reindex() with the chain map a reader already built: it must equal chains_by_key(rs).
+void reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key);
+
 // Builds the look-up of every address match with many prefixes (a named set, a long list), so that
 // matching one address costs a few hash look-ups instead of a scan. The readers call it.
 void index_address_matches(ruleset& rs);
@@ -68,6 +71,7 @@ struct ruleset_index {
     std::vector<std::uint32_t> any_daddr;     // rules without a (positive) destination match, in order
   };
   std::vector<std::size_t> prerouting_bases;  // the nat prerouting base chains, in order
+  std::vector<std::size_t> prerouting_reach;  // detail::prerouting_chains(), computed once
   std::unordered_map<std::size_t, chain_rules> prerouting;  // chain number -> its rules
 };
 

@@ -2,6 +2,12 @@
 // with the expressions the simulator understands; anything else is kept as an unknown match.
 
 #include <algorithm>
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
 #include <exception>
 #include <iterator>
 #include <memory>
@@ -52,8 +58,14 @@ bracket_scan scan_brackets(std::string_view text) {
 struct line_index {
   explicit line_index(std::string_view text) {
     starts.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i)
-      if (text[i] == '\n') starts.push_back(i + 1);
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    for (const char* p = begin; p < end;) {
+      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      if (!nl) break;
+      p = static_cast<const char*>(nl) + 1;
+      starts.push_back(static_cast<std::size_t>(p - begin));
+    }
   }
   std::pair<std::uint32_t, std::uint32_t> at(std::size_t off) const {
     auto it = std::upper_bound(starts.begin(), starts.end(), off);
@@ -63,8 +75,177 @@ struct line_index {
   std::vector<std::size_t> starts;
 };
 
+
+// The fast path: a value of a JSON text that is plain (ASCII strings without escapes, integers,
+// no duplicate keys), parsed by fast_parser below into a per-item arena and read through the
+// same subset of nlohmann's interface as `json`, so that the reading code is the same for both.
+// Its strings point into the text. Anything else makes the fast parser give up, and the text is
+// read again by nlohmann's parser (the same outcome, messages included, by construction).
+struct fnode {
+  enum class type : std::uint8_t { null, boolean, integer, unsigned_integer, string, array, object };
+  type t = type::null;
+  bool b = false;
+  std::uint32_t n = 0;                 // elements of an array or object
+  std::size_t off = std::string::npos;  // the byte offset of an object or array
+  std::string_view key;                // in an object
+  std::string_view s;
+  const fnode* kids = nullptr;
+  std::int64_t i = 0;
+  std::uint64_t u = 0;
+};
+
+class fv {
+ public:
+  fv() : n_(&null_node()) {}
+  explicit fv(const fnode* n, bool placed = true) : n_(n), placed_(placed) {}
+  // Whether the value is where the text has it: a value read through a copy on the nlohmann path
+  // (the elements of a set, value()) has no position there, and none here either.
+  bool placed() const { return placed_; }
+  fv unplaced() const { return fv(n_, false); }
+  static const fnode& null_node() {
+    static const fnode n;
+    return n;
+  }
+  const fnode* node() const { return n_; }
+  bool is_null() const { return n_->t == fnode::type::null; }
+  bool is_object() const { return n_->t == fnode::type::object; }
+  bool is_array() const { return n_->t == fnode::type::array; }
+  bool is_string() const { return n_->t == fnode::type::string; }
+  bool is_number_unsigned() const { return n_->t == fnode::type::unsigned_integer; }
+  bool is_number_integer() const { return is_number_unsigned() || n_->t == fnode::type::integer; }
+  bool is_number() const { return is_number_integer(); }
+  std::size_t size() const {
+    if (is_null()) return 0;
+    return is_object() || is_array() ? n_->n : 1;
+  }
+  const fnode* find(std::string_view k) const {
+    if (!is_object()) return nullptr;
+    for (std::uint32_t j = 0; j < n_->n; ++j) {  // keys are short and differ early: no call for most
+      std::string_view key = n_->kids[j].key;
+      if (key.size() == k.size() && (k.empty() || key[0] == k[0]) && std::memcmp(key.data(), k.data(), k.size()) == 0)
+        return &n_->kids[j];
+    }
+    return nullptr;
+  }
+  bool contains(std::string_view k) const { return find(k) != nullptr; }
+  fv operator[](std::string_view k) const {
+    const fnode* f = find(k);
+    return f ? fv(f, placed_) : fv();
+  }
+  fv operator[](std::size_t j) const {
+    return (is_array() || is_object()) && j < n_->n ? fv(&n_->kids[j], placed_) : fv();
+  }
+  fv value(std::string_view k, fv def) const {  // a copy on the nlohmann path
+    const fnode* f = find(k);
+    return f ? fv(f, false) : def.unplaced();
+  }
+  bool operator==(const char* str) const { return is_string() && n_->s == str; }
+  template <typename T>
+  T get() const {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return std::string(n_->s);
+    } else {
+      return n_->t == fnode::type::unsigned_integer ? static_cast<T>(n_->u) : static_cast<T>(n_->i);
+    }
+  }
+  class iterator;
+  iterator begin() const;
+  iterator end() const;
+  json to_json() const {
+    switch (n_->t) {
+      case fnode::type::null: return json(nullptr);
+      case fnode::type::boolean: return json(n_->b);
+      case fnode::type::integer: return json(n_->i);
+      case fnode::type::unsigned_integer: return json(n_->u);
+      case fnode::type::string: return json(std::string(n_->s));
+      case fnode::type::array: {
+        json out = json::array();
+        for (std::uint32_t j = 0; j < n_->n; ++j) out.push_back(fv(&n_->kids[j]).to_json());
+        return out;
+      }
+      case fnode::type::object: {
+        json out = json::object();
+        for (std::uint32_t j = 0; j < n_->n; ++j) out[std::string(n_->kids[j].key)] = fv(&n_->kids[j]).to_json();
+        return out;
+      }
+    }
+    return json();
+  }
+  std::string dump() const {
+    if (n_->t == fnode::type::unsigned_integer) return std::to_string(n_->u);
+    if (n_->t == fnode::type::integer) return std::to_string(n_->i);
+    return to_json().dump();
+  }
+
+ private:
+  const fnode* n_;
+  bool placed_ = true;
+};
+
+class fv::iterator {
+ public:
+  iterator(const fnode* p, bool placed) : cur_(p, placed) {}
+  const fv& operator*() const { return cur_; }
+  iterator& operator++() {
+    cur_ = fv(cur_.n_ + 1, cur_.placed_);
+    return *this;
+  }
+  bool operator!=(const iterator& o) const { return cur_.n_ != o.cur_.n_; }
+  std::string key() const { return std::string(cur_.n_->key); }
+  fv value() const { return cur_; }
+
+ private:
+  fv cur_;
+};
+fv::iterator fv::begin() const { return iterator(is_array() || is_object() ? n_->kids : n_, placed_); }
+fv::iterator fv::end() const { return iterator(is_array() || is_object() ? n_->kids + n_->n : n_, placed_); }
+
+// Blocks of nodes handed out in order; rewound to a mark to reuse them for the next item.
+class node_arena {
+ public:
+  struct mark {
+    std::size_t block = 0, used = 0;
+  };
+  fnode* alloc(std::size_t n) {
+    if (blocks_.empty()) {
+      blocks_.emplace_back(std::max<std::size_t>(n, block_size));
+      cur_ = used_ = 0;
+    }
+    while (true) {
+      if (blocks_[cur_].size - used_ >= n) {
+        fnode* p = blocks_[cur_].nodes.get() + used_;
+        used_ += n;
+        return p;
+      }
+      if (used_ == 0) {  // a block too small for n: make it bigger
+        blocks_[cur_] = block(std::max<std::size_t>(n, block_size));
+        continue;
+      }
+      if (cur_ + 1 == blocks_.size()) blocks_.emplace_back(std::max<std::size_t>(n, block_size));
+      ++cur_;
+      used_ = 0;
+    }
+  }
+  mark where() const { return {cur_, used_}; }
+  void rewind(mark m) {
+    cur_ = m.block;
+    used_ = m.used;
+  }
+
+ private:
+  static constexpr std::size_t block_size = 4096;
+  struct block {
+    explicit block(std::size_t n) : nodes(new fnode[n]), size(n) {}
+    std::unique_ptr<fnode[]> nodes;
+    std::size_t size;
+  };
+  std::vector<block> blocks_;
+  std::size_t cur_ = 0, used_ = 0;
+};
+
+template <typename V>
 struct named_set {
-  std::vector<json> elements;
+  std::vector<V> elements;
 };
 
 // The byte offsets of the objects and arrays of one item of the "nftables" array, by value.
@@ -94,16 +275,18 @@ struct held_diagnostic {
 
 // One rule item, read as soon as it was parsed when its chain and sets were already known, else
 // kept as parsed and read once the whole text is.
+template <typename V>
 struct rule_item {
   std::size_t number = 0;                // in the "nftables" array
   std::size_t chain = 0;                 // in rs.chains, when read
   std::vector<rule> rules;               // what it gave, when read
   std::vector<held_diagnostic> diags;    // and its diagnostics
   std::exception_ptr failed;             // an unexpected value stopped the reading
-  std::unique_ptr<json> parsed;          // when not read yet
+  std::unique_ptr<V> parsed;             // when not read yet
   item_positions positions;              // of `parsed`
 };
 
+template <typename V>
 class reader {
  public:
   reader(std::string_view text, const std::string& file, diagnostics& diags)
@@ -157,6 +340,16 @@ class reader {
       diags_.error(at, "not an nft JSON ruleset: no \"nftables\" array at the top");
       return rs;
     }
+    finish(rs);
+    return rs;
+  }
+
+  // The fast path (V = fv): the same reading on a plain text (see fnode), or nothing when the text
+  // is not plain (then nothing was reported).
+  std::optional<ruleset> run_fast();
+
+  // After the parse: the diagnostics held, the rules kept for the end, the jumps, the index.
+  void finish(ruleset& rs) {
     flush(first_pass_diags_);
     if (first_pass_failed_) std::rethrow_exception(first_pass_failed_);
     {  // room for the rules already read, so that 10^5 rules of one chain are moved once
@@ -201,8 +394,8 @@ class reader {
         }
       }
     }
-    rs.reindex();
-    return rs;
+    detail::reindex(rs, std::move(chains_));  // the same map as detail::chains_by_key(rs)
+    chains_.clear();
   }
 
   // The SAX interface of nlohmann::json (json::sax_parse).
@@ -222,6 +415,7 @@ class reader {
       auto& members = stack_.back()->get_ref<json::object_t&>();
       auto [at, added] = members.emplace(std::move(k), json());
       if (!added) {  // the later value replaces the earlier, as in a parsed document
+        item_duplicate_key_ = true;
         if (at->second.is_object() || at->second.is_array()) positions_lost_ = true;
         at->second = json();
       }
@@ -259,7 +453,7 @@ class reader {
       item_ = std::make_unique<json>(std::move(v));
       item_positions_.in_order.clear();
       item_positions_.hashed.clear();
-      on_item();
+      on_item(std::move(item_));
     }
     return true;
   }
@@ -277,6 +471,7 @@ class reader {
         made = slot_;
       }
       item_positions_.in_order.emplace_back(made, off);
+      item_offsets_.push_back(off);
       stack_.push_back(made);
     } else if (depth_ == 0) {
       top_container_ = true;
@@ -290,6 +485,8 @@ class reader {
       item_positions_.in_order.clear();
       item_positions_.hashed.clear();
       item_positions_.in_order.emplace_back(item_.get(), off);
+      item_offsets_.assign(1, off);
+      item_duplicate_key_ = false;
       stack_.push_back(item_.get());
     }
     ++depth_;
@@ -300,11 +497,35 @@ class reader {
     --depth_;
     if (!stack_.empty()) {
       stack_.pop_back();
-      if (stack_.empty()) on_item();
+      if (stack_.empty()) {
+        place_positions();
+        on_item(std::move(item_));
+      }
     } else if (depth_ == 1) {
       in_nftables_ = false;
     }
     return true;
+  }
+
+  // The item is complete: its objects and arrays, in document order, are those of the text in
+  // order. The addresses taken while it was built moved as its arrays and objects grew, so the
+  // positions are paired again with the values where they now are. With a duplicate key (a value
+  // dropped or put in an earlier place) the order differs: then the positions are as they were.
+  void place_positions() {
+    if (item_duplicate_key_) return;
+    std::vector<std::pair<const json*, std::size_t>> placed;
+    placed.reserve(item_offsets_.size());
+    std::size_t k = 0;
+    auto walk = [&](auto& self, const json& j) -> void {
+      if (!j.is_object() && !j.is_array()) return;
+      placed.emplace_back(&j, k < item_offsets_.size() ? item_offsets_[k] : 0);
+      ++k;
+      for (const auto& e : j) self(self, e);
+    };
+    walk(walk, *item_);
+    if (k != item_offsets_.size()) return;
+    item_positions_.in_order = std::move(placed);
+    item_positions_.hashed.clear();
   }
 
   // The value of "nftables" begins (again: the last one counts, as in a parsed document).
@@ -316,6 +537,7 @@ class reader {
       first_pass_diags_.clear();
       first_pass_failed_ = nullptr;
       rule_items_.clear();
+      any_deferred_ = false;
     }
     seen_nftables_ = true;
     nftables_array_ = is_array;
@@ -325,10 +547,10 @@ class reader {
 
   // An item of the "nftables" array was parsed: chains and sets are read now; rules when their
   // chain and sets are known, else at the end.
-  void on_item() {
+  // Returns whether the item is referred to after this call (a rule read at the end, a set).
+  bool on_item(std::unique_ptr<V> item) {
     std::size_t number = item_number_++;
-    std::unique_ptr<json> item = std::move(item_);
-    const json& it = *item;
+    const V& it = *item;
     positions_ = &item_positions_;
     if (!it.is_object() || it.size() != 1) {
       if (!first_pass_failed_) {
@@ -336,12 +558,12 @@ class reader {
         std::string path = fmt::format("nftables[{}]", number);
         hold(loc(it, path), path + ": expected an object with one key");
       }
-      return;
+      return false;
     }
     const std::string& kind = it.begin().key();
-    const json& body = it.begin().value();
+    const V& body = it.begin().value();
     if (kind == "chain" || kind == "set" || kind == "map") {
-      if (first_pass_failed_) return;
+      if (first_pass_failed_) return false;
       held_ = &first_pass_diags_;
       try {
         if (kind == "chain") read_chain(*rs_, body, fmt::format("nftables[{}].chain", number));
@@ -349,16 +571,18 @@ class reader {
       } catch (const json::exception&) {
         first_pass_failed_ = std::current_exception();
       }
-      return;
+      return kind != "chain";
     }
-    if (kind != "rule") return;
-    rule_item& ri = rule_items_.emplace_back();
+    if (kind != "rule") return false;
+    rule_item<V>& ri = rule_items_.emplace_back();
     ri.number = number;
     held_ = &ri.diags;
     eager_ = true;
     deferred_ = false;
     rule_path_.clear();  // a buffer reused for every rule: the path is only read in messages
-    fmt::format_to(std::back_inserter(rule_path_), "nftables[{}].rule", number);
+    rule_path_.append("nftables[");
+    append_number(rule_path_, number);
+    rule_path_.append("].rule");
     read_rule(body, rule_path_, ri);
     if (deferred_) {
       ri.rules.clear();
@@ -367,12 +591,25 @@ class reader {
       ri.parsed = std::move(item);
       ri.positions = std::move(item_positions_);
       item_positions_ = item_positions{};
+      any_deferred_ = true;
+      return true;
     }
+    if (!any_deferred_) {  // every rule before it is in its chain already: this one goes there now
+      if (!ri.rules.empty()) {
+        auto& into = rs_->chains[ri.chain].rules;
+        if (into.empty() && into.capacity() < ri.rules.size()) into = std::move(ri.rules);
+        else into.insert(into.end(), std::make_move_iterator(ri.rules.begin()), std::make_move_iterator(ri.rules.end()));
+        ri.rules.clear();
+      }
+      if (ri.diags.empty() && !ri.failed) rule_items_.pop_back();  // nothing left to give at the end
+    }
+    return false;
   }
 
   // Reads a rule item into `ri` (rules, chain, diagnostics); an unexpected value is kept in
   // ri.failed.
-  void read_rule(const json& body, const std::string& path, rule_item& ri) {
+  void read_rule(const V& body, const std::string& path, rule_item<V>& ri) {
+    if constexpr (std::is_same_v<V, fv>) scratch_.rewind({});
     try {
       read_rule(*rs_, body, path, ri);
     } catch (const json::exception&) {
@@ -391,13 +628,24 @@ class reader {
     held_->push_back({std::move(where), std::move(message), std::move(near)});
   }
 
-  source_location loc(const json& j, const std::string& /*path*/) const {
+  source_location loc(const V& j, const std::string& /*path*/) const {
     source_location at{file_, 0, 0};
-    if (auto off = positions_->find(&j)) std::tie(at.line, at.column) = lines_.at(*off);
+    if constexpr (std::is_same_v<V, fv>) {
+      if (j.placed() && j.node()->off != std::string::npos) std::tie(at.line, at.column) = lines_.at(j.node()->off);
+    } else {
+      if (auto off = positions_->find(&j)) std::tie(at.line, at.column) = lines_.at(*off);
+    }
     return at;
   }
-  void error(const json& j, const std::string& path, const std::string& message, std::string near = {}) {
+  void error(const V& j, const std::string& path, const std::string& message, std::string near = {}) {
     hold(loc(j, path), path + ": " + message, std::move(near));
+  }
+
+  // Appends n in decimal (what fmt's "{}" gives), without formatting machinery: once per expression.
+  static void append_number(std::string& out, std::size_t n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end);
   }
 
   // detail::chain_key() in a buffer reused for every look-up (no allocation per rule).
@@ -409,8 +657,8 @@ class reader {
     return key_buf_;
   }
 
-  static std::string str_of(const json& obj, const char* key) {
-    if (obj.is_object() && obj.contains(key) && obj[key].is_string()) return obj[key].get<std::string>();
+  static std::string str_of(const V& obj, const char* key) {
+    if (obj.is_object() && obj.contains(key) && obj[key].is_string()) return obj[key].template get<std::string>();
     return {};
   }
 
@@ -420,7 +668,7 @@ class reader {
     return wanted_family(f) || f == "arp" || f == "bridge" || f == "netdev";
   }
 
-  void read_chain(ruleset& rs, const json& body, const std::string& path) {
+  void read_chain(ruleset& rs, const V& body, const std::string& path) {
     if (!body.is_object()) return error(body, path, "a chain must be an object");
     chain c;
     c.family = str_of(body, "family");
@@ -434,13 +682,13 @@ class reader {
     c.type = str_of(body, "type");
     c.hook = str_of(body, "hook");
     if (body.contains("prio")) {
-      const json& p = body["prio"];
-      if (p.is_number_integer()) c.priority = p.get<int>();
+      const V& p = body["prio"];
+      if (p.is_number_integer()) c.priority = p.template get<int>();
       else if (p.is_string()) {
         static const std::map<std::string, int> names = {{"raw", -300}, {"mangle", -150}, {"dstnat", -100},
                                                          {"filter", 0}, {"security", 50}, {"srcnat", 100}};
-        auto it = names.find(p.get<std::string>());
-        if (it == names.end()) return error(p, path + ".prio", "unknown chain priority", p.get<std::string>());
+        auto it = names.find(p.template get<std::string>());
+        if (it == names.end()) return error(p, path + ".prio", "unknown chain priority", p.template get<std::string>());
         c.priority = it->second;
       } else {
         return error(body, path + ".prio", "chain priority is not a number");
@@ -454,16 +702,16 @@ class reader {
     rs.chains.push_back(std::move(c));
   }
 
-  void read_set(const json& body) {
+  void read_set(const V& body) {
     if (!body.is_object()) return;
     std::string key = str_of(body, "family") + " " + str_of(body, "table") + " " + str_of(body, "name");
-    named_set s;
+    named_set<V> s;
     if (body.contains("elem") && body["elem"].is_array())
-      for (auto& e : body["elem"]) s.elements.push_back(e);
+      for (auto& e : body["elem"]) s.elements.push_back(copied(e));
     sets_[key] = std::move(s);
   }
 
-  void read_rule(ruleset& rs, const json& body, const std::string& path, rule_item& ri) {
+  void read_rule(ruleset& rs, const V& body, const std::string& path, rule_item<V>& ri) {
     if (!body.is_object()) return error(body, path, "a rule must be an object");
     std::string family = str_of(body, "family"), table = str_of(body, "table"), cname = str_of(body, "chain");
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
@@ -479,24 +727,25 @@ class reader {
     }
     (void)rs;
     ri.chain = found->second;
-    rule r;
+    std::vector<rule> alts(1);  // the rule, or its alternatives (expand)
+    rule& r = alts[0];
     r.where = loc(body, path);
-    if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].get<std::uint64_t>();
+    if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].template get<std::uint64_t>();
     if (!body.contains("expr") || !body["expr"].is_array()) return error(body, path, "rule without \"expr\" array");
     if (family == "ip") r.match.family = 4;
     else if (family == "ip6") r.match.family = 6;
     cur_family_ = family;
     cur_table_ = table;
-    std::vector<std::string> words;
+    std::string text;  // the words of the expressions, joined by spaces
     bool terminal = false;
-    std::vector<rule> alts;
-    alts.push_back(std::move(r));
-    const json& exprs = body["expr"];
+    const V& exprs = body["expr"];
     for (std::size_t k = 0; k < exprs.size(); ++k) {
       std::string& epath = expr_path_;  // reused: read_rule is not re-entered
       epath.clear();
-      fmt::format_to(std::back_inserter(epath), "{}.expr[{}]", path, k);
-      const json& e = exprs[k];
+      epath.append(path).append(".expr[");
+      append_number(epath, k);
+      epath.push_back(']');
+      const V& e = exprs[k];
       if (!e.is_object() || e.size() != 1) {
         error(e, epath, "expected an object with one key");
         return;
@@ -506,7 +755,7 @@ class reader {
         return;
       }
       const std::string& key = e.begin().key();
-      const json& val = e.begin().value();
+      const V& val = e.begin().value();
       std::string word;
       bool is_concat = key == "match" && val.is_object() && val.contains("left") && val["left"].is_object() &&
                        val["left"].contains("concat");
@@ -527,26 +776,30 @@ class reader {
           }
         }
       }
-      if (!word.empty()) words.push_back(word);
+      if (!word.empty()) {
+        if (!text.empty()) text += ' ';
+        text += word;
+      }
     }
-    std::string text;
-    for (auto& w : words) text += (text.empty() ? "" : " ") + w;
-    for (auto& a : alts) {
-      a.text = text;
-      ri.rules.push_back(std::move(a));
+    for (std::size_t a = 0; a + 1 < alts.size(); ++a) alts[a].text = text;
+    alts.back().text = std::move(text);
+    if (ri.rules.empty()) {
+      ri.rules = std::move(alts);
+    } else {
+      ri.rules.insert(ri.rules.end(), std::make_move_iterator(alts.begin()), std::make_move_iterator(alts.end()));
     }
   }
 
   // Expands a concatenation match or a verdict map into one rule per element.
-  bool expand(const std::vector<rule>& alts, const std::string& key, const json& val, const std::string& path,
+  bool expand(const std::vector<rule>& alts, const std::string& key, const V& val, const std::string& path,
               std::vector<rule>& out, std::string& word, bool& terminal) {
     if (!val.is_object() || (key == "vmap" ? !val.contains("key") || !val.contains("data") : !val.contains("right"))) {
       error(val, path, key == "vmap" ? "vmap without key or data" : "match without right");
       return false;
     }
-    const json& left = key == "vmap" ? val.value("key", json()) : val["left"];
-    const json& right = key == "vmap" ? val.value("data", json()) : val["right"];
-    std::string op = key == "vmap" ? "==" : (val.contains("op") && val["op"].is_string() ? val["op"].get<std::string>() : "==");
+    const V& left = key == "vmap" ? val.value("key", V()) : val["left"];
+    const V& right = key == "vmap" ? val.value("data", V()) : val["right"];
+    std::string op = key == "vmap" ? "==" : (val.contains("op") && val["op"].is_string() ? val["op"].template get<std::string>() : "==");
     word = key == "vmap" ? render(left) + " vmap " + render(right) : render(left) + " " + render(right);
     auto give_up = [&] {
       for (rule r : alts) {
@@ -562,12 +815,12 @@ class reader {
     if (key == "vmap" && left.is_object() && left.contains("ct") && str_of(left["ct"], "key") != "state")
       return give_up();  // status bits are not exclusive: the alternatives could overlap
     for (const rule& base : alts) {
-      for (const json& el : *els) {
+      for (const V& el : *els) {
         rule r = base;
         std::string w;
         if (key == "vmap") {
           if (!el.is_array() || el.size() != 2 || !el[1].is_object() || el[1].size() != 1) return give_up();
-          json m = {{"op", "=="}, {"left", left}, {"right", el[0]}};
+          V m = make_match(left, el[0]);
           if (!read_match(r, m, path + ".vmap", w)) return false;
           bool term = false;
           if (!read_expr(r, el[1].begin().key(), el[1].begin().value(), path + ".vmap", w, term)) return false;
@@ -577,7 +830,7 @@ class reader {
               el["concat"].size() != left["concat"].size())
             return give_up();
           for (std::size_t k = 0; k < left["concat"].size(); ++k) {
-            json m = {{"op", "=="}, {"left", left["concat"][k]}, {"right", el["concat"][k]}};
+            V m = make_match(left["concat"][k], el["concat"][k]);
             if (!read_match(r, m, path + ".match", w)) return false;
           }
         }
@@ -588,13 +841,36 @@ class reader {
     return true;
   }
 
+  // {"op": "==", "left": left, "right": right}, at no position.
+  V make_match(const V& left, const V& right) {
+    if constexpr (std::is_same_v<V, fv>) {
+      fnode* kids = scratch_.alloc(3);
+      kids[0] = fnode{};
+      kids[0].t = fnode::type::string;
+      kids[0].s = "==";
+      kids[0].key = "op";
+      kids[1] = *left.node();
+      kids[1].key = "left";
+      kids[2] = *right.node();
+      kids[2].key = "right";
+      fnode* m = scratch_.alloc(1);
+      *m = fnode{};
+      m->t = fnode::type::object;
+      m->n = 3;
+      m->kids = kids;
+      return fv(m, false);
+    } else {
+      return json{{"op", "=="}, {"left", left}, {"right", right}};
+    }
+  }
+
   // An expression in nft's own words, for rule texts and messages.
-  std::string render(const json& v) {
-    if (v.is_string()) return v.get<std::string>();
+  std::string render(const V& v) {
+    if (v.is_string()) return v.template get<std::string>();
     if (v.is_number()) return v.dump();
     if (v.is_object() && v.size() == 1) {
       const std::string& k = v.begin().key();
-      const json& b = v.begin().value();
+      const V& b = v.begin().value();
       if (k == "payload" && b.is_object()) return str_of(b, "protocol") + " " + str_of(b, "field");
       if (k == "meta" && b.is_object()) {
         std::string mk = str_of(b, "key");
@@ -620,11 +896,11 @@ class reader {
       return out;
     }
     if (v.is_object() && v.contains("prefix") && v["prefix"].is_object())
-      return render(v["prefix"].value("addr", json())) + "/" + v["prefix"].value("len", json()).dump();
+      return render(v["prefix"].value("addr", V())) + "/" + v["prefix"].value("len", V()).dump();
     if (v.is_object() && v.contains("range") && v["range"].is_array() && v["range"].size() == 2)
       return render(v["range"][0]) + "-" + render(v["range"][1]);
     if (v.is_object() && v.contains("set")) {
-      const json& s = v["set"];
+      const V& s = v["set"];
       if (!s.is_array()) return "{ " + render(s) + " }";
       std::string out;
       for (auto& e : s) out += (out.empty() ? "" : ", ") + render(e);
@@ -635,55 +911,67 @@ class reader {
     return d;
   }
 
+  // A copy of v, as the nlohmann path makes it: without a position.
+  static V copied(const V& v) {
+    if constexpr (std::is_same_v<V, fv>) return v.unplaced();
+    else return v;
+  }
+  static std::vector<V> all_of(const V& s) {
+    std::vector<V> out;
+    out.reserve(s.size());
+    for (const auto& e : s) out.push_back(copied(e));
+    return out;
+  }
+
   // The elements of a right-hand side: a set (anonymous or named "@name"), an array or one value.
-  std::optional<std::vector<json>> elements(const json& v) {
+  std::optional<std::vector<V>> elements(const V& v) {
     if (v.is_object() && v.contains("set")) {
-      const json& s = v["set"];
-      if (s.is_array()) return std::vector<json>(s.begin(), s.end());
-      return std::vector<json>{s};
+      const V& s = v["set"];
+      if (s.is_array()) return all_of(s);
+      return std::vector<V>{copied(s)};
     }
-    if (v.is_array()) return std::vector<json>(v.begin(), v.end());
-    if (v.is_string() && !v.get<std::string>().empty() && v.get<std::string>()[0] == '@') {
+    if (v.is_array()) return all_of(v);
+    if (v.is_string() && !v.template get<std::string>().empty() && v.template get<std::string>()[0] == '@') {
       if (eager_) {  // the set may come later in the text, or again: read the rule at the end
         deferred_ = true;
         return std::nullopt;
       }
-      auto it = sets_.find(cur_family_ + " " + cur_table_ + " " + v.get<std::string>().substr(1));
+      auto it = sets_.find(cur_family_ + " " + cur_table_ + " " + v.template get<std::string>().substr(1));
       if (it == sets_.end()) return std::nullopt;
-      std::vector<json> out;
+      std::vector<V> out;
       for (auto& e : it->second.elements) {
         // Set elements may be wrapped: {"elem": {"val": ..., "counter": ...}}.
         if (e.is_object() && e.contains("elem") && e["elem"].is_object() && e["elem"].contains("val"))
-          out.push_back(e["elem"]["val"]);
-        else out.push_back(e);
+          out.push_back(copied(e["elem"]["val"]));
+        else out.push_back(copied(e));
       }
       return out;
     }
-    return std::vector<json>{v};
+    return std::vector<V>{copied(v)};
   }
 
-  static std::optional<ip_prefix> to_prefix(const json& v) {
+  static std::optional<ip_prefix> to_prefix(const V& v) {
     if (v.is_string()) {
-      auto a = ip_address::parse(v.get<std::string>());
+      auto a = ip_address::parse(v.template get<std::string>());
       if (!a) return std::nullopt;
       return ip_prefix{*a, a->bits()};
     }
     if (v.is_object() && v.contains("prefix") && v["prefix"].is_object()) {
-      const json& p = v["prefix"];
+      const V& p = v["prefix"];
       if (!p.contains("addr") || !p["addr"].is_string() || !p.contains("len") || !p["len"].is_number_unsigned())
         return std::nullopt;
-      return ip_prefix::parse(p["addr"].get<std::string>() + "/" + std::to_string(p["len"].get<unsigned>()));
+      return ip_prefix::parse(p["addr"].template get<std::string>() + "/" + std::to_string(p["len"].template get<unsigned>()));
     }
     return std::nullopt;
   }
 
-  static std::optional<std::uint16_t> to_port(const json& v) {
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() <= 65535) return static_cast<std::uint16_t>(v.get<unsigned>());
-    if (v.is_string()) return detail::parse_port(v.get<std::string>());
+  static std::optional<std::uint16_t> to_port(const V& v) {
+    if (v.is_number_unsigned() && v.template get<std::uint64_t>() <= 65535) return static_cast<std::uint16_t>(v.template get<unsigned>());
+    if (v.is_string()) return detail::parse_port(v.template get<std::string>());
     return std::nullopt;
   }
 
-  static std::optional<port_range> to_port_range(const json& v) {
+  static std::optional<port_range> to_port_range(const V& v) {
     if (v.is_object() && v.contains("range") && v["range"].is_array() && v["range"].size() == 2) {
       auto lo = to_port(v["range"][0]), hi = to_port(v["range"][1]);
       if (!lo || !hi || *lo > *hi) return std::nullopt;
@@ -694,7 +982,7 @@ class reader {
     return port_range{*p, *p};
   }
 
-  bool read_expr(rule& r, const std::string& key, const json& val, const std::string& path, std::string& word,
+  bool read_expr(rule& r, const std::string& key, const V& val, const std::string& path, std::string& word,
                  bool& terminal) {
     auto unknown = [&](const std::string& what) {
       r.match.unknown.push_back(what);
@@ -738,18 +1026,18 @@ class reader {
         if (fam == "ip") r.match.family = 4;
         else if (fam == "ip6") r.match.family = 6;
         if (val.contains("addr")) {
-          const json& a = val["addr"];
+          const V& a = val["addr"];
           if (a.is_string()) {
-            auto ad = ip_address::parse(a.get<std::string>());
+            auto ad = ip_address::parse(a.template get<std::string>());
             if (!ad) {
-              error(val, path + "." + key + ".addr", "not an address", a.get<std::string>());
+              error(val, path + "." + key + ".addr", "not an address", a.template get<std::string>());
               return false;
             }
             r.to.addr = ad;
           } else if (a.is_object() && a.contains("range") && a["range"].is_array() && a["range"].size() == 2 &&
                      a["range"][0].is_string() && a["range"][1].is_string()) {
-            r.to.addr = ip_address::parse(a["range"][0].get<std::string>());
-            r.to.addr_last = ip_address::parse(a["range"][1].get<std::string>());
+            r.to.addr = ip_address::parse(a["range"][0].template get<std::string>());
+            r.to.addr_last = ip_address::parse(a["range"][1].template get<std::string>());
             if (!r.to.addr || !r.to.addr_last) {
               error(val, path + "." + key + ".addr", "not an address range");
               return false;
@@ -827,14 +1115,14 @@ class reader {
     return true;
   }
 
-  bool read_match(rule& r, const json& m, const std::string& path, std::string& word) {
+  bool read_match(rule& r, const V& m, const std::string& path, std::string& word) {
     if (!m.is_object() || !m.contains("left") || !m.contains("right")) {
       error(m, path, "match without left or right");
       return false;
     }
-    std::string op = m.contains("op") && m["op"].is_string() ? m["op"].get<std::string>() : "==";
-    const json& left = m["left"];
-    const json& right = m["right"];
+    std::string op = m.contains("op") && m["op"].is_string() ? m["op"].template get<std::string>() : "==";
+    const V& left = m["left"];
+    const V& right = m["right"];
     bool neg = op == "!=";
     bool eq = op == "==" || op == "in" || op == "!=";
     std::string rtext = render(right);
@@ -916,7 +1204,7 @@ class reader {
       if (key == "iifname" || key == "oifname" || key == "iif" || key == "oif") {
         word = key + " " + optext + "\"" + rtext + "\"";
         if (!eq || !right.is_string()) return unknown(word);
-        auto name = right.get<std::string>();
+        auto name = right.template get<std::string>();
         if (!name.empty() && name[0] == '@') return unknown(word);
         iface_match im{name, neg};
         (key[0] == 'i' ? r.match.iif : r.match.oif) = std::move(im);
@@ -925,7 +1213,7 @@ class reader {
       if (key == "l4proto") return read_l4proto(r, right, neg, eq, word);
       if (key == "nfproto") {
         if (!eq || !right.is_string()) return unknown(word);
-        auto v = right.get<std::string>();
+        auto v = right.template get<std::string>();
         if (v == "ipv4") r.match.family = neg ? 6 : 4;
         else if (v == "ipv6") r.match.family = neg ? 4 : 6;
         else return unknown(word);
@@ -943,7 +1231,7 @@ class reader {
       cm.negated = neg;
       for (auto& e : *els) {
         if (!e.is_string()) return bad("not a connection state");
-        auto s = e.get<std::string>();
+        auto s = e.template get<std::string>();
         if (key == "state") {
           if (s == "new") cm.any_of |= ct_new;
           else if (s == "established") cm.any_of |= ct_established;
@@ -961,14 +1249,14 @@ class reader {
       return true;
     }
     if (left.is_object() && left.contains("fib") && left["fib"].is_object()) {
-      const json& f = left["fib"];
-      word = "fib " + render(f.value("flags", json())) + " " + str_of(f, "result") + " " + optext + rtext;
+      const V& f = left["fib"];
+      word = "fib " + render(f.value("flags", V())) + " " + str_of(f, "result") + " " + optext + rtext;
       bool daddr_only = f.contains("flags") &&
                         ((f["flags"].is_array() && f["flags"].size() == 1 && f["flags"][0] == "daddr") ||
                          f["flags"] == "daddr");
       if (str_of(f, "result") != "type" || !daddr_only || !eq) return unknown(word);
       auto els = elements(right);
-      if (!els || els->size() != 1 || !(*els)[0].is_string() || (*els)[0].get<std::string>() != "local")
+      if (!els || els->size() != 1 || !(*els)[0].is_string() || (*els)[0].template get<std::string>() != "local")
         return unknown(word);
       r.match.dst_local = !neg;
       return true;
@@ -976,7 +1264,7 @@ class reader {
     return unknown(render(left) + " " + optext + rtext);
   }
 
-  bool read_l4proto(rule& r, const json& right, bool neg, bool eq, const std::string& word) {
+  bool read_l4proto(rule& r, const V& right, bool neg, bool eq, const std::string& word) {
     auto unknown = [&] {
       r.match.unknown.push_back(word);
       return true;
@@ -985,10 +1273,10 @@ class reader {
     auto els = elements(right);
     if (!els || els->empty()) return unknown();
     std::vector<int> protos;
-    for (const json& v : *els) {
+    for (const V& v : *els) {
       std::optional<int> p;
-      if (v.is_string()) p = detail::protocol_number(v.get<std::string>());
-      else if (v.is_number_unsigned() && v.get<std::uint64_t>() <= 255) p = static_cast<int>(v.get<unsigned>());
+      if (v.is_string()) p = detail::protocol_number(v.template get<std::string>());
+      else if (v.is_number_unsigned() && v.template get<std::uint64_t>() <= 255) p = static_cast<int>(v.template get<unsigned>());
       if (!p) return unknown();
       protos.push_back(*p);
     }
@@ -1017,27 +1305,227 @@ class reader {
   std::vector<json*> stack_;  // the open objects and arrays of item_
   json* slot_ = nullptr;      // where the next value of an object goes
   item_positions item_positions_;
+  std::vector<std::size_t> item_offsets_;  // of the objects and arrays of item_, in document order
+  bool item_duplicate_key_ = false;         // in item_
   bool positions_lost_ = false;  // a duplicate key dropped an object or array: positions unknown
   // The reading.
   const item_positions* positions_ = nullptr;  // of the item being read
   std::vector<held_diagnostic>* held_ = nullptr;
   std::vector<held_diagnostic> first_pass_diags_;  // chains, sets, malformed items
   std::exception_ptr first_pass_failed_;
-  std::vector<rule_item> rule_items_;
+  std::vector<rule_item<V>> rule_items_;
   bool eager_ = false;     // reading while the text is parsed: chains and sets may come later
   bool deferred_ = false;  // the rule being read needs the whole text
-  std::map<std::string, named_set> sets_;
+  bool any_deferred_ = false;  // a rule was kept for the end: the rules after it wait too
+  std::map<std::string, named_set<V>> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()
   std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
+  node_arena arena_;    // the fast path's items
+  node_arena scratch_;  // make_match()
 };
+
+// A recursive descent over a plain JSON text (see fnode) into nodes of an arena. Gives up (false)
+// on anything else: a syntax error, an escape, a byte outside printable ASCII in a string, a number
+// that is not an integer of 64 bits, a duplicate key, nesting deeper than 64.
+class fast_parser {
+ public:
+  fast_parser(std::string_view text, node_arena& arena) : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), arena_(arena) {}
+
+  void ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
+  }
+  bool at_end() const { return p_ == end_; }
+  bool take(char c) {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  std::size_t offset() const { return static_cast<std::size_t>(p_ - begin_); }
+
+  bool string(std::string_view& out) {
+    if (!take('"')) return false;
+    const char* from = p_;
+    while (p_ < end_) {
+      auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out = std::string_view(from, static_cast<std::size_t>(p_ - from));
+        ++p_;
+        return true;
+      }
+      if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+      ++p_;
+    }
+    return false;
+  }
+
+  // A value whose enclosing objects and arrays number `depth`.
+  bool value(fnode& out, std::size_t depth) {
+    if (p_ >= end_) return false;
+    out = fnode{};
+    char c = *p_;
+    if (c == '{' || c == '[') {
+      if (depth + 1 > 64) return false;
+      bool object = c == '{';
+      out.t = object ? fnode::type::object : fnode::type::array;
+      out.off = offset();
+      ++p_;
+      std::size_t start = tmp_.size();
+      ws();
+      if (!take(object ? '}' : ']')) {
+        while (true) {
+          ws();
+          std::string_view key;
+          if (object) {
+            if (!string(key)) return false;
+            ws();
+            if (!take(':')) return false;
+            ws();
+          }
+          fnode v;
+          if (!value(v, depth + 1)) return false;
+          v.key = key;
+          tmp_.push_back(v);
+          ws();
+          if (take(',')) continue;
+          if (take(object ? '}' : ']')) break;
+          return false;
+        }
+      }
+      std::size_t n = tmp_.size() - start;
+      if (n > 0xffffffffu) return false;
+      if (object && n > 1 && has_duplicate(start, n)) return false;
+      fnode* kids = arena_.alloc(n == 0 ? 1 : n);
+      std::copy(tmp_.begin() + static_cast<std::ptrdiff_t>(start), tmp_.end(), kids);
+      tmp_.resize(start);
+      out.n = static_cast<std::uint32_t>(n);
+      out.kids = kids;
+      return true;
+    }
+    if (c == '"') {
+      out.t = fnode::type::string;
+      return string(out.s);
+    }
+    if (c == 't' || c == 'f' || c == 'n') {
+      std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+      p_ += word.size();
+      out.t = c == 'n' ? fnode::type::null : fnode::type::boolean;
+      out.b = c == 't';
+      return true;
+    }
+    bool negative = take('-');
+    if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+    if (*p_ == '0' && p_ + 1 < end_ && p_[1] >= '0' && p_[1] <= '9') return false;
+    std::uint64_t u = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      auto d = static_cast<std::uint64_t>(*p_ - '0');
+      if (u > (UINT64_MAX - d) / 10) return false;  // past 64 bits: nlohmann makes it a float
+      u = u * 10 + d;
+      ++p_;
+    }
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    if (negative) {
+      if (u > static_cast<std::uint64_t>(INT64_MAX) + 1) return false;
+      out.t = fnode::type::integer;
+      out.i = u == static_cast<std::uint64_t>(INT64_MAX) + 1 ? INT64_MIN : -static_cast<std::int64_t>(u);
+    } else {
+      out.t = fnode::type::unsigned_integer;
+      out.u = u;
+    }
+    return true;
+  }
+
+ private:
+  bool has_duplicate(std::size_t start, std::size_t n) {
+    if (n <= 8) {
+      for (std::size_t a = start; a < start + n; ++a)
+        for (std::size_t b = a + 1; b < start + n; ++b)
+          if (tmp_[a].key == tmp_[b].key) return true;
+      return false;
+    }
+    keys_.clear();
+    for (std::size_t a = start; a < start + n; ++a) keys_.push_back(tmp_[a].key);
+    std::sort(keys_.begin(), keys_.end());
+    return std::adjacent_find(keys_.begin(), keys_.end()) != keys_.end();
+  }
+
+  const char* p_;
+  const char* begin_;
+  const char* end_;
+  node_arena& arena_;
+  std::vector<fnode> tmp_;  // the values of the open objects and arrays
+  std::vector<std::string_view> keys_;
+};
+
+template <>
+std::optional<ruleset> reader<fv>::run_fast() {
+  ruleset rs;
+  rs.syntax = rule_syntax::nft;
+  rs.file = file_;
+  rs_ = &rs;
+  fast_parser p(text_, arena_);
+  p.ws();
+  if (!p.take('{')) return std::nullopt;
+  std::vector<std::string_view> top_keys;
+  bool seen = false;
+  p.ws();
+  if (p.take('}')) return std::nullopt;  // no "nftables"
+  while (true) {
+    p.ws();
+    std::string_view key;
+    if (!p.string(key)) return std::nullopt;
+    if (std::find(top_keys.begin(), top_keys.end(), key) != top_keys.end()) return std::nullopt;
+    top_keys.push_back(key);
+    p.ws();
+    if (!p.take(':')) return std::nullopt;
+    p.ws();
+    if (key == "nftables") {
+      seen = true;
+      if (!p.take('[')) return std::nullopt;
+      p.ws();
+      if (!p.take(']')) {
+        while (true) {
+          p.ws();
+          auto mark = arena_.where();
+          fnode* item = arena_.alloc(1);
+          if (!p.value(*item, 2)) return std::nullopt;
+          if (!on_item(std::make_unique<fv>(item))) arena_.rewind(mark);
+          p.ws();
+          if (p.take(',')) continue;
+          if (p.take(']')) break;
+          return std::nullopt;
+        }
+      }
+    } else {
+      auto mark = arena_.where();
+      fnode ignored;
+      if (!p.value(ignored, 1)) return std::nullopt;
+      arena_.rewind(mark);
+    }
+    p.ws();
+    if (p.take(',')) continue;
+    if (p.take('}')) break;
+    return std::nullopt;
+  }
+  p.ws();
+  if (!p.at_end() || !seen) return std::nullopt;
+  finish(rs);
+  return rs;
+}
 
 }  // namespace
 
 ruleset parse_nft_json(std::string_view text, const std::string& file, diagnostics& diags) {
-  reader rd(text, file, diags);
   try {
+    {  // a plain text (nearly every `nft -j` output) by the fast path
+      reader<fv> fast(text, file, diags);
+      if (auto rs = fast.run_fast()) return std::move(*rs);
+    }
+    reader<json> rd(text, file, diags);
     return rd.run();
   } catch (const nlohmann::json::exception& e) {
     // A value of an unexpected type the checks above missed: report it, never crash.

@@ -45,11 +45,12 @@ bool is_nat_prerouting(const chain& c) {
   return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
 }
 
-ruleset_index build_index(const ruleset& rs) {
+ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std::size_t> by_key) {
   ruleset_index ix;
   ix.chain_count = rs.chains.size();
-  ix.chains = detail::chains_by_key(rs);
-  for (std::size_t ci : detail::prerouting_chains(rs, ix.chains)) {
+  ix.chains = std::move(by_key);
+  ix.prerouting_reach = detail::prerouting_chains(rs, ix.chains);
+  for (std::size_t ci : ix.prerouting_reach) {
     const chain& c = rs.chains[ci];
     if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
     auto& cr = ix.prerouting[ci];
@@ -71,7 +72,12 @@ ruleset_index build_index(const ruleset& rs) {
 
 void ruleset::reindex() {
   detail::index_address_matches(*this);
-  index = std::make_shared<const ruleset_index>(build_index(*this));
+  index = std::make_shared<const ruleset_index>(build_index(*this, detail::chains_by_key(*this)));
+}
+
+void detail::reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key) {
+  detail::index_address_matches(rs);
+  rs.index = std::make_shared<const ruleset_index>(build_index(rs, std::move(by_key)));
 }
 
 namespace detail {
@@ -101,11 +107,15 @@ std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unorder
       out.push_back(i);
       seen[i] = true;
     }
+  std::string key;  // chain_key(), in one buffer for every look-up
   for (std::size_t k = 0; k < out.size(); ++k) {  // each chain once: at most chains.size() rounds
     const chain& c = rs.chains[out[k]];
     for (const auto& r : c.rules) {
       if (r.act != action::jump && r.act != action::go) continue;
-      auto it = by_key.find(chain_key(c.family, c.table, r.target));
+      key.assign(c.family).push_back('\0');
+      key.append(c.table).push_back('\0');
+      key.append(r.target);
+      auto it = by_key.find(key);
       if (it == by_key.end() || seen[it->second]) continue;
       seen[it->second] = true;
       out.push_back(it->second);
@@ -242,7 +252,7 @@ ruleset read_nat_rules(const std::string& path_or_dash, diagnostics& diags, nat_
 std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_address& public_addr) {
   std::optional<ruleset_index> built;  // a rule set built by hand, or changed since reindex()
   const ruleset_index* ix = rs.index.get();
-  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs));
+  if (!ix || ix->chain_count != rs.chains.size()) ix = &built.emplace(build_index(rs, detail::chains_by_key(rs)));
   // The chains a packet to public_addr may reach, from the base chains through the jumps whose own
   // destination and family tests may hold, each once, in the order found; in each, the rules that
   // may match public_addr, in order.
@@ -309,10 +319,11 @@ struct service_key_hash {
 // Calls f(rule, public address) for every host address of every DNAT rule published() reads, in its order.
 template <class F>
 void each_published_rule(const ruleset& rs, F&& f) {
-  std::optional<std::unordered_map<std::string, std::size_t>> built;
-  const auto* by_key = rs.index && rs.index->chain_count == rs.chains.size() ? &rs.index->chains
-                                                                             : &built.emplace(detail::chains_by_key(rs));
-  for (std::size_t ci : detail::prerouting_chains(rs, *by_key)) {
+  std::optional<std::vector<std::size_t>> built;
+  const auto* reach = rs.index && rs.index->chain_count == rs.chains.size()
+                          ? &rs.index->prerouting_reach
+                          : &built.emplace(detail::prerouting_chains(rs, detail::chains_by_key(rs)));
+  for (std::size_t ci : *reach) {
     for (const auto& r : rs.chains[ci].rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
       for (const auto& p : r.match.daddr->any_of) {

@@ -412,3 +412,101 @@ TEST_CASE("nft reader: streamed, the outcome does not depend on where chains and
     CHECK(rules.empty());
   }
 }
+
+namespace {
+
+// What a reading gives, in one text: every diagnostic with its file:line:col, every chain and rule
+// with its position, verdict, handle and text.
+std::string reading_of(const std::string& text) {
+  hc::diagnostics d;
+  auto rs = parse_nat_rules(text, "p.json", d);
+  std::string out;
+  for (const auto& x : d.all()) out += x.str() + "\n";
+  for (const auto& c : rs.chains) {
+    out += c.family + " " + c.table + " " + c.name + " " + c.hook + " " + std::to_string(c.priority) + " @" +
+           std::to_string(c.where.line) + ":" + std::to_string(c.where.column) + "\n";
+    for (const auto& r : c.rules)
+      out += "  @" + std::to_string(r.where.line) + ":" + std::to_string(r.where.column) + " #" +
+             std::to_string(r.handle) + " " + std::to_string(static_cast<int>(r.act)) + " " + r.target + " | " + r.text + "\n";
+  }
+  return out;
+}
+
+// The same document with a string that has an escape (an ASCII "A" as \u0041) added at the end of
+// the top object, where it moves no position: the reader's fast path takes only plain texts, so
+// this one goes through nlohmann's parser.
+std::string with_escape(const std::string& text) {
+  auto end = text.rfind('}');
+  return text.substr(0, end) + ", \"zz\": \"\\u0041\"" + text.substr(end);
+}
+
+}  // namespace
+
+TEST_CASE("nft reader: a plain text (fast path) reads as the same text through nlohmann's parser") {
+  std::vector<std::string> texts = {hand_written};
+  for (const char* f : {"router.nft.json", "features.nft.json", "vmap.nft.json", "broken.nft.json", "fw4.nft.json",
+                        "portfw-nft.nft.json", "portfw.iptables-nft.json"})
+    texts.push_back(nat_test::slurp(nat_test::data(f)));
+  const std::string chain = R"({"chain": {"family": "ip", "table": "nat", "name": "pre", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"}})";
+  const std::string dnat = R"({"dnat": {"addr": "198.18.1.10"}})";
+  auto rule = [](const std::string& exprs, const std::string& extra = "") {
+    return R"({"rule": {"family": "ip", "table": "nat", "chain": "pre")" + extra + R"(, "expr": [)" + exprs + "]}}";
+  };
+  auto doc = [](const std::vector<std::string>& items) {
+    std::string out = "{\"nftables\": [\n";
+    for (std::size_t i = 0; i < items.size(); ++i) out += "  " + items[i] + (i + 1 < items.size() ? ",\n" : "\n");
+    return out + "]}";
+  };
+  // A rule before its chain; keys in an unusual order; a duplicate key; numbers past 64 bits and at
+  // the edge; an empty object among the expressions; a verdict map element with a bad jump; a set
+  // element that is not an address; unknown items and top keys.
+  texts.push_back(doc({rule(dnat), chain}));
+  texts.push_back(doc({R"({"chain": {"policy": "accept", "prio": -100, "hook": "prerouting", "type": "nat", "name": "pre", "table": "nat", "family": "ip"}})",
+                       R"({"rule": {"expr": [{"dnat": {"addr": "198.18.1.10"}}], "chain": "pre", "table": "nat", "family": "ip"}})"}));
+  texts.push_back(doc({chain, rule(dnat, R"(, "family": "ip6")")}));
+  texts.push_back(doc({chain, rule(dnat, R"(, "handle": 18446744073709551616)"), rule(dnat, R"(, "handle": 18446744073709551615)"),
+                       rule(dnat, R"(, "handle": -9223372036854775808)"), rule(dnat, R"(, "handle": -9223372036854775809)")}));
+  texts.push_back(doc({chain, rule(R"({"counter": null}, {"counter": null}, {}, {"counter": null}, )" + dnat)}));
+  texts.push_back(doc({chain, rule(R"({"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 443}}, {"dnat": -1})")}));
+  texts.push_back(doc({chain, R"({"chain": {"family": "ip", "table": "nat", "name": "svc"}})",
+                       rule(R"({"vmap": {"key": {"payload": {"protocol": "tcp", "field": "dport"}}, "data": {"set": [[80, {"jump": {"target": "svc"}}], [443, {"jump": {}}]]}}})")}));
+  texts.push_back(doc({chain, R"({"set": {"family": "ip", "table": "nat", "name": "s", "elem": ["203.0.113.1", {"prefix": {"addr": "x", "len": 8}}]}})",
+                       rule(R"({"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "@s"}}, )" + dnat)}));
+  texts.push_back("{\"other\": {\"a\": [1, {\"b\": null}, true, false]},\n\"nftables\": [1, \"x\", null, {}, {\"a\": 1, \"b\": 2}, {\"what\": {}},\n" +
+                  chain + ",\n" + rule(dnat) + "]}");
+  for (const auto& text : texts) {
+    CAPTURE(text);
+    std::string plain = reading_of(text);
+    std::string escaped = reading_of(with_escape(text));
+    CHECK(plain == escaped);
+    CHECK(!plain.empty());
+  }
+
+  SUBCASE("an error in an object that more values followed in its array has the object's line:col") {
+    std::string text = doc({chain, rule(R"({"counter": null}, {"counter": null}, {}, {"counter": null}, )" + dnat)});
+    auto at = text.find("{}, ");
+    REQUIRE(at != std::string::npos);
+    auto column = at - text.rfind('\n', at);
+    std::string expect = "p.json:3:" + std::to_string(column) + ": nftables[1].rule.expr[2]: expected an object with one key";
+    CHECK(reading_of(text).find(expect) == 0);
+    CHECK(reading_of(with_escape(text)).find(expect) == 0);
+  }
+  SUBCASE("a truncated file: not valid JSON at its end, and nothing read") {
+    std::string text = doc({chain, rule(dnat)});
+    text.resize(text.size() - 10);
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(text, "p.json", d);
+    REQUIRE(d.all().size() == 1);
+    CHECK(d.all()[0].str().find("p.json:3:") == 0);
+    CHECK(d.all()[0].message.find("not valid JSON: syntax error") == 0);
+    CHECK(rs.chains.empty());
+  }
+  SUBCASE("nesting: 64 levels are read, 65 refused") {
+    auto nested = [](int levels) {  // the top object and the nftables array are two of them
+      return "{\"nftables\": [" + std::string(static_cast<std::size_t>(levels - 2), '[') +
+             std::string(static_cast<std::size_t>(levels - 2), ']') + "]}";
+    };
+    CHECK(reading_of(nested(64)).find("nested too deeply") == std::string::npos);
+    CHECK(reading_of(nested(65)).find("p.json:1:1: JSON nested too deeply for an nft ruleset") == 0);
+  }
+}
