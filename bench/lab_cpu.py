@@ -67,8 +67,8 @@ busy = user + nice + system + irq + softirq + steal
 print(f'  machine over the run ({wall:.2f} s x {cores} cores = {wall * cores:.2f} core-s): '
       f'busy {user + nice + system:.2f} (user {user + nice:.2f}, sys {system:.2f}), irq+softirq {irq + softirq:.2f}, '
       f'steal {steal:.2f}, idle {idle + iowait:.2f} core-s')
-print(f'  client (hairpin-check): {client:.2f} core-s, busy {100 * client / wall:.0f}% of its wall on {cores} cores '
-      f'(the rest of its wall it waits for servers or for a core)')
+print(f'  client (hairpin-check): {client:.2f} core-s, {client / wall:.2f} of the {cores} cores over its wall '
+      f'(the rest of the time its event loops wait for servers or for a core)')
 for name, v in sorted(comp.items(), key=lambda kv: -kv[1]):
     if v >= 0.005: print(f'  {name}: {v:.2f} core-s')
 print(f'  lab servers together (time charged to processes may include softirq): {lab:.2f} core-s; client + servers {client + lab:.2f}; '
