@@ -36,15 +36,22 @@ secs() { echo "$2 - $1" | bc -l | awk '{printf "%.3f", $1}'; }
 # processes on the first connections after the lab comes up; a cron job every 5 minutes meets warm
 # servers, and so does the plugin loop after these runs), then three runs, the median.
 "$lab" hairpin-check --all --format json -t 30 >"$run/bench.json" || true
+# Around each run, a snapshot of the CPU of every lab process (by network namespace) and of the
+# machine (bench/lab_cpu.py), to account for the median run's wall: client, servers, kernel, idle.
 times=() cpus=()
-for _ in 1 2 3; do
+for i in 1 2 3; do
+  python3 "$root/bench/lab_cpu.py" snap >"$run/cpu-before-$i.json"
   t0=$(now)
   /usr/bin/time -f '%U %S' -o "$run/bench-cpu.txt" "$lab" hairpin-check --all --format json -t 30 >"$run/bench.json" || true
   times+=("$(secs "$t0" "$(now)")")
+  python3 "$root/bench/lab_cpu.py" snap >"$run/cpu-after-$i.json"
   cpus+=("$(awk '{printf "%.2f", $1 + $2}' "$run/bench-cpu.txt")")
 done
 hc_s=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
 hc_cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | sed -n 2p)
+median_run=$(for i in 1 2 3; do echo "${times[$((i - 1))]} $i"; done | sort -n | sed -n '2s/.* //p')
+cpu_account=$(python3 "$root/bench/lab_cpu.py" diff "$run/cpu-before-$median_run.json" "$run/cpu-after-$median_run.json" \
+  "${cpus[$((median_run - 1))]}" "${times[$((median_run - 1))]}")
 checks=$(python3 -c "import json,sys; d=json.load(open('$run/bench.json')); print(len(d['checks']), sum(1 for c in d['checks'] if c['ok']), d['status'])")
 
 # The plugin loop, sequential, inside the client namespace.
@@ -135,6 +142,20 @@ floor_n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]*s;.*/\1/p' "$run/s_time.tx
 cores=$(nproc)
 read -r floor_client_ms floor_server_ms floor_s < <(echo "$floor_out $web_before $web_after $floor_n $handshakes $cores" |
   awk '{c = ($1 + $2) * 1000 / $5; s = ($4 - $3) * 1000 / $5; printf "%.2f %.2f %.2f\n", c, s, $6 * (c + s) / 1000 / $7}')
+# The same against Dovecot's IMAPS (993), the mail servers' own cost per handshake: Dovecot's CPU is
+# every process in hc-mail under the dovecot master (bench/lab_cpu.py). The lab's Postfix has no
+# port 465 and s_time no STARTTLS, so its handshakes are counted at Dovecot's figure. Weighted by
+# the run's handshakes per service: HTTPS at nginx's, IMAPS and SMTP STARTTLS at Dovecot's.
+python3 "$root/bench/lab_cpu.py" snap >"$run/cpu-floor-before.json"
+dov_out=$("$lab" exec client bash -c "TIMEFORMAT='%U %S'; time openssl s_time -connect 198.18.1.20:993 -new -time 5 -CAfile '$run/ca.pem' -verify 1 >'$run/s_time-993.txt' 2>&1" 2>&1 | tail -1)
+python3 "$root/bench/lab_cpu.py" snap >"$run/cpu-floor-after.json"
+dov_server_s=$(python3 "$root/bench/lab_cpu.py" diff "$run/cpu-floor-before.json" "$run/cpu-floor-after.json" 0 1 |
+  awk -F': ' '/^  dovecot /{sub(/ core-s/, "", $2); t += $2} END {printf "%.3f", t}')
+dov_n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]*s;.*/\1/p' "$run/s_time-993.txt" | head -1)
+read -r n_https n_imaps n_smtp < <(python3 -c "import json; d=json.load(open('$run/bench.json')); print(*(sum(1 for c in d['checks'] if c['service'] == s) for s in ('https', 'imaps', 'smtp')))")
+read -r dov_client_ms dov_server_ms floor2_s floor2_client_s < <(echo "$dov_out $dov_server_s $dov_n $n_https $n_imaps $n_smtp $floor_client_ms $floor_server_ms $cores" |
+  awk '{c = ($1 + $2) * 1000 / $4; s = $3 * 1000 / $4; mail = $6 + $7
+        printf "%.2f %.2f %.2f %.2f\n", c, s, ($5 * ($8 + $9) + mail * (c + s)) / 1000 / $10, ($5 * $8 + mail * c) / 1000}')
 
 # One dead path: the loopback FORWARD accept removed, every hairpin connection times out.
 "$lab" scenario forward-drop >/dev/null
@@ -152,8 +173,11 @@ cat "$bb/failed.txt"
 echo "ratio blackbox_exporter / hairpin-check: $(echo "$bb_s / $hc_s" | bc -l | awk '{printf "%.1f", $1}')x"
 echo "TLS floor (openssl s_time, $floor_n handshakes): client ${floor_client_ms} ms + nginx ${floor_server_ms} ms CPU per handshake; $handshakes handshakes on $cores cores: ${floor_s} s at least"
 echo "ratio hairpin-check / TLS floor: $(echo "$hc_s / $floor_s" | bc -l | awk '{printf "%.2f", $1}')x; blackbox_exporter / TLS floor: $(echo "$bb_s / $floor_s" | bc -l | awk '{printf "%.2f", $1}')x"
+echo "TLS floor per server (openssl s_time: nginx as above; Dovecot 993, $dov_n handshakes: client ${dov_client_ms} ms + Dovecot ${dov_server_ms} ms CPU per handshake; Postfix STARTTLS at Dovecot's figure, the lab's Postfix has no 465): $n_https HTTPS + $n_imaps IMAPS + $n_smtp SMTP handshakes on $cores cores: ${floor2_s} s at least; ratio hairpin-check / per-server floor: $(echo "$hc_s / $floor2_s" | bc -l | awk '{printf "%.2f", $1}')x wall, $(echo "$hc_cpu / $floor2_client_s" | bc -l | awk '{printf "%.2f", $1}')x client CPU"
 # On a loaded machine wall times stretch with everyone's work; CPU time does not: hairpin-check's
 # own CPU for the run against the floor's client CPU for the same handshakes.
 echo "client CPU: hairpin-check ${hc_cpu} s (median), floor client $(echo "$floor_client_ms * $handshakes / 1000" | bc -l | awk '{printf "%.2f", $1}') s, ratio $(echo "$hc_cpu * 1000 / ($floor_client_ms * $handshakes)" | bc -l | awk '{printf "%.2f", $1}')x; blackbox_exporter $(echo "$bb_cpu / 3" | bc -l | awk '{printf "%.2f", $1}') s per run"
+echo "where the wall of the median hairpin-check run went (run $median_run, CPU from /proc by lab namespace and process):"
+echo "$cpu_account"
 echo "load average at the start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "with the hairpin dead (forward-drop): ${dead_s} s (probe timeout ${probe_timeout} s; growth $(secs "$hc_s" "$dead_s") s)"
