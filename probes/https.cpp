@@ -238,14 +238,8 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     socket.close(ignored);
   });
 
-  r.check.stage = "connect";
-  auto ec = co_await tcp_connect(socket, ctx, req.target);
-  if (ec) {
-    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
-    co_return;
-  }
-  auto connected = clock::now();
-  add_phase(r, "connect", start, connected);
+  auto connected = co_await connect_stage(socket, ctx, req, r, guard, start);
+  if (!connected) co_return;
 
   if (!tls) {
     co_await exchange(*plain, guard, req, r, start, host_header, url, address_url, false);
@@ -255,6 +249,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
   // TLS handshake, the certificate verified for the checked name by the rule of every TLS probe.
   r.check.stage = "tls";
   tls_capture capture;
+  error_code ec;
   tls_prepare(tls_stream->native_handle(), cert_name, &capture);
   co_await tls_stream->async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
   if (capture.leaf) {
@@ -276,7 +271,7 @@ asio::awaitable<void> run_http(const probe_context& ctx, const probe_request& re
     co_return;
   }
   r.check.tls_version = tls_version(tls_stream->native_handle());
-  add_phase(r, "tls", connected, clock::now());
+  add_phase(r, "tls", *connected, clock::now());
   co_await exchange(*tls_stream, guard, req, r, start, host_header, url, address_url, true);
 }
 

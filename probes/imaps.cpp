@@ -21,14 +21,9 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   });
   std::string buf;
 
-  r.check.stage = "connect";
-  auto ec = co_await tcp_connect(stream.next_layer(), ctx, req.target);
-  if (ec) {
-    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
-    co_return;
-  }
-  auto connected = clock::now();
-  add_phase(r, "connect", start, connected);
+  auto connected = co_await connect_stage(stream.next_layer(), ctx, req, r, guard, start);
+  if (!connected) co_return;
+  error_code ec;
 
   // TLS handshake, certificate verified for the checked name.
   r.check.stage = "tls";
@@ -53,7 +48,7 @@ asio::awaitable<void> run_imaps(const probe_context& ctx, const probe_request& r
   }
   r.check.tls_version = tls_version(stream.native_handle());
   auto tls_done = clock::now();
-  add_phase(r, "tls", connected, tls_done);
+  add_phase(r, "tls", *connected, tls_done);
 
   // Greeting.
   r.check.stage = "greeting";

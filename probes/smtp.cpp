@@ -50,14 +50,9 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   std::string buf;
   smtp_reply reply;
 
-  r.check.stage = "connect";
-  auto ec = co_await tcp_connect(plain, ctx, req.target);
-  if (ec) {
-    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
-    co_return;
-  }
-  auto connected = clock::now();
-  add_phase(r, "connect", start, connected);
+  auto connected = co_await connect_stage(plain, ctx, req, r, guard, start);
+  if (!connected) co_return;
+  error_code ec;
 
   // Greeting.
   r.check.stage = "banner";
@@ -78,7 +73,7 @@ asio::awaitable<void> run_smtp(const probe_context& ctx, const probe_request& re
   auto banner_host = smtp_banner_host(reply);
   r.facts["banner_host"] = banner_host;
   auto greeted = clock::now();
-  add_phase(r, "banner", connected, greeted);
+  add_phase(r, "banner", *connected, greeted);
 
   // EHLO over plain text.
   r.check.stage = "ehlo";

@@ -15,15 +15,9 @@ asio::awaitable<void> run_tcp(const probe_context& ctx, const probe_request& req
     error_code ignored;
     socket.close(ignored);
   });
-  r.check.stage = "connect";
-  auto ec = co_await tcp_connect(socket, ctx, req.target);
-  auto connected = clock::now();
-  if (ec) {
-    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
-    co_return;
-  }
-  add_phase(r, "connect", start, connected);
-  r.check.detail = fmt::format("connected in {:.0f} ms", std::chrono::duration<double, std::milli>(connected - start).count());
+  auto connected = co_await connect_stage(socket, ctx, req, r, guard, start);
+  if (!connected) co_return;
+  r.check.detail = fmt::format("connected in {:.0f} ms", std::chrono::duration<double, std::milli>(*connected - start).count());
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);

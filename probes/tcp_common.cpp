@@ -182,6 +182,20 @@ asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context
   co_return ec;
 }
 
+asio::awaitable<std::optional<clock::time_point>> connect_stage(tcp::socket& socket, const probe_context& ctx,
+                                                                const probe_request& req, probe_result& r,
+                                                                const deadline_guard& guard, clock::time_point start) {
+  r.check.stage = "connect";
+  auto ec = co_await tcp_connect(socket, ctx, req.target);
+  if (ec) {
+    fail_io(r, guard, "connect", ec, start, "connect to " + req.target.str());
+    co_return std::nullopt;
+  }
+  auto connected = clock::now();
+  add_phase(r, "connect", start, connected);
+  co_return connected;
+}
+
 asio::awaitable<probe_result> run_guarded(const probe_context& ctx, const probe_request& req, probe_body body) {
   auto start = clock::now();
   probe_result r = start_result(req);

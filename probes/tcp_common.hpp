@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -104,6 +105,13 @@ tcp::endpoint to_asio(const ip_endpoint& e);
 
 // Opens socket and connects it to target, bound to ctx.source when set. Never throws.
 asio::awaitable<error_code> tcp_connect(tcp::socket& socket, const probe_context& ctx, const ip_endpoint& target);
+
+// The connect stage of a TCP-based probe: stage "connect", connects socket to req.target (from
+// ctx.source), adds the phase "connect" and returns when the connection was made; on failure marks
+// r failed (fail_io: refused, reset, timeout, not-checked for a local failure) and returns nothing.
+asio::awaitable<std::optional<clock::time_point>> connect_stage(tcp::socket& socket, const probe_context& ctx,
+                                                                const probe_request& req, probe_result& r,
+                                                                const deadline_guard& guard, clock::time_point start);
 
 // Writes all of data. Never throws.
 template <typename Stream>
