@@ -566,7 +566,13 @@ class reader {
       if (first_pass_failed_) return false;
       held_ = &first_pass_diags_;
       try {
-        if (kind == "chain") read_chain(*rs_, body, fmt::format("nftables[{}].chain", number));
+        if (kind == "chain") {
+          rule_path_.clear();  // the rule's buffer: the path is only read in messages
+          rule_path_.append("nftables[");
+          append_number(rule_path_, number);
+          rule_path_.append("].chain");
+          read_chain(*rs_, body, rule_path_);
+        }
         else read_set(body);
       } catch (const json::exception&) {
         first_pass_failed_ = std::current_exception();
@@ -597,6 +603,7 @@ class reader {
     if (!any_deferred_) {  // every rule before it is in its chain already: this one goes there now
       if (!ri.rules.empty()) {
         auto& into = rs_->chains[ri.chain].rules;
+        make_room(into, ri.rules.size(), it);
         if (into.empty() && into.capacity() < ri.rules.size()) into = std::move(ri.rules);
         else into.insert(into.end(), std::make_move_iterator(ri.rules.begin()), std::make_move_iterator(ri.rules.end()));
         ri.rules.clear();
@@ -604,6 +611,28 @@ class reader {
       if (ri.diags.empty() && !ri.failed) rule_items_.pop_back();  // nothing left to give at the end
     }
     return false;
+  }
+
+  // Before `adding` rules go into a chain that holds many (the prerouting chain of 10^5 jumps), or
+  // a chain into a rule set of many: when they do not fit, room for the items the rest of the text
+  // may hold at the rate of the text read so far (at least double), instead of doubling again and
+  // again: each growth moves every rule or chain (hundreds of bytes each) into new pages. Room not
+  // used is address space only (pages are touched as items arrive). Only the fast path knows where
+  // `item` (or a value in it) starts.
+  template <class T>
+  void make_room(std::vector<T>& into, std::size_t adding, const V& item) {
+    constexpr std::size_t many = 4096;
+    constexpr std::size_t least_item_bytes = 48;  // {"rule":{"family":"ip","table":"t","chain":"c","expr":[]}}
+    if (into.size() < many || into.size() + adding <= into.capacity()) return;
+    std::size_t want = 2 * into.capacity();
+    if constexpr (std::is_same_v<V, fv>) {
+      std::size_t off = item.node()->off;
+      if (off != std::string::npos && off < text_.size()) {
+        std::size_t per_item = std::max(least_item_bytes, off / item_number_);  // item_number_ >= 1 here
+        want = std::max(want, into.size() + adding + (text_.size() - off) / per_item);
+      }
+    }
+    into.reserve(std::max(want, into.size() + adding));
   }
 
   // Reads a rule item into `ri` (rules, chain, diagnostics); an unexpected value is kept in
@@ -699,6 +728,7 @@ class reader {
     else if (!policy.empty() && policy != "accept") return error(body, path + ".policy", "unknown chain policy", policy);
     if (!chains_.emplace(detail::chain_key(c.family, c.table, c.name), rs.chains.size()).second)
       return error(body, path, "chain listed twice", c.name);
+    make_room(rs.chains, 1, body);
     rs.chains.push_back(std::move(c));
   }
 
