@@ -396,6 +396,7 @@ class reader {
     }
     detail::reindex(rs, std::move(chains_));  // the same map as detail::chains_by_key(rs)
     chains_.clear();
+    last_chain_.reset();
   }
 
   // The SAX interface of nlohmann::json (json::sax_parse).
@@ -533,6 +534,7 @@ class reader {
     if (seen_nftables_) {
       rs_->chains.clear();
       chains_.clear();
+      last_chain_.reset();
       sets_.clear();
       first_pass_diags_.clear();
       first_pass_failed_ = nullptr;
@@ -747,8 +749,16 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto found = chains_.find(key_of(family, table, cname));
-    if (found == chains_.end()) {
+    // `nft -j` lists the rules of a chain one after the other: the chain of the rule before is
+    // taken again without a look-up (chain numbers never change once given).
+    std::optional<std::size_t> chain_number;
+    if (last_chain_ && last_chain_key_ == key_of(family, table, cname)) chain_number = last_chain_;
+    else if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) {
+      chain_number = found->second;
+      last_chain_ = found->second;
+      last_chain_key_ = key_buf_;
+    }
+    if (!chain_number) {
       if (eager_) {  // the chain may come later in the text
         deferred_ = true;
         return;
@@ -756,7 +766,7 @@ class reader {
       return error(body, path, "rule for an undeclared chain", cname);
     }
     (void)rs;
-    ri.chain = found->second;
+    ri.chain = *chain_number;
     std::vector<rule> alts(1);  // the rule, or its alternatives (expand)
     rule& r = alts[0];
     r.where = loc(body, path);
@@ -1350,6 +1360,8 @@ class reader {
   std::map<std::string, named_set<V>> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()
+  std::optional<std::size_t> last_chain_;  // the chain of the last rule read (read_rule())
+  std::string last_chain_key_;             // and its key_of()
   std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
   node_arena arena_;    // the fast path's items
