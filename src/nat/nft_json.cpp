@@ -396,6 +396,7 @@ class reader {
     }
     detail::reindex(rs, std::move(chains_));  // the same map as detail::chains_by_key(rs)
     chains_.clear();
+    last_chain_.reset();
   }
 
   // The SAX interface of nlohmann::json (json::sax_parse).
@@ -533,6 +534,7 @@ class reader {
     if (seen_nftables_) {
       rs_->chains.clear();
       chains_.clear();
+      last_chain_.reset();
       sets_.clear();
       first_pass_diags_.clear();
       first_pass_failed_ = nullptr;
@@ -566,7 +568,13 @@ class reader {
       if (first_pass_failed_) return false;
       held_ = &first_pass_diags_;
       try {
-        if (kind == "chain") read_chain(*rs_, body, fmt::format("nftables[{}].chain", number));
+        if (kind == "chain") {
+          rule_path_.clear();  // the rule's buffer: the path is only read in messages
+          rule_path_.append("nftables[");
+          append_number(rule_path_, number);
+          rule_path_.append("].chain");
+          read_chain(*rs_, body, rule_path_);
+        }
         else read_set(body);
       } catch (const json::exception&) {
         first_pass_failed_ = std::current_exception();
@@ -597,6 +605,7 @@ class reader {
     if (!any_deferred_) {  // every rule before it is in its chain already: this one goes there now
       if (!ri.rules.empty()) {
         auto& into = rs_->chains[ri.chain].rules;
+        make_room(into, ri.rules.size(), it);
         if (into.empty() && into.capacity() < ri.rules.size()) into = std::move(ri.rules);
         else into.insert(into.end(), std::make_move_iterator(ri.rules.begin()), std::make_move_iterator(ri.rules.end()));
         ri.rules.clear();
@@ -604,6 +613,28 @@ class reader {
       if (ri.diags.empty() && !ri.failed) rule_items_.pop_back();  // nothing left to give at the end
     }
     return false;
+  }
+
+  // Before `adding` rules go into a chain that holds many (the prerouting chain of 10^5 jumps), or
+  // a chain into a rule set of many: when they do not fit, room for the items the rest of the text
+  // may hold at the rate of the text read so far (at least double), instead of doubling again and
+  // again: each growth moves every rule or chain (hundreds of bytes each) into new pages. Room not
+  // used is address space only (pages are touched as items arrive). Only the fast path knows where
+  // `item` (or a value in it) starts.
+  template <class T>
+  void make_room(std::vector<T>& into, std::size_t adding, const V& item) {
+    constexpr std::size_t many = 4096;
+    constexpr std::size_t least_item_bytes = 48;  // {"rule":{"family":"ip","table":"t","chain":"c","expr":[]}}
+    if (into.size() < many || into.size() + adding <= into.capacity()) return;
+    std::size_t want = 2 * into.capacity();
+    if constexpr (std::is_same_v<V, fv>) {
+      std::size_t off = item.node()->off;
+      if (off != std::string::npos && off < text_.size()) {
+        std::size_t per_item = std::max(least_item_bytes, off / item_number_);  // item_number_ >= 1 here
+        want = std::max(want, into.size() + adding + (text_.size() - off) / per_item);
+      }
+    }
+    into.reserve(std::max(want, into.size() + adding));
   }
 
   // Reads a rule item into `ri` (rules, chain, diagnostics); an unexpected value is kept in
@@ -699,6 +730,7 @@ class reader {
     else if (!policy.empty() && policy != "accept") return error(body, path + ".policy", "unknown chain policy", policy);
     if (!chains_.emplace(detail::chain_key(c.family, c.table, c.name), rs.chains.size()).second)
       return error(body, path, "chain listed twice", c.name);
+    make_room(rs.chains, 1, body);
     rs.chains.push_back(std::move(c));
   }
 
@@ -717,8 +749,16 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    auto found = chains_.find(key_of(family, table, cname));
-    if (found == chains_.end()) {
+    // `nft -j` lists the rules of a chain one after the other: the chain of the rule before is
+    // taken again without a look-up (chain numbers never change once given).
+    std::optional<std::size_t> chain_number;
+    if (last_chain_ && last_chain_key_ == key_of(family, table, cname)) chain_number = last_chain_;
+    else if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) {
+      chain_number = found->second;
+      last_chain_ = found->second;
+      last_chain_key_ = key_buf_;
+    }
+    if (!chain_number) {
       if (eager_) {  // the chain may come later in the text
         deferred_ = true;
         return;
@@ -726,7 +766,7 @@ class reader {
       return error(body, path, "rule for an undeclared chain", cname);
     }
     (void)rs;
-    ri.chain = found->second;
+    ri.chain = *chain_number;
     std::vector<rule> alts(1);  // the rule, or its alternatives (expand)
     rule& r = alts[0];
     r.where = loc(body, path);
@@ -1320,6 +1360,8 @@ class reader {
   std::map<std::string, named_set<V>> sets_;
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()
+  std::optional<std::size_t> last_chain_;  // the chain of the last rule read (read_rule())
+  std::string last_chain_key_;             // and its key_of()
   std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
   node_arena arena_;    // the fast path's items

@@ -50,10 +50,16 @@ ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std
   ix.chain_count = rs.chains.size();
   ix.chains = std::move(by_key);
   ix.prerouting_reach = detail::prerouting_chains(rs, ix.chains);
+  ix.prerouting.reserve(ix.prerouting_reach.size());
+  ix.prerouting_at.assign(rs.chains.size(), ruleset_index::no_rules);
   for (std::size_t ci : ix.prerouting_reach) {
     const chain& c = rs.chains[ci];
     if (is_nat_prerouting(c)) ix.prerouting_bases.push_back(ci);
-    auto& cr = ix.prerouting[ci];
+    if (ix.prerouting_at[ci] == ruleset_index::no_rules) {  // each chain once (prerouting_chains() says so)
+      ix.prerouting_at[ci] = static_cast<std::uint32_t>(ix.prerouting.size());
+      ix.prerouting.emplace_back();
+    }
+    auto& cr = ix.prerouting[ix.prerouting_at[ci]];
     for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
       const rule& r = c.rules[ri];
       if (r.act != action::dnat && r.act != action::unknown && r.act != action::jump && r.act != action::go) continue;
@@ -265,14 +271,14 @@ std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_
   for (std::size_t k = 0; k < queue.size(); ++k) {  // each chain once: bounded by the chains
     const chain& c = rs.chains[queue[k]];
     if ((c.family == "ip" && public_addr.v6) || (c.family == "ip6" && !public_addr.v6)) continue;
-    auto cr = ix->prerouting.find(queue[k]);
-    if (cr == ix->prerouting.end()) continue;
+    const auto* cr = ix->prerouting_of(queue[k]);
+    if (!cr) continue;
     hit.clear();
     order.clear();
-    cr->second.by_daddr.each_containing(public_addr, [&](std::uint32_t n) { hit.push_back(n); });
+    cr->by_daddr.each_containing(public_addr, [&](std::uint32_t n) { hit.push_back(n); });
     std::sort(hit.begin(), hit.end());
     hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
-    std::merge(hit.begin(), hit.end(), cr->second.any_daddr.begin(), cr->second.any_daddr.end(), std::back_inserter(order));
+    std::merge(hit.begin(), hit.end(), cr->any_daddr.begin(), cr->any_daddr.end(), std::back_inserter(order));
     for (std::uint32_t ri : order) {
       if (ri >= c.rules.size()) continue;  // a stale index: never read past
       const rule& r = c.rules[ri];

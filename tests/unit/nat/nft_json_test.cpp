@@ -510,3 +510,52 @@ TEST_CASE("nft reader: a plain text (fast path) reads as the same text through n
     CHECK(reading_of(nested(65)).find("p.json:1:1: JSON nested too deeply for an nft ruleset") == 0);
   }
 }
+
+// Rules of chains that share a name, alternating, in chains and rule sets past the size where the
+// reader reserves room by the rest of the text (4,096), and a second "nftables" key that replaces
+// the first: every rule lands in its own chain, in order, as through nlohmann's parser.
+TEST_CASE("nft reader: many chains, rules alternating between chains of one name, a second nftables key") {
+  const std::size_t n = 4200;
+  auto chain = [](const std::string& table, const std::string& name) {
+    return R"({"chain": {"family": "ip", "table": ")" + table + R"(", "name": ")" + name + R"("}})";
+  };
+  auto rule = [](const std::string& table, const std::string& name, std::size_t handle) {
+    return R"({"rule": {"family": "ip", "table": ")" + table + R"(", "chain": ")" + name + R"(", "handle": )" +
+           std::to_string(handle) + R"(, "expr": [{"accept": null}]}})";
+  };
+  std::string items = chain("a", "c") + ",\n" + chain("b", "c");
+  for (std::size_t i = 0; i < n; ++i) items += ",\n" + chain("a", "x" + std::to_string(i));
+  for (std::size_t i = 0; i < 2 * n; ++i) items += ",\n" + rule(i % 2 ? "b" : "a", "c", i + 1);
+  for (std::size_t i = 0; i < n; ++i) items += ",\n" + rule("a", "x" + std::to_string(i), 100000 + i);
+  // One key (the fast path), and two (a duplicate key: nlohmann's parser) where the first, with the
+  // chains in the other order and one rule, is replaced by the second.
+  std::string one_key = "{\"nftables\": [\n" + items + "\n]}";
+  std::string two_keys = "{\"nftables\": [" + chain("b", "c") + ",\n" + chain("a", "c") + ",\n" + rule("a", "c", 7) +
+                         "],\n\"nftables\": [\n" + items + "\n]}";
+  for (const std::string* t : {&one_key, &two_keys}) {
+    const std::string& text = *t;
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(text, "many.json", d);
+    INFO(nat_test::all_text(d));
+    CHECK(d.all().empty());
+    REQUIRE(rs.chains.size() == n + 2);
+    const auto& a = rs.chains[0];
+    const auto& b = rs.chains[1];
+    CHECK(a.table == "a");
+    CHECK(b.table == "b");
+    REQUIRE(a.rules.size() == n);
+    REQUIRE(b.rules.size() == n);
+    bool in_order = true;
+    for (std::size_t k = 0; k < n; ++k)
+      in_order = in_order && a.rules[k].handle == 2 * k + 1 && b.rules[k].handle == 2 * k + 2;
+    CHECK(in_order);
+    bool one_each = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& x = rs.chains[i + 2];
+      one_each =
+          one_each && x.name == "x" + std::to_string(i) && x.rules.size() == 1 && x.rules[0].handle == 100000 + i;
+    }
+    CHECK(one_each);
+    CHECK(reading_of(text) == reading_of(with_escape(text)));
+  }
+}
