@@ -311,6 +311,24 @@ TEST_CASE("secondaries: the serial comparison follows RFC 1982 arithmetic") {
   CHECK_FALSE(check::serial_before(5, 4294967290u));
 }
 
+namespace {
+
+// The plan inputs of the secondary plan tests: the views intra and extra of cfg, the name
+// web.example.test., asked from 127.0.0.1.
+check::plan_inputs web_from_loopback(const check::run_options& o, const bind::config& cfg, const zone::zone_set& zones) {
+  check::plan_inputs in;
+  in.options = &o;
+  in.config = &cfg;
+  in.zones = &zones;
+  in.internal = bind::find_view(cfg, "intra");
+  in.external = bind::find_view(cfg, "extra");
+  in.names = {"web.example.test."};
+  in.source = ip_address::parse("127.0.0.1");
+  return in;
+}
+
+}  // namespace
+
 TEST_CASE("secondaries plan: the NS sets of both views without the primary, --secondary, and a view out of reach") {
   temp_dir d;
   // intra is selected by address (10.0.0.0/8), extra takes the rest; the vantage point is 127.0.0.1.
@@ -334,14 +352,7 @@ TEST_CASE("secondaries plan: the NS sets of both views without the primary, --se
   check::run_options o;
   o.ipv6 = false;
   o.secondaries = {*ip_endpoint::parse("198.51.100.7", 5353)};
-  check::plan_inputs in;
-  in.options = &o;
-  in.config = &cfg;
-  in.zones = &zones;
-  in.internal = bind::find_view(cfg, "intra");
-  in.external = bind::find_view(cfg, "extra");
-  in.names = {"web.example.test."};
-  in.source = ip_address::parse("127.0.0.1");
+  check::plan_inputs in = web_from_loopback(o, cfg, zones);
   in.nat = &rules;
   const check::plan p = check::plan_secondaries(in);
   std::vector<std::string> asked;
@@ -510,14 +521,7 @@ TEST_CASE("secondaries plan: a --secondary that is not asked says why in a note"
   check::run_options o;
   o.ipv6 = false;
   o.secondaries = {*ip_endpoint::parse("198.51.100.7", 53)};
-  check::plan_inputs in;
-  in.options = &o;
-  in.config = &cfg;
-  in.zones = &zones;
-  in.internal = bind::find_view(cfg, "intra");
-  in.external = bind::find_view(cfg, "extra");
-  in.names = {"web.example.test."};
-  in.source = ip_address::parse("127.0.0.1");
+  check::plan_inputs in = web_from_loopback(o, cfg, zones);
   const check::plan p = check::plan_secondaries(in);
   CHECK(p.dns.empty());
   bool noted = false;
