@@ -218,6 +218,49 @@ std::string tsig_reply_problem(const ldns_pkt* pkt, std::span<const std::uint8_t
   return {};
 }
 
+namespace {
+
+// The TSIG records in the additional section of wire, as far as its records can be walked (a
+// message cut short is malformed for ldns too, but only after it read what comes before the cut).
+// ldns 1.8.3's ldns_wire2pkt keeps only the last TSIG of the additional section and leaks the ones
+// before it, so a message with more than one (RFC 8945 allows one, the last record) is refused
+// before ldns reads it.
+std::size_t additional_tsig_count(std::span<const std::uint8_t> wire) {
+  if (wire.size() < dns_header_size) return 0;
+  auto u16 = [&](std::size_t at) { return static_cast<std::size_t>(wire[at]) << 8 | wire[at + 1]; };
+  // Steps over an owner name: labels up to a root label or a compression pointer.
+  auto skip_name = [&](std::size_t& at) {
+    for (int labels = 0; labels < 128; ++labels) {
+      if (at >= wire.size()) return false;
+      const std::uint8_t len = wire[at];
+      if ((len & 0xc0) == 0xc0) {
+        at += 2;
+        return at <= wire.size();
+      }
+      if (len & 0xc0) return false;
+      at += 1 + std::size_t{len};
+      if (len == 0) return at <= wire.size();
+    }
+    return false;
+  };
+  std::size_t at = dns_header_size;
+  for (std::size_t i = 0, n = u16(4); i < n; ++i) {
+    if (!skip_name(at) || (at += 4) > wire.size()) return 0;
+  }
+  const std::size_t before_additional = u16(6) + u16(8);
+  const std::size_t records = before_additional + u16(10);
+  std::size_t tsig = 0;
+  for (std::size_t i = 0; i < records; ++i) {
+    if (!skip_name(at) || at + 10 > wire.size()) break;
+    if (i >= before_additional && u16(at) == 250) ++tsig;
+    at += 10 + u16(at + 8);
+    if (at > wire.size()) break;
+  }
+  return tsig;
+}
+
+}  // namespace
+
 dns_parse_result parse_dns_message(std::span<const std::uint8_t> wire) {
   dns_parse_result r;
   if (wire.size() < dns_header_size) {
@@ -226,6 +269,10 @@ dns_parse_result parse_dns_message(std::span<const std::uint8_t> wire) {
   }
   if (wire.size() > dns_max_message) {
     r.error = "message too long (" + std::to_string(wire.size()) + " bytes)";
+    return r;
+  }
+  if (additional_tsig_count(wire) > 1) {
+    r.error = "malformed message: more than one TSIG record";
     return r;
   }
   ldns_pkt* raw = nullptr;

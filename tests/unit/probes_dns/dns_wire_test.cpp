@@ -279,6 +279,28 @@ TEST_CASE("dns parsing survives hostile packets") {
   }
 }
 
+TEST_CASE("dns parsing refuses more than one TSIG record in the additional section") {
+  // ldns 1.8.3 keeps only the last TSIG and leaks the others; RFC 8945 allows one, the last record.
+  auto q = blog_a();
+  auto query = *build_dns_query(q, false, 0);
+  auto reply = make_reply(query, {});
+  const std::uint8_t tsig[] = {0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0};  // root owner, TSIG, ANY, TTL 0, no rdata
+  auto with_tsigs = [&](std::uint16_t n) {
+    dns_bytes w = reply;
+    w[10] = static_cast<std::uint8_t>(n >> 8);
+    w[11] = static_cast<std::uint8_t>(n & 0xff);
+    for (std::uint16_t i = 0; i < n; ++i) w.insert(w.end(), std::begin(tsig), std::end(tsig));
+    return w;
+  };
+  REQUIRE(reply[10] == 0);
+  REQUIRE(reply[11] == 0);
+  const auto one = parse_dns_message(with_tsigs(1));
+  CHECK(one.pkt);
+  const auto two = parse_dns_message(with_tsigs(2));
+  CHECK_FALSE(two.pkt);
+  CHECK(two.error == "malformed message: more than one TSIG record");
+}
+
 TEST_CASE("tcp framing: encode prefixes the big-endian length") {
   dns_bytes msg(300, 0xab);
   auto f = tcp_frame(msg);
