@@ -1,7 +1,9 @@
 #include "probes/dns_wire.hpp"
 
 #include <cctype>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include <openssl/rand.h>
 
@@ -220,43 +222,40 @@ std::string tsig_reply_problem(const ldns_pkt* pkt, std::span<const std::uint8_t
 
 namespace {
 
-// The TSIG records in the additional section of wire, as far as its records can be walked (a
-// message cut short is malformed for ldns too, but only after it read what comes before the cut).
-// ldns 1.8.3's ldns_wire2pkt keeps only the last TSIG of the additional section and leaks the ones
-// before it, so a message with more than one (RFC 8945 allows one, the last record) is refused
-// before ldns reads it.
-std::size_t additional_tsig_count(std::span<const std::uint8_t> wire) {
-  if (wire.size() < dns_header_size) return 0;
+// Whether the additional section of wire holds a TSIG record anywhere but last. RFC 8945 allows one
+// TSIG, the last record; a message with another is malformed (a server answers it FORMERR). It also
+// matters for memory: ldns 1.8.3's ldns_wire2pkt keeps only the last TSIG it meets and leaks the
+// ones before, and it shortens its walk of the additional section by one at each TSIG, so that what
+// follows a TSIG is partly never read.
+// The walk is ldns's own, ldns_wire2rr record by record in ldns_wire2pkt's order (wire2host.c): up to
+// the first TSIG it is the walk ldns will make, so a message that passes here leaks nothing there. A
+// walk of our own by RDLENGTH would not be: ldns reads RDATA field by field and does not skip what
+// its fields leave of RDLENGTH, so its records can start elsewhere and hide a TSIG from us (the
+// fuzzer found one so). A record ldns cannot read before any TSIG is left to ldns_wire2pkt, which
+// fails on it the same way and frees what it read.
+bool tsig_not_last(std::span<const std::uint8_t> wire) {
+  if (wire.size() < dns_header_size) return false;
   auto u16 = [&](std::size_t at) { return static_cast<std::size_t>(wire[at]) << 8 | wire[at + 1]; };
-  // Steps over an owner name: labels up to a root label or a compression pointer.
-  auto skip_name = [&](std::size_t& at) {
-    for (int labels = 0; labels < 128; ++labels) {
-      if (at >= wire.size()) return false;
-      const std::uint8_t len = wire[at];
-      if ((len & 0xc0) == 0xc0) {
-        at += 2;
-        return at <= wire.size();
-      }
-      if (len & 0xc0) return false;
-      at += 1 + std::size_t{len};
-      if (len == 0) return at <= wire.size();
-    }
-    return false;
+  std::size_t pos = dns_header_size;
+  // Reads one record at pos: its type, or nothing if ldns fails on it.
+  auto read_type = [&](ldns_pkt_section section) -> std::optional<ldns_rr_type> {
+    ldns_rr* rr = nullptr;
+    if (ldns_wire2rr(&rr, wire.data(), wire.size(), &pos, section) != LDNS_STATUS_OK || !rr) return std::nullopt;
+    const ldns_rr_type type = ldns_rr_get_type(rr);
+    ldns_rr_free(rr);
+    return type;
   };
-  std::size_t at = dns_header_size;
-  for (std::size_t i = 0, n = u16(4); i < n; ++i) {
-    if (!skip_name(at) || (at += 4) > wire.size()) return 0;
+  const std::pair<std::size_t, ldns_pkt_section> before[] = {
+      {u16(4), LDNS_SECTION_QUESTION}, {u16(6), LDNS_SECTION_ANSWER}, {u16(8), LDNS_SECTION_AUTHORITY}};
+  for (const auto& [count, section] : before)
+    for (std::size_t i = 0; i < count; ++i)
+      if (!read_type(section)) return false;
+  for (std::size_t i = 0, n = u16(10); i < n; ++i) {
+    const auto type = read_type(LDNS_SECTION_ADDITIONAL);
+    if (!type) return false;
+    if (*type == LDNS_RR_TYPE_TSIG) return i + 1 < n;
   }
-  const std::size_t before_additional = u16(6) + u16(8);
-  const std::size_t records = before_additional + u16(10);
-  std::size_t tsig = 0;
-  for (std::size_t i = 0; i < records; ++i) {
-    if (!skip_name(at) || at + 10 > wire.size()) break;
-    if (i >= before_additional && u16(at) == 250) ++tsig;
-    at += 10 + u16(at + 8);
-    if (at > wire.size()) break;
-  }
-  return tsig;
+  return false;
 }
 
 }  // namespace
@@ -271,8 +270,8 @@ dns_parse_result parse_dns_message(std::span<const std::uint8_t> wire) {
     r.error = "message too long (" + std::to_string(wire.size()) + " bytes)";
     return r;
   }
-  if (additional_tsig_count(wire) > 1) {
-    r.error = "malformed message: more than one TSIG record";
+  if (tsig_not_last(wire)) {
+    r.error = "malformed message: a TSIG record that is not the last record";
     return r;
   }
   ldns_pkt* raw = nullptr;
