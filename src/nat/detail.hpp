@@ -38,10 +38,23 @@ using hc::prefix_lookup;
 // The key of a chain in the indexes: family, table and name.
 std::string chain_key(std::string_view family, std::string_view table, std::string_view name);
 
+// The chain each jump or goto rule goes to, resolved once: target[first[c] + r] is the number in
+// rs.chains that rule r of chain c jumps to, or none (not a jump or goto, or no such chain). A jump
+// names a chain of its own chain's family and table.
+struct jump_targets {
+  static constexpr std::uint32_t none = UINT32_MAX;
+  std::vector<std::uint32_t> first;   // per chain, then one past the last: rules before it
+  std::vector<std::uint32_t> target;  // per rule, chain by chain
+  std::uint32_t of(std::size_t c, std::size_t r) const {
+    if (c + 1 >= first.size() || r >= first[c + 1] - first[c]) return none;
+    return target[first[c] + r];
+  }
+};
+jump_targets resolve_jumps(const ruleset& rs, const std::unordered_map<std::string, std::size_t>& by_key);
+
 // The chains of the nat prerouting hook and every chain they reach by jump or goto (each once), as
 // numbers into rs.chains, base chains first in the order of the rule set.
-std::vector<std::size_t> prerouting_chains(const ruleset& rs,
-                                           const std::unordered_map<std::string, std::size_t>& by_key);
+std::vector<std::size_t> prerouting_chains(const ruleset& rs, const jump_targets& jumps);
 
 // The public addresses of published(rs), each once, in the order they first appear there.
 std::vector<ip_address> published_addresses(const ruleset& rs);
@@ -49,8 +62,10 @@ std::vector<ip_address> published_addresses(const ruleset& rs);
 // Every chain of rs by chain_key().
 std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs);
 
-// rs.reindex() with the chain map a reader already built: it must equal chains_by_key(rs).
+// rs.reindex() with the chain map a reader already built: it must equal chains_by_key(rs). The
+// second form also takes the jumps the reader resolved: they must equal resolve_jumps(rs, by_key).
 void reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key);
+void reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key, jump_targets jumps);
 
 // Builds the look-up of every address match with many prefixes (a named set, a long list), so that
 // matching one address costs a few hash look-ups instead of a scan. The readers call it.
@@ -64,6 +79,7 @@ namespace hc::nat {
 struct ruleset_index {
   std::size_t chain_count = 0;  // chains.size() when built: a different count means the index is stale
   std::unordered_map<std::string, std::size_t> chains;  // detail::chain_key() -> number in chains
+  detail::jump_targets jumps;                           // detail::resolve_jumps()
   // The rules of the chains the nat prerouting hook reaches that DNAT, are not understood, or jump,
   // by the destination addresses they match: dnat_targets() follows only the jumps that may apply.
   struct chain_rules {

@@ -24,6 +24,8 @@
 namespace hc::nat {
 namespace {
 
+using namespace std::string_view_literals;  // == "word"sv: the length is known, no strlen per compare
+
 using json = nlohmann::ordered_json;
 
 // The byte offset of every '{' and '[' outside strings, in document order, and the deepest
@@ -191,7 +193,7 @@ class fv::iterator {
     return *this;
   }
   bool operator!=(const iterator& o) const { return cur_.n_ != o.cur_.n_; }
-  std::string key() const { return std::string(cur_.n_->key); }
+  std::string_view key() const { return cur_.n_->key; }
   fv value() const { return cur_; }
 
  private:
@@ -385,16 +387,27 @@ class reader {
         for (auto& r : c.rules) r.where.line = r.where.column = 0;
       }
     }
+    // Every jump resolved here, once: the index takes the chain numbers (detail::resolve_jumps()).
+    detail::jump_targets jumps;
+    jumps.first.reserve(rs.chains.size() + 1);
     for (auto& c : rs.chains) {
+      jumps.first.push_back(static_cast<std::uint32_t>(jumps.target.size()));
       for (auto& r : c.rules) {
-        if (r.act != action::jump && r.act != action::go) continue;
-        if (!chains_.count(key_of(c.family, c.table, r.target))) {
-          diags_.error(r.where, "jump to an undeclared chain", r.target);
-          r.act = action::unknown;
+        std::uint32_t t = detail::jump_targets::none;
+        if (r.act == action::jump || r.act == action::go) {
+          if (auto it = chains_.find(key_of(c.family, c.table, r.target)); it != chains_.end()) {
+            t = static_cast<std::uint32_t>(it->second);
+          } else {
+            diags_.error(r.where, "jump to an undeclared chain", r.target);
+            r.act = action::unknown;
+          }
         }
+        jumps.target.push_back(t);
       }
     }
-    detail::reindex(rs, std::move(chains_));  // the same map as detail::chains_by_key(rs)
+    jumps.first.push_back(static_cast<std::uint32_t>(jumps.target.size()));
+    // The same map as detail::chains_by_key(rs), the same jumps as detail::resolve_jumps().
+    detail::reindex(rs, std::move(chains_), std::move(jumps));
     chains_.clear();
     last_chain_.reset();
   }
@@ -447,7 +460,7 @@ class reader {
     if (depth_ == 0) return true;  // the document is a single value: not a rule set
     if (depth_ == 1 && top_object_) {
       top_keys_[*top_key_] = false;
-      if (*top_key_ == "nftables") start_nftables(false);
+      if (*top_key_ == "nftables"sv) start_nftables(false);
       return true;
     }
     if (depth_ == 2 && in_nftables_) {
@@ -480,7 +493,7 @@ class reader {
       top_offset_ = off;
     } else if (depth_ == 1 && top_object_) {
       top_keys_[*top_key_] = true;
-      if (*top_key_ == "nftables") start_nftables(type == json::value_t::array);
+      if (*top_key_ == "nftables"sv) start_nftables(type == json::value_t::array);
     } else if (depth_ == 2 && in_nftables_) {
       item_ = std::make_unique<json>(type);
       item_positions_.in_order.clear();
@@ -562,13 +575,13 @@ class reader {
       }
       return false;
     }
-    const std::string& kind = it.begin().key();
+    std::string_view kind = it.begin().key();
     const V& body = it.begin().value();
-    if (kind == "chain" || kind == "set" || kind == "map") {
+    if (kind == "chain"sv || kind == "set"sv || kind == "map"sv) {
       if (first_pass_failed_) return false;
       held_ = &first_pass_diags_;
       try {
-        if (kind == "chain") {
+        if (kind == "chain"sv) {
           rule_path_.clear();  // the rule's buffer: the path is only read in messages
           rule_path_.append("nftables[");
           append_number(rule_path_, number);
@@ -579,9 +592,9 @@ class reader {
       } catch (const json::exception&) {
         first_pass_failed_ = std::current_exception();
       }
-      return kind != "chain";
+      return kind != "chain"sv;
     }
-    if (kind != "rule") return false;
+    if (kind != "rule"sv) return false;
     rule_item<V>& ri = rule_items_.emplace_back();
     ri.number = number;
     held_ = &ri.diags;
@@ -694,9 +707,9 @@ class reader {
   }
 
   // The families that route IPv4/IPv6 through NAT; arp, bridge and netdev tables are skipped.
-  static bool wanted_family(const std::string& f) { return f == "ip" || f == "inet" || f == "ip6"; }
+  static bool wanted_family(const std::string& f) { return f == "ip"sv || f == "inet"sv || f == "ip6"sv; }
   static bool known_family(const std::string& f) {
-    return wanted_family(f) || f == "arp" || f == "bridge" || f == "netdev";
+    return wanted_family(f) || f == "arp"sv || f == "bridge"sv || f == "netdev"sv;
   }
 
   void read_chain(ruleset& rs, const V& body, const std::string& path) {
@@ -726,8 +739,8 @@ class reader {
       }
     }
     std::string policy = str_of(body, "policy");
-    if (policy == "drop") c.policy_drop = true;
-    else if (!policy.empty() && policy != "accept") return error(body, path + ".policy", "unknown chain policy", policy);
+    if (policy == "drop"sv) c.policy_drop = true;
+    else if (!policy.empty() && policy != "accept"sv) return error(body, path + ".policy", "unknown chain policy", policy);
     if (!chains_.emplace(detail::chain_key(c.family, c.table, c.name), rs.chains.size()).second)
       return error(body, path, "chain listed twice", c.name);
     make_room(rs.chains, 1, body);
@@ -772,8 +785,8 @@ class reader {
     r.where = loc(body, path);
     if (body.contains("handle") && body["handle"].is_number_unsigned()) r.handle = body["handle"].template get<std::uint64_t>();
     if (!body.contains("expr") || !body["expr"].is_array()) return error(body, path, "rule without \"expr\" array");
-    if (family == "ip") r.match.family = 4;
-    else if (family == "ip6") r.match.family = 6;
+    if (family == "ip"sv) r.match.family = 4;
+    else if (family == "ip6"sv) r.match.family = 6;
     cur_family_ = family;
     cur_table_ = table;
     std::string text;  // the words of the expressions, joined by spaces
@@ -794,12 +807,12 @@ class reader {
         error(e, epath, "expression after the rule's verdict");
         return;
       }
-      const std::string& key = e.begin().key();
+      std::string_view key = e.begin().key();
       const V& val = e.begin().value();
       std::string word;
-      bool is_concat = key == "match" && val.is_object() && val.contains("left") && val["left"].is_object() &&
+      bool is_concat = key == "match"sv && val.is_object() && val.contains("left") && val["left"].is_object() &&
                        val["left"].contains("concat");
-      if (key == "vmap" || is_concat) {
+      if (key == "vmap"sv || is_concat) {
         // Several alternatives in one rule: expand to one rule per set element. The elements of a
         // set are distinct values of the key, so at most one alternative matches a packet.
         std::vector<rule> next;
@@ -831,34 +844,34 @@ class reader {
   }
 
   // Expands a concatenation match or a verdict map into one rule per element.
-  bool expand(const std::vector<rule>& alts, const std::string& key, const V& val, const std::string& path,
+  bool expand(const std::vector<rule>& alts, std::string_view key, const V& val, const std::string& path,
               std::vector<rule>& out, std::string& word, bool& terminal) {
-    if (!val.is_object() || (key == "vmap" ? !val.contains("key") || !val.contains("data") : !val.contains("right"))) {
-      error(val, path, key == "vmap" ? "vmap without key or data" : "match without right");
+    if (!val.is_object() || (key == "vmap"sv ? !val.contains("key") || !val.contains("data") : !val.contains("right"))) {
+      error(val, path, key == "vmap"sv ? "vmap without key or data" : "match without right");
       return false;
     }
-    const V& left = key == "vmap" ? val.value("key", V()) : val["left"];
-    const V& right = key == "vmap" ? val.value("data", V()) : val["right"];
-    std::string op = key == "vmap" ? "==" : (val.contains("op") && val["op"].is_string() ? val["op"].template get<std::string>() : "==");
-    word = key == "vmap" ? render(left) + " vmap " + render(right) : render(left) + " " + render(right);
+    const V& left = key == "vmap"sv ? val.value("key", V()) : val["left"];
+    const V& right = key == "vmap"sv ? val.value("data", V()) : val["right"];
+    std::string op = key == "vmap"sv ? "==" : (val.contains("op") && val["op"].is_string() ? val["op"].template get<std::string>() : "==");
+    word = key == "vmap"sv ? render(left) + " vmap " + render(right) : render(left) + " " + render(right);
     auto give_up = [&] {
       for (rule r : alts) {
         r.match.unknown.push_back(word);
-        if (key == "vmap") r.act = action::unknown, r.target = "vmap";
+        if (key == "vmap"sv) r.act = action::unknown, r.target = "vmap";
         out.push_back(std::move(r));
       }
-      if (key == "vmap") terminal = true;
+      if (key == "vmap"sv) terminal = true;
       return true;
     };
     auto els = elements(right);
-    if (!els || els->empty() || (op != "==" && op != "in") || els->size() * alts.size() > 256) return give_up();
-    if (key == "vmap" && left.is_object() && left.contains("ct") && str_of(left["ct"], "key") != "state")
+    if (!els || els->empty() || (op != "=="sv && op != "in"sv) || els->size() * alts.size() > 256) return give_up();
+    if (key == "vmap"sv && left.is_object() && left.contains("ct") && str_of(left["ct"], "key") != "state"sv)
       return give_up();  // status bits are not exclusive: the alternatives could overlap
     for (const rule& base : alts) {
       for (const V& el : *els) {
         rule r = base;
         std::string w;
-        if (key == "vmap") {
+        if (key == "vmap"sv) {
           if (!el.is_array() || el.size() != 2 || !el[1].is_object() || el[1].size() != 1) return give_up();
           V m = make_match(left, el[0]);
           if (!read_match(r, m, path + ".vmap", w)) return false;
@@ -877,7 +890,7 @@ class reader {
         out.push_back(std::move(r));
       }
     }
-    if (key == "vmap") terminal = true;
+    if (key == "vmap"sv) terminal = true;
     return true;
   }
 
@@ -909,25 +922,25 @@ class reader {
     if (v.is_string()) return v.template get<std::string>();
     if (v.is_number()) return v.dump();
     if (v.is_object() && v.size() == 1) {
-      const std::string& k = v.begin().key();
+      std::string_view k = v.begin().key();
       const V& b = v.begin().value();
-      if (k == "payload" && b.is_object()) return str_of(b, "protocol") + " " + str_of(b, "field");
-      if (k == "meta" && b.is_object()) {
+      if (k == "payload"sv && b.is_object()) return str_of(b, "protocol") + " " + str_of(b, "field");
+      if (k == "meta"sv && b.is_object()) {
         std::string mk = str_of(b, "key");
-        return mk == "iifname" || mk == "oifname" || mk == "iif" || mk == "oif" ? mk : "meta " + mk;
+        return mk == "iifname"sv || mk == "oifname"sv || mk == "iif"sv || mk == "oif"sv ? mk : "meta " + mk;
       }
-      if (k == "ct" && b.is_object()) return "ct " + str_of(b, "key");
-      if (k == "concat" && b.is_array()) {
+      if (k == "ct"sv && b.is_object()) return "ct " + str_of(b, "key");
+      if (k == "concat"sv && b.is_array()) {
         std::string out;
         for (auto& e : b) out += (out.empty() ? "" : " . ") + render(e);
         return out;
       }
-      if ((k == "accept" || k == "drop" || k == "return" || k == "continue") && b.is_null()) return k;
-      if ((k == "jump" || k == "goto") && b.is_object()) return k + " " + str_of(b, "target");
+      if ((k == "accept"sv || k == "drop"sv || k == "return"sv || k == "continue"sv) && b.is_null()) return std::string(k);
+      if ((k == "jump"sv || k == "goto"sv) && b.is_object()) return std::string(k) + " " + str_of(b, "target");
     }
     if (v.is_array() && v.size() == 2 && v[1].is_object() && v[1].size() == 1) {
-      const std::string& k = v[1].begin().key();
-      if (k == "accept" || k == "drop" || k == "return" || k == "jump" || k == "goto" || k == "continue")
+      std::string_view k = v[1].begin().key();
+      if (k == "accept"sv || k == "drop"sv || k == "return"sv || k == "jump"sv || k == "goto"sv || k == "continue"sv)
         return render(v[0]) + " : " + render(v[1]);  // a verdict map element
     }
     if (v.is_array()) {
@@ -1022,55 +1035,55 @@ class reader {
     return port_range{*p, *p};
   }
 
-  bool read_expr(rule& r, const std::string& key, const V& val, const std::string& path, std::string& word,
+  bool read_expr(rule& r, std::string_view key, const V& val, const std::string& path, std::string& word,
                  bool& terminal) {
     auto unknown = [&](const std::string& what) {
       r.match.unknown.push_back(what);
       word = what;
       return true;
     };
-    if (key == "match") {
+    if (key == "match"sv) {
       match_path_.assign(path).append(".match");  // reused: read_match never comes back here
       return read_match(r, val, match_path_, word);
     }
-    if (key == "counter" || key == "log" || key == "comment" || key == "notrack" || key == "mangle" ||
-        key == "continue") {
-      word = key == "log" && val.is_object() && val.contains("prefix") ? "log prefix \"" + render(val["prefix"]) + "\""
+    if (key == "counter"sv || key == "log"sv || key == "comment"sv || key == "notrack"sv || key == "mangle"sv ||
+        key == "continue"sv) {
+      word = key == "log"sv && val.is_object() && val.contains("prefix") ? "log prefix \"" + render(val["prefix"]) + "\""
                                                                        : key;
       return true;
     }
-    if (key == "accept" || key == "drop" || key == "reject" || key == "return") {
-      r.act = key == "accept" ? action::accept : key == "drop" ? action::drop : key == "reject" ? action::reject : action::ret;
+    if (key == "accept"sv || key == "drop"sv || key == "reject"sv || key == "return"sv) {
+      r.act = key == "accept"sv ? action::accept : key == "drop"sv ? action::drop : key == "reject"sv ? action::reject : action::ret;
       word = key;
       terminal = true;
       return true;
     }
-    if (key == "jump" || key == "goto") {
+    if (key == "jump"sv || key == "goto"sv) {
       std::string target = str_of(val, "target");
       if (target.empty()) {
-        error(val, path + "." + key, "jump without target");
+        error(val, path + "." + std::string(key), "jump without target");
         return false;
       }
-      r.act = key == "jump" ? action::jump : action::go;
+      r.act = key == "jump"sv ? action::jump : action::go;
       r.target = target;
-      word = key + " " + target;
+      word = std::string(key) + " " + target;
       terminal = true;
       return true;
     }
-    if (key == "dnat" || key == "snat" || key == "masquerade" || key == "redirect") {
-      r.act = key == "dnat" ? action::dnat : key == "snat" ? action::snat : key == "masquerade" ? action::masquerade : action::redirect;
+    if (key == "dnat"sv || key == "snat"sv || key == "masquerade"sv || key == "redirect"sv) {
+      r.act = key == "dnat"sv ? action::dnat : key == "snat"sv ? action::snat : key == "masquerade"sv ? action::masquerade : action::redirect;
       terminal = true;
       word = key;
       if (val.is_object()) {
         std::string fam = str_of(val, "family");
-        if (fam == "ip") r.match.family = 4;
-        else if (fam == "ip6") r.match.family = 6;
+        if (fam == "ip"sv) r.match.family = 4;
+        else if (fam == "ip6"sv) r.match.family = 6;
         if (val.contains("addr")) {
           const V& a = val["addr"];
           if (a.is_string()) {
             auto ad = ip_address::parse(a.template get<std::string>());
             if (!ad) {
-              error(val, path + "." + key + ".addr", "not an address", a.template get<std::string>());
+              error(val, path + "." + std::string(key) + ".addr", "not an address", a.template get<std::string>());
               return false;
             }
             r.to.addr = ad;
@@ -1079,20 +1092,20 @@ class reader {
             r.to.addr = ip_address::parse(a["range"][0].template get<std::string>());
             r.to.addr_last = ip_address::parse(a["range"][1].template get<std::string>());
             if (!r.to.addr || !r.to.addr_last) {
-              error(val, path + "." + key + ".addr", "not an address range");
+              error(val, path + "." + std::string(key) + ".addr", "not an address range");
               return false;
             }
           } else {
             // A map lookup or another expression: the target cannot be known statically.
             r.act = action::unknown;
-            r.target = key + " to " + render(a);
+            r.target = std::string(key) + " to " + render(a);
           }
         }
         if (val.contains("port")) {
           auto pr = to_port_range(val["port"]);
           if (!pr) {
             r.act = action::unknown;
-            r.target = key + " to port " + render(val["port"]);
+            r.target = std::string(key) + " to port " + render(val["port"]);
           } else {
             r.to.ports = pr;
           }
@@ -1109,27 +1122,27 @@ class reader {
         }
       }
       if (r.act == action::dnat && !r.to.addr && !r.to.ports) {
-        error(val, path + "." + key, "dnat without address");
+        error(val, path + "." + std::string(key), "dnat without address");
         return false;
       }
       if (r.act == action::snat && !r.to.addr) {
-        error(val, path + "." + key, "snat without address");
+        error(val, path + "." + std::string(key), "snat without address");
         return false;
       }
       return true;
     }
-    if (key == "queue" || key == "fwd" || key == "tproxy" || key == "synproxy") {
+    if (key == "queue"sv || key == "fwd"sv || key == "tproxy"sv || key == "synproxy"sv) {
       r.act = action::unknown;
       r.target = key;
       terminal = true;
       word = key;
       return true;
     }
-    if (key == "xt") {
+    if (key == "xt"sv) {
       // iptables-nft compatibility: an xtables match or target inside an nft rule.
       std::string type = str_of(val, "type"), name = str_of(val, "name");
       word = "xt " + type + " " + name;
-      if (type == "target") {
+      if (type == "target"sv) {
         r.act = action::unknown;
         r.target = "xt target " + name;
         terminal = true;
@@ -1138,16 +1151,16 @@ class reader {
       r.match.unknown.push_back(word);
       return true;
     }
-    if (key == "limit" || key == "quota" || key == "meter" || key == "ct count" || key == "set") {
-      if (key == "set") {  // adds to a set: no effect on the verdict
+    if (key == "limit"sv || key == "quota"sv || key == "meter"sv || key == "ct count"sv || key == "set"sv) {
+      if (key == "set"sv) {  // adds to a set: no effect on the verdict
         word = "set " + render(val);
         return true;
       }
-      return unknown(key + " " + render(val));  // a filter that may or may not let the packet through
+      return unknown(std::string(key) + " " + render(val));  // a filter that may or may not let the packet through
     }
     // A statement we do not know: it may be a verdict, so the rule's effect is unknown unless a
     // verdict follows.
-    unknown(key + " " + render(val));
+    unknown(std::string(key) + " " + render(val));
     if (r.act == action::none) {
       r.act = action::unknown;
       r.target = key;
@@ -1163,10 +1176,10 @@ class reader {
     std::string op = m.contains("op") && m["op"].is_string() ? m["op"].template get<std::string>() : "==";
     const V& left = m["left"];
     const V& right = m["right"];
-    bool neg = op == "!=";
-    bool eq = op == "==" || op == "in" || op == "!=";
+    bool neg = op == "!="sv;
+    bool eq = op == "=="sv || op == "in"sv || op == "!="sv;
     std::string rtext = render(right);
-    std::string optext = op == "==" || op == "in" ? "" : op + " ";
+    std::string optext = op == "=="sv || op == "in"sv ? "" : op + " ";
     auto unknown = [&](std::string what) {
       r.match.unknown.push_back(what);
       word = what;
@@ -1182,7 +1195,7 @@ class reader {
       std::string ltext = proto + " " + field;
       if (proto.empty() || field.empty()) return unknown(ltext + " " + optext + rtext);
       word = ltext + " " + optext + rtext;
-      if ((proto == "ip" || proto == "ip6") && (field == "saddr" || field == "daddr")) {
+      if ((proto == "ip"sv || proto == "ip6"sv) && (field == "saddr"sv || field == "daddr"sv)) {
         if (!eq) return unknown(word);
         auto els = elements(right);
         if (!els) return unknown(word);
@@ -1194,14 +1207,14 @@ class reader {
           if (!p) return bad("not an address or prefix");
           am.any_of.push_back(*p);
         }
-        r.match.family = proto == "ip" ? 4 : 6;
-        (field == "saddr" ? r.match.saddr : r.match.daddr) = std::move(am);
+        r.match.family = proto == "ip"sv ? 4 : 6;
+        (field == "saddr"sv ? r.match.saddr : r.match.daddr) = std::move(am);
         return true;
       }
-      if ((proto == "ip" && field == "protocol") || (proto == "ip6" && field == "nexthdr")) {
+      if ((proto == "ip"sv && field == "protocol"sv) || (proto == "ip6"sv && field == "nexthdr"sv)) {
         return read_l4proto(r, right, neg, eq, word);
       }
-      if ((proto == "tcp" || proto == "udp" || proto == "th") && (field == "dport" || field == "sport")) {
+      if ((proto == "tcp"sv || proto == "udp"sv || proto == "th"sv) && (field == "dport"sv || field == "sport"sv)) {
         port_match pm;
         pm.negated = neg;
         if (eq) {
@@ -1215,25 +1228,25 @@ class reader {
         } else {
           auto p = to_port(right);
           if (!p) return bad("not a port");
-          if (op == "<") {
+          if (op == "<"sv) {
             if (*p == 0) return unknown(word);
             pm.any_of.push_back({0, static_cast<std::uint16_t>(*p - 1)});
-          } else if (op == "<=") pm.any_of.push_back({0, *p});
-          else if (op == ">") {
+          } else if (op == "<="sv) pm.any_of.push_back({0, *p});
+          else if (op == ">"sv) {
             if (*p == 65535) return unknown(word);
             pm.any_of.push_back({static_cast<std::uint16_t>(*p + 1), 65535});
-          } else if (op == ">=") pm.any_of.push_back({*p, 65535});
+          } else if (op == ">="sv) pm.any_of.push_back({*p, 65535});
           else return unknown(word);
         }
-        if (proto != "th") {
-          int pn = proto == "tcp" ? proto_tcp : proto_udp;
+        if (proto != "th"sv) {
+          int pn = proto == "tcp"sv ? proto_tcp : proto_udp;
           if (r.match.protocol_negated) return unknown(word);
           if (r.match.protocols.empty()) r.match.protocols = {pn};
           else if (std::find(r.match.protocols.begin(), r.match.protocols.end(), pn) != r.match.protocols.end())
             r.match.protocols = {pn};  // "meta l4proto { tcp, udp } tcp dport 53" is tcp only
           else return unknown(word);
         }
-        (field == "dport" ? r.match.dport : r.match.sport) = std::move(pm);
+        (field == "dport"sv ? r.match.dport : r.match.sport) = std::move(pm);
         return true;
       }
       return unknown(word);
@@ -1241,7 +1254,7 @@ class reader {
     if (left.is_object() && left.contains("meta") && left["meta"].is_object()) {
       std::string key = str_of(left["meta"], "key");
       word = "meta " + key + " " + optext + rtext;
-      if (key == "iifname" || key == "oifname" || key == "iif" || key == "oif") {
+      if (key == "iifname"sv || key == "oifname"sv || key == "iif"sv || key == "oif"sv) {
         word = key + " " + optext + "\"" + rtext + "\"";
         if (!eq || !right.is_string()) return unknown(word);
         auto name = right.template get<std::string>();
@@ -1250,12 +1263,12 @@ class reader {
         (key[0] == 'i' ? r.match.iif : r.match.oif) = std::move(im);
         return true;
       }
-      if (key == "l4proto") return read_l4proto(r, right, neg, eq, word);
-      if (key == "nfproto") {
+      if (key == "l4proto"sv) return read_l4proto(r, right, neg, eq, word);
+      if (key == "nfproto"sv) {
         if (!eq || !right.is_string()) return unknown(word);
         auto v = right.template get<std::string>();
-        if (v == "ipv4") r.match.family = neg ? 6 : 4;
-        else if (v == "ipv6") r.match.family = neg ? 4 : 6;
+        if (v == "ipv4"sv) r.match.family = neg ? 6 : 4;
+        else if (v == "ipv6"sv) r.match.family = neg ? 4 : 6;
         else return unknown(word);
         return true;
       }
@@ -1264,7 +1277,7 @@ class reader {
     if (left.is_object() && left.contains("ct") && left["ct"].is_object()) {
       std::string key = str_of(left["ct"], "key");
       word = "ct " + key + " " + optext + rtext;
-      if ((key != "state" && key != "status") || !eq || left["ct"].contains("dir")) return unknown(word);
+      if ((key != "state"sv && key != "status"sv) || !eq || left["ct"].contains("dir")) return unknown(word);
       auto els = elements(right);
       if (!els) return unknown(word);
       ct_match cm;
@@ -1272,16 +1285,16 @@ class reader {
       for (auto& e : *els) {
         if (!e.is_string()) return bad("not a connection state");
         auto s = e.template get<std::string>();
-        if (key == "state") {
-          if (s == "new") cm.any_of |= ct_new;
-          else if (s == "established") cm.any_of |= ct_established;
-          else if (s == "related") cm.any_of |= ct_related;
-          else if (s == "invalid") cm.any_of |= ct_invalid;
-          else if (s == "untracked") cm.any_of |= ct_untracked;
+        if (key == "state"sv) {
+          if (s == "new"sv) cm.any_of |= ct_new;
+          else if (s == "established"sv) cm.any_of |= ct_established;
+          else if (s == "related"sv) cm.any_of |= ct_related;
+          else if (s == "invalid"sv) cm.any_of |= ct_invalid;
+          else if (s == "untracked"sv) cm.any_of |= ct_untracked;
           else return bad("unknown connection state");
         } else {
-          if (s == "dnat") cm.any_of |= ct_dnat;
-          else if (s == "snat") cm.any_of |= ct_snat;
+          if (s == "dnat"sv) cm.any_of |= ct_dnat;
+          else if (s == "snat"sv) cm.any_of |= ct_snat;
           else return unknown(word);  // expected, seen-reply, assured, confirmed, dying
         }
       }
@@ -1294,9 +1307,9 @@ class reader {
       bool daddr_only = f.contains("flags") &&
                         ((f["flags"].is_array() && f["flags"].size() == 1 && f["flags"][0] == "daddr") ||
                          f["flags"] == "daddr");
-      if (str_of(f, "result") != "type" || !daddr_only || !eq) return unknown(word);
+      if (str_of(f, "result") != "type"sv || !daddr_only || !eq) return unknown(word);
       auto els = elements(right);
-      if (!els || els->size() != 1 || !(*els)[0].is_string() || (*els)[0].template get<std::string>() != "local")
+      if (!els || els->size() != 1 || !(*els)[0].is_string() || (*els)[0].template get<std::string>() != "local"sv)
         return unknown(word);
       r.match.dst_local = !neg;
       return true;
@@ -1525,7 +1538,7 @@ std::optional<ruleset> reader<fv>::run_fast() {
     p.ws();
     if (!p.take(':')) return std::nullopt;
     p.ws();
-    if (key == "nftables") {
+    if (key == "nftables"sv) {
       seen = true;
       if (!p.take('[')) return std::nullopt;
       p.ws();

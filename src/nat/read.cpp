@@ -45,11 +45,13 @@ bool is_nat_prerouting(const chain& c) {
   return c.hook == "prerouting" && (c.type == "nat" || c.table == "nat");
 }
 
-ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std::size_t> by_key) {
+ruleset_index build_index(const ruleset& rs, std::unordered_map<std::string, std::size_t> by_key,
+                          std::optional<detail::jump_targets> jumps = std::nullopt) {
   ruleset_index ix;
   ix.chain_count = rs.chains.size();
   ix.chains = std::move(by_key);
-  ix.prerouting_reach = detail::prerouting_chains(rs, ix.chains);
+  ix.jumps = jumps ? std::move(*jumps) : detail::resolve_jumps(rs, ix.chains);
+  ix.prerouting_reach = detail::prerouting_chains(rs, ix.jumps);
   ix.prerouting.reserve(ix.prerouting_reach.size());
   ix.prerouting_at.assign(rs.chains.size(), ruleset_index::no_rules);
   for (std::size_t ci : ix.prerouting_reach) {
@@ -86,6 +88,11 @@ void detail::reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> b
   rs.index = std::make_shared<const ruleset_index>(build_index(rs, std::move(by_key)));
 }
 
+void detail::reindex(ruleset& rs, std::unordered_map<std::string, std::size_t> by_key, jump_targets jumps) {
+  detail::index_address_matches(rs);
+  rs.index = std::make_shared<const ruleset_index>(build_index(rs, std::move(by_key), std::move(jumps)));
+}
+
 namespace detail {
 
 std::string chain_key(std::string_view family, std::string_view table, std::string_view name) {
@@ -105,7 +112,28 @@ std::unordered_map<std::string, std::size_t> chains_by_key(const ruleset& rs) {
   return out;
 }
 
-std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unordered_map<std::string, std::size_t>& by_key) {
+jump_targets resolve_jumps(const ruleset& rs, const std::unordered_map<std::string, std::size_t>& by_key) {
+  jump_targets out;
+  out.first.reserve(rs.chains.size() + 1);
+  std::string key;  // chain_key(), in one buffer for every look-up
+  for (const chain& c : rs.chains) {
+    out.first.push_back(static_cast<std::uint32_t>(out.target.size()));
+    for (const auto& r : c.rules) {
+      std::uint32_t t = jump_targets::none;
+      if (r.act == action::jump || r.act == action::go) {
+        key.assign(c.family).push_back('\0');
+        key.append(c.table).push_back('\0');
+        key.append(r.target);
+        if (auto it = by_key.find(key); it != by_key.end()) t = static_cast<std::uint32_t>(it->second);
+      }
+      out.target.push_back(t);
+    }
+  }
+  out.first.push_back(static_cast<std::uint32_t>(out.target.size()));
+  return out;
+}
+
+std::vector<std::size_t> prerouting_chains(const ruleset& rs, const jump_targets& jumps) {
   std::vector<std::size_t> out;
   std::vector<bool> seen(rs.chains.size(), false);
   for (std::size_t i = 0; i < rs.chains.size(); ++i)
@@ -113,18 +141,13 @@ std::vector<std::size_t> prerouting_chains(const ruleset& rs, const std::unorder
       out.push_back(i);
       seen[i] = true;
     }
-  std::string key;  // chain_key(), in one buffer for every look-up
   for (std::size_t k = 0; k < out.size(); ++k) {  // each chain once: at most chains.size() rounds
     const chain& c = rs.chains[out[k]];
-    for (const auto& r : c.rules) {
-      if (r.act != action::jump && r.act != action::go) continue;
-      key.assign(c.family).push_back('\0');
-      key.append(c.table).push_back('\0');
-      key.append(r.target);
-      auto it = by_key.find(key);
-      if (it == by_key.end() || seen[it->second]) continue;
-      seen[it->second] = true;
-      out.push_back(it->second);
+    for (std::size_t ri = 0; ri < c.rules.size(); ++ri) {
+      const std::uint32_t t = jumps.of(out[k], ri);
+      if (t == jump_targets::none || t >= rs.chains.size() || seen[t]) continue;
+      seen[t] = true;
+      out.push_back(t);
     }
   }
   return out;
@@ -285,8 +308,8 @@ std::optional<std::vector<ip_address>> dnat_targets(const ruleset& rs, const ip_
       if (r.match.daddr && r.match.daddr->in_any(public_addr) == r.match.daddr->negated) continue;
       if (r.match.family && *r.match.family != (public_addr.v6 ? 6 : 4)) continue;
       if (r.act == action::jump || r.act == action::go) {
-        auto t = ix->chains.find(detail::chain_key(c.family, c.table, r.target));
-        if (t != ix->chains.end() && t->second < rs.chains.size() && queued.insert(t->second).second) queue.push_back(t->second);
+        const std::uint32_t t = ix->jumps.of(queue[k], ri);
+        if (t != detail::jump_targets::none && t < rs.chains.size() && queued.insert(t).second) queue.push_back(t);
         continue;
       }
       if (r.act == action::unknown) {
@@ -328,7 +351,7 @@ void each_published_rule(const ruleset& rs, F&& f) {
   std::optional<std::vector<std::size_t>> built;
   const auto* reach = rs.index && rs.index->chain_count == rs.chains.size()
                           ? &rs.index->prerouting_reach
-                          : &built.emplace(detail::prerouting_chains(rs, detail::chains_by_key(rs)));
+                          : &built.emplace(detail::prerouting_chains(rs, detail::resolve_jumps(rs, detail::chains_by_key(rs))));
   for (std::size_t ci : *reach) {
     for (const auto& r : rs.chains[ci].rules) {
       if (r.act != action::dnat || !r.to.addr || !r.match.daddr || r.match.daddr->negated) continue;
