@@ -24,8 +24,20 @@ std::optional<ip_address> ip_address::parse(std::string_view text) {
 }
 
 std::string ip_address::str() const {
+  if (!v6) {  // inet_ntop's dotted quad without its sprintf: rule and view readers render many
+    char buf[16];
+    char* p = buf;
+    for (int i = 0; i < 4; ++i) {
+      unsigned b = bytes[static_cast<std::size_t>(i)];
+      if (i) *p++ = '.';
+      if (b >= 100) *p++ = static_cast<char>('0' + b / 100);
+      if (b >= 10) *p++ = static_cast<char>('0' + b / 10 % 10);
+      *p++ = static_cast<char>('0' + b % 10);
+    }
+    return std::string(buf, static_cast<std::size_t>(p - buf));
+  }
   char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof buf);
+  inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
   return buf;
 }
 

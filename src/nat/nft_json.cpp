@@ -701,9 +701,15 @@ class reader {
     return key_buf_;
   }
 
-  static std::string str_of(const V& obj, const char* key) {
-    if (obj.is_object() && obj.contains(key) && obj[key].is_string()) return obj[key].template get<std::string>();
-    return {};
+  static std::string str_of(const V& obj, std::string_view key) {
+    if (!obj.is_object()) return {};
+    if constexpr (std::is_same_v<V, fv>) {  // one look-up, no copy of the key
+      const fnode* f = obj.find(key);
+      return f && f->t == fnode::type::string ? std::string(f->s) : std::string();
+    } else {
+      auto it = obj.find(key);
+      return it != obj.end() && it->is_string() ? it->template get<std::string>() : std::string();
+    }
   }
 
   // The families that route IPv4/IPv6 through NAT; arp, bridge and netdev tables are skipped.

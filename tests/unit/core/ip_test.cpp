@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+
+#include <string>
+
 #include "core/ip.hpp"
 
 using hc::ip_address;
@@ -13,6 +17,20 @@ TEST_CASE("ip_address parses and prints IPv4 and IPv6") {
   CHECK_FALSE(ip_address::parse("not-an-address"));
   CHECK(ip_address::parse("127.0.0.2")->is_loopback());
   CHECK(ip_address::parse("::1")->is_loopback());
+}
+
+TEST_CASE("ip_address prints every IPv4 octet as inet_ntop does") {
+  // str() formats IPv4 itself; inet_ntop is the reference.
+  for (unsigned b = 0; b < 256; ++b) {
+    for (unsigned pos = 0; pos < 4; ++pos) {
+      ip_address a;
+      a.bytes[pos] = static_cast<std::uint8_t>(b);
+      a.bytes[(pos + 1) % 4] = static_cast<std::uint8_t>(255 - b);
+      char ref[INET_ADDRSTRLEN] = {};
+      REQUIRE(inet_ntop(AF_INET, a.bytes.data(), ref, sizeof ref));
+      CHECK(a.str() == std::string(ref));
+    }
+  }
 }
 
 TEST_CASE("ip_prefix contains addresses of its own family only") {
