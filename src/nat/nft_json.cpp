@@ -83,18 +83,23 @@ struct line_index {
 // same subset of nlohmann's interface as `json`, so that the reading code is the same for both.
 // Its strings point into the text. Anything else makes the fast parser give up, and the text is
 // read again by nlohmann's parser (the same outcome, messages included, by construction).
+// 48 bytes: the parser copies each node twice (its open container's list, then the arena), so the
+// value is one union read by type.
 struct fnode {
   enum class type : std::uint8_t { null, boolean, integer, unsigned_integer, string, array, object };
-  type t = type::null;
-  bool b = false;
-  std::uint32_t n = 0;                 // elements of an array or object
+  std::string_view key;  // in an object
+  union {
+    std::string_view s{};  // string
+    const fnode* kids;     // array, object: n of them
+    std::int64_t i;        // integer
+    std::uint64_t u;       // unsigned_integer
+    bool b;                // boolean
+  };
   std::size_t off = std::string::npos;  // the byte offset of an object or array
-  std::string_view key;                // in an object
-  std::string_view s;
-  const fnode* kids = nullptr;
-  std::int64_t i = 0;
-  std::uint64_t u = 0;
+  std::uint32_t n = 0;                  // elements of an array or object
+  type t = type::null;
 };
+static_assert(sizeof(fnode) <= 48);
 
 class fv {
  public:
@@ -147,7 +152,8 @@ class fv {
     if constexpr (std::is_same_v<T, std::string>) {
       return std::string(n_->s);
     } else {
-      return n_->t == fnode::type::unsigned_integer ? static_cast<T>(n_->u) : static_cast<T>(n_->i);
+      if (n_->t == fnode::type::unsigned_integer) return static_cast<T>(n_->u);
+      return n_->t == fnode::type::integer ? static_cast<T>(n_->i) : T{};
     }
   }
   class iterator;
