@@ -110,7 +110,7 @@ class fv {
   bool placed() const { return placed_; }
   fv unplaced() const { return fv(n_, false); }
   static const fnode& null_node() {
-    static const fnode n;
+    static const fnode n{};
     return n;
   }
   const fnode* node() const { return n_; }
