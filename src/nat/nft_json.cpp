@@ -396,12 +396,19 @@ class reader {
     // Every jump resolved here, once: the index takes the chain numbers (detail::resolve_jumps()).
     detail::jump_targets jumps;
     jumps.first.reserve(rs.chains.size() + 1);
+    // A chain's jumps often go to chains declared one after the other (a chain per address): the
+    // chain after the last target is tried by its names before the map.
     for (auto& c : rs.chains) {
       jumps.first.push_back(static_cast<std::uint32_t>(jumps.target.size()));
+      std::size_t next = rs.chains.size();
       for (auto& r : c.rules) {
         std::uint32_t t = detail::jump_targets::none;
         if (r.act == action::jump || r.act == action::go) {
-          if (auto it = chains_.find(key_of(c.family, c.table, r.target)); it != chains_.end()) {
+          if (next < rs.chains.size() && is_chain(rs.chains[next], c.family, c.table, r.target)) {
+            t = static_cast<std::uint32_t>(next);
+            ++next;
+          } else if (auto it = chains_.find(key_of(c.family, c.table, r.target)); it != chains_.end()) {
+            next = it->second + 1;
             t = static_cast<std::uint32_t>(it->second);
           } else {
             diags_.error(r.where, "jump to an undeclared chain", r.target);
@@ -698,6 +705,10 @@ class reader {
     out.append(digits, end);
   }
 
+  static bool is_chain(const chain& c, std::string_view family, std::string_view table, std::string_view name) {
+    return c.name == name && c.table == table && c.family == family;
+  }
+
   // detail::chain_key() in a buffer reused for every look-up (no allocation per rule).
   const std::string& key_of(std::string_view family, std::string_view table, std::string_view name) {
     key_buf_.clear();
@@ -776,9 +787,16 @@ class reader {
     if (!wanted_family(family)) return;
     // `nft -j` lists the rules of a chain one after the other: the chain of the rule before is
     // taken again without a look-up (chain numbers never change once given).
+    // Else the chain declared after it is tried by its names (nft lists the chains, then their
+    // rules in the same order), and only then the map.
     std::optional<std::size_t> chain_number;
+    std::size_t next = last_chain_ ? *last_chain_ + 1 : 0;
     if (last_chain_ && last_chain_key_ == key_of(family, table, cname)) chain_number = last_chain_;
-    else if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) {
+    else if (next < rs.chains.size() && is_chain(rs.chains[next], family, table, cname)) {
+      chain_number = next;
+      last_chain_ = next;
+      last_chain_key_ = key_of(family, table, cname);
+    } else if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) {
       chain_number = found->second;
       last_chain_ = found->second;
       last_chain_key_ = key_buf_;
@@ -790,7 +808,6 @@ class reader {
       }
       return error(body, path, "rule for an undeclared chain", cname);
     }
-    (void)rs;
     ri.chain = *chain_number;
     std::vector<rule> alts(1);  // the rule, or its alternatives (expand)
     rule& r = alts[0];

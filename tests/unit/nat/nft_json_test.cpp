@@ -5,6 +5,7 @@
 #include <random>
 #include <regex>
 
+#include "nat/detail.hpp"
 #include "nat/nat.hpp"
 #include "nat_test_util.hpp"
 
@@ -557,5 +558,68 @@ TEST_CASE("nft reader: many chains, rules alternating between chains of one name
     }
     CHECK(one_each);
     CHECK(reading_of(text) == reading_of(with_escape(text)));
+  }
+}
+
+// Jumps resolved while reading: chains of one name in two tables, declared interleaved, reached in
+// order (the reader tries the chain declared after the last target first), in reverse, twice, by
+// goto, and the rules of each chain listed in and out of the declaration order. Each jump goes to
+// the chain of its own table with the target's name, as detail::resolve_jumps finds it by key.
+TEST_CASE("nft reader: jumps go to the chain of their own table, whatever the order of the chains") {
+  auto chain = [](const std::string& table, const std::string& name, bool base) {
+    return R"({"chain": {"family": "ip", "table": ")" + table + R"(", "name": ")" + name + '"' +
+           (base ? R"(, "type": "nat", "hook": "prerouting", "prio": -100)" : "") + "}}";
+  };
+  auto rule = [](const std::string& table, const std::string& name, const std::string& verdict) {
+    return R"({"rule": {"family": "ip", "table": ")" + table + R"(", "chain": ")" + name + R"(", "expr": [)" +
+           verdict + "]}}";
+  };
+  auto jump = [](const std::string& target, const char* how = "jump") {
+    return std::string(R"({")") + how + R"(": {"target": ")" + target + R"("}})";
+  };
+  const int n = 10;
+  std::string items = chain("a", "pre", true) + ",\n" + chain("b", "pre", true);
+  for (int i = 0; i < n; ++i)
+    items += ",\n" + chain("a", "s" + std::to_string(i), false) + ",\n" + chain("b", "s" + std::to_string(i), false);
+  for (int i = 0; i < n; ++i) items += ",\n" + rule("a", "pre", jump("s" + std::to_string(i)));
+  for (int i = n - 1; i >= 0; --i) items += ",\n" + rule("b", "pre", jump("s" + std::to_string(i)));
+  items += ",\n" + rule("b", "pre", jump("s3")) + ",\n" + rule("b", "pre", jump("s4", "goto"));
+  for (int i = 0; i < n; ++i) {  // b's rules first for the odd chains
+    std::string s = "s" + std::to_string(i);
+    if (i % 2) items += ",\n" + rule("b", s, R"({"accept": null})") + ",\n" + rule("a", s, R"({"drop": null})");
+    else items += ",\n" + rule("a", s, R"({"drop": null})") + ",\n" + rule("b", s, R"({"accept": null})");
+  }
+  const std::string text = "{\"nftables\": [\n" + items + "\n]}";
+  for (const std::string& t : {text, with_escape(text)}) {  // the fast path and nlohmann's parser
+    hc::diagnostics d;
+    auto rs = parse_nat_rules(t, "jumps.json", d);
+    INFO(nat_test::all_text(d));
+    CHECK(d.all().empty());
+    REQUIRE(rs.chains.size() == 2 + 2 * n);
+    REQUIRE(rs.index);
+    const auto& jumps = rs.index->jumps;
+    CHECK(jumps.target == detail::resolve_jumps(rs, detail::chains_by_key(rs)).target);
+    int seen = 0;
+    bool each_right = true;
+    for (std::size_t c = 0; c < rs.chains.size(); ++c) {
+      const auto& ch = rs.chains[c];
+      for (std::size_t r = 0; r < ch.rules.size(); ++r) {
+        const auto& ru = ch.rules[r];
+        if (ru.act != action::jump && ru.act != action::go) {
+          each_right = each_right && jumps.of(c, r) == detail::jump_targets::none;
+          continue;
+        }
+        ++seen;
+        auto to = jumps.of(c, r);
+        each_right = each_right && to < rs.chains.size() && rs.chains[to].table == ch.table &&
+                     rs.chains[to].name == ru.target;
+      }
+      if (ch.name != "pre") {  // the rule of each table's own chain
+        REQUIRE(ch.rules.size() == 1);
+        CHECK(ch.rules[0].act == (ch.table == "a" ? action::drop : action::accept));
+      }
+    }
+    CHECK(seen == 2 * n + 2);
+    CHECK(each_right);
   }
 }
