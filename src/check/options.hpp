@@ -63,6 +63,9 @@ struct run_options {
   bool insecure = false;
 
   double timeout_s = 10;         // the whole run
+  // The process exits after this run (the command line): the run's inputs are handed to
+  // keep_until_exit() instead of being freed (core/keep_until_exit.hpp).
+  bool exit_after = false;
   double probe_timeout_s = 0;    // one probe; 0: derived from the run's deadline
   unsigned concurrency = 64;     // probes in flight at once
   bool ipv4 = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "check/static_checks.hpp"
 #include "check/vantage.hpp"
 #include "core/dns_text.hpp"
+#include "core/keep_until_exit.hpp"
 #include "core/phase_clock.hpp"
 #include "core/watchdog.hpp"
 #include "zone/unbound_overrides.hpp"
@@ -209,7 +211,8 @@ run_result run(const run_options& o) {
 
   // 1. Inputs: configuration, zones, NAT rules. Each stage is marked for the watchdog's report.
   mark_stage("reading the inputs");
-  run_inputs in = load_inputs(o, deadline);
+  auto inputs = std::make_unique<run_inputs>(load_inputs(o, deadline));
+  run_inputs& in = *inputs;
   r.views = std::move(in.views);
   in.move_into(r);
   timing.lap("inputs");
@@ -355,6 +358,7 @@ run_result run(const run_options& o) {
   r.duration_s = std::chrono::duration<double>(steady::now() - started).count();
   r.finished_at =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (o.exit_after) keep_until_exit(std::move(inputs));
   return r;
 }
 

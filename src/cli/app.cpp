@@ -16,6 +16,7 @@
 #include "check/runner.hpp"
 #include "cli/options.hpp"
 #include "core/diagnostics.hpp"
+#include "core/keep_until_exit.hpp"
 #include "core/phase_clock.hpp"
 #include "core/watchdog.hpp"
 #include "report/report.hpp"
@@ -149,6 +150,7 @@ int run(int argc, char** argv) noexcept {
       print(parsed.to_stdout ? stdout : stderr, parsed.message);
       return parsed.exit_status;
     }
+    parsed.options->run.exit_after = true;  // the process ends with this run
     const cli_options& o = *parsed.options;
     // -t bounds the whole run: past the deadline and its grace, the watchdog reports instead.
     const auto started = std::chrono::steady_clock::now();
@@ -162,7 +164,10 @@ int run(int argc, char** argv) noexcept {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "hairpin-check: no watchdog, -t bounds the probes only: %s\n", e.what());
     }
-    run_result result;
+    // Kept, not freed, when the run is over (core/keep_until_exit.hpp): the view diff's zones live
+    // in the result.
+    auto held = std::make_unique<run_result>();
+    run_result& result = *held;
     try {
       result = check::run(o.run);
     } catch (const std::exception& e) {
@@ -182,7 +187,9 @@ int run(int argc, char** argv) noexcept {
       print(stdout, render(result, o));
     }
     timing.lap("render");
-    return exit_code(result.status());
+    const int code = exit_code(result.status());
+    keep_until_exit(std::move(held));
+    return code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hairpin-check: internal error: %s\n", e.what());
   } catch (...) {
