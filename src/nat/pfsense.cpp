@@ -6,7 +6,8 @@
 // the firewall itself); 1:1 NAT both ways; outbound NAT by its mode. Firewall rules are not
 // simulated: a pass is taken as passed, and every enabled block or reject rule (<filter><rule>, and
 // OPNsense's newer OPNsense/Firewall/Filter/rules) becomes a rule the simulator does not model on
-// its interface, so a flow it may stop is nat-unsimulated at its file:line:col, never OK. Likewise
+// its interface (with its source when that is decided, block_source), so a flow it may stop is
+// nat-unsimulated at its file:line:col, never OK. Likewise
 // what is not read: OPNsense's newer source NAT, 1:1 and NPt tables (nat-unsimulated on their
 // interface), a port forward to a virtual IP (<virtualip>) or on a disabled interface
 // (docs/routers/pfsense.md).
@@ -270,12 +271,16 @@ class builder {
   // <source>/<destination>: <any/>, <address>, <network> (wanip, lanip, optNip, lan, (self), a
   // CIDR), <not/>.
   addr_spec address(const xml::node* spec, int family) {
-    addr_spec out;
-    if (!spec || spec->has("any")) return out;
-    bool neg = spec->has("not");
+    if (!spec || spec->has("any")) return {};
     std::string_view a = spec->child_text("address");
     std::string_view n = spec->child_text("network");
-    std::string_view text = !a.empty() ? a : n;
+    return address_of(!a.empty() ? a : n, n, spec->has("not"), family);
+  }
+
+  // `text` an address, a CIDR, (self) or an alias; `n` the same text when it may name an
+  // interface's network or address (lan, lanip).
+  addr_spec address_of(std::string_view text, std::string_view n, bool neg, int family) {
+    addr_spec out;
     if (text.empty()) return out;
     if (auto p = ip_prefix::parse(text)) {
       out.m = addr_match{{ip_prefix{masked(p->network, p->length), p->length}}, neg};
@@ -377,12 +382,34 @@ class builder {
     return out;
   }
 
+  // The source test of an inbound block rule when it is decided for every family the rule covers
+  // (<ipprotocol> inet, the default, inet6 or inet46; spec_of(family) reads it): a flow from
+  // elsewhere is not stopped by the rule. None, the rule taken to stop every source as for an
+  // outbound rule, for any, (self) (the reflection proxy connects from the firewall), an alias or a
+  // network without a static address.
+  template <class SpecOf>
+  static std::optional<addr_match> block_source(std::string_view ipproto, SpecOf spec_of) {
+    std::vector<int> families{4};
+    if (ipproto == "inet6") families = {6};
+    else if (ipproto == "inet46") families = {4, 6};
+    std::optional<addr_match> out;
+    for (int f : families) {
+      addr_spec a = spec_of(f);
+      if (!a.m || a.local || !a.unknown.empty()) return std::nullopt;
+      if (!out) out = *a.m;
+      else if (out->negated != a.m->negated) return std::nullopt;
+      else out->any_of.insert(out->any_of.end(), a.m->any_of.begin(), a.m->any_of.end());
+    }
+    return out;
+  }
+
   // A block or reject rule as a rule the simulator does not model: every flow it may match is
-  // nat-unsimulated at `where`.
+  // nat-unsimulated at `where`. `src`: its source test (block_source), inbound rules only.
   void block_rule(const source_location& where, const std::string& element, std::string_view type,
                   std::string_view ifs, bool inbound, std::string_view proto, std::string_view dst_text,
-                  std::string_view dst_port, std::vector<rule>& out) {
+                  std::string_view dst_port, const std::optional<addr_match>& src, std::vector<rule>& out) {
     match_set base;
+    if (inbound && src) base.saddr = *src;
     if (proto == "tcp/udp" || proto == "TCP/UDP") base.protocols = {proto_tcp, proto_udp};
     else if (!proto.empty() && proto != "any")
       if (auto n = detail::protocol_number(proto)) base.protocols = {*n};
@@ -411,8 +438,10 @@ class builder {
     const xml::node* d = r.child("destination");
     std::string_view dst = d && !d->has("not") ? d->child_text("address") : std::string_view{};
     std::string_view port = d && !d->has("not") ? d->child_text("port") : std::string_view{};
+    const xml::node* s = r.child("source");
+    auto src = block_source(r.child_text("ipprotocol"), [&](int family) { return address(s, family); });
     block_rule(at(r), fmt::format("filter/rule[{}]", index), type, r.child_text("interface"),
-               dir.empty() || dir == "in", r.child_text("protocol"), dst, port, out);
+               dir.empty() || dir == "in", r.child_text("protocol"), dst, port, src, out);
   }
 
   // OPNsense's newer model (OPNsense/Firewall/Filter): firewall rules (<rules><rule>, <enabled>,
@@ -435,10 +464,16 @@ class builder {
         if (act != "block" && act != "reject") continue;
         std::string_view dir = r->child_text("direction");
         const bool dst_not = r->child_text("destination_not") == "1";
+        std::string_view src_net = r->child_text("source_net");
+        const bool src_not = r->child_text("source_not") == "1";
+        auto src = src_net.empty() || src_net == "any"
+                       ? std::nullopt
+                       : block_source(r->child_text("ipprotocol"),
+                                      [&](int family) { return address_of(src_net, src_net, src_not, family); });
         block_rule(at(*r), fmt::format("OPNsense/Firewall/Filter/rules/rule[{}]", n), act, r->child_text("interface"),
                    (dir.empty() || dir == "in") && r->child_text("interfacenot") != "1", r->child_text("protocol"),
                    dst_not ? std::string_view{} : r->child_text("destination_net"),
-                   dst_not ? std::string_view{} : r->child_text("destination_port"), blocks);
+                   dst_not ? std::string_view{} : r->child_text("destination_port"), src, blocks);
       }
     }
     struct table {

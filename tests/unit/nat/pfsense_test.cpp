@@ -386,6 +386,37 @@ TEST_CASE("pfSense reader: a <filter> block rule on the LAN for a forwarded serv
   CHECK(results(read_file("home.xml")) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 works"});
 }
 
+// A block rule's source decides which flows it may stop: one from another host of the LAN leaves the
+// vantage point's flows predicted; a negated source, an alias, (self) or a family whose network is
+// not known keep the rule stopping every source (unknown, never OK).
+TEST_CASE("pfSense reader: a block rule's source is matched, and what cannot be decided stops every source") {
+  const std::string text = nat_test::slurp(pfsense("filter-block.xml"));
+  const std::string lan_source = "<source>\n\t\t\t\t<network>lan</network>\n\t\t\t</source>";
+  REQUIRE(text.find(lan_source) != std::string::npos);
+  auto with_source = [&](const std::string& source, const std::string& family = "inet") {
+    std::string t = replaced(text, lan_source, "<source>" + source + "</source>");
+    return results(read_clean(replaced(t, "<type>block</type>\n\t\t\t<interface>lan</interface>\n\t\t\t<ipprotocol>inet</ipprotocol>",
+                                       "<type>block</type><interface>lan</interface><ipprotocol>" + family + "</ipprotocol>"),
+                              "src.xml"));
+  };
+  const std::vector<std::string> blocked{"25 works", "443 unknown", "80 works", "993 works"};
+  const std::vector<std::string> passed{"25 works", "443 works", "80 works", "993 works"};
+  CHECK(with_source("<network>lan</network>") == blocked);
+  CHECK(with_source("<address>192.168.1.99</address>") == blocked);
+  CHECK(with_source("<address>192.168.1.64/26</address>") == blocked);
+  CHECK(with_source("<address>192.168.1.50</address>") == passed);
+  CHECK(with_source("<address>10.0.0.0/8</address>") == passed);
+  CHECK(with_source("<network>wan</network>") == passed);
+  CHECK(with_source("<not/><address>192.168.1.50</address>") == blocked);
+  CHECK(with_source("<not/><address>192.168.1.99</address>") == passed);
+  CHECK(with_source("<any/>") == blocked);
+  CHECK(with_source("<address>guests</address>") == blocked);  // an alias: not resolved
+  CHECK(with_source("<network>(self)</network>") == blocked);
+  CHECK(with_source("<address>192.168.1.50</address>", "inet46") == passed);
+  CHECK(with_source("<network>lan</network>", "inet6") == blocked);  // the LAN has no IPv6 network here
+  CHECK(with_source("<address>192.168.1.50</address>", "inet6") == passed);
+}
+
 TEST_CASE("pfSense reader: a port forward to a virtual IP is nat-unsimulated, naming the virtual IP") {
   auto rs = read_file("vip.xml");
   auto fs = analyse(rs, home_context());
@@ -432,7 +463,24 @@ TEST_CASE("OPNsense reader: the newer model's block rules and source NAT are nat
                         "off.xml");
   CHECK(results(off) == std::vector<std::string>{"25 works", "443 works", "80 works", "993 works"});
 
-  // Source NAT on the LAN (the reflected flows leave there): not read, so no service is predicted OK.
+  // The rule's source: another host of the LAN leaves the vantage point's flows predicted; negated,
+  // an alias or any, it still stops them.
+  const std::string mvc = nat_test::slurp(pfsense("opnsense-mvc-filter.xml"));
+  auto with_source = [&](const std::string& net, const char* negated) {
+    std::string t = replaced(mvc, "<source_net>lan</source_net>", "<source_net>" + net + "</source_net>");
+    return results(read_clean(replaced(t, "<source_not>0</source_not>", std::string("<source_not>") + negated + "</source_not>"),
+                              "src.xml"));
+  };
+  const std::vector<std::string> blocked{"25 works", "443 works", "80 works", "993 unknown"};
+  const std::vector<std::string> passed{"25 works", "443 works", "80 works", "993 works"};
+  CHECK(with_source("lan", "0") == blocked);
+  CHECK(with_source("192.168.1.50", "0") == passed);
+  CHECK(with_source("192.168.1.50", "1") == blocked);
+  CHECK(with_source("192.168.1.99", "1") == passed);
+  CHECK(with_source("any", "0") == blocked);
+  CHECK(with_source("guests", "0") == blocked);
+
+
   auto snat = read_file("opnsense-mvc-snat.xml");
   for (const auto& sp : predict_services(snat, home_context())) {
     INFO(sp.prediction.reason);
