@@ -1,6 +1,5 @@
 #include "probes/https.hpp"
 
-#include <cctype>
 #include <limits>
 #include <map>
 #include <memory>
@@ -14,6 +13,7 @@
 #include <boost/beast/http/read.hpp>
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "probes/tcp_common.hpp"
 #include "probes/tls.hpp"
 
@@ -29,12 +29,6 @@ constexpr std::size_t max_body = 256 * 1024;
 constexpr std::uint32_t max_header = 64 * 1024;
 // The most interim (1xx) responses skipped before the final one.
 constexpr int max_interim = 16;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool status_expected(int status, const std::vector<int>& expected) {
   if (expected.empty()) return status >= 200 && status <= 399;
@@ -157,7 +151,7 @@ asio::awaitable<void> exchange(Stream& stream, const deadline_guard& guard, cons
   for (const auto& field : message) {
     auto name = field.name_string();
     auto value = field.value();
-    headers[lower(std::string_view(name.data(), name.size()))] = std::string(value.data(), value.size());
+    headers[ascii_lower(std::string_view(name.data(), name.size()))] = std::string(value.data(), value.size());
   }
   if (auto it = headers.find("server"); it != headers.end()) {
     r.banner = it->second;

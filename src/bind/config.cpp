@@ -9,6 +9,7 @@
 
 #include "bind/config.hpp"
 #include "bind/parser.hpp"
+#include "core/ascii.hpp"
 #include "core/dns_text.hpp"
 
 namespace hc::bind {
@@ -16,12 +17,6 @@ namespace hc::bind {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 std::optional<std::string> normal_class(const std::string& c) {
   if (iequals(c, "IN")) return "IN";
@@ -275,7 +270,7 @@ class builder {
       const token& value = s.arguments[0];
       if (is_algorithm) {
         has_algorithm = true;
-        k.algorithm = lower(value.text);
+        k.algorithm = ascii_lower(value.text);
         if (!k.algorithm.empty() && k.algorithm.back() == '.') k.algorithm.pop_back();
         if (k.algorithm == "hmac-md5.sig-alg.reg.int") k.algorithm = "hmac-md5";
         if (!known_tsig_algorithm(k.algorithm)) {
@@ -298,7 +293,7 @@ class builder {
     }
     if (!ok) return;
     // One index for every key, so that a file of many key statements stays linear.
-    const std::string id = view + "/" + lower(k.name);
+    const std::string id = view + "/" + ascii_lower(k.name);
     if (auto it = key_index_.find(id); it != key_index_.end()) {
       diags_.error(n.where, "key " + q(n.where, name.text) + " already defined at " + cfg_.keys[it->second].where.str(),
                    name.text);
@@ -537,7 +532,7 @@ class builder {
     z.where = n.where;
     z.rrclass = v.rrclass;
     std::string written = n.arguments[0].text;
-    z.name = display_name(lower(written));
+    z.name = display_name(ascii_lower(written));
     if (z.name.empty()) {
       diags_.error(n.arguments[0].where, "empty zone name", "\"\"");
       return;
@@ -561,7 +556,7 @@ class builder {
       if (iequals(s.keyword, "type")) {
         if (auto t = single(s)) {
           type_written = *t;
-          std::string ty = lower(*t);
+          std::string ty = ascii_lower(*t);
           if (ty == "master") ty = "primary";
           if (ty == "slave") ty = "secondary";
           if (std::find(std::begin(known_zone_types), std::end(known_zone_types), ty) == std::end(known_zone_types)) {

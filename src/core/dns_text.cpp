@@ -2,8 +2,8 @@
 
 #include <fnmatch.h>
 
-#include <cctype>
 
+#include "core/ascii.hpp"
 #include "core/handles.hpp"
 
 namespace hc {
@@ -20,15 +20,11 @@ std::string rdf_text(const ldns_rdf* rdf) {
   return s ? std::string(s.get()) : std::string();
 }
 
-void lower(std::string& s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
 }  // namespace
 
 std::string canonical_name(std::string_view name) {
   std::string s(name);
-  lower(s);
+  ascii_lower_in_place(s);
   if (s.empty() || s.back() != '.') s += '.';
   return s;
 }
@@ -54,7 +50,7 @@ std::string canonical_rdata(const ldns_rr* rr) {
   for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
     const ldns_rdf* f = ldns_rr_rdf(rr, i);
     std::string t = rdf_text(f);
-    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) lower(t);
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) ascii_lower_in_place(t);
     if (!out.empty()) out += ' ';
     out += t;
   }
@@ -63,7 +59,7 @@ std::string canonical_rdata(const ldns_rr* rr) {
 
 std::string canonical_rr(const ldns_rr* rr) {
   std::string owner = rdf_text(ldns_rr_owner(rr));
-  lower(owner);
+  ascii_lower_in_place(owner);
   return owner + ' ' + rr_type_name(ldns_rr_get_type(rr)) + ' ' + canonical_rdata(rr);
 }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/dns_text.hpp"
 #include "core/handles.hpp"
 
@@ -27,11 +28,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 std::string rdf_text(const ldns_rdf* rdf) {
   c_string_ptr s(ldns_rdf2str(rdf));
   return s ? std::string(s.get()) : std::string();
@@ -45,7 +41,7 @@ bool add_ldns_rr(const ldns_rr* rr, zone_builder& out, Sink& diags, const source
     diags.error(where, "record class is not IN", rr_type_name(ldns_rr_get_type(rr)));
     return false;
   }
-  std::string owner = lower(rdf_text(ldns_rr_owner(rr)));
+  std::string owner = ascii_lower(rdf_text(ldns_rr_owner(rr)));
   if (!out.in_zone(owner)) {
     diags.warning(where, "out-of-zone data ignored", owner);
     return false;
@@ -334,7 +330,7 @@ class fast_reader {
       } else {
         ldns_rdf_ptr r(ldns_dname_new_frm_str(std::string(parts[1]).c_str()));
         if (!r) error(where, "bad $ORIGIN name", std::string(parts[1]));
-        else origin_ = lower(rdf_text(r.get()));
+        else origin_ = ascii_lower(rdf_text(r.get()));
       }
       origin_rdf_.reset();
     } else if (iequals(parts[0], "$TTL") && parts.size() >= 2) {
@@ -573,7 +569,7 @@ class fast_reader {
       return;
     }
     add_ldns_rr(rr.get(), out_, *this, {*chunk_->file, at.line, chunk_->fixed_line ? 0 : at.col});
-    prev_owner_ = lower(rdf_text(ldns_rr_owner(rr.get())));
+    prev_owner_ = ascii_lower(rdf_text(ldns_rr_owner(rr.get())));
   }
 
   std::string origin_;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.hpp"
 #include "core/dns_text.hpp"
 #include "core/input_file.hpp"
 
@@ -17,11 +18,6 @@ std::string trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // OPNsense's BooleanField: "1" is on; an absent element takes the model's default.
@@ -64,7 +60,7 @@ std::string owner_of(const std::string& hostname, const std::string& domain) {
 
 // Reads the record fields of a <host> into h; false with an error in diags when it cannot be used.
 bool read_record(const xml::node& host, const std::string& file, unbound_host& h, diagnostics& diags) {
-  h.rr = lower(trim(host.child_text("rr")));
+  h.rr = ascii_lower(trim(host.child_text("rr")));
   for (auto& c : h.rr) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (h.rr.empty()) h.rr = "A";  // before record types: every override was an address
   const source_location where = host.where(file);
@@ -164,7 +160,7 @@ std::vector<ip_prefix> opnsense_default_private_addresses() {
   return out;
 }
 
-bool is_opnsense_config(std::string_view text) { return lower(std::string(xml::root_name(text))) == "opnsense"; }
+bool is_opnsense_config(std::string_view text) { return ascii_lower(std::string(xml::root_name(text))) == "opnsense"; }
 
 unbound_overrides read_unbound(const xml::node& root, const std::string& file, diagnostics& diags) {
   unbound_overrides u;
@@ -176,7 +172,7 @@ unbound_overrides read_unbound(const xml::node& root, const std::string& file, d
   }
   // The legacy <unbound> section's Local Zone Type (read by the templates before the MVC model's).
   if (const xml::node* legacy = root.child("unbound")) {
-    std::string t = lower(trim(legacy->child_text("local_zone_type")));
+    std::string t = ascii_lower(trim(legacy->child_text("local_zone_type")));
     if (!t.empty()) u.local_zone_type = t;
   }
   const xml::node* ub = root.find("OPNsense/unboundplus");
@@ -184,7 +180,7 @@ unbound_overrides read_unbound(const xml::node& root, const std::string& file, d
   if (!ub) return u;
   if (const xml::node* g = ub->child("general")) {
     u.enabled = flag(*g, "enabled", true);
-    std::string t = lower(trim(g->child_text("local_zone_type")));
+    std::string t = ascii_lower(trim(g->child_text("local_zone_type")));
     if (!t.empty()) u.local_zone_type = t;
   }
   if (const xml::node* adv = ub->child("advanced")) {
