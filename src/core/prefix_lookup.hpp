@@ -26,12 +26,31 @@ inline ip_address masked(const ip_address& a, unsigned length) {
   return out;
 }
 
+// A prefix masked to its length, as a hash key (prefix_lookup, the NAT simulator's chain look-ups).
+struct prefix_key {
+  ip_address net;
+  unsigned len = 0;
+  bool operator==(const prefix_key&) const = default;
+};
+struct prefix_key_hash {
+  std::size_t operator()(const prefix_key& k) const noexcept {
+    std::uint64_t lo = 0, hi = 0;
+    std::memcpy(&lo, k.net.bytes.data(), 8);
+    std::memcpy(&hi, k.net.bytes.data() + 8, 8);
+    std::uint64_t h = (lo ^ (hi * 0x9e3779b97f4a7c15ull)) + (std::uint64_t{k.len} << 1 | k.net.v6);
+    h ^= h >> 31;  // splitmix64's finaliser
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return static_cast<std::size_t>(h);
+  }
+};
+
 class prefix_lookup {
  public:
   // Adds `p` with `value`; a prefix may be added several times, with the same or other values.
   void add(const ip_prefix& p, std::uint32_t value) {
     unsigned len = std::min(p.length, p.network.bits());
-    map_[key{masked(p.network, len), len}].push_back(value);
+    map_[prefix_key{masked(p.network, len), len}].push_back(value);
     auto& lens = lengths_[p.network.v6];
     if (std::find(lens.begin(), lens.end(), len) == lens.end()) {  // at most 129 entries
       lens.push_back(len);
@@ -70,32 +89,18 @@ class prefix_lookup {
   bool contains(const ip_address& a) const { return covers({a, a.bits()}); }
 
  private:
-  struct key {
-    ip_address net;
-    unsigned len = 0;
-    bool operator==(const key&) const = default;
-  };
-  struct key_hash {
-    std::size_t operator()(const key& k) const noexcept {
-      std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-      for (auto b : k.net.bytes) h = (h ^ b) * 1099511628211ull;
-      h = (h ^ k.len) * 1099511628211ull;
-      h = (h ^ static_cast<unsigned>(k.net.v6)) * 1099511628211ull;
-      return static_cast<std::size_t>(h);
-    }
-  };
   // The value lists of the prefixes that cover p, longest first (at most one per length).
   std::vector<const std::vector<std::uint32_t>*> covering(const ip_prefix& p) const {
     std::vector<const std::vector<std::uint32_t>*> out;
     for (unsigned len : lengths_[p.network.v6]) {
       if (len > p.length) continue;
-      auto it = map_.find(key{masked(p.network, len), len});
+      auto it = map_.find(prefix_key{masked(p.network, len), len});
       if (it != map_.end()) out.push_back(&it->second);
     }
     return out;
   }
 
-  std::unordered_map<key, std::vector<std::uint32_t>, key_hash> map_;
+  std::unordered_map<prefix_key, std::vector<std::uint32_t>, prefix_key_hash> map_;
   std::vector<unsigned> lengths_[2];  // the distinct lengths, longest first: [0] IPv4, [1] IPv6
   std::size_t size_ = 0;
 };

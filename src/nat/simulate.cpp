@@ -88,30 +88,11 @@ struct rule_bucket {
   }
 };
 
-// A destination prefix, masked to its length, as a hash key.
-struct dest_key {
-  ip_address net;
-  unsigned len = 0;
-  bool operator==(const dest_key&) const = default;
-};
-struct dest_key_hash {
-  std::size_t operator()(const dest_key& k) const noexcept {
-    std::uint64_t lo = 0, hi = 0;
-    std::memcpy(&lo, k.net.bytes.data(), 8);
-    std::memcpy(&hi, k.net.bytes.data() + 8, 8);
-    std::uint64_t h = (lo ^ (hi * 0x9e3779b97f4a7c15ull)) + (std::uint64_t{k.len} << 1 | k.net.v6);
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
-    return static_cast<std::size_t>(h);
-  }
-};
-
 // The rules of one chain by the destination address and port they test: a packet can only match
 // the rules whose destination prefixes hold its address (or that test no destination) and whose
 // destination ports hold its port (or that test no port, or a wide range).
 struct chain_lookup {
-  std::unordered_map<dest_key, std::uint32_t, dest_key_hash> bucket_of;  // a tested destination -> bucket
+  std::unordered_map<prefix_key, std::uint32_t, prefix_key_hash> bucket_of;  // a tested destination -> bucket
   std::vector<unsigned> lengths[2];  // the distinct lengths in bucket_of: [0] IPv4, [1] IPv6
   std::vector<rule_bucket> buckets;  // [0]: the rules without a (positive, short) destination test
   std::vector<std::uint32_t> members;  // the rules of every bucket, bucket after bucket (rule_bucket::begin)
@@ -120,7 +101,7 @@ struct chain_lookup {
   template <class F>
   void each_containing(const ip_address& a, F&& f) const {
     for (unsigned len : lengths[a.v6])
-      if (auto it = bucket_of.find(dest_key{detail::masked(a, len), len}); it != bucket_of.end()) f(it->second);
+      if (auto it = bucket_of.find(prefix_key{detail::masked(a, len), len}); it != bucket_of.end()) f(it->second);
   }
 };
 
@@ -217,7 +198,7 @@ struct tables {
       }
       for (const auto& p : d->any_of) {
         unsigned len = std::min(p.length, p.network.bits());
-        auto [it, added] = l.bucket_of.try_emplace(dest_key{detail::masked(p.network, len), len},
+        auto [it, added] = l.bucket_of.try_emplace(prefix_key{detail::masked(p.network, len), len},
                                                    static_cast<std::uint32_t>(counts.size()));
         if (added) {
           counts.push_back(0);
