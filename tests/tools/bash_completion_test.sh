@@ -9,7 +9,8 @@ bash=$(command -v bash || true)
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 printf 'timeout = 20\n[office]\ntimeout = 5\n[ home ]\n' > "$tmp/hc.conf"
-exec "$bash" --norc --noprofile -c '
+# Not exec: the trap must still remove $tmp.
+"$bash" --norc --noprofile -c '
 . "$1" || exit 1
 fail=0
 complete -p hairpin-check | grep -q "_hairpin_check" || { echo "FAIL: not registered"; exit 1; }
@@ -34,3 +35,6 @@ expect "office" --config "$2" --profile o
 expect "" -t 1
 exit $fail
 ' sh "$1" "$tmp/hc.conf"
+status=$?
+rm -rf "$tmp"
+exit $status
