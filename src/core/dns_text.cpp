@@ -2,7 +2,6 @@
 
 #include <fnmatch.h>
 
-
 #include "core/ascii.hpp"
 #include "core/handles.hpp"
 

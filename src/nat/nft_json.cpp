@@ -785,22 +785,18 @@ class reader {
     if (family.empty() || table.empty() || cname.empty()) return error(body, path, "rule without family, table or chain");
     if (!known_family(family)) return error(body, path, "unknown family", family);
     if (!wanted_family(family)) return;
-    // `nft -j` lists the rules of a chain one after the other: the chain of the rule before is
-    // taken again without a look-up (chain numbers never change once given).
-    // Else the chain declared after it is tried by its names (nft lists the chains, then their
-    // rules in the same order), and only then the map.
+    // `nft -j` lists the chains, then their rules in the same order, a chain's one after the other:
+    // the chain of the rule before, then the chain declared after it, are tried by their names
+    // before the map (chain numbers never change once given).
     std::optional<std::size_t> chain_number;
-    std::size_t next = last_chain_ ? *last_chain_ + 1 : 0;
-    if (last_chain_ && last_chain_key_ == key_of(family, table, cname)) chain_number = last_chain_;
-    else if (next < rs.chains.size() && is_chain(rs.chains[next], family, table, cname)) {
-      chain_number = next;
-      last_chain_ = next;
-      last_chain_key_ = key_of(family, table, cname);
-    } else if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) {
-      chain_number = found->second;
-      last_chain_ = found->second;
-      last_chain_key_ = key_buf_;
-    }
+    for (std::size_t c : {last_chain_.value_or(rs.chains.size()), last_chain_ ? *last_chain_ + 1 : 0})
+      if (c < rs.chains.size() && is_chain(rs.chains[c], family, table, cname)) {
+        chain_number = c;
+        break;
+      }
+    if (!chain_number)
+      if (auto found = chains_.find(key_of(family, table, cname)); found != chains_.end()) chain_number = found->second;
+    if (chain_number) last_chain_ = chain_number;
     if (!chain_number) {
       if (eager_) {  // the chain may come later in the text
         deferred_ = true;
@@ -1403,7 +1399,6 @@ class reader {
   std::unordered_map<std::string, std::size_t> chains_;  // detail::chain_key() -> number in rs.chains
   std::string key_buf_;  // key_of()
   std::optional<std::size_t> last_chain_;  // the chain of the last rule read (read_rule())
-  std::string last_chain_key_;             // and its key_of()
   std::string rule_path_, expr_path_, match_path_;  // message paths, reused from rule to rule
   std::string cur_family_, cur_table_;
   node_arena arena_;    // the fast path's items

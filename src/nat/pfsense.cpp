@@ -464,12 +464,10 @@ class builder {
         if (act != "block" && act != "reject") continue;
         std::string_view dir = r->child_text("direction");
         const bool dst_not = r->child_text("destination_not") == "1";
-        std::string_view src_net = r->child_text("source_net");
+        std::string_view src_net = r->child_text("source_net");  // empty or "any": no source test
         const bool src_not = r->child_text("source_not") == "1";
-        auto src = src_net.empty() || src_net == "any"
-                       ? std::nullopt
-                       : block_source(r->child_text("ipprotocol"),
-                                      [&](int family) { return address_of(src_net, src_net, src_not, family); });
+        auto src = block_source(r->child_text("ipprotocol"),
+                                [&](int family) { return address_of(src_net, src_net, src_not, family); });
         block_rule(at(*r), fmt::format("OPNsense/Firewall/Filter/rules/rule[{}]", n), act, r->child_text("interface"),
                    (dir.empty() || dir == "in") && r->child_text("interfacenot") != "1", r->child_text("protocol"),
                    dst_not ? std::string_view{} : r->child_text("destination_net"),
